@@ -1,0 +1,68 @@
+"""Choosing which eligible volunteer a waiting texter is offered to."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from routing.eligibility import ShiftPolicy, VolunteerState, free_line_number, refusal
+
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Seeker:
+    """A waiting conversation as the matcher sees it."""
+
+    conversation_id: int
+    language: str
+    previous_volunteer_id: int | None
+    passed_by: frozenset[int]
+    missed_by: frozenset[int]
+
+
+@dataclass(frozen=True)
+class Match:
+    volunteer_id: int
+    line_number: str
+    language_fallback: bool
+    returning: bool
+
+
+def choose_volunteer(
+    seeker: Seeker, candidates: Sequence[VolunteerState], policy: ShiftPolicy, now: datetime
+) -> Match | None:
+    """The best eligible volunteer for this texter, or None.
+
+    Never one who passed on this texter. Preference, in order: the volunteer they spoke with
+    before (continuity matters to people who come back); one who speaks their language; one
+    who has not already let this offer time out; the least loaded; the longest idle.
+    """
+    eligible = [
+        volunteer
+        for volunteer in candidates
+        if volunteer.volunteer_id not in seeker.passed_by and refusal(volunteer, policy, now) is None
+    ]
+    if not eligible:
+        return None
+
+    def preference(volunteer: VolunteerState) -> tuple[bool, bool, bool, int, datetime, int]:
+        return (
+            volunteer.volunteer_id != seeker.previous_volunteer_id,
+            seeker.language not in volunteer.languages,
+            volunteer.volunteer_id in seeker.missed_by,
+            volunteer.active_conversations,
+            volunteer.last_assigned_at or _NEVER,
+            volunteer.volunteer_id,
+        )
+
+    best = min(eligible, key=preference)
+    line_number = free_line_number(policy.line_numbers, best.busy_line_numbers)
+    assert line_number is not None  # refusal() has checked it
+    return Match(
+        volunteer_id=best.volunteer_id,
+        line_number=line_number,
+        language_fallback=seeker.language not in best.languages,
+        returning=best.volunteer_id == seeker.previous_volunteer_id,
+    )

@@ -1,0 +1,70 @@
+"""The Flask application factory: the one place the web face is assembled."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify
+from sqlalchemy import text
+from werkzeug.exceptions import HTTPException
+
+from service.runtime import Runtime
+from service.settings import Settings
+from service.webhooks import twilio_blueprint
+
+# Twilio's bodies are at most 1600 characters; this leaves room for every other field and
+# for a generous margin, and refuses floods before they are parsed.
+MAX_REQUEST_BYTES = 256 * 1024
+
+
+def create_app(runtime: Runtime | None = None, *, simulator: bool = False) -> Flask:
+    runtime = runtime or Runtime(Settings.from_environment())
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=runtime.settings.secret_key, MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES)
+    app.extensions["warmline"] = runtime
+    app.register_blueprint(twilio_blueprint)
+    if simulator:
+        from service.simulator import simulator_blueprint
+
+        app.register_blueprint(simulator_blueprint)
+
+    @app.get("/healthz")
+    def healthz() -> tuple[Response, int]:
+        checks = {"database": _database_ok(runtime), "redis": _redis_ok(runtime)}
+        return jsonify({"status": "ok" if all(checks.values()) else "degraded", "checks": checks}), (
+            200 if all(checks.values()) else 503
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[Response, int]:
+        return jsonify({"error": error.name, "detail": error.description}), error.code or 500
+
+    configure_logging()
+    return app
+
+
+def _database_ok(runtime: Runtime) -> bool:
+    try:
+        with runtime.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "down" to a health check
+        return False
+
+
+def _redis_ok(runtime: Runtime) -> bool:
+    try:
+        return bool(runtime.redis.ping())
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def configure_logging() -> None:
+    """key=value lines on stderr; handlers are added once per process."""
+    root = logging.getLogger()
+    if not any(getattr(handler, "_warmline", False) for handler in root.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"))
+        handler._warmline = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)

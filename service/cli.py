@@ -1,0 +1,125 @@
+"""The `warmline` command: database, people, the demo and risk assessment."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from datetime import UTC, datetime
+
+import click
+from argon2 import PasswordHasher
+from sqlalchemy import select
+
+from service.db import Supervisor, Volunteer
+from service.phones import is_e164, normalise
+from service.runtime import Runtime
+from service.settings import Settings, SettingsError
+
+
+def _runtime() -> Runtime:
+    try:
+        return Runtime(Settings.from_environment())
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from error
+
+
+def _phone(runtime: Runtime, raw: str) -> str:
+    number = normalise(raw, runtime.settings.line.default_region)
+    if not is_e164(number):
+        raise click.BadParameter(f"{raw!r} is not a phone number", param_hint="--phone")
+    return number
+
+
+@click.group()
+def main() -> None:
+    """Warmline: SMS and voice peer-support line routing."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration not yet applied."""
+    from service.migrate import upgrade
+
+    upgrade(_runtime().engine)
+    click.echo("database is up to date")
+
+
+@main.group()
+def volunteer() -> None:
+    """Peer volunteers."""
+
+
+@volunteer.command("add")
+@click.option("--name", required=True, help="Full name (seen by supervisors only).")
+@click.option("--phone", required=True, help="The volunteer's own phone (seen by admins only).")
+@click.option("--alias", default=None, help="Name texters see; default: the first name.")
+@click.option("--languages", default="en", show_default=True, help="Comma-separated language codes.")
+@click.option("--max-concurrent", type=click.IntRange(1, 10), default=None, help="Personal limit under the line's.")
+def volunteer_add(name: str, phone: str, alias: str | None, languages: str, max_concurrent: int | None) -> None:
+    """Register a volunteer who can then text #on to a line number."""
+    runtime = _runtime()
+    codes = [code.strip().lower() for code in languages.split(",") if code.strip()]
+    unknown = set(codes) - set(runtime.settings.line.languages)
+    if unknown or not codes:
+        raise click.BadParameter(f"languages must be among {', '.join(runtime.settings.line.languages)}", param_hint="--languages")
+    number = _phone(runtime, phone)
+    with runtime.sessions() as session, session.begin():
+        if session.scalar(select(Volunteer.id).where(Volunteer.phone == number)) is not None:
+            raise click.ClickException("a volunteer with that phone already exists")
+        session.add(
+            Volunteer(
+                name=name, alias=(alias or name.split()[0])[:40], phone=number, languages=",".join(codes),
+                max_concurrent=max_concurrent, active=True, created_at=datetime.now(UTC),
+            )
+        )
+    click.echo(f"volunteer {name} added")
+
+
+@main.group()
+def supervisor() -> None:
+    """Supervisors and admins."""
+
+
+@supervisor.command("add")
+@click.option("--name", required=True)
+@click.option("--email", required=True)
+@click.option("--phone", required=True, help="Escalation alerts are texted here.")
+@click.option("--on-call", is_flag=True, help="Receives escalation alerts now.")
+@click.option("--admin", is_flag=True, help="May manage accounts and settings.")
+def supervisor_add(name: str, email: str, phone: str, on_call: bool, admin: bool) -> None:
+    """Create a supervisor; the password is asked for (or read from standard input)."""
+    runtime = _runtime()
+    number = _phone(runtime, phone)
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            raise click.ClickException("passwords differ")
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if len(password) < 12:
+        raise click.ClickException("the password needs at least 12 characters")
+    with runtime.sessions() as session, session.begin():
+        if session.scalar(select(Supervisor.id).where((Supervisor.email == email) | (Supervisor.phone == number))) is not None:
+            raise click.ClickException("a supervisor with that email or phone already exists")
+        session.add(
+            Supervisor(
+                name=name, email=email.lower(), phone=number, password_hash=PasswordHasher().hash(password),
+                role="admin" if admin else "supervisor", on_call=on_call, active=True, created_at=datetime.now(UTC),
+            )
+        )
+    click.echo(f"supervisor {name} added" + (" (on call)" if on_call else ""))
+
+
+@main.command()
+@click.option("--port", default=5000, show_default=True)
+@click.option("--data-dir", default=None, help="Where the demo keeps its SQLite file (default: a new temporary folder).")
+def demo(port: int, data_dir: str | None) -> None:
+    """Run the whole line on this machine, no Twilio account or services needed."""
+    from service.demo import run_demo
+
+    run_demo(port=port, data_dir=data_dir)

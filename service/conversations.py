@@ -1,0 +1,71 @@
+"""A conversation's transcript and its ending, shared by texter, volunteer and timer paths."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from service import outbox
+from service.db import Conversation, Message, Offer, Volunteer
+from service.turn import Turn
+
+
+def record(turn: Turn, conversation: Conversation, author: str, body: str) -> None:
+    """Keep a line of the transcript, encrypted (a supervisor may read it during retention)."""
+    turn.session.add(
+        Message(conversation_id=conversation.id, author=author, body_encrypted=turn.runtime.vault.encrypt(body), created_at=turn.now)
+    )
+
+
+def texter_backlog(turn: Turn, conversation: Conversation) -> list[str]:
+    """What the texter wrote while waiting, for the volunteer who accepts."""
+    rows = turn.session.scalars(
+        select(Message.body_encrypted)
+        .where(Message.conversation_id == conversation.id, Message.author == "texter")
+        .order_by(Message.id)
+    )
+    return [turn.runtime.vault.decrypt(row) for row in rows if row is not None]
+
+
+def withdraw_offers(turn: Turn, conversation: Conversation) -> None:
+    """A conversation that closes while queued takes back its pending offer and says so."""
+    pending = turn.session.scalars(select(Offer).where(Offer.conversation_id == conversation.id, Offer.status == "pending")).all()
+    for offer in pending:
+        offer.status = "withdrawn"
+        offer.answered_at = turn.now
+        outbox.tell_volunteer(turn, offer.volunteer, "offer_withdrawn", offer.line_number, conversation, pseudonym=conversation.texter.pseudonym)
+
+
+CLOSING_TEXT = {"volunteer_done": "closed", "texter_inactive": "closed_by_inactivity"}
+VOLUNTEER_TEXT = {
+    "volunteer_done": "done",
+    "texter_inactive": "closed_by_inactivity",
+    "texter_stop": "texter_stopped",
+    "texter_unsubscribed": "texter_unsubscribed",
+}
+
+
+def close(turn: Turn, conversation: Conversation, reason: str) -> None:
+    """End a conversation: tell both sides (the texter gets the closing text and feedback
+    question unless they opted out), free the volunteer's thread, and remember the volunteer
+    so a returning texter can reach them again. The caller then offers waiting texters
+    (`dispatch.offer_waiting`): the volunteer may be free for the next one."""
+    if conversation.status == "closed":
+        return
+    was_active = conversation.status == "active"
+    conversation.status = "closed"
+    conversation.closed_at = turn.now
+    conversation.close_reason = reason
+    texter = conversation.texter
+    if not was_active:
+        withdraw_offers(turn, conversation)
+    if reason in CLOSING_TEXT:
+        outbox.tell_texter(turn, texter, CLOSING_TEXT[reason], conversation)
+    volunteer = conversation.volunteer
+    if was_active and volunteer is not None:
+        texter.last_volunteer_id = volunteer.id
+        turn.session.execute(update(Volunteer).where(Volunteer.id == volunteer.id).values(last_assigned_at=turn.now))
+        outbox.tell_volunteer(
+            turn, volunteer, VOLUNTEER_TEXT[reason], conversation.line_number, conversation,
+            pseudonym=texter.pseudonym, minutes=turn.runtime.settings.routing.texter_inactivity_minutes,
+        )
+    turn.session.flush()

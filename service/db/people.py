@@ -1,0 +1,87 @@
+"""The people the line knows: volunteers (with their shifts), texters and supervisors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from service.db.base import Base
+
+
+class Volunteer(Base):
+    """A trained peer volunteer; `phone` is their own number, which only admins see."""
+
+    __tablename__ = "volunteers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    alias: Mapped[str] = mapped_column(String(40))
+    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    languages: Mapped[str] = mapped_column(String(40), default="en")
+    max_concurrent: Mapped[int | None]
+    active: Mapped[bool] = mapped_column(default=True)
+    break_until: Mapped[datetime | None]
+    last_assigned_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+    shifts: Mapped[list[Shift]] = relationship(back_populates="volunteer", order_by="Shift.started_at")
+
+    @property
+    def language_codes(self) -> tuple[str, ...]:
+        return tuple(code for code in self.languages.split(",") if code)
+
+
+class Shift(Base):
+    """One stretch on shift, from `#on` to `#off` (or an end the router forces)."""
+
+    __tablename__ = "shifts"
+    __table_args__ = (
+        # At most one open shift per volunteer, enforced by the database.
+        Index("uq_shifts_open", "volunteer_id", unique=True, postgresql_where=text("ended_at IS NULL"), sqlite_where=text("ended_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(40))
+
+    volunteer: Mapped[Volunteer] = relationship(back_populates="shifts")
+
+
+class Texter(Base):
+    """Someone who texts or calls the line, known to everyone by a pseudonym only.
+
+    The number is kept as a keyed hash (to recognise a returning texter) and encrypted (to
+    reply); neither can be read without WARMLINE_DATA_KEY.
+    """
+
+    __tablename__ = "texters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pseudonym: Mapped[str] = mapped_column(String(12), unique=True)
+    phone_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    phone_encrypted: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8))
+    language_chosen: Mapped[bool] = mapped_column(default=False)
+    opted_out: Mapped[bool] = mapped_column(default=False)
+    last_volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("volunteers.id"))
+    created_at: Mapped[datetime]
+
+
+class Supervisor(Base):
+    """A supervisor or admin: alerted on escalations, signs in to the dashboard."""
+
+    __tablename__ = "supervisors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(16), default="supervisor")
+    on_call: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]

@@ -1,0 +1,144 @@
+"""Delivering outbox rows through Twilio: at least once, as rarely as possible twice.
+
+A row is claimed under a row lock (`pending` -> `submitting`) and committed before the API
+call, so a crash leaves evidence: a `submitting` row whose answer never came is reconciled
+against Twilio's message list before anything is resent.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from service import conversations, dispatch
+from service.db import STATUS_ORDER, Conversation, OutboxMessage, Supervisor, Texter, Volunteer
+from service.runtime import Runtime
+from service.turn import Turn, run_turn
+from service.twilio_gateway import UNSUBSCRIBED, Accepted, Permanent, Retryable, TwilioGateway, Unknown
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Claim:
+    to: str
+    from_number: str
+    body: str
+    reconcile: bool
+
+
+def deliver(runtime: Runtime, gateway: TwilioGateway, outbox_id: int, now: datetime) -> Turn | None:
+    """Send one outbox row if it still needs sending; returns the turn of any follow-up
+    (a retry timer, texts about a failed delivery) for the caller to submit."""
+    claim, _ = run_turn(runtime, now, lambda turn: _claim(turn, outbox_id))
+    if claim is None:
+        return None
+    if claim.reconcile:
+        found = gateway.find_sent(claim.to, claim.from_number, claim.body)
+        if found is not None:
+            _, turn = run_turn(runtime, now, lambda turn: _record_accepted(turn, outbox_id, found))
+            return turn
+    outcome = gateway.send(claim.to, claim.from_number, claim.body)
+    _, turn = run_turn(runtime, now, lambda turn: _record(turn, outbox_id, outcome))
+    return turn
+
+
+def _claim(turn: Turn, outbox_id: int) -> _Claim | None:
+    row = turn.session.scalars(select(OutboxMessage).where(OutboxMessage.id == outbox_id).with_for_update()).first()
+    if row is None or row.status not in ("pending", "submitting"):
+        return None
+    delivery = turn.runtime.settings.delivery
+    reconcile = row.status == "submitting"
+    if reconcile and row.updated_at > turn.now - timedelta(seconds=delivery.twilio_timeout_seconds + 5):
+        return None  # another worker's request may still be in flight; the sweeper comes back
+    if row.status == "pending" and row.next_attempt_at > turn.now:
+        return None
+    to = _recipient_number(turn, row)
+    if to is None:
+        row.status = "suppressed"
+        row.updated_at = turn.now
+        return None
+    row.status = "submitting"
+    row.attempts += 1
+    row.updated_at = turn.now
+    return _Claim(to=to, from_number=row.from_number, body=turn.runtime.vault.decrypt(row.body_encrypted), reconcile=reconcile)
+
+
+def _recipient_number(turn: Turn, row: OutboxMessage) -> str | None:
+    """The number to send to, decrypted only now; None when we must not send (opted out, removed)."""
+    if row.recipient_kind == "texter":
+        texter = turn.session.get(Texter, row.recipient_id)
+        if texter is None or texter.opted_out:
+            return None
+        return turn.runtime.vault.decrypt(texter.phone_encrypted)
+    person = turn.session.get(Volunteer if row.recipient_kind == "volunteer" else Supervisor, row.recipient_id)
+    return person.phone if person is not None and person.active else None
+
+
+def _record_accepted(turn: Turn, outbox_id: int, accepted: Accepted) -> None:
+    row = turn.session.get_one(OutboxMessage, outbox_id)
+    row.twilio_sid = accepted.sid
+    row.status = "accepted" if STATUS_ORDER.get(accepted.status, 2) <= 2 else accepted.status
+    row.sent_at = turn.now
+    row.updated_at = turn.now
+
+
+def _record(turn: Turn, outbox_id: int, outcome: Accepted | Retryable | Permanent | Unknown) -> None:
+    row = turn.session.scalars(select(OutboxMessage).where(OutboxMessage.id == outbox_id).with_for_update()).one()
+    delivery = turn.runtime.settings.delivery
+    if isinstance(outcome, Accepted):
+        _record_accepted(turn, outbox_id, outcome)
+        log.info("delivery.accepted outbox=%d attempts=%d", row.id, row.attempts)
+        return
+    row.updated_at = turn.now
+    if isinstance(outcome, Unknown):
+        # Left `submitting`: the next attempt asks Twilio first whether it arrived.
+        log.warning("delivery.unknown outbox=%d reason=%s", row.id, outcome.reason)
+        turn.schedule("deliver_outbound", row.id, turn.now + timedelta(seconds=delivery.twilio_timeout_seconds + 6))
+        return
+    row.error_code = outcome.code
+    row.error_message = outcome.reason
+    if isinstance(outcome, Retryable) and row.attempts < delivery.max_attempts:
+        row.status = "pending"
+        row.next_attempt_at = turn.now + timedelta(seconds=delivery.retry_base_seconds * 2 ** (row.attempts - 1))
+        turn.schedule("deliver_outbound", row.id, row.next_attempt_at)
+        log.warning("delivery.retry outbox=%d attempts=%d reason=%s", row.id, row.attempts, outcome.reason)
+        return
+    row.status = "failed"
+    log.error("delivery.failed outbox=%d code=%s reason=%s", row.id, outcome.code, outcome.reason)
+    if outcome.code == UNSUBSCRIBED and row.recipient_kind == "texter":
+        texter_unsubscribed(turn, row.recipient_id)
+
+
+def texter_unsubscribed(turn: Turn, texter_id: int) -> None:
+    """Twilio says the texter has opted out (21610): stop writing to them, end their
+    conversation and tell the volunteer at once."""
+    texter = turn.session.get_one(Texter, texter_id)
+    if texter.opted_out:
+        return
+    texter.opted_out = True
+    open_conversation = turn.session.scalars(
+        select(Conversation).where(Conversation.texter_id == texter_id, Conversation.status.in_(("queued", "active"))).with_for_update()
+    ).first()
+    if open_conversation is not None:
+        conversations.close(turn, open_conversation, "texter_unsubscribed")
+        dispatch.offer_waiting(turn)
+
+
+def record_status(turn: Turn, sid: str, status: str, error_code: int | None) -> bool:
+    """A status callback: move the row forward only (callbacks arrive out of order)."""
+    row = turn.session.scalars(select(OutboxMessage).where(OutboxMessage.twilio_sid == sid).with_for_update()).first()
+    if row is None:
+        return False
+    if STATUS_ORDER.get(status, -1) > STATUS_ORDER.get(row.status, -1):
+        row.status = status
+        row.updated_at = turn.now
+        if error_code is not None:
+            row.error_code = error_code
+    if error_code == UNSUBSCRIBED and row.recipient_kind == "texter":
+        texter_unsubscribed(turn, row.recipient_id)
+    return True
+

@@ -1,0 +1,64 @@
+"""An inbound SMS, from webhook form to routed, in one idempotent turn."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from service import texters, volunteers
+from service.db import InboundReceipt, Volunteer
+from service.phones import normalise
+from service.runtime import Runtime
+from service.turn import Turn, run_turn
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class InboundSms:
+    """What the service needs of Twilio's SMS webhook, numbers already normalised."""
+
+    sid: str
+    sender: str
+    line_number: str
+    body: str
+
+
+def parse_numbers(runtime: Runtime, sender: str, to: str) -> tuple[str, str]:
+    """Normalised sender and line number; a `To` that is not ours is read as the main number
+    (a message Twilio signed for our account is never dropped for a misconfigured number)."""
+    line = runtime.settings.line
+    number = normalise(to, line.default_region)
+    if number not in line.numbers:
+        log.warning("sms.unknown_line_number using=main")
+        number = line.main_number
+    return normalise(sender, line.default_region), number
+
+
+def receive_sms(runtime: Runtime, sms: InboundSms, now: datetime) -> Turn | None:
+    """Handle one inbound text exactly once; None when this MessageSid was already handled."""
+
+    def work(turn: Turn) -> bool:
+        # A concurrent redelivery that slips past this check fails on the receipt's primary
+        # key instead, and its retry then finds the receipt here.
+        if turn.session.get(InboundReceipt, sms.sid) is not None:
+            return False
+        turn.session.add(InboundReceipt(sid=sms.sid, kind="sms", received_at=turn.now))
+        turn.session.flush()
+        volunteer = turn.session.scalars(select(Volunteer).where(Volunteer.phone == sms.sender, Volunteer.active)).first()
+        if volunteer is not None:
+            volunteers.on_volunteer_message(turn, volunteer, sms.line_number, sms.body)
+            log.info("sms.received from=volunteer volunteer=%d", volunteer.id)
+        else:
+            texter = texters.on_texter_message(turn, sms.sender, sms.body)
+            log.info("sms.received from=texter pseudonym=%s", texter.pseudonym)
+        return True
+
+    handled, turn = run_turn(runtime, now, work)
+    if not handled:
+        log.info("sms.duplicate")
+        return None
+    return turn

@@ -1,0 +1,49 @@
+"""RQ jobs: small named functions that take ids, load what they need, and are safe to run twice."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from service import delivery, dispatch, sweeper
+from service.job_queue import JobQueue
+from service.runtime import process_runtime
+from service.turn import run_turn
+from service.twilio_gateway import TwilioGateway
+
+_gateway: TwilioGateway | None = None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _twilio() -> TwilioGateway:
+    """One Twilio client per worker process, so its HTTP connections are reused."""
+    global _gateway
+    if _gateway is None:
+        _gateway = TwilioGateway(process_runtime().settings)
+    return _gateway
+
+
+def deliver_outbound(outbox_id: int) -> None:
+    runtime = process_runtime()
+    turn = delivery.deliver(runtime, _twilio(), outbox_id, _now())
+    if turn is not None:
+        JobQueue(runtime).submit(turn)
+
+
+def expire_offer(offer_id: int) -> None:
+    runtime = process_runtime()
+    _, turn = run_turn(runtime, _now(), lambda turn: dispatch.expire(turn, offer_id))
+    JobQueue(runtime).submit(turn)
+
+
+def sweep() -> None:
+    """Run overdue deadlines, then book the next sweep (one at a time: a fixed job id)."""
+    runtime = process_runtime()
+    queue = JobQueue(runtime)
+    try:
+        for turn in sweeper.sweep(runtime, _now()):
+            queue.submit(turn)
+    finally:
+        queue.schedule_sweep(_now())

@@ -1,0 +1,38 @@
+"""Schema migrations (Alembic), run by `warmline db upgrade`; never `create_all` in production."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def _config(connection) -> Config:  # type: ignore[no-untyped-def]
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    with engine.begin() as connection:
+        command.upgrade(_config(connection), revision)
+
+
+def new_revision(engine: Engine, message: str) -> None:
+    """Autogenerate a migration from the models (developers: `python -m service.migrate "message"`)."""
+    with engine.begin() as connection:
+        command.revision(_config(connection), message=message, autogenerate=True)
+
+
+if __name__ == "__main__":
+    import os
+    import sys
+
+    from service.db.engine import make_engine
+
+    new_revision(make_engine(os.environ["DATABASE_URL"]), sys.argv[1])

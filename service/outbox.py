@@ -1,0 +1,85 @@
+"""Writing outgoing texts as outbox rows, in the transaction of the change that causes them.
+
+A row names its recipient (texter, volunteer or supervisor id) and the line number it comes
+from; the job `deliver_outbound` sends it. Nothing here talks to Twilio.
+"""
+
+from __future__ import annotations
+
+from service.db import Conversation, OutboxMessage, Supervisor, Texter, Volunteer
+from service.turn import Turn
+
+
+def split_body(body: str, max_chars: int, max_parts: int, marker: str, cut_note: str) -> list[str]:
+    """Split a text Twilio would refuse (over `max_chars`) into numbered parts on word boundaries.
+
+    `marker` is a template such as "({part}/{total}) "; past `max_parts` the rest is cut and
+    `cut_note` ends the last part, so one flood cannot become hundreds of texts.
+    """
+    if len(body) <= max_chars:
+        return [body]
+    room = max_chars - len(marker.format(part=max_parts, total=max_parts)) - len(cut_note)
+    pieces: list[str] = []
+    rest = body
+    while rest and len(pieces) < max_parts:
+        if len(rest) <= room:
+            pieces.append(rest)
+            rest = ""
+            break
+        cut = rest.rfind(" ", room // 2, room)
+        cut = room if cut <= 0 else cut
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        pieces[-1] = pieces[-1] + cut_note
+    total = len(pieces)
+    return [marker.format(part=index, total=total) + piece for index, piece in enumerate(pieces, start=1)]
+
+
+def _queue(turn: Turn, kind: str, recipient_id: int, from_number: str, body: str, conversation_id: int | None, language: str) -> None:
+    texts = turn.runtime.texts.language(language).texter
+    delivery = turn.runtime.settings.delivery
+    for part in split_body(body, delivery.max_body_chars, delivery.max_parts, texts["part_marker"], texts["cut_note"]):
+        row = OutboxMessage(
+            conversation_id=conversation_id,
+            recipient_kind=kind,
+            recipient_id=recipient_id,
+            from_number=from_number,
+            body_encrypted=turn.runtime.vault.encrypt(part),
+            status="pending",
+            attempts=0,
+            next_attempt_at=turn.now,
+            created_at=turn.now,
+            updated_at=turn.now,
+        )
+        turn.session.add(row)
+        turn.session.flush()
+        turn.outbox_ids.append(row.id)
+
+
+def to_texter(turn: Turn, texter: Texter, body: str, conversation: Conversation | None = None) -> None:
+    """Texters always hear from the main line number; it is the only number they know."""
+    if texter.opted_out:
+        return
+    conversation_id = conversation.id if conversation else None
+    _queue(turn, "texter", texter.id, turn.runtime.settings.line.main_number, body, conversation_id, texter.language)
+
+
+def tell_texter(turn: Turn, texter: Texter, key: str, conversation: Conversation | None = None, **params: object) -> None:
+    to_texter(turn, texter, turn.runtime.texts.for_texter(texter.language, key, **params), conversation)
+
+
+def to_volunteer(turn: Turn, volunteer: Volunteer, body: str, from_number: str | None = None, conversation: Conversation | None = None) -> None:
+    """`from_number` is the line number of the conversation's thread; the main number otherwise."""
+    number = from_number or turn.runtime.settings.line.main_number
+    language = turn.runtime.settings.line.languages[0]
+    _queue(turn, "volunteer", volunteer.id, number, body, conversation.id if conversation else None, language)
+
+
+def tell_volunteer(turn: Turn, volunteer: Volunteer, key: str, from_number: str | None = None, conversation: Conversation | None = None, **params: object) -> None:
+    to_volunteer(turn, volunteer, turn.runtime.texts.for_volunteer(key, **params), from_number, conversation)
+
+
+def to_supervisor(turn: Turn, supervisor: Supervisor, body: str, conversation: Conversation | None = None) -> None:
+    language = turn.runtime.settings.line.languages[0]
+    _queue(turn, "supervisor", supervisor.id, turn.runtime.settings.line.main_number, body, conversation.id if conversation else None, language)

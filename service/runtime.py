@@ -1,0 +1,67 @@
+"""The one place that builds the adapters a process uses (bootstrap).
+
+The web app, the RQ worker, the CLI and the demo each build one Runtime from Settings and
+pass it down; nothing opens a connection at import time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from redis import Redis
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from routing.eligibility import ShiftPolicy
+from service.db.engine import make_engine, make_sessionmaker
+from service.settings import Settings
+from service.texts import TextCatalog
+from service.vault import Vault
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+
+    @cached_property
+    def engine(self) -> Engine:
+        return make_engine(self.settings.database_url)
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        return make_sessionmaker(self.engine)
+
+    @cached_property
+    def vault(self) -> Vault:
+        return Vault(self.settings.data_key)
+
+    @cached_property
+    def texts(self) -> TextCatalog:
+        return TextCatalog(self.settings.config_dir / "messages", self.settings.line.languages, self.settings.line.name)
+
+    @cached_property
+    def redis(self) -> Redis:
+        # Short timeouts: a webhook must answer even when Redis is down.
+        return Redis.from_url(self.settings.redis_url, socket_connect_timeout=1, socket_timeout=2)
+
+    @cached_property
+    def shift_policy(self) -> ShiftPolicy:
+        return ShiftPolicy(max_concurrent=self.settings.shifts.max_concurrent, line_numbers=self.settings.line.numbers)
+
+
+_process_runtime: Runtime | None = None
+
+
+def process_runtime() -> Runtime:
+    """The runtime of a worker process, built from the environment on first use."""
+    global _process_runtime
+    if _process_runtime is None:
+        _process_runtime = Runtime(Settings.from_environment())
+    return _process_runtime
+
+
+def install_process_runtime(runtime: Runtime) -> None:
+    """Let jobs run in this process use `runtime` (the demo runs its worker in-process)."""
+    global _process_runtime
+    _process_runtime = runtime

@@ -1,0 +1,131 @@
+"""What happens when a texter texts the line: welcome, queue, relay, opt-out, feedback."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from routing.keywords import Keyword, feedback_score, language_switch, opt_keyword
+from routing.language import detect_language
+from service import conversations, dispatch, outbox
+from service.db import OPEN_STATUSES, Conversation, Texter
+from service.turn import Turn
+
+
+def find_or_create_texter(turn: Turn, phone: str) -> tuple[Texter, bool]:
+    vault = turn.runtime.vault
+    phone_hash = vault.lookup_hash(phone)
+    texter = turn.session.scalars(select(Texter).where(Texter.phone_hash == phone_hash)).first()
+    if texter is not None:
+        return texter, False
+    texter = Texter(
+        pseudonym=_new_pseudonym(turn),
+        phone_hash=phone_hash,
+        phone_encrypted=vault.encrypt(phone),
+        language=turn.runtime.settings.line.languages[0],
+        created_at=turn.now,
+    )
+    turn.session.add(texter)
+    turn.session.flush()
+    return texter, True
+
+
+def _new_pseudonym(turn: Turn) -> str:
+    """`T-4821`: short enough to say aloud; longer once four digits grow crowded."""
+    for digits in (4, 4, 4, 6, 6, 8):
+        candidate = f"T-{secrets.randbelow(10**digits):0{digits}d}"
+        if turn.session.scalar(select(Texter.id).where(Texter.pseudonym == candidate)) is None:
+            return candidate
+    raise RuntimeError("no free pseudonym")  # 10^8 texters: unreachable in practice
+
+
+def on_texter_message(turn: Turn, phone: str, body: str) -> Texter:
+    texter, is_new = find_or_create_texter(turn, phone)
+    conversation = turn.session.scalars(
+        select(Conversation).where(Conversation.texter_id == texter.id, Conversation.status.in_(OPEN_STATUSES)).with_for_update()
+    ).first()
+    keyword = opt_keyword(body)
+    if keyword is Keyword.OPT_OUT:
+        # Twilio has already blocked the pair and confirmed to the texter; anything we send
+        # now would fail with 21610. End the conversation and tell the volunteer.
+        texter.opted_out = True
+        if conversation is not None:
+            conversations.record(turn, conversation, "texter", body)
+            conversations.close(turn, conversation, "texter_stop")
+            dispatch.offer_waiting(turn)
+        return texter
+    if keyword is Keyword.OPT_IN and texter.opted_out:
+        texter.opted_out = False  # Twilio confirms the re-subscription itself
+        return texter
+
+    texts = turn.runtime.texts
+    switch = language_switch(body, {code: texts.language(code).switch_keywords for code in texts.languages})
+    if switch is not None:
+        texter.language = switch
+        texter.language_chosen = True
+        if conversation is not None:
+            conversation.language = switch
+            outbox.tell_texter(turn, texter, "language_set", conversation)
+            return texter
+        _start_conversation(turn, texter, first_message=None)
+        return texter
+
+    if conversation is None:
+        if not is_new and _store_feedback(turn, texter, body):
+            return texter
+        if is_new:
+            vocabularies = {code: texts.language(code).common_words for code in texts.languages}
+            texter.language = detect_language(body, vocabularies, texts.languages[0])
+        _start_conversation(turn, texter, first_message=body)
+        return texter
+
+    conversations.record(turn, conversation, "texter", body)
+    conversation.last_texter_at = turn.now
+    if conversation.status == "active" and conversation.volunteer is not None:
+        outbox.tell_volunteer(
+            turn, conversation.volunteer, "relay", conversation.line_number, conversation, pseudonym=texter.pseudonym, text=body
+        )
+    return texter
+
+
+def _start_conversation(turn: Turn, texter: Texter, first_message: str | None) -> None:
+    conversation = Conversation(
+        texter=texter,
+        channel="sms",
+        status="queued",
+        language=texter.language,
+        priority=0,
+        created_at=turn.now,
+        queued_at=turn.now,
+        last_texter_at=turn.now,
+    )
+    turn.session.add(conversation)
+    turn.session.flush()
+    if first_message is not None:
+        conversations.record(turn, conversation, "texter", first_message)
+    outbox.tell_texter(turn, texter, "welcome", conversation)
+    if not dispatch.anyone_on_shift(turn):
+        outbox.tell_texter(turn, texter, "nobody_on_shift", conversation)
+        return
+    outbox.tell_texter(turn, texter, "queued", conversation, position=dispatch.queue_position(turn, conversation))
+    dispatch.offer_waiting(turn)
+
+
+def _store_feedback(turn: Turn, texter: Texter, body: str) -> bool:
+    """A 1-5 reply to the closing question of a conversation that ended recently."""
+    score = feedback_score(body)
+    if score is None:
+        return False
+    window = timedelta(minutes=turn.runtime.settings.routing.feedback_window_minutes)
+    last = turn.session.scalars(
+        select(Conversation)
+        .where(Conversation.texter_id == texter.id, Conversation.status == "closed", Conversation.closed_at >= turn.now - window)
+        .order_by(Conversation.closed_at.desc())
+    ).first()
+    if last is None or last.feedback_score is not None or last.close_reason not in conversations.CLOSING_TEXT:
+        return False
+    last.feedback_score = score
+    outbox.tell_texter(turn, texter, "feedback_thanks", last)
+    return True

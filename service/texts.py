@@ -1,0 +1,69 @@
+"""The catalogue of texts people receive, read from config/messages/<language>.toml."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+class _Blank(dict[str, Any]):
+    """Leaves an unknown placeholder visible instead of failing the whole text."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+@dataclass(frozen=True)
+class LanguageTexts:
+    code: str
+    name: str
+    switch_keywords: frozenset[str]
+    common_words: frozenset[str]
+    line: dict[str, str]
+    texter: dict[str, str]
+
+
+class TextCatalog:
+    """Texts by language for texters; staff (volunteers, supervisors) read the line's first language."""
+
+    def __init__(self, messages_dir: Path, languages: tuple[str, ...], line_name: str) -> None:
+        self.languages = languages
+        self.line_name = line_name
+        raw = {code: tomllib.loads((messages_dir / f"{code}.toml").read_text("utf-8")) for code in languages}
+        self._by_language = {
+            code: LanguageTexts(
+                code=code,
+                name=data["language"]["name"],
+                switch_keywords=frozenset(k.upper() for k in data["language"]["switch_keywords"]),
+                common_words=frozenset(data["language"]["common_words"]),
+                line=data["line"],
+                texter=data["texter"],
+            )
+            for code, data in raw.items()
+        }
+        staff = raw[languages[0]]
+        self._volunteer: dict[str, str] = staff["volunteer"]
+        self._supervisor: dict[str, str] = staff["supervisor"]
+
+    def language(self, code: str) -> LanguageTexts:
+        return self._by_language.get(code) or self._by_language[self.languages[0]]
+
+    def for_texter(self, language: str, key: str, **params: Any) -> str:
+        texts = self.language(language)
+        return self._fill(texts.texter[key], texts, params)
+
+    def for_volunteer(self, key: str, **params: Any) -> str:
+        return self._fill(self._volunteer[key], self.language(self.languages[0]), params)
+
+    def for_supervisor(self, key: str, **params: Any) -> str:
+        return self._fill(self._supervisor[key], self.language(self.languages[0]), params)
+
+    def crisis_line(self, language: str) -> str:
+        return self.language(language).line["crisis"]
+
+    def _fill(self, template: str, texts: LanguageTexts, params: dict[str, Any]) -> str:
+        values = _Blank(line=self.line_name, crisis=texts.line["crisis"], hours=texts.line["hours"])
+        values.update(params)
+        return template.format_map(values)

@@ -1,0 +1,62 @@
+"""A turn: one event handled in one database transaction, and what must follow its commit."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from service.runtime import Runtime
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Timer:
+    """A job to run at `at` with one id argument (an offer's expiry, a conversation's silence)."""
+
+    job: str
+    target_id: int
+    at: datetime
+
+
+@dataclass
+class Turn:
+    session: Session
+    runtime: Runtime
+    now: datetime
+    outbox_ids: list[int] = field(default_factory=list)
+    timers: list[Timer] = field(default_factory=list)
+    safety_reply: str | None = None
+
+    def schedule(self, job: str, target_id: int, at: datetime) -> None:
+        self.timers.append(Timer(job, target_id, at))
+
+
+def run_turn(runtime: Runtime, now: datetime, work: Callable[[Turn], T], attempts: int = 3) -> tuple[T, Turn]:
+    """Run `work` in one transaction; retry when PostgreSQL reports a deadlock or a
+    concurrent insert of the same unique row (two first texts from one new texter)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with runtime.sessions() as session, session.begin():
+                turn = Turn(session=session, runtime=runtime, now=now)
+                result = work(turn)
+            return result, turn
+        except (IntegrityError, OperationalError) as error:
+            if attempt == attempts or not _retryable(error):
+                raise
+            log.info("turn.retry attempt=%d error=%s", attempt, type(error.orig).__name__)
+    raise AssertionError("unreachable")
+
+
+def _retryable(error: IntegrityError | OperationalError) -> bool:
+    if isinstance(error, IntegrityError):
+        return True
+    code = getattr(error.orig, "sqlstate", None)
+    return code in ("40001", "40P01") or "database is locked" in str(error.orig)

@@ -1,0 +1,99 @@
+"""Sending texts through Twilio's REST API with the official client, at a configurable base URL.
+
+Tells the outcomes apart the way delivery needs them: accepted (with a SID), worth retrying
+(5xx, 429, no connection), permanent (4xx such as 21610 unsubscribed or 21211 invalid
+number), or unknown (the request went out but no answer came back: Twilio may have
+accepted it, so it is reconciled, never blindly resent).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
+from twilio.rest import Client
+
+from service.settings import TWILIO_API_DEFAULT, Settings
+
+UNSUBSCRIBED = 21610
+
+
+class _BaseUrlHttpClient(TwilioHttpClient):
+    """Twilio's HTTP client with its API host swapped for `base_url` (a local server in tests and the demo)."""
+
+    def __init__(self, base_url: str, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self.base_url = base_url
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
+        if url.startswith(TWILIO_API_DEFAULT):
+            url = self.base_url + url[len(TWILIO_API_DEFAULT):]
+        return super().request(method, url, *args, **kwargs)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    sid: str
+    status: str
+
+
+@dataclass(frozen=True)
+class Retryable:
+    reason: str
+    code: int | None
+
+
+@dataclass(frozen=True)
+class Permanent:
+    reason: str
+    code: int | None
+
+
+@dataclass(frozen=True)
+class Unknown:
+    reason: str
+
+
+SendOutcome = Accepted | Retryable | Permanent | Unknown
+
+
+class TwilioGateway:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        http = _BaseUrlHttpClient(settings.twilio_api_base_url, settings.delivery.twilio_timeout_seconds)
+        self._client = Client(settings.twilio_account_sid, settings.twilio_auth_token, http_client=http)
+
+    def send(self, to: str, from_number: str, body: str) -> SendOutcome:
+        try:
+            message = self._client.messages.create(
+                to=to, from_=from_number, body=body, status_callback=self._settings.status_callback_url
+            )
+        except TwilioRestException as error:
+            if error.status == 429 or error.status >= 500:
+                return Retryable(f"http {error.status}", error.code)
+            return Permanent(f"http {error.status}", error.code)
+        except requests.exceptions.ConnectTimeout:
+            return Retryable("connect timeout", None)
+        except requests.exceptions.ConnectionError as error:
+            # Refused before sending is safe to retry; a connection dropped mid-request is not.
+            if "refused" in str(error).lower():
+                return Retryable("connection refused", None)
+            return Unknown("connection lost")
+        except requests.exceptions.Timeout:
+            return Unknown("read timeout")
+        return Accepted(sid=str(message.sid), status=str(message.status or "queued"))
+
+    def find_sent(self, to: str, from_number: str, body: str) -> Accepted | None:
+        """A message Twilio accepted although its answer never reached us (for reconciliation).
+
+        Twilio lists newest first; a queued message has no DateSent yet, so the match is on
+        the pair of numbers and the body among the latest messages.
+        """
+        for message in self._client.messages.list(to=to, from_=from_number, limit=50):
+            if message.body == body:
+                return Accepted(sid=str(message.sid), status=str(message.status or "queued"))
+        return None

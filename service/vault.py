@@ -1,0 +1,50 @@
+"""Encryption and keyed hashing of texters' numbers and message bodies (WARMLINE_DATA_KEY).
+
+WARMLINE_DATA_KEY holds one or more secrets separated by commas, newest first. Each secret
+is stretched with HKDF into an encryption key and a hashing key, so that a rotated key can
+still read old rows while new rows use the newest key.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+
+class VaultError(ValueError):
+    """Stored data cannot be read with the configured keys."""
+
+
+def _derive(secret: str, purpose: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"warmline", info=purpose).derive(secret.encode())
+
+
+class Vault:
+    def __init__(self, data_key: str) -> None:
+        secrets = [part.strip() for part in data_key.split(",") if part.strip()]
+        if not secrets or any(len(secret) < 16 for secret in secrets):
+            raise VaultError("WARMLINE_DATA_KEY needs at least one secret of 16 characters or more")
+        self._fernet = MultiFernet([Fernet(base64.urlsafe_b64encode(_derive(s, b"encrypt"))) for s in secrets])
+        self._hash_keys = [_derive(secret, b"lookup") for secret in secrets]
+
+    def encrypt(self, text: str) -> str:
+        return self._fernet.encrypt(text.encode("utf-8")).decode("ascii")
+
+    def decrypt(self, token: str) -> str:
+        try:
+            return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
+        except InvalidToken as error:
+            raise VaultError("stored value cannot be decrypted with any configured key") from error
+
+    def reencrypt(self, token: str) -> str:
+        """The same value under the newest key (for key rotation)."""
+        return self._fernet.rotate(token.encode("ascii")).decode("ascii")
+
+    def lookup_hash(self, phone: str) -> str:
+        """The keyed hash a texter is found by; without the key it reveals nothing."""
+        return hmac.new(self._hash_keys[0], phone.encode("utf-8"), hashlib.sha256).hexdigest()

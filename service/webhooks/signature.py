@@ -1,0 +1,47 @@
+"""Checking `X-Twilio-Signature` against the public URL Twilio called.
+
+Behind TLS termination Flask sees `http://internal:8000/...`, not the URL Twilio signed, so
+the URL is rebuilt from WARMLINE_PUBLIC_URL plus the path and query string. With no auth
+token configured every request is refused: failing open would let anyone act as Twilio.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Request, abort, current_app, request
+from twilio.request_validator import RequestValidator
+
+log = logging.getLogger(__name__)
+
+
+def public_url(req: Request, base: str) -> str:
+    query = req.query_string.decode("latin-1")
+    return f"{base}{req.path}" + (f"?{query}" if query else "")
+
+
+def is_signed_by_twilio(req: Request, auth_token: str, base: str) -> bool:
+    signature = req.headers.get("X-Twilio-Signature", "")
+    if not auth_token or not signature:
+        return False
+    return RequestValidator(auth_token).validate(public_url(req, base), req.form, signature)
+
+
+def twilio_signed(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Refuse (403) any request Twilio did not sign; never act on it."""
+
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        settings = current_app.extensions["warmline"].settings
+        if not settings.twilio_auth_token:
+            log.error("webhook.refused reason=no_auth_token_configured path=%s", request.path)
+            abort(403, "Twilio auth token is not configured; refusing all webhooks.")
+        if not is_signed_by_twilio(request, settings.twilio_auth_token, settings.public_url):
+            log.warning("webhook.refused reason=bad_signature path=%s", request.path)
+            abort(403, "Invalid or missing X-Twilio-Signature.")
+        return view(*args, **kwargs)
+
+    return checked
