@@ -1,0 +1,176 @@
+"""Scenario tests: the app served over real HTTP, a real `rq worker` process (with its
+scheduler), real PostgreSQL and Redis, and the fake Twilio REST server. Every test ends with
+a privacy audit of what it produced."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from service.app import create_app
+from service.db import Supervisor, Volunteer
+from service.runtime import Runtime
+from service.settings import Settings
+from tests.conftest import PUBLIC_URL
+from tests.support.fake_twilio import FakeTwilio
+from tests.support.line import Line
+from tests.support.privacy import leaks
+
+TABLES = "outbox, messages, escalations, offers, conversations, shifts, inbound_receipts, texters, volunteers, supervisors"
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture(scope="session")
+def log_lines() -> Iterator[list[str]]:
+    handler = _Collect()
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield handler.lines
+    root.removeHandler(handler)
+
+
+@dataclass
+class Stack:
+    """One deployment of the line: its settings, web server and worker process."""
+
+    runtime: Runtime
+    server_url: str
+    worker_log: Path
+    _server: object
+    _worker: subprocess.Popen[bytes]
+
+    def stop(self) -> None:
+        self._server.shutdown()  # type: ignore[attr-defined]
+        self._worker.terminate()
+        try:
+            self._worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._worker.kill()
+
+
+def start_stack(environment: dict[str, str], folder: Path) -> Stack:
+    runtime = Runtime(Settings.from_environment(environment))
+    server = make_server("127.0.0.1", 0, create_app(runtime), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    log_path = folder / "worker.log"
+    rq = Path(sys.executable).parent / "rq"
+    command = [str(rq), "worker", "--with-scheduler", "--worker-class", "service.worker.Worker",
+               "--serializer", "json", "--url", environment["REDIS_URL"], "warmline"]
+    with log_path.open("wb") as log:
+        worker = subprocess.Popen(command, env={**os.environ, **environment}, stdout=log, stderr=subprocess.STDOUT)
+    time.sleep(1.0)
+    assert worker.poll() is None, log_path.read_text()
+    return Stack(runtime, f"http://127.0.0.1:{server.server_port}", log_path, server, worker)
+
+
+@pytest.fixture(scope="session")
+def stack(environment: dict[str, str], log_lines: list[str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The line as configured for tests: main number plus two pool numbers."""
+    deployment = start_stack(environment, tmp_path_factory.mktemp("stack"))
+    yield deployment
+    deployment.stop()
+
+
+@pytest.fixture(scope="session")
+def one_number_stack(environment: dict[str, str], log_lines: list[str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """A line with a single number: each volunteer holds one conversation at a time."""
+    folder = tmp_path_factory.mktemp("one-number")
+    config = folder / "one-number.toml"
+    config.write_text(Path(environment["WARMLINE_CONFIG"]).read_text() + "\n[line]\npool_numbers = []\n")
+    redis_url = environment["REDIS_URL"].rsplit("/", 1)[0] + "/13"
+    redis.Redis.from_url(redis_url).flushdb()
+    deployment = start_stack({**environment, "WARMLINE_CONFIG": str(config), "REDIS_URL": redis_url}, folder)
+    yield deployment
+    deployment.stop()
+
+
+def _clean_line(stack: Stack, fake_twilio: FakeTwilio, log_lines: list[str]) -> Iterator[Line]:
+    """A clean line for each test; afterwards, no texter number may appear in any text sent,
+    response served or log line written (by the web app or the worker)."""
+    with stack.runtime.engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {TABLES} CASCADE"))
+    fake_twilio.reset()
+    first_log_line = len(log_lines)
+    worker_log_start = stack.worker_log.stat().st_size
+    settings = stack.runtime.settings
+    the_line = Line(server_url=stack.server_url, public_url=PUBLIC_URL, main_number=settings.line.main_number,
+                    numbers=settings.line.numbers, twilio=fake_twilio)
+    yield the_line
+    the_line.settle(quiet=0.5, timeout=5)
+    bodies = [message.get("Body", "") for message in fake_twilio.messages()]
+    with stack.worker_log.open("rb") as handle:
+        handle.seek(worker_log_start)
+        worker_lines = handle.read().decode("utf-8", "replace").splitlines()
+    sources = {"outbound text": bodies, "response": the_line.responses, "log line": log_lines[first_log_line:] + worker_lines}
+    for number in the_line.texter_numbers:
+        for kind, texts in sources.items():
+            for item in texts:
+                found = leaks(item, number)
+                assert not found, f"texter number {found} in a {kind}: {item[:200]!r}"
+
+
+@pytest.fixture
+def line(stack: Stack, fake_twilio: FakeTwilio, log_lines: list[str]) -> Iterator[Line]:
+    yield from _clean_line(stack, fake_twilio, log_lines)
+
+
+@pytest.fixture
+def one_number_line(one_number_stack: Stack, fake_twilio: FakeTwilio, log_lines: list[str]) -> Iterator[Line]:
+    yield from _clean_line(one_number_stack, fake_twilio, log_lines)
+
+
+@pytest.fixture
+def people(stack: Stack) -> People:
+    return People(stack.runtime)
+
+
+class People:
+    """Volunteers and supervisors registered directly (as `warmline volunteer add` would)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    @staticmethod
+    def new_number() -> str:
+        return f"+1202555{secrets.randbelow(10_000):04d}"
+
+    def volunteer(self, alias: str, languages: str = "en", max_concurrent: int | None = None) -> str:
+        phone = self.new_number()
+        with self.runtime.sessions() as session, session.begin():
+            session.add(Volunteer(name=f"{alias} Example", alias=alias, phone=phone, languages=languages,
+                                  max_concurrent=max_concurrent, active=True, created_at=datetime.now(UTC)))
+        return phone
+
+    def supervisor(self, name: str, on_call: bool = True) -> str:
+        phone = self.new_number()
+        with self.runtime.sessions() as session, session.begin():
+            session.add(Supervisor(name=name, email=f"{name.lower()}@example.org", phone=phone, password_hash="!",
+                                   role="supervisor", on_call=on_call, active=True, created_at=datetime.now(UTC)))
+        return phone
+
+    def texter(self) -> str:
+        return self.new_number()

@@ -1,0 +1,85 @@
+"""Phones for scenario tests: texts go to the live server as Twilio would send them
+(signed, form-encoded, one MessageSid each); texts the line sends are read back from the
+fake Twilio server, which received them through the real delivery job."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from twilio.request_validator import RequestValidator
+
+from tests.support.fake_twilio import FakeTwilio
+
+
+@dataclass
+class Line:
+    """The line as a phone user sees it, plus what a test needs to watch it."""
+
+    server_url: str
+    public_url: str
+    main_number: str
+    numbers: tuple[str, ...]
+    twilio: FakeTwilio
+    responses: list[str] = field(default_factory=list)
+    texter_numbers: set[str] = field(default_factory=set)
+
+    def post(self, path: str, form: dict[str, str], *, sign: bool = True, signature: str | None = None, **kwargs: Any) -> requests.Response:
+        headers = dict(kwargs.pop("headers", {}))
+        if sign:
+            headers["X-Twilio-Signature"] = signature or RequestValidator(self.twilio.auth_token).compute_signature(
+                self.public_url + path, form
+            )
+        response = requests.post(self.server_url + path, data=form, headers=headers, timeout=20, **kwargs)
+        self.responses.append(response.text)
+        return response
+
+    def sms_form(self, sender: str, body: str, to: str | None = None, sid: str | None = None) -> dict[str, str]:
+        return {
+            "MessageSid": sid or "SM" + secrets.token_hex(16),
+            "AccountSid": self.twilio.account_sid,
+            "From": sender,
+            "To": to or self.main_number,
+            "Body": body,
+            "NumMedia": "0",
+            "NumSegments": "1",
+            "ApiVersion": "2010-04-01",
+        }
+
+    def text(self, sender: str, body: str, to: str | None = None, sid: str | None = None, texter: bool = True) -> requests.Response:
+        """`sender` texts the line; a texter's number is remembered for the privacy audit."""
+        if texter:
+            self.texter_numbers.add(sender)
+        response = self.post("/twilio/sms", self.sms_form(sender, body, to, sid))
+        assert response.status_code == 200, response.text
+        return response
+
+    def inbox(self, phone: str) -> list[dict[str, Any]]:
+        return [message for message in self.twilio.messages() if message.get("To") == phone]
+
+    def wait_for(self, phone: str, containing: str, timeout: float = 15.0, after: int = 0) -> dict[str, Any]:
+        """The first text to `phone` (past the first `after`) whose body contains `containing`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for message in self.inbox(phone)[after:]:
+                if containing in message.get("Body", ""):
+                    return message
+            time.sleep(0.1)
+        bodies = [message.get("Body", "") for message in self.inbox(phone)]
+        raise AssertionError(f"no text containing {containing!r} reached the phone; it got: {bodies}")
+
+    def settle(self, quiet: float = 1.0, timeout: float = 15.0) -> list[dict[str, Any]]:
+        """Wait until no new text has been sent for `quiet` seconds; returns everything sent."""
+        deadline = time.monotonic() + timeout
+        count, since = len(self.twilio.messages()), time.monotonic()
+        while time.monotonic() < deadline:
+            time.sleep(0.1)
+            now_count = len(self.twilio.messages())
+            if now_count != count:
+                count, since = now_count, time.monotonic()
+            elif time.monotonic() - since >= quiet:
+                break
+        return self.twilio.messages()
