@@ -2,7 +2,8 @@
 // per line number (as a real phone would), and sends through the simulator's /send.
 "use strict";
 
-const lineNumbers = JSON.parse(document.getElementById("line-numbers").textContent);
+const config = JSON.parse(document.getElementById("simulator-config").textContent);
+const lineNumbers = config.lineNumbers;
 const panes = new Map();
 
 function label(number) {
@@ -27,7 +28,7 @@ for (const section of document.querySelectorAll(".phone")) {
 
 async function send(pane, body) {
   if (!body.trim()) return;
-  await fetch("send", {
+  await fetch(config.sendUrl, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ pane: pane.name, to: pane.active, body }),
@@ -64,7 +65,7 @@ function render(pane) {
 
 let seen = 0;
 async function poll() {
-  const response = await fetch(`feed?after=${seen}`);
+  const response = await fetch(`${config.feedUrl}?after=${seen}`);
   if (!response.ok) return;
   for (const text of await response.json()) {
     seen = Math.max(seen, text.id);

@@ -1,0 +1,861 @@
+"""A local stand-in for Twilio's Messages REST API (2010-04-01).
+
+The test suite, benchmarks and fault-injection scripts point the official
+``twilio`` client at this server instead of https://api.twilio.com, so our code
+is exercised over real HTTP with no patching and no real texts sent. Requests
+are checked against Twilio's own OpenAPI spec (parameter names, enums, formats,
+the "From or MessagingServiceSid" and "Body, MediaUrl or ContentSid" rules) and
+answered with resources and errors shaped like Twilio's, so a mistake that the
+real Twilio would reject fails here too.
+
+It serves:
+
+* ``POST /2010-04-01/Accounts/{AccountSid}/Messages.json``: send a message.
+* ``GET  /2010-04-01/Accounts/{AccountSid}/Messages.json``: list messages
+  (``To``, ``From``, ``DateSent``, ``DateSent<``, ``DateSent>``, ``PageSize``,
+  ``Page``), newest first, which is how a client reconciles a lost response.
+* ``GET  /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json``: fetch one.
+* Signed ``sent`` then ``delivered`` status callbacks, when enabled.
+* A JSON control API under ``/_control/`` for tests: inspect accepted messages
+  and every API request, reset, toggle callbacks, and inject faults (500, 429,
+  hangs, Twilio error codes, and a message accepted whose response never comes).
+
+Deliberately stricter than Twilio in one way: unknown parameters are rejected
+(400, code 20001) rather than ignored, so a misspelt parameter fails a test.
+Faults apply only to create requests that pass authentication and validation.
+
+Run ``python scripts/fake_twilio.py --port 0 --account-sid AC... --auth-token T``;
+it prints ``listening http://127.0.0.1:PORT`` once ready and serves until
+SIGTERM or SIGINT. It logs method, path and status only, never phone numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hmac
+import http.client
+import json
+import logging
+import math
+import operator
+import re
+import signal
+import sys
+import threading
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import FrameType
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from twilio.request_validator import RequestValidator
+
+logger = logging.getLogger("fake_twilio")
+
+API_VERSION = "2010-04-01"
+MESSAGES_PATH = "/2010-04-01/Accounts/{AccountSid}/Messages.json"
+MESSAGES_ROUTE = re.compile(r"/2010-04-01/Accounts/([^/]+)/Messages\.json")
+MESSAGE_ROUTE = re.compile(r"/2010-04-01/Accounts/([^/]+)/Messages/([^/]+)\.json")
+ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
+E164 = re.compile(r"\+[1-9]\d{1,14}")
+
+BODY_MAX_CHARS = 1600  # Twilio's documented limit for Body (error 21617).
+MAX_REQUEST_BYTES = 1 << 20
+HANG_SECONDS = 60.0
+CALLBACK_STEP_SECONDS = 0.05  # Pause before each status callback, as a carrier would take.
+CALLBACK_TIMEOUT_SECONDS = 5.0
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 1000
+
+# Fault mode -> the (HTTP status, Twilio code, message) answered. "hang" answers after hanging.
+FAULT_ERRORS: dict[str, tuple[int, int, str]] = {
+    "status500": (500, 20500, "An internal server error has occurred"),
+    "status429": (429, 20429, "Too Many Requests"),
+    "hang": (500, 20500, "An internal server error has occurred"),
+    "error21610": (400, 21610, "Attempt to send to unsubscribed recipient"),
+    "error21211": (400, 21211, "Invalid 'To' Phone Number"),
+}
+FAULT_MODES = frozenset(FAULT_ERRORS) | {"accept_then_hang"}
+
+# Twilio's codes for specific parameters; anything else that breaks the spec gets 20001.
+REQUIRED_ERRORS = {"To": (21604, "A 'To' phone number is required.")}
+ONE_OF_ERRORS = {
+    "From": (21603, "A 'From' or 'MessagingServiceSid' parameter is required"),
+    "Body": (21602, "Message body is required."),
+}
+INVALID_ERRORS = {
+    "To": (21211, "Invalid 'To' Phone Number"),
+    "From": (21212, "Invalid 'From' Phone Number"),
+    "StatusCallback": (21609, "Invalid 'StatusCallback' URL"),
+}
+PARAMETER_ERROR_CODE = 20001
+
+# GSM-7 alphabet: messages using only these are 160 characters a segment, others are UCS-2.
+GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENDED = frozenset("^{}\\[~]|€\f")
+
+
+class ApiError(Exception):
+    """An answer in Twilio's error shape, raised anywhere while handling an API request."""
+
+    def __init__(self, status: int, code: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+
+    def body(self) -> dict[str, Any]:
+        """The JSON Twilio sends with an error, which the twilio client turns into TwilioRestException."""
+        return {
+            "code": self.code,
+            "message": self.message,
+            "more_info": f"https://www.twilio.com/docs/errors/{self.code}",
+            "status": self.status,
+        }
+
+
+# --- The spec ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Contract:
+    """The parts of Twilio's OpenAPI spec this fake enforces (requests) and mirrors (responses)."""
+
+    create_properties: dict[str, dict[str, Any]]
+    create_required: tuple[str, ...]
+    create_one_of: tuple[tuple[str, ...], ...]
+    message_fields: tuple[str, ...]
+    list_fields: tuple[str, ...]
+
+
+def default_spec_path() -> Path:
+    """Where CI and developers keep the spec: shared/ beside the repository checkout."""
+    repo_root = Path(__file__).resolve().parent.parent
+    return repo_root.parent / "shared" / "twilio-oai" / "twilio_api_v2010.json"
+
+
+def load_contract(spec_path: Path) -> Contract:
+    """Read the CreateMessage and ListMessage operations out of the spec, with $refs resolved."""
+    spec = json.loads(spec_path.read_text(encoding="utf-8"))
+    create = _operation(spec, "post", "CreateMessage")
+    listing = _operation(spec, "get", "ListMessage")
+    form = create["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
+    properties = {}
+    for name, schema in form["properties"].items():
+        resolved = _resolve(spec, schema)
+        if resolved.get("type") == "array":
+            resolved = {**resolved, "items": _resolve(spec, resolved["items"])}
+        properties[name] = resolved
+    # x-twilio "conditional" lists snake_case groups, e.g. ["from", "messaging_service_sid"].
+    by_key = {name.lower(): name for name in properties}
+    one_of = tuple(
+        tuple(by_key[member.replace("_", "")] for member in group)
+        for group in create.get("x-twilio", {}).get("conditional", [])
+    )
+    message = _resolve(spec, create["responses"]["201"]["content"]["application/json"]["schema"])
+    page = _resolve(spec, listing["responses"]["200"]["content"]["application/json"]["schema"])
+    return Contract(
+        create_properties=properties,
+        create_required=tuple(form.get("required", [])),
+        create_one_of=one_of,
+        message_fields=tuple(message["properties"]),
+        list_fields=tuple(page["properties"]),
+    )
+
+
+def _operation(spec: dict[str, Any], method: str, operation_id: str) -> dict[str, Any]:
+    operation = spec["paths"][MESSAGES_PATH][method]
+    if operation.get("operationId") != operation_id:
+        raise ValueError(f"spec has no {operation_id} at {method.upper()} {MESSAGES_PATH}")
+    return operation
+
+
+def _resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        node: Any = spec
+        for part in schema["$ref"].removeprefix("#/").split("/"):
+            node = node[part]
+        schema = node
+    return schema
+
+
+# --- Validating a create request ---------------------------------------------------------------
+
+
+def parse_form(content_type: str, body: bytes) -> dict[str, list[str]]:
+    """Decode a form body as Twilio does; anything undecodable is a 400, not a crash."""
+    if body and content_type.split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
+        raise ApiError(400, PARAMETER_ERROR_CODE, "Content-Type must be application/x-www-form-urlencoded")
+    try:
+        return parse_qs(body.decode("utf-8"), keep_blank_values=True, strict_parsing=True, max_num_fields=1000)
+    except ValueError as exc:
+        raise ApiError(400, PARAMETER_ERROR_CODE, "Malformed form body") from exc
+
+
+def validate_create(contract: Contract, form: dict[str, list[str]]) -> dict[str, str | list[str]]:
+    """Apply the spec's and Twilio's documented rules; return the fields, one value each except arrays."""
+    unknown = sorted(set(form) - set(contract.create_properties))
+    if unknown:
+        raise ApiError(400, PARAMETER_ERROR_CODE, f"Unknown parameters: {', '.join(unknown)}")
+    present = {name for name, values in form.items() if any(values)}
+    for name in contract.create_required:
+        if name not in present:
+            code, message = REQUIRED_ERRORS.get(name, (PARAMETER_ERROR_CODE, f"'{name}' is required"))
+            raise ApiError(400, code, message)
+    for group in contract.create_one_of:
+        if present.isdisjoint(group):
+            fallback = (PARAMETER_ERROR_CODE, f"One of {', '.join(group)} is required")
+            code, message = ONE_OF_ERRORS.get(group[0], fallback)
+            raise ApiError(400, code, message)
+    fields: dict[str, str | list[str]] = {}
+    for name, values in form.items():
+        schema = contract.create_properties[name]
+        if schema.get("type") == "array":
+            for value in values:
+                _check_value(name, schema["items"], value)
+            fields[name] = values
+        elif len(values) > 1:
+            raise ApiError(400, PARAMETER_ERROR_CODE, f"'{name}' given more than once")
+        else:
+            _check_value(name, schema, values[0])
+            fields[name] = values[0]
+    body = fields.get("Body", "")
+    if isinstance(body, str) and len(body) > BODY_MAX_CHARS:
+        raise ApiError(400, 21617, f"The concatenated message body exceeds the {BODY_MAX_CHARS} character limit.")
+    return fields
+
+
+def _check_value(name: str, schema: dict[str, Any], value: str) -> None:
+    if value == "":  # Blank counts as absent, which the required and one-of rules already judged.
+        return
+    if not _value_ok(schema, value):
+        code, message = INVALID_ERRORS.get(name, (PARAMETER_ERROR_CODE, f"Invalid value for parameter '{name}'"))
+        raise ApiError(400, code, message)
+
+
+def _value_ok(schema: dict[str, Any], value: str) -> bool:
+    if "enum" in schema and value not in schema["enum"]:
+        return False
+    kind = schema.get("type")
+    if kind == "boolean":
+        return value.lower() in ("true", "false")
+    if kind in ("integer", "number"):
+        try:
+            int(value) if kind == "integer" else float(value)
+        except ValueError:
+            return False
+        return True
+    if not schema.get("minLength", 0) <= len(value) <= schema.get("maxLength", math.inf):
+        return False
+    if "pattern" in schema and not re.search(schema["pattern"], value):
+        return False
+    fmt = None if schema.get("x-twilio", {}).get("ignoreFormat") else schema.get("format")
+    if fmt == "phone-number":
+        return E164.fullmatch(value) is not None
+    if fmt == "uri":
+        return _is_url(value)
+    if fmt == "date-time":
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            return False
+    return True
+
+
+def _is_url(value: str) -> bool:
+    """Twilio's StatusCallback rules: absolute http(s), a hostname without underscores, <= 4000 chars."""
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    host = parts.hostname or ""
+    return (
+        parts.scheme in ("http", "https")
+        and bool(host)
+        and "_" not in host
+        and len(value) <= 4000
+        and not any(ch.isspace() for ch in value)
+    )
+
+
+# --- Building resources ------------------------------------------------------------------------
+
+
+def rfc2822(moment: datetime) -> str:
+    """Twilio's timestamp format, e.g. 'Thu, 24 Aug 2023 05:01:45 +0000'."""
+    return format_datetime(moment.astimezone(timezone.utc).replace(microsecond=0))
+
+
+def segment_count(body: str) -> int:
+    """How many SMS segments Twilio would bill for this body (GSM-7 or UCS-2)."""
+    if all(ch in GSM7_BASIC or ch in GSM7_EXTENDED for ch in body):
+        units = len(body) + sum(ch in GSM7_EXTENDED for ch in body)
+        single, multi = 160, 153
+    else:
+        units = len(body.encode("utf-16-le")) // 2
+        single, multi = 70, 67
+    return 1 if units <= single else math.ceil(units / multi)
+
+
+def message_resource(
+    contract: Contract, account_sid: str, fields: dict[str, str | list[str]], now: datetime
+) -> dict[str, Any]:
+    """A queued message, with exactly the spec's field names (null for any we have no value for)."""
+    media = [url for url in fields.get("MediaUrl", []) if url]
+    sid = ("MM" if media else "SM") + uuid.uuid4().hex
+    uri = f"/{API_VERSION}/Accounts/{account_sid}/Messages/{sid}"
+    body = str(fields.get("Body", ""))
+    stamp = rfc2822(now)
+    known: dict[str, Any] = {
+        "account_sid": account_sid,
+        "api_version": API_VERSION,
+        "body": body,
+        "date_created": stamp,
+        "date_sent": stamp,
+        "date_updated": stamp,
+        "direction": "outbound-api",
+        "error_code": None,
+        "error_message": None,
+        "from": fields.get("From") or None,
+        "messaging_service_sid": fields.get("MessagingServiceSid") or None,
+        "num_media": str(len(media)),
+        "num_segments": str(segment_count(body)),
+        "price": None,
+        "price_unit": "USD",
+        "sid": sid,
+        "status": "queued",
+        "subresource_uris": {"media": f"{uri}/Media.json", "feedback": f"{uri}/Feedback.json"},
+        "to": fields["To"],
+        "uri": f"{uri}.json",
+    }
+    return {name: known.get(name) for name in contract.message_fields}
+
+
+def _date_predicate(key: str, raw: str) -> Callable[[datetime], bool]:
+    """A DateSent filter: a bare date (and DateSent itself) compares days, a timestamp compares instants."""
+    try:
+        bound = datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise ApiError(400, PARAMETER_ERROR_CODE, f"Invalid value for parameter '{key}'") from exc
+    if bound.tzinfo is None:
+        bound = bound.replace(tzinfo=timezone.utc)
+    by_day = key == "DateSent" or len(raw) == 10
+    compare = {"DateSent": operator.eq, "DateSent<": operator.le, "DateSent>": operator.ge}[key]
+    target = _day(bound) if by_day else bound
+    return lambda sent: compare(_day(sent) if by_day else sent, target)
+
+
+def _day(moment: datetime) -> datetime:
+    return moment.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+# --- State -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Fault:
+    """An injected failure for create requests, spent by count or by time, whichever ends first."""
+
+    mode: str
+    remaining: int | None
+    until: float | None
+
+
+class State:
+    """Everything the fake remembers, behind one lock shared by request and callback threads."""
+
+    def __init__(self, callbacks_enabled: bool) -> None:
+        self._lock = threading.Lock()
+        self._callbacks_default = callbacks_enabled
+        self._release = threading.Event()
+        self.callbacks_enabled = callbacks_enabled
+        self._messages: list[dict[str, Any]] = []
+        self._resources: dict[str, dict[str, Any]] = {}
+        self._sent_at: dict[str, datetime] = {}
+        self._requests: list[dict[str, Any]] = []
+        self._fault: Fault | None = None
+
+    def reset(self) -> None:
+        """Forget everything, clear faults and let hung requests answer."""
+        with self._lock:
+            self._messages.clear()
+            self._resources.clear()
+            self._sent_at.clear()
+            self._requests.clear()
+            self.callbacks_enabled = self._callbacks_default
+            self._clear_fault_locked()
+
+    def set_fault(self, fault: Fault | None) -> None:
+        """Install a fault, or with None clear it (which also releases hung requests)."""
+        with self._lock:
+            self._clear_fault_locked()
+            self._fault = fault
+
+    def _clear_fault_locked(self) -> None:
+        self._fault = None
+        self._release.set()
+        self._release = threading.Event()
+
+    def take_fault(self) -> str | None:
+        """The fault mode this create request suffers, spending one of its count."""
+        with self._lock:
+            fault = self._fault
+            if fault is None:
+                return None
+            if fault.until is not None and time.monotonic() >= fault.until:
+                self._fault = None
+                return None
+            if fault.remaining is not None:
+                fault.remaining -= 1
+                if fault.remaining <= 0:
+                    self._fault = None
+            return fault.mode
+
+    def hang(self) -> None:
+        """Block this request until HANG_SECONDS pass or the fault is cleared."""
+        with self._lock:
+            release = self._release
+        release.wait(HANG_SECONDS)
+
+    def record_request(
+        self, method: str, path: str, query: dict[str, Any], form: dict[str, Any] | None, received_at: float
+    ) -> dict[str, Any]:
+        """Log an API request on arrival; its status is filled in when it is answered."""
+        record = {
+            "method": method,
+            "path": path,
+            "query": query,
+            "form": form,
+            "received_at": received_at,
+            "status": None,
+            "error_code": None,
+        }
+        with self._lock:
+            self._requests.append(record)
+        return record
+
+    def finish_request(self, record: dict[str, Any], status: int, error_code: int | None) -> None:
+        """Note how a logged request was answered."""
+        with self._lock:
+            record["status"] = status
+            record["error_code"] = error_code
+
+    def accept(
+        self, resource: dict[str, Any], fields: dict[str, Any], received_at: float, sent_at: datetime
+    ) -> None:
+        """Store an accepted message for the list/fetch endpoints and the control API."""
+        with self._lock:
+            sid = resource["sid"]
+            self._resources[sid] = resource
+            self._sent_at[sid] = sent_at
+            self._messages.append({**fields, "sid": sid, "received_at": received_at})
+
+    def advance(self, sid: str, status: str) -> dict[str, Any] | None:
+        """Move a message to a new status; None if it was forgotten by a reset meanwhile."""
+        with self._lock:
+            resource = self._resources.get(sid)
+            if resource is None:
+                return None
+            resource["status"] = status
+            resource["date_updated"] = rfc2822(datetime.now(timezone.utc))
+            return dict(resource)
+
+    def resource(self, sid: str) -> dict[str, Any] | None:
+        """A copy of one stored message resource."""
+        with self._lock:
+            resource = self._resources.get(sid)
+            return None if resource is None else dict(resource)
+
+    def find(self, keep: Callable[[dict[str, Any], datetime], bool]) -> list[dict[str, Any]]:
+        """Copies of the stored resources that pass the filter, newest first like Twilio's list."""
+        with self._lock:
+            found = [dict(r) for sid, r in self._resources.items() if keep(r, self._sent_at[sid])]
+        return found[::-1]
+
+    def messages(self) -> list[dict[str, Any]]:
+        """Accepted messages in order of arrival (received_at), with their current status."""
+        with self._lock:
+            found = [{**m, "status": self._resources[m["sid"]]["status"]} for m in self._messages]
+        # Concurrent requests can finish validating out of order; arrival is what tests reason about.
+        return sorted(found, key=lambda m: m["received_at"])
+
+    def requests(self) -> list[dict[str, Any]]:
+        """Every API request so far, rejected ones included."""
+        with self._lock:
+            return [dict(r) for r in self._requests]
+
+
+# --- HTTP --------------------------------------------------------------------------------------
+
+
+class FakeTwilioServer(ThreadingHTTPServer):
+    """The HTTP server plus what its handlers share: credentials, the spec contract and state."""
+
+    def __init__(self, address: tuple[str, int], contract: Contract, account_sid: str, auth_token: str,
+                 callbacks_enabled: bool) -> None:
+        super().__init__(address, Handler)
+        self.contract = contract
+        self.account_sid = account_sid
+        self.auth_token = auth_token
+        self.state = State(callbacks_enabled)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Keep one broken connection from printing a traceback with who-knows-what in it."""
+        logger.warning("connection error: %s", sys.exc_info()[1].__class__.__name__)
+
+
+def _flatten(values: dict[str, list[str]]) -> dict[str, str | list[str]]:
+    return {key: vals[0] if len(vals) == 1 else vals for key, vals in values.items()}
+
+
+def _single(query: dict[str, list[str]], key: str) -> str | None:
+    values = query.get(key)
+    return values[-1] if values else None
+
+
+def _int_param(query: dict[str, list[str]], key: str, default: int, low: int, high: float) -> int:
+    raw = _single(query, key)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if not low <= value <= high:
+        raise ApiError(400, PARAMETER_ERROR_CODE, f"Invalid value for parameter '{key}'")
+    return value
+
+
+class Handler(BaseHTTPRequestHandler):
+    """Routes one connection's requests to the Twilio API emulation or the control API."""
+
+    server: FakeTwilioServer
+    protocol_version = "HTTP/1.1"  # Keep-alive, as the twilio client's requests.Session expects.
+    timeout = 120  # Seconds a connection may sit idle or stall mid-request before it is dropped.
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self._dispatch()
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._dispatch()
+
+    # Logging: method, path (no query string: it holds phone numbers) and status only.
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        # A request line that failed to parse leaves no path attribute behind.
+        logger.info("%s %s %s", self.command, urlsplit(getattr(self, "path", "")).path, code)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        logger.debug("http.server: %s", format)
+
+    def _dispatch(self) -> None:
+        received_at = time.time()
+        self._record: dict[str, Any] | None = None
+        url = urlsplit(self.path)
+        try:
+            body = self._read_body()
+        except ApiError as exc:
+            self.close_connection = True
+            self._send_json(exc.status, exc.body())
+            return
+        if url.path.startswith("/_control/"):
+            self._control(url.path, body)
+        else:
+            self._api(url.path, url.query, body, received_at)
+
+    def _read_body(self) -> bytes:
+        raw = self.headers.get("Content-Length", "0")
+        try:
+            length = int(raw)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_REQUEST_BYTES:
+            raise ApiError(400, PARAMETER_ERROR_CODE, "Bad Content-Length")
+        return self.rfile.read(length) if length else b""
+
+    def _send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        if self._record is not None:
+            code = payload.get("code") if status >= 400 and isinstance(payload, dict) else None
+            self.server.state.finish_request(self._record, status, code)
+        data = json.dumps(payload).encode("utf-8")
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # The client gave up, e.g. timed out on a hang.
+
+    # --- Twilio API ---
+
+    def _api(self, path: str, query_string: str, body: bytes, received_at: float) -> None:
+        query = parse_qs(query_string, keep_blank_values=True)
+        form: dict[str, list[str]] | None = None
+        form_error: ApiError | None = None
+        if self.command == "POST":
+            try:
+                form = parse_form(self.headers.get("Content-Type", ""), body)
+            except ApiError as exc:
+                form_error = exc
+        state = self.server.state
+        self._record = state.record_request(
+            self.command, path, _flatten(query), None if form is None else _flatten(form), received_at
+        )
+        try:
+            listing, single = MESSAGES_ROUTE.fullmatch(path), MESSAGE_ROUTE.fullmatch(path)
+            if listing is None and single is None:
+                raise ApiError(404, 20404, f"The requested resource {path} was not found")
+            self._authenticate((listing or single).group(1))  # type: ignore[union-attr]
+            if single is not None:
+                if self.command != "GET":
+                    raise ApiError(405, 20004, "Method not allowed")
+                self._fetch(path, single.group(2))
+            elif self.command == "GET":
+                self._list(path, query)
+            elif form_error is not None:
+                raise form_error
+            else:
+                self._create(form or {}, received_at)
+        except ApiError as exc:
+            self._send_json(exc.status, exc.body(), exc.headers)
+
+    def _authenticate(self, path_account: str) -> None:
+        scheme, _, encoded = self.headers.get("Authorization", "").partition(" ")
+        try:
+            user, _, password = base64.b64decode(encoded, validate=True).decode("utf-8").partition(":")
+        except ValueError:
+            user = password = ""
+        user_ok = hmac.compare_digest(user.encode(), self.server.account_sid.encode())
+        token_ok = hmac.compare_digest(password.encode(), self.server.auth_token.encode())
+        if not (scheme.lower() == "basic" and user_ok and token_ok) or path_account != self.server.account_sid:
+            raise ApiError(401, 20003, "Authenticate", {"WWW-Authenticate": 'Basic realm="Twilio API"'})
+
+    def _create(self, form: dict[str, list[str]], received_at: float) -> None:
+        server = self.server
+        fields = validate_create(server.contract, form)
+        fault = server.state.take_fault()
+        if fault == "hang":
+            server.state.hang()
+        if fault in FAULT_ERRORS:
+            raise ApiError(*FAULT_ERRORS[fault])
+        now = datetime.now(timezone.utc)
+        resource = message_resource(server.contract, server.account_sid, fields, now)
+        answer = dict(resource)  # The stored one moves on to sent/delivered; the answer says queued.
+        server.state.accept(resource, fields, received_at, now)
+        callback = fields.get("StatusCallback") if server.state.callbacks_enabled else None
+        if fault == "accept_then_hang":
+            # Twilio took the message and will deliver it; only the answer is lost.
+            self._start_callbacks(answer["sid"], callback)
+            server.state.hang()
+            self._send_json(201, answer)
+            return
+        self._send_json(201, answer)
+        self._start_callbacks(answer["sid"], callback)
+
+    def _start_callbacks(self, sid: str, url: Any) -> None:
+        if isinstance(url, str) and url:
+            threading.Thread(target=deliver_callbacks, args=(self.server, sid, url), daemon=True).start()
+
+    def _fetch(self, path: str, sid: str) -> None:
+        resource = self.server.state.resource(sid)
+        if resource is None:
+            raise ApiError(404, 20404, f"The requested resource {path} was not found")
+        self._send_json(200, resource)
+
+    def _list(self, path: str, query: dict[str, list[str]]) -> None:
+        page_size = _int_param(query, "PageSize", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
+        page = _int_param(query, "Page", 0, 0, math.inf)
+        filters = [(key, value) for key in ("To", "From", "DateSent", "DateSent<", "DateSent>")
+                   if (value := _single(query, key)) is not None]
+        to, sender = _single(query, "To"), _single(query, "From")
+        dates = [_date_predicate(key, value) for key, value in filters if key.startswith("DateSent")]
+
+        def keep(resource: dict[str, Any], sent_at: datetime) -> bool:
+            return ((to is None or resource["to"] == to)
+                    and (sender is None or resource["from"] == sender)
+                    and all(test(sent_at) for test in dates))
+
+        found = self.server.state.find(keep)
+        start = page * page_size
+        messages = found[start:start + page_size]
+
+        def page_uri(number: int, token: str | None = None) -> str:
+            params = [*filters, ("PageSize", page_size), ("Page", number)]
+            return f"{path}?{urlencode(params + ([('PageToken', token)] if token else []))}"
+
+        more = len(found) > start + page_size
+        known = {
+            "end": start + max(len(messages) - 1, 0),
+            "first_page_uri": page_uri(0),
+            "next_page_uri": page_uri(page + 1, "PA" + messages[-1]["sid"]) if more else None,
+            "page": page,
+            "page_size": page_size,
+            "previous_page_uri": page_uri(page - 1) if page > 0 else None,
+            "start": start,
+            "uri": page_uri(page),
+            "messages": messages,
+        }
+        self._send_json(200, {name: known.get(name) for name in self.server.contract.list_fields})
+
+    # --- Control API ---
+
+    def _control(self, path: str, body: bytes) -> None:
+        state = self.server.state
+        routes: dict[tuple[str, str], Callable[[], Any]] = {
+            ("GET", "/_control/messages"): state.messages,
+            ("GET", "/_control/requests"): state.requests,
+            ("POST", "/_control/reset"): state.reset,
+            ("POST", "/_control/fault"): lambda: self._control_fault(body),
+            ("POST", "/_control/callbacks"): lambda: self._control_callbacks(body),
+        }
+        action = routes.get((self.command, path))
+        if action is None:
+            known_path = any(p == path for _, p in routes)
+            self._send_json(405 if known_path else 404, {"error": f"no {self.command} {path}"})
+            return
+        try:
+            result = action()
+        except ValueError as exc:
+            self._send_json(400, {"error": str(exc)})
+            return
+        self._send_json(200, {"ok": True} if result is None else result)
+
+    def _control_fault(self, body: bytes) -> None:
+        payload = _json_object(body)
+        if set(payload) - {"mode", "count", "seconds"}:
+            raise ValueError("fault takes only mode, count and seconds")
+        mode, count, seconds = payload.get("mode"), payload.get("count"), payload.get("seconds")
+        if mode == "ok":
+            self.server.state.set_fault(None)
+            return
+        if mode not in FAULT_MODES:
+            raise ValueError(f"mode must be one of {sorted(FAULT_MODES | {'ok'})}")
+        if count is not None and (type(count) is not int or count < 1):
+            raise ValueError("count must be a positive integer or null")
+        if seconds is not None and (type(seconds) not in (int, float) or not seconds > 0):
+            raise ValueError("seconds must be a positive number or null")
+        until = None if seconds is None else time.monotonic() + seconds
+        self.server.state.set_fault(Fault(mode, count, until))
+
+    def _control_callbacks(self, body: bytes) -> dict[str, bool]:
+        enabled = _json_object(body).get("enabled")
+        if not isinstance(enabled, bool):
+            raise ValueError("enabled must be true or false")
+        self.server.state.callbacks_enabled = enabled
+        return {"enabled": enabled}
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    try:
+        payload = json.loads(body or b"null")
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+        raise ValueError("body must be a JSON object") from exc
+    if not isinstance(payload, dict):
+        raise ValueError("body must be a JSON object")
+    return payload
+
+
+def deliver_callbacks(server: FakeTwilioServer, sid: str, url: str) -> None:
+    """POST 'sent' then 'delivered' to the StatusCallback, signed as Twilio signs; failures are ignored."""
+    validator = RequestValidator(server.auth_token)
+    for status in ("sent", "delivered"):
+        time.sleep(CALLBACK_STEP_SECONDS)
+        resource = server.state.advance(sid, status)
+        if resource is None:
+            return
+        params = {
+            "MessageSid": sid,
+            "SmsSid": sid,
+            "MessageStatus": status,
+            "SmsStatus": status,
+            "AccountSid": resource["account_sid"],
+            "To": resource["to"],
+            "ApiVersion": API_VERSION,
+        }
+        if resource["from"]:
+            params["From"] = resource["from"]
+        if resource["messaging_service_sid"]:
+            params["MessagingServiceSid"] = resource["messaging_service_sid"]
+        request = urllib.request.Request(
+            url,
+            data=urlencode(params).encode("utf-8"),
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Twilio-Signature": validator.compute_signature(url, params),
+                "User-Agent": "TwilioProxy/1.1",
+            },
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=CALLBACK_TIMEOUT_SECONDS) as response:
+                response.read()
+        except (OSError, ValueError, http.client.HTTPException) as exc:
+            logger.info("status callback %s for %s failed: %s", status, sid, exc.__class__.__name__)
+
+
+# --- Command line ------------------------------------------------------------------------------
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Local fake of Twilio's Messages REST API.")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one")
+    parser.add_argument("--account-sid", required=True, help="the AC... SID clients must authenticate as")
+    parser.add_argument("--auth-token", required=True, help="the auth token clients must present")
+    parser.add_argument("--spec", type=Path, default=None,
+                        help="Twilio's twilio_api_v2010.json (default: ../shared/twilio-oai/ beside the repo)")
+    parser.add_argument("--status-callbacks", action="store_true",
+                        help="POST signed sent/delivered callbacks to each message's StatusCallback")
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    args = parser.parse_args(argv)
+    if not ACCOUNT_SID.fullmatch(args.account_sid):
+        parser.error("--account-sid must be AC followed by 32 hex digits")
+    if not args.auth_token:
+        parser.error("--auth-token must not be empty")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve until SIGTERM or SIGINT (exit 0); print the URL on stdout once listening so callers can wait on it."""
+    args = _parse_args(argv)
+    logging.basicConfig(stream=sys.stderr, level=args.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    spec_path = args.spec or default_spec_path()
+    try:
+        contract = load_contract(spec_path)
+    except (OSError, ValueError, KeyError) as exc:
+        logger.error("cannot load Twilio spec %s: %s: %s", spec_path, exc.__class__.__name__, exc)
+        return 2
+    server = FakeTwilioServer((args.host, args.port), contract, args.account_sid, args.auth_token,
+                              args.status_callbacks)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        # shutdown() waits for serve_forever(), which runs in this (the signal-handling) thread.
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    # SIGINT too, explicitly: a shell starts background jobs with SIGINT ignored.
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    host, port = server.server_address[:2]
+    print(f"listening http://{host}:{port}", flush=True)
+    server.serve_forever()
+    server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,156 @@
+"""Run scripts/fake_twilio.py for a test and drive it through its control API.
+
+Tests talk to Twilio only through the official client pointed at this fake, so
+nothing in our code is patched: `FakeTwilio.client()` (or `RedirectingHttpClient`
+for code that builds its own `twilio.rest.Client`) sends every *.twilio.com
+request to the fake's URL instead.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
+from twilio.rest import Client
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = REPO_ROOT / "scripts" / "fake_twilio.py"
+CONTROL_TIMEOUT_SECONDS = 5.0
+
+
+class RedirectingHttpClient(TwilioHttpClient):
+    """The official Twilio HTTP client, except that Twilio's hosts are swapped for the fake's URL."""
+
+    def __init__(self, base_url: str, timeout: float | None = None) -> None:
+        super().__init__(timeout=timeout)
+        self.base_url = base_url.rstrip("/")
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
+        """Rewrite any https://*.twilio.com URL (edge and region variants too) so no test reaches Twilio."""
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if host == "twilio.com" or host.endswith(".twilio.com"):
+            url = self.base_url + parts.path + (f"?{parts.query}" if parts.query else "")
+        return super().request(method, url, *args, **kwargs)
+
+
+class FakeTwilio:
+    """A fake Twilio server in a subprocess, started on construction and stopped by stop() or `with`."""
+
+    def __init__(
+        self,
+        *,
+        status_callbacks: bool = False,
+        account_sid: str | None = None,
+        auth_token: str | None = None,
+        spec: Path | None = None,
+        startup_timeout: float = 15.0,
+    ) -> None:
+        self.account_sid = account_sid or "AC" + secrets.token_hex(16)
+        self.auth_token = auth_token or secrets.token_hex(16)
+        command = [sys.executable, str(SCRIPT), "--port", "0",
+                   "--account-sid", self.account_sid, "--auth-token", self.auth_token]
+        if spec is not None:
+            command += ["--spec", str(spec)]
+        if status_callbacks:
+            command.append("--status-callbacks")
+        # stderr is inherited so the server's request log lands in pytest's captured output.
+        self._process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        self.base_url = self._await_listening(startup_timeout)
+
+    def _await_listening(self, timeout: float) -> str:
+        assert self._process.stdout is not None
+        lines: list[str] = []
+        reader = threading.Thread(target=lambda: lines.append(self._process.stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(timeout)
+        line = lines[0].strip() if lines else ""
+        if not line.startswith("listening "):
+            self.stop()
+            raise RuntimeError(f"fake Twilio did not start (exit code {self._process.returncode}, said {line!r})")
+        return line.removeprefix("listening ")
+
+    def __enter__(self) -> FakeTwilio:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """Terminate the server (SIGTERM, then SIGKILL if it lingers); safe to call twice."""
+        if self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        if self._process.stdout is not None:
+            self._process.stdout.close()
+
+    def client(self, timeout: float = 5.0) -> Client:
+        """A real twilio.rest.Client for this fake's account, talking to the fake."""
+        http_client = RedirectingHttpClient(self.base_url, timeout=timeout)
+        return Client(self.account_sid, self.auth_token, http_client=http_client)
+
+    def _control(self, method: str, path: str, payload: dict[str, Any] | None = None) -> Any:
+        data = None if payload is None else json.dumps(payload).encode("utf-8")
+        if method == "POST" and data is None:
+            data = b""
+        request = urllib.request.Request(f"{self.base_url}/_control/{path}", data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=CONTROL_TIMEOUT_SECONDS) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            with exc:
+                detail = exc.read().decode("utf-8", "replace")
+            raise RuntimeError(f"fake Twilio control {method} {path} answered {exc.code}: {detail}") from None
+
+    def messages(self) -> list[dict[str, Any]]:
+        """Accepted messages in arrival order: their form fields plus sid, status and received_at."""
+        return self._control("GET", "messages")
+
+    def requests(self) -> list[dict[str, Any]]:
+        """Every Twilio API request, rejected ones too: method, path, query, form, status, error_code."""
+        return self._control("GET", "requests")
+
+    def reset(self) -> None:
+        """Forget messages and requests, clear faults (releasing hung requests), restore callbacks."""
+        self._control("POST", "reset")
+
+    def fault(self, mode: str, count: int | None = None, seconds: float | None = None) -> None:
+        """Make the next `count` creates (or all for `seconds`; neither: until cleared) fail as `mode`."""
+        self._control("POST", "fault", {"mode": mode, "count": count, "seconds": seconds})
+
+    def clear_faults(self) -> None:
+        """Stop injecting faults and release any hung request."""
+        self._control("POST", "fault", {"mode": "ok"})
+
+    def callbacks(self, enabled: bool) -> None:
+        """Turn signed sent/delivered status callbacks on or off."""
+        self._control("POST", "callbacks", {"enabled": enabled})
+
+    def wait_for_messages(self, n: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+        """Poll until at least `n` messages were accepted, for code that sends in the background."""
+        deadline = time.monotonic() + timeout
+        while True:
+            messages = self.messages()
+            if len(messages) >= n:
+                return messages
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"fake Twilio got {len(messages)} messages, not {n}, within {timeout}s")
+            time.sleep(0.02)

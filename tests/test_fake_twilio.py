@@ -1,0 +1,223 @@
+"""The fake Twilio must behave like Twilio as seen through the official client, or tests built on it lie."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+import pytest
+import requests
+from twilio.base.exceptions import TwilioRestException
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+
+from tests.support.fake_twilio import REPO_ROOT, FakeTwilio, RedirectingHttpClient
+
+SPEC = REPO_ROOT.parent / "shared" / "twilio-oai" / "twilio_api_v2010.json"
+TEXTER = "+15005550006"
+LINE = "+15005550001"
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeTwilio]:
+    with FakeTwilio() as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def clean(fake: FakeTwilio) -> None:
+    fake.reset()
+
+
+@pytest.fixture
+def client(fake: FakeTwilio) -> Client:
+    return fake.client(timeout=5.0)
+
+
+def _messages_uri(fake: FakeTwilio) -> str:
+    return f"/Accounts/{fake.account_sid}/Messages.json"
+
+
+def test_create_returns_queued_message_and_records_it(fake: FakeTwilio, client: Client) -> None:
+    before = time.time()
+    message = client.messages.create(to=TEXTER, from_=LINE, body="You're talking to a peer now.",
+                                     status_callback="https://warmline.example/twilio/status")
+
+    assert message.sid.startswith("SM") and len(message.sid) == 34
+    assert (message.status, message.direction, message.to, message.body) == (
+        "queued", "outbound-api", TEXTER, "You're talking to a peer now.")
+    [recorded] = fake.messages()
+    assert recorded["sid"] == message.sid
+    assert recorded["To"] == TEXTER and recorded["From"] == LINE
+    assert recorded["StatusCallback"] == "https://warmline.example/twilio/status"
+    assert before <= recorded["received_at"] <= time.time()
+    assert client.messages(message.sid).fetch().body == "You're talking to a peer now."
+
+
+def test_resource_fields_are_exactly_the_specs(fake: FakeTwilio, client: Client) -> None:
+    spec = json.loads(SPEC.read_text(encoding="utf-8"))
+    fields = set(spec["components"]["schemas"]["api.v2010.account.message"]["properties"])
+    sid = client.messages.create(to=TEXTER, from_=LINE, body="hi").sid
+
+    fetched = requests.get(f"{fake.base_url}/2010-04-01/Accounts/{fake.account_sid}/Messages/{sid}.json",
+                           auth=(fake.account_sid, fake.auth_token), timeout=5)
+
+    assert fetched.status_code == 200
+    assert set(fetched.json()) == fields
+    assert fetched.json()["date_created"].endswith(" +0000")  # RFC 2822, as Twilio sends it
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "code"),
+    [
+        ({"to": TEXTER, "from_": LINE}, 21602),
+        ({"to": TEXTER, "body": "hi"}, 21603),
+        ({"to": "5550006", "from_": LINE, "body": "hi"}, 21211),
+        ({"to": TEXTER, "from_": LINE, "body": "x" * 1601}, 21617),
+        ({"to": TEXTER, "from_": LINE, "body": "hi", "status_callback": "not a url"}, 21609),
+        ({"to": TEXTER, "from_": LINE, "body": "hi", "risk_check": "sometimes"}, 20001),
+    ],
+    ids=["no-body", "no-from", "to-not-e164", "body-too-long", "bad-callback-url", "bad-enum"],
+)
+def test_invalid_creates_get_twilios_error_codes(fake: FakeTwilio, client: Client, kwargs: dict[str, Any],
+                                                 code: int) -> None:
+    with pytest.raises(TwilioRestException) as caught:
+        client.messages.create(**kwargs)
+
+    assert (caught.value.status, caught.value.code) == (400, code)
+    assert fake.messages() == []
+    assert [(r["status"], r["error_code"]) for r in fake.requests()] == [(400, code)]
+
+
+def test_unknown_parameter_is_rejected(fake: FakeTwilio, client: Client) -> None:
+    with pytest.raises(TwilioRestException) as caught:
+        client.api.v2010.create("POST", _messages_uri(fake),
+                                data={"To": TEXTER, "From": LINE, "Body": "hi", "Tags": "{}"})
+
+    assert (caught.value.status, caught.value.code) == (400, 20001)
+    assert fake.messages() == []
+
+
+def test_wrong_auth_token_is_401(fake: FakeTwilio) -> None:
+    impostor = Client(fake.account_sid, "not-the-token", http_client=RedirectingHttpClient(fake.base_url, 5.0))
+
+    with pytest.raises(TwilioRestException) as caught:
+        impostor.messages.create(to=TEXTER, from_=LINE, body="hi")
+
+    assert (caught.value.status, caught.value.code) == (401, 20003)
+
+
+@pytest.mark.parametrize(("mode", "status", "code"),
+                         [("status500", 500, 20500), ("status429", 429, 20429), ("error21610", 400, 21610)])
+def test_counted_fault_fails_then_clears(fake: FakeTwilio, client: Client, mode: str, status: int,
+                                         code: int) -> None:
+    fake.fault(mode, count=1)
+
+    with pytest.raises(TwilioRestException) as caught:
+        client.messages.create(to=TEXTER, from_=LINE, body="hi")
+    assert (caught.value.status, caught.value.code) == (status, code)
+
+    assert client.messages.create(to=TEXTER, from_=LINE, body="hi").sid.startswith("SM")
+    assert len(fake.messages()) == 1
+
+
+def test_hang_makes_the_client_time_out(fake: FakeTwilio) -> None:
+    fake.fault("hang", seconds=3)
+
+    with pytest.raises(requests.exceptions.Timeout):
+        fake.client(timeout=1.0).messages.create(to=TEXTER, from_=LINE, body="hi")
+
+    assert fake.messages() == []
+
+
+def test_accept_then_hang_loses_the_answer_but_not_the_message(fake: FakeTwilio, client: Client) -> None:
+    fake.fault("accept_then_hang", count=1)
+
+    with pytest.raises(requests.exceptions.Timeout):
+        fake.client(timeout=1.0).messages.create(to=TEXTER, from_=LINE, body="lost answer")
+
+    [listed] = client.messages.list(to=TEXTER)
+    assert listed.body == "lost answer"
+    assert [m["sid"] for m in fake.messages()] == [listed.sid]
+
+
+def test_list_filters_and_pages_like_twilio(client: Client) -> None:
+    sids = [client.messages.create(to=TEXTER, from_=LINE, body=str(i)).sid for i in range(3)]
+    client.messages.create(to="+15005550009", from_=LINE, body="someone else")
+
+    listed = client.messages.list(to=TEXTER, date_sent_after="2000-01-01", page_size=2)
+
+    assert [m.sid for m in listed] == sids[::-1]  # newest first, across two pages
+
+
+Callback = tuple[str, dict[str, str], str]  # path with query, form fields, X-Twilio-Signature
+
+
+@pytest.fixture
+def callback_sink() -> Iterator[tuple[str, list[Callback]]]:
+    """A stand-in for our webhook endpoint, recording what the fake posts to it."""
+    received: list[Callback] = []
+
+    class Sink(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            body = self.rfile.read(int(self.headers["Content-Length"])).decode("utf-8")
+            received.append((self.path, dict(parse_qsl(body)), self.headers.get("X-Twilio-Signature", "")))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            """Keep test output quiet."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Sink)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", received
+    server.shutdown()
+    server.server_close()
+
+
+def test_signed_status_callbacks(fake: FakeTwilio, client: Client,
+                                 callback_sink: tuple[str, list[Callback]]) -> None:
+    base, received = callback_sink
+    url = f"{base}/twilio/status?shift=7"
+    fake.callbacks(True)
+
+    sid = client.messages.create(to=TEXTER, from_=LINE, body="hi", status_callback=url).sid
+    deadline = time.monotonic() + 5
+    while len(received) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+    assert [params["MessageStatus"] for _, params, _ in received] == ["sent", "delivered"]
+    validator = RequestValidator(fake.auth_token)
+    for path, params, signature in received:
+        assert path == "/twilio/status?shift=7"
+        assert params["MessageSid"] == params["SmsSid"] == sid
+        assert (params["To"], params["From"], params["AccountSid"]) == (TEXTER, LINE, fake.account_sid)
+        assert validator.validate(url, params, signature)
+    assert client.messages(sid).fetch().status == "delivered"
+
+
+def test_bad_input_is_a_400_not_a_crash(fake: FakeTwilio, client: Client) -> None:
+    auth = (fake.account_sid, fake.auth_token)
+    form = requests.post(f"{fake.base_url}/2010-04-01/Accounts/{fake.account_sid}/Messages.json", auth=auth,
+                         data=b"To&&=%FF", headers={"Content-Type": "application/x-www-form-urlencoded"},
+                         timeout=5)
+    control = requests.post(f"{fake.base_url}/_control/fault", data=b"{nope", timeout=5)
+    bad_mode = requests.post(f"{fake.base_url}/_control/fault", json={"mode": "explode"}, timeout=5)
+
+    assert (form.status_code, form.json()["status"]) == (400, 400)
+    assert control.status_code == bad_mode.status_code == 400
+    assert client.messages.create(to=TEXTER, from_=LINE, body="still up").status == "queued"
+
+
+def test_spec_path_is_overridable(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.json"
+    spec.write_bytes(SPEC.read_bytes())
+
+    with FakeTwilio(spec=spec) as other:
+        assert other.client().messages.create(to=TEXTER, from_=LINE, body="hi").sid.startswith("SM")
