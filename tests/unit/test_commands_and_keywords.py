@@ -1,0 +1,57 @@
+"""Reading what volunteers and texters text: commands only with `#`, keywords only whole."""
+
+from __future__ import annotations
+
+import pytest
+
+from routing.commands import Command, parse_command
+from routing.keywords import Keyword, feedback_score, language_switch, opt_keyword
+
+
+@pytest.mark.parametrize("text, command", [("#on", Command.ON), ("#YES", Command.YES), ("  #Done  ", Command.DONE),
+                                           ("＃pass", Command.PASS), ("# status", Command.STATUS)])
+def test_hash_commands_are_read_in_any_case_and_spacing(text: str, command: Command) -> None:
+    parsed = parse_command(text)
+    assert parsed is not None and parsed.command is command
+
+
+@pytest.mark.parametrize("text", ["on", "yes please", "I'm done", "done", "help", "escalate this"])
+def test_ordinary_words_are_never_commands(text: str) -> None:
+    assert parse_command(text) is None
+
+
+def test_unknown_hash_word_is_a_command_with_no_meaning() -> None:
+    parsed = parse_command("#dance now")
+    assert parsed is not None and parsed.command is None and parsed.word == "dance"
+
+
+def test_escalate_keeps_its_reason() -> None:
+    parsed = parse_command("#escalate texter mentioned pills")
+    assert parsed is not None and parsed.argument == "texter mentioned pills"
+
+
+@pytest.mark.parametrize("text", ["STOP", "stop", " Stop ", "unsubscribe", "END", "quit", "stopall"])
+def test_opt_out_keywords_count_only_as_the_whole_message(text: str) -> None:
+    assert opt_keyword(text) is Keyword.OPT_OUT
+
+
+@pytest.mark.parametrize("text", ["please stop", "stop it", "I want to end it all", "the end"])
+def test_opt_out_words_inside_a_sentence_are_conversation(text: str) -> None:
+    assert opt_keyword(text) is None
+
+
+def test_start_yes_unstop_opt_back_in() -> None:
+    assert {opt_keyword(word) for word in ("START", "yes", "Unstop")} == {Keyword.OPT_IN}
+
+
+def test_language_switch_reads_accents_and_punctuation() -> None:
+    keywords = {"es": frozenset({"ESPAÑOL", "ESPANOL"}), "en": frozenset({"ENGLISH"})}
+    assert language_switch("español", keywords) == "es"
+    assert language_switch("Espanol!", keywords) == "es"
+    assert language_switch("english", keywords) == "en"
+    assert language_switch("hablo español", keywords) is None
+
+
+@pytest.mark.parametrize("text, score", [("4", 4), (" 5 ", 5), ("3/5", 3), ("1 star", 1), ("2 stars", 2), ("45", None), ("6", None), ("4 because", None)])
+def test_feedback_scores(text: str, score: int | None) -> None:
+    assert feedback_score(text) == score

@@ -1,0 +1,105 @@
+"""Who a waiting texter is offered to."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from routing.eligibility import ShiftPolicy, VolunteerState, free_line_number, refusal
+from routing.matching import Seeker, choose_volunteer
+
+NOW = datetime(2026, 11, 27, 22, 0, tzinfo=UTC)
+NUMBERS = ("+15005550006", "+15005550007", "+15005550008")
+POLICY = ShiftPolicy(max_concurrent=2, line_numbers=NUMBERS)
+
+
+def volunteer(volunteer_id: int, **changes: object) -> VolunteerState:
+    values: dict[str, object] = dict(
+        volunteer_id=volunteer_id, languages=("en",), on_shift_since=NOW - timedelta(hours=1), break_until=None,
+        busy_line_numbers=frozenset(), active_conversations=0, max_concurrent=None, has_pending_offer=False,
+        last_assigned_at=None,
+    )
+    values.update(changes)
+    return VolunteerState(**values)  # type: ignore[arg-type]
+
+
+def seeker(**changes: object) -> Seeker:
+    values: dict[str, object] = dict(conversation_id=1, language="en", previous_volunteer_id=None, passed_by=frozenset(), missed_by=frozenset())
+    values.update(changes)
+    return Seeker(**values)  # type: ignore[arg-type]
+
+
+def test_refusals_name_the_limit_and_when_it_lapses() -> None:
+    assert refusal(volunteer(1, on_shift_since=None), POLICY, NOW).limit == "off_shift"  # type: ignore[union-attr]
+    on_break = refusal(volunteer(1, break_until=NOW + timedelta(minutes=5)), POLICY, NOW)
+    assert on_break is not None and (on_break.limit, on_break.until) == ("on_break", NOW + timedelta(minutes=5))
+    assert refusal(volunteer(1, has_pending_offer=True), POLICY, NOW).limit == "offer_pending"  # type: ignore[union-attr]
+    full = volunteer(1, active_conversations=2, busy_line_numbers=frozenset(NUMBERS[:2]))
+    assert refusal(full, POLICY, NOW).limit == "max_concurrent"  # type: ignore[union-attr]
+    assert refusal(volunteer(1, break_until=NOW - timedelta(seconds=1)), POLICY, NOW) is None
+
+
+def test_personal_limit_and_pool_size_bound_concurrency() -> None:
+    assert POLICY.concurrency_limit(1) == 1
+    assert POLICY.concurrency_limit(5) == 2
+    assert ShiftPolicy(max_concurrent=3, line_numbers=NUMBERS[:1]).concurrency_limit(None) == 1
+
+
+def test_previous_volunteer_first_then_language_then_load_then_idle_time() -> None:
+    quiet = volunteer(1, last_assigned_at=NOW - timedelta(hours=2))
+    busy = volunteer(2, active_conversations=1, busy_line_numbers=frozenset(NUMBERS[:1]))
+    spanish = volunteer(3, languages=("en", "es"), active_conversations=1, busy_line_numbers=frozenset(NUMBERS[:1]))
+    recent = volunteer(4, last_assigned_at=NOW - timedelta(minutes=5))
+    candidates = [quiet, busy, spanish, recent]
+    assert choose_volunteer(seeker(), candidates, POLICY, NOW).volunteer_id == 1  # type: ignore[union-attr]
+    assert choose_volunteer(seeker(language="es"), candidates, POLICY, NOW).volunteer_id == 3  # type: ignore[union-attr]
+    returning = choose_volunteer(seeker(previous_volunteer_id=2), candidates, POLICY, NOW)
+    assert returning is not None and returning.volunteer_id == 2 and returning.returning
+
+
+def test_language_fallback_is_flagged_when_nobody_speaks_it() -> None:
+    match = choose_volunteer(seeker(language="es"), [volunteer(1)], POLICY, NOW)
+    assert match is not None and match.language_fallback
+
+
+def test_who_passed_is_never_chosen_and_who_missed_comes_last() -> None:
+    candidates = [volunteer(1), volunteer(2)]
+    assert choose_volunteer(seeker(passed_by=frozenset({1, 2})), candidates, POLICY, NOW) is None
+    assert choose_volunteer(seeker(missed_by=frozenset({1})), candidates, POLICY, NOW).volunteer_id == 2  # type: ignore[union-attr]
+    assert choose_volunteer(seeker(missed_by=frozenset({1}), passed_by=frozenset({2})), candidates, POLICY, NOW).volunteer_id == 1  # type: ignore[union-attr]
+
+
+def test_the_chosen_thread_is_a_number_the_volunteer_is_not_using() -> None:
+    match = choose_volunteer(seeker(), [volunteer(1, active_conversations=1, busy_line_numbers=frozenset({NUMBERS[0]}))], POLICY, NOW)
+    assert match is not None and match.line_number == NUMBERS[1]
+
+
+states = st.builds(
+    volunteer,
+    st.integers(1, 50),
+    on_shift_since=st.sampled_from([None, NOW - timedelta(hours=3)]),
+    break_until=st.sampled_from([None, NOW - timedelta(minutes=1), NOW + timedelta(minutes=10)]),
+    busy_line_numbers=st.frozensets(st.sampled_from(NUMBERS)),
+    max_concurrent=st.sampled_from([None, 1, 2, 3]),
+    has_pending_offer=st.booleans(),
+    languages=st.sampled_from([("en",), ("es",), ("en", "es")]),
+)
+
+
+@given(candidates=st.lists(states, max_size=8), language=st.sampled_from(["en", "es"]),
+       passed=st.frozensets(st.integers(1, 50), max_size=5))
+def test_the_match_is_always_eligible_and_never_reuses_a_busy_thread(candidates: list[VolunteerState], language: str, passed: frozenset[int]) -> None:
+    candidates = [
+        VolunteerState(**{**c.__dict__, "active_conversations": len(c.busy_line_numbers)}) for c in candidates
+    ]
+    match = choose_volunteer(seeker(language=language, passed_by=passed), candidates, POLICY, NOW)
+    eligible = [c for c in candidates if c.volunteer_id not in passed and refusal(c, POLICY, NOW) is None]
+    if match is None:
+        assert not eligible
+        return
+    chosen = next(c for c in eligible if c.volunteer_id == match.volunteer_id)
+    assert match.line_number not in chosen.busy_line_numbers
+    assert chosen.active_conversations < POLICY.concurrency_limit(chosen.max_concurrent)
+    assert free_line_number(NUMBERS, chosen.busy_line_numbers) == match.line_number
