@@ -50,12 +50,9 @@ def test_status_break_and_off_during_a_shift(line: Line, people: People) -> None
 
 def test_off_with_open_conversations_keeps_them_and_says_so(line: Line, people: People) -> None:
     ana = people.volunteer("Ana")
-    line.text(ana, "#on", texter=False)
+    line.start_shift(ana)
     texter = people.texter()
-    line.text(texter, "hi")
-    line.wait_for(ana, "is waiting")
-    line.text(ana, "#yes", texter=False)
-    line.wait_for(texter, "texting with Ana")
+    line.connect(ana, texter)
     line.text(ana, "#off", texter=False)
     line.wait_for(ana, "1 open conversation")
     line.text(ana, "still with you", texter=False)

@@ -83,3 +83,15 @@ class Line:
             elif time.monotonic() - since >= quiet:
                 break
         return self.twilio.messages()
+
+    def start_shift(self, volunteer: str) -> None:
+        self.text(volunteer, "#on", texter=False)
+        self.wait_for(volunteer, "shift has started")
+
+    def connect(self, volunteer: str, texter: str, first_words: str = "hi") -> dict[str, Any]:
+        """`texter` texts the line and `volunteer` (already on shift) accepts; returns the offer."""
+        self.text(texter, first_words)
+        offer = self.wait_for(volunteer, first_words[:40])
+        self.text(volunteer, "#yes", to=offer["From"], texter=False)
+        self.wait_for(texter, "You're now texting with")
+        return offer
