@@ -17,6 +17,8 @@ class Command(StrEnum):
     ESCALATE = "escalate"
     STATUS = "status"
     HELP = "help"
+    OK = "ok"
+    DEBRIEF = "debrief"
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from routing.eligibility import ShiftPolicy, VolunteerState, free_line_number, refusal
+from routing.limits import ShiftLimits, VolunteerState, free_line_number, refusal
 
 _NEVER = datetime.min.replace(tzinfo=UTC)
 
@@ -31,7 +31,7 @@ class Match:
 
 
 def choose_volunteer(
-    seeker: Seeker, candidates: Sequence[VolunteerState], policy: ShiftPolicy, now: datetime
+    seeker: Seeker, candidates: Sequence[VolunteerState], limits: ShiftLimits, now: datetime
 ) -> Match | None:
     """The best eligible volunteer for this texter, or None.
 
@@ -42,7 +42,7 @@ def choose_volunteer(
     eligible = [
         volunteer
         for volunteer in candidates
-        if volunteer.volunteer_id not in seeker.passed_by and refusal(volunteer, policy, now) is None
+        if volunteer.volunteer_id not in seeker.passed_by and refusal(volunteer, limits, now) is None
     ]
     if not eligible:
         return None
@@ -58,7 +58,7 @@ def choose_volunteer(
         )
 
     best = min(eligible, key=preference)
-    line_number = free_line_number(policy.line_numbers, best.busy_line_numbers)
+    line_number = free_line_number(limits.line_numbers, best.busy_line_numbers)
     assert line_number is not None  # refusal() has checked it
     return Match(
         volunteer_id=best.volunteer_id,

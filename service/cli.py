@@ -5,15 +5,20 @@ from __future__ import annotations
 import getpass
 import sys
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import click
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
+from routing.limits import LIFTABLE
+from service import dispatch, outbox, shifts
 from service.db import Supervisor, Volunteer
+from service.job_queue import JobQueue
 from service.phones import is_e164, normalise
 from service.runtime import Runtime
 from service.settings import Settings, SettingsError
+from service.turn import Turn
 
 
 def _runtime() -> Runtime:
@@ -123,3 +128,38 @@ def demo(port: int, data_dir: str | None) -> None:
     from service.demo import run_demo
 
     run_demo(port=port, data_dir=data_dir)
+
+
+@main.group()
+def shift() -> None:
+    """Shifts and their limits."""
+
+
+@shift.command("override")
+@click.option("--volunteer", "phone", required=True, help="The volunteer's phone number.")
+@click.option("--limit", required=True, type=click.Choice(sorted(LIFTABLE)), help="The limit to lift.")
+@click.option("--minutes", required=True, type=click.IntRange(1, 24 * 60), help="How long it stays lifted.")
+@click.option("--reason", required=True, help="Why; kept in the audit log.")
+@click.option("--by", "actor", required=True, help="The supervisor's email.")
+def shift_override(phone: str, limit: str, minutes: int, reason: str, actor: str) -> None:
+    """Lift one limit for one volunteer for a bounded time (audited); the volunteer is told."""
+    runtime = _runtime()
+    number = _phone(runtime, phone)
+    now = datetime.now(UTC)
+    with runtime.sessions() as session, session.begin():
+        supervisor = session.scalars(select(Supervisor).where(Supervisor.email == actor.lower(), Supervisor.active)).first()
+        if supervisor is None:
+            raise click.ClickException(f"no active supervisor with email {actor}")
+        person = session.scalars(select(Volunteer).where(Volunteer.phone == number)).first()
+        if person is None:
+            raise click.ClickException("no volunteer with that phone")
+        try:
+            override = shifts.lift(session, person, limit, minutes, reason, supervisor.email, now)
+        except ValueError as error:
+            raise click.ClickException(str(error)) from error
+        turn = Turn(session=session, runtime=runtime, now=now)
+        outbox.tell_volunteer(turn, person, "limit_lifted", limit=limit.replace("_", " "),
+                              until=override.until.astimezone(ZoneInfo(runtime.settings.line.timezone)).strftime("%H:%M"), reason=reason)
+        dispatch.offer_waiting(turn)
+    JobQueue(runtime).submit(turn)
+    click.echo(f"{limit} lifted for {person.alias} for {minutes} minutes")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from service import outbox
+from service import outbox, shifts
 from service.db import Conversation, Message, Offer, Volunteer
 from service.turn import Turn
 
@@ -66,6 +66,8 @@ def close(turn: Turn, conversation: Conversation, reason: str) -> None:
         turn.session.execute(update(Volunteer).where(Volunteer.id == volunteer.id).values(last_assigned_at=turn.now))
         outbox.tell_volunteer(
             turn, volunteer, VOLUNTEER_TEXT[reason], conversation.line_number, conversation,
-            pseudonym=texter.pseudonym, minutes=turn.runtime.settings.routing.texter_inactivity_minutes,
+            pseudonym=texter.pseudonym, minutes=f"{turn.runtime.settings.routing.texter_inactivity_minutes:g}",
         )
+        turn.session.flush()
+        shifts.after_conversation(turn, conversation)
     turn.session.flush()

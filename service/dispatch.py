@@ -13,9 +13,9 @@ from datetime import timedelta
 
 from sqlalchemy import and_, exists, func, select
 
-from routing.eligibility import VolunteerState
+from routing.limits import VolunteerState
 from routing.matching import Seeker, choose_volunteer
-from service import conversations, outbox
+from service import conversations, outbox, shifts
 from service.db import Conversation, Offer, Shift, Volunteer
 from service.turn import Turn
 
@@ -41,7 +41,7 @@ def offer_waiting(turn: Turn) -> None:
         if not candidates:
             return
         seeker = _seeker(turn, conversation)
-        match = choose_volunteer(seeker, list(candidates.values()), turn.runtime.shift_policy, turn.now)
+        match = choose_volunteer(seeker, list(candidates.values()), turn.runtime.shift_limits, turn.now)
         if match is None:
             continue
         _make_offer(turn, conversation, match.volunteer_id, match.line_number, match.language_fallback, match.returning)
@@ -49,42 +49,16 @@ def offer_waiting(turn: Turn) -> None:
 
 
 def _lock_available_volunteers(turn: Turn) -> dict[int, VolunteerState]:
-    """Lock the on-shift volunteers nobody else is changing, then read their load afresh."""
-    session = turn.session
+    """Lock the on-shift volunteers nobody else is changing, then read their state afresh."""
     pending_offer = exists().where(Offer.volunteer_id == Volunteer.id, Offer.status == "pending")
-    locked = session.execute(
-        select(Volunteer.id, Shift.started_at)
+    locked = turn.session.scalars(
+        select(Volunteer.id)
         .join(Shift, and_(Shift.volunteer_id == Volunteer.id, Shift.ended_at.is_(None)))
         .where(Volunteer.active, ~pending_offer, (Volunteer.break_until.is_(None)) | (Volunteer.break_until <= turn.now))
         .with_for_update(skip_locked=True, of=Volunteer)
     ).all()
-    if not locked:
-        return {}
-    ids = [row.id for row in locked]
     # A new statement, so a fresh snapshot: it sees every change committed before we took the locks.
-    volunteers = {v.id: v for v in session.scalars(select(Volunteer).where(Volunteer.id.in_(ids)))}
-    busy: dict[int, set[str]] = {volunteer_id: set() for volunteer_id in ids}
-    for volunteer_id, line_number in session.execute(
-        select(Conversation.volunteer_id, Conversation.line_number).where(
-            Conversation.status == "active", Conversation.volunteer_id.in_(ids)
-        )
-    ):
-        busy[volunteer_id].add(line_number)
-    states = {}
-    for row in locked:
-        volunteer = volunteers[row.id]
-        states[row.id] = VolunteerState(
-            volunteer_id=row.id,
-            languages=volunteer.language_codes,
-            on_shift_since=row.started_at,
-            break_until=volunteer.break_until,
-            busy_line_numbers=frozenset(busy[row.id]),
-            active_conversations=len(busy[row.id]),
-            max_concurrent=volunteer.max_concurrent,
-            has_pending_offer=False,
-            last_assigned_at=volunteer.last_assigned_at,
-        )
-    return states
+    return shifts.volunteer_states(turn.session, locked, turn.now)
 
 
 def _seeker(turn: Turn, conversation: Conversation) -> Seeker:
@@ -154,6 +128,9 @@ def accept(turn: Turn, volunteer: Volunteer, offer: Offer) -> None:
     conversation.line_number = offer.line_number
     conversation.assigned_at = turn.now
     volunteer.last_assigned_at = turn.now
+    shift = shifts.open_shift(turn.session, volunteer.id)
+    if shift is not None:
+        shift.conversations_taken += 1
     texter = conversation.texter
     texter.last_volunteer_id = volunteer.id
     outbox.tell_volunteer(turn, volunteer, "accepted", offer.line_number, conversation, pseudonym=texter.pseudonym)
@@ -182,15 +159,6 @@ def expire(turn: Turn, offer_id: int) -> None:
     outbox.tell_volunteer(turn, offer.volunteer, "offer_expired", offer.line_number, pseudonym=offer.conversation.texter.pseudonym)
     turn.session.flush()
     offer_waiting(turn)
-
-
-def withdraw_volunteer_offer(turn: Turn, volunteer: Volunteer) -> None:
-    """A volunteer leaving (`#off`, `#break`) hands their pending offer back to the queue."""
-    offer = pending_offer(turn, volunteer)
-    if offer is not None:
-        offer.status = "withdrawn"
-        offer.answered_at = turn.now
-        turn.session.flush()
 
 
 def _lock_volunteer(turn: Turn, volunteer: Volunteer) -> None:

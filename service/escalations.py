@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from service import outbox
-from service.db import Conversation, Escalation, Supervisor
+from service.db import Conversation, Escalation, Supervisor, Volunteer
 from service.turn import Turn
 
 
@@ -34,4 +34,12 @@ def open_escalation(turn: Turn, conversation: Conversation, level: str, source: 
             url=f"{turn.runtime.settings.public_url}/dashboard/escalations/{escalation.id}",
         )
         outbox.to_supervisor(turn, supervisor, body, conversation)
+    return bool(supervisors)
+
+
+def request_debrief(turn: Turn, volunteer: Volunteer) -> bool:
+    """`#debrief`: ask the supervisors on call to reach out to a volunteer after a hard conversation."""
+    supervisors = supervisors_to_alert(turn)
+    for supervisor in supervisors:
+        outbox.to_supervisor(turn, supervisor, turn.runtime.texts.for_supervisor("debrief_request", volunteer=volunteer.name))
     return bool(supervisors)

@@ -6,14 +6,14 @@ pass it down; nothing opens a connection at import time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import cached_property
 
 from redis import Redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from routing.eligibility import ShiftPolicy
+from routing.limits import ShiftLimits
 from service.db.engine import make_engine, make_sessionmaker
 from service.settings import Settings
 from service.texts import TextCatalog
@@ -46,8 +46,8 @@ class Runtime:
         return Redis.from_url(self.settings.redis_url, socket_connect_timeout=1, socket_timeout=2)
 
     @cached_property
-    def shift_policy(self) -> ShiftPolicy:
-        return ShiftPolicy(max_concurrent=self.settings.shifts.max_concurrent, line_numbers=self.settings.line.numbers)
+    def shift_limits(self) -> ShiftLimits:
+        return ShiftLimits(line_numbers=self.settings.line.numbers, **asdict(self.settings.shifts))
 
 
 _process_runtime: Runtime | None = None

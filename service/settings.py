@@ -40,7 +40,7 @@ class LineSettings:
 @dataclass(frozen=True)
 class RoutingSettings:
     offer_timeout_seconds: int
-    texter_inactivity_minutes: int
+    texter_inactivity_minutes: float
     feedback_window_minutes: int
     offer_preview_chars: int
 
@@ -48,6 +48,14 @@ class RoutingSettings:
 @dataclass(frozen=True)
 class ShiftSettings:
     max_concurrent: int
+    max_shift_minutes: int
+    max_conversations_per_shift: int
+    wrap_up_minutes: int
+    cooldown_after_escalation_minutes: int
+    long_conversation_minutes: int
+    cooldown_after_long_minutes: int
+    min_rest_minutes: int
+    max_hours_per_week: float
     break_minutes: int
 
 

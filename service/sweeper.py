@@ -1,17 +1,18 @@
 """The sweeper: timers kept in the database, so nothing depends on a Redis job surviving.
 
 Offer expiry also has a precise RQ timer; the sweeper catches every deadline that timer
-missed (Redis restarted, worker killed), closes silent conversations, ends breaks, and
-hands stuck outbox rows back to delivery.
+missed (Redis restarted, worker killed), closes silent conversations, ends breaks and
+cooldowns, winds shifts down at their limits, and hands stuck outbox rows back to delivery.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from service import conversations, dispatch, outbox
+from service import conversations, dispatch, outbox, shifts
 from service.db import Conversation, Offer, OutboxMessage, Shift, Volunteer
 from service.runtime import Runtime
 from service.turn import Turn, run_turn
@@ -35,7 +36,18 @@ def sweep(runtime: Runtime, now: datetime) -> list[Turn]:
                 Conversation.last_texter_at <= now - timedelta(minutes=routing.texter_inactivity_minutes),
             ).limit(BATCH)
         ).all()
-        rested = session.scalars(select(Volunteer.id).where(Volunteer.break_until <= now).limit(BATCH)).all()
+        rested = session.scalars(
+            select(Volunteer.id).where((Volunteer.break_until <= now) | (Volunteer.cooldown_until <= now)).limit(BATCH)
+        ).all()
+        wrap_up = timedelta(minutes=runtime.shift_limits.wrap_up_minutes)
+        ending = session.scalars(
+            select(Shift.id).where(
+                Shift.ended_at.is_(None),
+                ((Shift.planned_end_at <= now + wrap_up) & ~Shift.wrap_up_told)
+                | (Shift.planned_end_at <= now)
+                | (Shift.conversations_taken >= runtime.shift_limits.max_conversations_per_shift),
+            ).limit(BATCH)
+        ).all()
         stuck_before = now - timedelta(seconds=delivery.stuck_after_seconds)
         stuck = session.scalars(
             select(OutboxMessage.id).where(
@@ -48,7 +60,9 @@ def sweep(runtime: Runtime, now: datetime) -> list[Turn]:
     for conversation_id in silent:
         turns.append(run_turn(runtime, now, lambda turn, cid=conversation_id: close_if_silent(turn, cid))[1])
     for volunteer_id in rested:
-        turns.append(run_turn(runtime, now, lambda turn, vid=volunteer_id: end_break(turn, vid))[1])
+        turns.append(run_turn(runtime, now, lambda turn, vid=volunteer_id: end_pause(turn, vid))[1])
+    for shift_id in ending:
+        turns.append(run_turn(runtime, now, lambda turn, sid=shift_id: wrap_up_or_end(turn, sid))[1])
     if stuck:
         _, turn = run_turn(runtime, now, lambda turn: None)
         turn.outbox_ids.extend(stuck)
@@ -67,12 +81,37 @@ def close_if_silent(turn: Turn, conversation_id: int) -> None:
     dispatch.offer_waiting(turn)
 
 
-def end_break(turn: Turn, volunteer_id: int) -> None:
+def end_pause(turn: Turn, volunteer_id: int) -> None:
+    """A break or a cooldown is over: say so, and offer waiting texters (unless the volunteer
+    must first text #ok after a heavy conversation)."""
     volunteer = turn.session.scalars(select(Volunteer).where(Volunteer.id == volunteer_id).with_for_update()).first()
-    if volunteer is None or volunteer.break_until is None or volunteer.break_until > turn.now:
+    if volunteer is None:
         return
-    volunteer.break_until = None
-    on_shift = turn.session.scalar(select(Shift.id).where(Shift.volunteer_id == volunteer_id, Shift.ended_at.is_(None)))
-    if on_shift is not None:
-        outbox.tell_volunteer(turn, volunteer, "break_ended")
+    on_shift = shifts.open_shift(turn.session, volunteer_id) is not None
+    if volunteer.break_until is not None and volunteer.break_until <= turn.now:
+        volunteer.break_until = None
+        if on_shift:
+            outbox.tell_volunteer(turn, volunteer, "break_ended")
+    if volunteer.cooldown_until is not None and volunteer.cooldown_until <= turn.now:
+        volunteer.cooldown_until = None
+        if on_shift:
+            outbox.tell_volunteer(turn, volunteer, "cooldown_over_needs_ok" if volunteer.awaiting_ok else "cooldown_over")
+    if on_shift:
         dispatch.offer_waiting(turn)
+
+
+def wrap_up_or_end(turn: Turn, shift_id: int) -> None:
+    """Near its end a shift takes no new texters (the volunteer is reminded once); past a
+    limit it ends as soon as the volunteer's open conversations are done."""
+    shift = turn.session.scalars(select(Shift).where(Shift.id == shift_id).with_for_update()).first()
+    if shift is None or shift.ended_at is not None:
+        return
+    volunteer = turn.session.get_one(Volunteer, shift.volunteer_id)
+    if shifts.end_if_due(turn, volunteer):
+        return
+    wrap_up = timedelta(minutes=turn.runtime.shift_limits.wrap_up_minutes)
+    if shift.planned_end_at is not None and not shift.wrap_up_told and shift.planned_end_at - wrap_up <= turn.now:
+        shift.wrap_up_told = True
+        ends = shift.planned_end_at.astimezone(ZoneInfo(turn.runtime.settings.line.timezone)).strftime("%H:%M")
+        outbox.tell_volunteer(turn, volunteer, "wrap_up", ends=ends)
+        shifts.withdraw_offer(turn, volunteer.id)

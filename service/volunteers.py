@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
 from routing.commands import Command, CommandText, parse_command
-from service import conversations, dispatch, escalations, outbox
-from service.db import Conversation, Shift, Volunteer
+from routing import limits
+from service import conversations, dispatch, escalations, outbox, shifts
+from service.db import Conversation, Volunteer
 from service.turn import Turn
 
 
@@ -54,40 +55,48 @@ def _thread_or_only(turn: Turn, volunteer: Volunteer, line_number: str) -> tuple
     return (active[0] if len(active) == 1 else None), len(active)
 
 
-def _open_shift(turn: Turn, volunteer: Volunteer) -> Shift | None:
-    return turn.session.scalars(select(Shift).where(Shift.volunteer_id == volunteer.id, Shift.ended_at.is_(None))).first()
-
-
 def _queued_count(turn: Turn) -> int:
     return int(turn.session.scalar(select(func.count()).select_from(Conversation).where(Conversation.status == "queued")) or 0)
 
 
-def _local_time(turn: Turn, moment) -> str:  # type: ignore[no-untyped-def]
-    return moment.astimezone(ZoneInfo(turn.runtime.settings.line.timezone)).strftime("%H:%M")
+def _local(turn: Turn, moment: datetime) -> str:
+    """A time as the volunteer reads it: the line's zone, with the day when it is not today."""
+    zone = ZoneInfo(turn.runtime.settings.line.timezone)
+    local = moment.astimezone(zone)
+    return local.strftime("%H:%M") if local.date() == turn.now.astimezone(zone).date() else local.strftime("%a %H:%M")
+
+
+REFUSAL_TEXT = {limits.MIN_REST: "on_refused_min_rest", limits.WEEKLY_HOURS: "on_refused_weekly_hours"}
 
 
 def _on(turn: Turn, volunteer: Volunteer, line_number: str, _: CommandText) -> None:
-    if _open_shift(turn, volunteer) is not None:
+    if shifts.open_shift(turn.session, volunteer.id) is not None:
         volunteer.break_until = None
         outbox.tell_volunteer(turn, volunteer, "already_on_shift", line_number, queued=_queued_count(turn))
         dispatch.offer_waiting(turn)
         return
-    turn.session.add(Shift(volunteer_id=volunteer.id, started_at=turn.now))
-    volunteer.break_until = None
-    turn.session.flush()
-    outbox.tell_volunteer(turn, volunteer, "shift_started", line_number, queued=_queued_count(turn))
+    refusal = shifts.start(turn, volunteer)
+    if refusal is not None:
+        settings = turn.runtime.shift_limits
+        outbox.tell_volunteer(
+            turn, volunteer, REFUSAL_TEXT[refusal.limit], line_number,
+            until=_local(turn, refusal.until) if refusal.until else "-",
+            hours=f"{settings.min_rest_minutes / 60:g}" if refusal.limit == limits.MIN_REST else f"{settings.max_hours_per_week:g}",
+        )
+        return
+    shift = shifts.open_shift(turn.session, volunteer.id)
+    ends = _local(turn, shift.planned_end_at) if shift and shift.planned_end_at else "-"
+    outbox.tell_volunteer(turn, volunteer, "shift_started", line_number, queued=_queued_count(turn), ends=ends)
     dispatch.offer_waiting(turn)
 
 
 def _off(turn: Turn, volunteer: Volunteer, line_number: str, _: CommandText) -> None:
-    shift = _open_shift(turn, volunteer)
+    shift = shifts.open_shift(turn.session, volunteer.id)
     if shift is None:
         outbox.tell_volunteer(turn, volunteer, "not_on_shift", line_number)
         return
-    shift.ended_at = turn.now
-    shift.end_reason = "volunteer"
-    dispatch.withdraw_volunteer_offer(turn, volunteer)
-    _, open_count = _thread_or_only(turn, volunteer, line_number)
+    shifts.end(turn, shift, "volunteer")
+    open_count = shifts.active_count(turn.session, volunteer.id)
     if open_count:
         outbox.tell_volunteer(turn, volunteer, "shift_ended_open", line_number, count=open_count)
     else:
@@ -122,33 +131,66 @@ def _done(turn: Turn, volunteer: Volunteer, line_number: str, _: CommandText) ->
 
 
 def _break(turn: Turn, volunteer: Volunteer, line_number: str, _: CommandText) -> None:
-    if _open_shift(turn, volunteer) is None:
+    if shifts.open_shift(turn.session, volunteer.id) is None:
         outbox.tell_volunteer(turn, volunteer, "not_on_shift", line_number)
         return
-    volunteer.break_until = turn.now + timedelta(minutes=turn.runtime.settings.shifts.break_minutes)
-    dispatch.withdraw_volunteer_offer(turn, volunteer)
-    outbox.tell_volunteer(turn, volunteer, "break_started", line_number, until=_local_time(turn, volunteer.break_until))
+    volunteer.break_until = turn.now + timedelta(minutes=turn.runtime.shift_limits.break_minutes)
+    shifts.withdraw_offer(turn, volunteer.id)
+    outbox.tell_volunteer(turn, volunteer, "break_started", line_number, until=_local(turn, volunteer.break_until))
     dispatch.offer_waiting(turn)
 
 
 def _status(turn: Turn, volunteer: Volunteer, line_number: str, _: CommandText) -> None:
-    shift = _open_shift(turn, volunteer)
+    """Time left on shift, conversations left, and any pause: what a volunteer needs to pace themselves."""
     queued = _queued_count(turn)
+    shift = shifts.open_shift(turn.session, volunteer.id)
     if shift is None:
         outbox.tell_volunteer(turn, volunteer, "status_off_shift", line_number, queued=queued)
         return
-    texts = turn.runtime.texts
-    _, active = _thread_or_only(turn, volunteer, line_number)
+    texts, rules = turn.runtime.texts, turn.runtime.shift_limits
+    state = shifts.volunteer_states(turn.session, [volunteer.id], turn.now)[volunteer.id]
+    notes = []
     offer = dispatch.pending_offer(turn, volunteer)
-    offer_note = texts.for_volunteer("status_offer_note", pseudonym=offer.conversation.texter.pseudonym) if offer else ""
-    on_break = volunteer.break_until is not None and volunteer.break_until > turn.now
-    break_note = texts.for_volunteer("status_break_note", until=_local_time(turn, volunteer.break_until)) if on_break else ""
+    if offer is not None:
+        notes.append(texts.for_volunteer("status_offer_note", pseudonym=offer.conversation.texter.pseudonym))
+    refusal = limits.refusal(state, rules, turn.now)
+    if refusal is not None and refusal.limit in STATUS_NOTES:
+        notes.append(texts.for_volunteer(STATUS_NOTES[refusal.limit], until=_local(turn, refusal.until) if refusal.until else "-"))
+    left = "-" if limits.MAX_CONVERSATIONS in state.lifted else max(0, rules.max_conversations_per_shift - state.conversations_this_shift)
     outbox.tell_volunteer(
         turn, volunteer, "status", line_number,
-        since=_local_time(turn, shift.started_at), active=active,
-        limit=turn.runtime.shift_policy.concurrency_limit(volunteer.max_concurrent),
-        offer_note=offer_note, break_note=break_note, queued=queued,
+        since=_local(turn, shift.started_at), ends=_local(turn, shift.planned_end_at) if shift.planned_end_at else "-",
+        active=state.active_conversations, limit=rules.concurrency_limit(volunteer.max_concurrent, state.lifted),
+        left=left, notes="".join(notes), queued=queued,
     )
+
+
+STATUS_NOTES = {
+    limits.ON_BREAK: "status_break_note",
+    limits.COOLDOWN: "status_cooldown_note",
+    limits.AWAITING_OK: "status_awaiting_ok_note",
+    limits.WRAP_UP: "status_wrap_up_note",
+    limits.MAX_SHIFT: "status_wrap_up_note",
+    limits.MAX_CONVERSATIONS: "status_max_conversations_note",
+}
+
+
+def _ok(turn: Turn, volunteer: Volunteer, line_number: str, _: CommandText) -> None:
+    """Ready again after a heavy conversation; offers resume once the minimum pause is over."""
+    if not volunteer.awaiting_ok:
+        outbox.tell_volunteer(turn, volunteer, "ok_nothing", line_number)
+        return
+    volunteer.awaiting_ok = False
+    if volunteer.cooldown_until is not None and volunteer.cooldown_until > turn.now:
+        outbox.tell_volunteer(turn, volunteer, "ok_early", line_number, until=_local(turn, volunteer.cooldown_until))
+        return
+    outbox.tell_volunteer(turn, volunteer, "ok_ready", line_number)
+    dispatch.offer_waiting(turn)
+
+
+def _debrief(turn: Turn, volunteer: Volunteer, line_number: str, _: CommandText) -> None:
+    reached = escalations.request_debrief(turn, volunteer)
+    outbox.tell_volunteer(turn, volunteer, "debrief_requested" if reached else "no_supervisor", line_number)
 
 
 def _help(turn: Turn, volunteer: Volunteer, line_number: str, _: CommandText) -> None:
@@ -178,4 +220,6 @@ _HANDLERS = {
     Command.STATUS: _status,
     Command.HELP: _help,
     Command.ESCALATE: _escalate,
+    Command.OK: _ok,
+    Command.DEBRIEF: _debrief,
 }

@@ -4,6 +4,7 @@ settings that point the service at them."""
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,9 +20,11 @@ from tests.support.fake_twilio import FakeTwilio
 
 REPO = Path(__file__).resolve().parent.parent
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-TEST_DATABASE = "warmline_test"
+# Two test runs on one machine (two developers' checkouts) each set their own names.
+TEST_DATABASE = os.environ.get("WARMLINE_TEST_DATABASE", "warmline_test")
 TEST_DATABASE_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{TEST_DATABASE}"
-TEST_REDIS_URL = "redis://127.0.0.1:6379/14"
+TEST_REDIS_DB = int(os.environ.get("WARMLINE_TEST_REDIS_DB", "14"))
+TEST_REDIS_URL = f"redis://127.0.0.1:6379/{TEST_REDIS_DB}"
 PUBLIC_URL = "https://warmline.example.org"
 
 # Short timers so that scenario tests exercise the real scheduler in seconds, not minutes.

@@ -3,9 +3,9 @@
 from service.db.base import Base
 from service.db.conversations import OPEN_STATUSES, Conversation, Escalation, Message, Offer
 from service.db.messaging import STATUS_ORDER, UNSENT_STATUSES, InboundReceipt, OutboxMessage
-from service.db.people import Shift, Supervisor, Texter, Volunteer
+from service.db.people import AuditEntry, LimitOverride, Shift, Supervisor, Texter, Volunteer
 
 __all__ = [
-    "OPEN_STATUSES", "STATUS_ORDER", "Base", "Conversation", "Escalation", "InboundReceipt",
+    "OPEN_STATUSES", "STATUS_ORDER", "AuditEntry", "Base", "LimitOverride", "Conversation", "Escalation", "InboundReceipt",
     "Message", "Offer", "OutboxMessage", "Shift", "Supervisor", "Texter", "UNSENT_STATUSES", "Volunteer",
 ]

@@ -23,6 +23,9 @@ class Volunteer(Base):
     max_concurrent: Mapped[int | None]
     active: Mapped[bool] = mapped_column(default=True)
     break_until: Mapped[datetime | None]
+    # After a heavy conversation: no offers until then; `awaiting_ok` until they text #ok.
+    cooldown_until: Mapped[datetime | None]
+    awaiting_ok: Mapped[bool] = mapped_column(default=False)
     last_assigned_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 
@@ -45,6 +48,10 @@ class Shift(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
     started_at: Mapped[datetime]
+    # When the shift must end (its maximum length or the weekly hours); None when lifted.
+    planned_end_at: Mapped[datetime | None]
+    conversations_taken: Mapped[int] = mapped_column(default=0)
+    wrap_up_told: Mapped[bool] = mapped_column(default=False)
     ended_at: Mapped[datetime | None]
     end_reason: Mapped[str | None] = mapped_column(String(40))
 
@@ -85,3 +92,30 @@ class Supervisor(Base):
     on_call: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
+
+
+class LimitOverride(Base):
+    """A supervisor lifted one limit for one volunteer until `until`, for a stated reason."""
+
+    __tablename__ = "limit_overrides"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
+    limit: Mapped[str] = mapped_column(String(40))
+    until: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime]
+
+
+class AuditEntry(Base):
+    """What a supervisor or admin did, when and why: overrides, shift ends, transcript reads."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(80))
+    detail: Mapped[str] = mapped_column(Text, default="")

@@ -25,7 +25,7 @@ from service.app import create_app
 from service.db import Supervisor, Volunteer
 from service.runtime import Runtime
 from service.settings import Settings
-from tests.conftest import PUBLIC_URL
+from tests.conftest import PUBLIC_URL, TEST_REDIS_DB
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.line import Line
 from tests.support.privacy import leaks
@@ -101,7 +101,7 @@ def one_number_stack(environment: dict[str, str], log_lines: list[str], tmp_path
     folder = tmp_path_factory.mktemp("one-number")
     config = folder / "one-number.toml"
     config.write_text(Path(environment["WARMLINE_CONFIG"]).read_text() + "\n[line]\npool_numbers = []\n")
-    redis_url = environment["REDIS_URL"].rsplit("/", 1)[0] + "/13"
+    redis_url = environment["REDIS_URL"].rsplit("/", 1)[0] + f"/{TEST_REDIS_DB - 1}"
     redis.Redis.from_url(redis_url).flushdb()
     deployment = start_stack({**environment, "WARMLINE_CONFIG": str(config), "REDIS_URL": redis_url}, folder)
     yield deployment

@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from routing.eligibility import ShiftPolicy, VolunteerState, free_line_number, refusal
+from routing.limits import ShiftLimits, VolunteerState, free_line_number, refusal
 from routing.matching import Seeker, choose_volunteer
 
 NOW = datetime(2026, 11, 27, 22, 0, tzinfo=UTC)
 NUMBERS = ("+15005550006", "+15005550007", "+15005550008")
-POLICY = ShiftPolicy(max_concurrent=2, line_numbers=NUMBERS)
+POLICY = ShiftLimits(line_numbers=NUMBERS, max_concurrent=2)
 
 
 def volunteer(volunteer_id: int, **changes: object) -> VolunteerState:
@@ -44,7 +44,7 @@ def test_refusals_name_the_limit_and_when_it_lapses() -> None:
 def test_personal_limit_and_pool_size_bound_concurrency() -> None:
     assert POLICY.concurrency_limit(1) == 1
     assert POLICY.concurrency_limit(5) == 2
-    assert ShiftPolicy(max_concurrent=3, line_numbers=NUMBERS[:1]).concurrency_limit(None) == 1
+    assert ShiftLimits(line_numbers=NUMBERS[:1], max_concurrent=3).concurrency_limit(None) == 1
 
 
 def test_previous_volunteer_first_then_language_then_load_then_idle_time() -> None:
