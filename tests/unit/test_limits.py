@@ -1,0 +1,86 @@
+"""Shift limits, as pure rules: which limit refuses, until when, and what an override lifts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from routing import limits
+from routing.limits import PastShift, ShiftLimits, VolunteerState, cooldown_after, hours_in_week, refusal, shift_ends_at, shift_start_refusal
+
+NOW = datetime(2026, 11, 27, 22, 0, tzinfo=UTC)
+LIMITS = ShiftLimits(line_numbers=("+15005550006", "+15005550007", "+15005550008"), max_concurrent=2, max_shift_minutes=240,
+                     max_conversations_per_shift=12, wrap_up_minutes=15, cooldown_after_escalation_minutes=20,
+                     long_conversation_minutes=60, cooldown_after_long_minutes=10, min_rest_minutes=480, max_hours_per_week=20)
+
+
+def on_shift(**changes: object) -> VolunteerState:
+    values: dict[str, object] = dict(
+        volunteer_id=1, languages=("en",), on_shift_since=NOW - timedelta(hours=1), break_until=None, busy_line_numbers=frozenset(),
+        active_conversations=0, max_concurrent=None, has_pending_offer=False, last_assigned_at=None,
+        shift_ends_at=NOW + timedelta(hours=3), conversations_this_shift=0,
+    )
+    values.update(changes)
+    return VolunteerState(**values)  # type: ignore[arg-type]
+
+
+def test_an_idle_volunteer_on_shift_may_take_a_texter() -> None:
+    assert refusal(on_shift(), LIMITS, NOW) is None
+
+
+def test_no_offers_in_the_wrap_up_window_nor_past_the_shift_end() -> None:
+    assert refusal(on_shift(shift_ends_at=NOW + timedelta(minutes=14)), LIMITS, NOW) == limits.Refusal(limits.WRAP_UP)
+    assert refusal(on_shift(shift_ends_at=NOW - timedelta(minutes=1)), LIMITS, NOW) == limits.Refusal(limits.MAX_SHIFT)
+    assert refusal(on_shift(shift_ends_at=NOW + timedelta(minutes=16)), LIMITS, NOW) is None
+
+
+def test_conversations_per_shift_cap() -> None:
+    assert refusal(on_shift(conversations_this_shift=12), LIMITS, NOW) == limits.Refusal(limits.MAX_CONVERSATIONS)
+    assert refusal(on_shift(conversations_this_shift=12, lifted=frozenset({limits.MAX_CONVERSATIONS})), LIMITS, NOW) is None
+
+
+def test_cooldown_says_until_when_and_awaiting_ok_has_no_end() -> None:
+    until = NOW + timedelta(minutes=7)
+    assert refusal(on_shift(cooldown_until=until), LIMITS, NOW) == limits.Refusal(limits.COOLDOWN, until)
+    assert refusal(on_shift(awaiting_ok=True), LIMITS, NOW) == limits.Refusal(limits.AWAITING_OK)
+    assert refusal(on_shift(cooldown_until=until, lifted=frozenset({limits.COOLDOWN})), LIMITS, NOW) is None
+
+
+def test_lifting_concurrency_is_still_bounded_by_the_number_pool() -> None:
+    two = on_shift(active_conversations=2, busy_line_numbers=frozenset(LIMITS.line_numbers[:2]))
+    assert refusal(two, LIMITS, NOW) == limits.Refusal(limits.MAX_CONCURRENT)
+    assert refusal(on_shift(**{**two.__dict__, "lifted": frozenset({limits.MAX_CONCURRENT})}), LIMITS, NOW) is None
+    three = on_shift(active_conversations=3, busy_line_numbers=frozenset(LIMITS.line_numbers), lifted=frozenset({limits.MAX_CONCURRENT}))
+    assert refusal(three, LIMITS, NOW) == limits.Refusal(limits.MAX_CONCURRENT)
+
+
+def test_min_rest_between_shifts_refuses_until_rested() -> None:
+    last = [PastShift(NOW - timedelta(hours=6), NOW - timedelta(hours=2))]
+    assert shift_start_refusal(last, LIMITS, NOW) == limits.Refusal(limits.MIN_REST, NOW + timedelta(hours=6))
+    assert shift_start_refusal(last, LIMITS, NOW + timedelta(hours=6)) is None
+    assert shift_start_refusal(last, LIMITS, NOW, frozenset({limits.MIN_REST})) is None
+
+
+def test_weekly_hours_refuse_until_old_shifts_roll_out_of_the_week() -> None:
+    week = [PastShift(NOW - timedelta(days=d, hours=12), NOW - timedelta(days=d, hours=8)) for d in range(1, 6)]  # 5 x 4 h
+    assert hours_in_week(week, NOW) == timedelta(hours=20)
+    refused = shift_start_refusal(week, LIMITS, NOW)
+    assert refused is not None and refused.limit == limits.WEEKLY_HOURS
+    assert refused.until is not None and NOW < refused.until <= NOW + timedelta(days=2)
+    assert hours_in_week(week, refused.until) < timedelta(hours=20)
+
+
+def test_a_shift_ends_at_its_maximum_or_when_the_weekly_hours_run_out() -> None:
+    assert shift_ends_at(NOW, [], LIMITS) == NOW + timedelta(minutes=240)
+    week = [PastShift(NOW - timedelta(days=d, hours=12), NOW - timedelta(days=d, hours=8)) for d in range(1, 5)]  # 16 h
+    assert shift_ends_at(NOW, week, LIMITS) == NOW + timedelta(hours=4)
+    week.append(PastShift(NOW - timedelta(days=5, hours=10), NOW - timedelta(days=5, hours=8)))  # 18 h
+    assert shift_ends_at(NOW, week, LIMITS) == NOW + timedelta(hours=2)
+    assert shift_ends_at(NOW, week, LIMITS, frozenset({limits.MAX_SHIFT, limits.WEEKLY_HOURS})) is None
+
+
+def test_heavy_conversations_bring_a_cooldown() -> None:
+    escalated = cooldown_after(NOW - timedelta(minutes=10), NOW, escalated=True, limits=LIMITS)
+    assert escalated == limits.Cooldown(NOW + timedelta(minutes=20), needs_ok=True)
+    long = cooldown_after(NOW - timedelta(minutes=61), NOW, escalated=False, limits=LIMITS)
+    assert long == limits.Cooldown(NOW + timedelta(minutes=10), needs_ok=False)
+    assert cooldown_after(NOW - timedelta(minutes=20), NOW, escalated=False, limits=LIMITS) is None
