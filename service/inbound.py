@@ -48,7 +48,12 @@ def receive_sms(runtime: Runtime, sms: InboundSms, now: datetime) -> Turn | None
             return False
         turn.session.add(InboundReceipt(sid=sms.sid, kind="sms", received_at=turn.now))
         turn.session.flush()
-        volunteer = turn.session.scalars(select(Volunteer).where(Volunteer.phone == sms.sender, Volunteer.active)).first()
+        # A volunteer's own row is locked first: their texts are handled one at a time, and
+        # every path that changes their load takes locks in the same order (volunteer, offer,
+        # conversation, shift), so PostgreSQL rarely has a deadlock to break.
+        volunteer = turn.session.scalars(
+            select(Volunteer).where(Volunteer.phone == sms.sender, Volunteer.active).with_for_update()
+        ).first()
         if volunteer is not None:
             volunteers.on_volunteer_message(turn, volunteer, sms.line_number, sms.body)
             log.info("sms.received from=volunteer volunteer=%d", volunteer.id)

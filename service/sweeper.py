@@ -103,10 +103,13 @@ def end_pause(turn: Turn, volunteer_id: int) -> None:
 def wrap_up_or_end(turn: Turn, shift_id: int) -> None:
     """Near its end a shift takes no new texters (the volunteer is reminded once); past a
     limit it ends as soon as the volunteer's open conversations are done."""
-    shift = turn.session.scalars(select(Shift).where(Shift.id == shift_id).with_for_update()).first()
-    if shift is None or shift.ended_at is not None:
+    volunteer_id = turn.session.scalar(select(Shift.volunteer_id).where(Shift.id == shift_id))
+    if volunteer_id is None:
         return
-    volunteer = turn.session.get_one(Volunteer, shift.volunteer_id)
+    volunteer = turn.session.scalars(select(Volunteer).where(Volunteer.id == volunteer_id).with_for_update()).one()
+    shift = turn.session.scalars(select(Shift).where(Shift.id == shift_id).with_for_update()).one()
+    if shift.ended_at is not None:
+        return
     if shifts.end_if_due(turn, volunteer):
         return
     wrap_up = timedelta(minutes=turn.runtime.shift_limits.wrap_up_minutes)
