@@ -138,6 +138,8 @@ def accept(turn: Turn, volunteer: Volunteer, offer: Offer) -> None:
     if backlog:
         outbox.tell_volunteer(turn, volunteer, "backlog", offer.line_number, conversation, pseudonym=texter.pseudonym, text="\n".join(backlog))
     outbox.tell_texter(turn, texter, "connected", conversation, alias=volunteer.alias)
+    turn.session.flush()
+    offer_waiting(turn)  # a volunteer with room for another conversation gets the next texter
 
 
 def decline(turn: Turn, volunteer: Volunteer, offer: Offer) -> None:

@@ -160,6 +160,7 @@ def after_conversation(turn: Turn, conversation: Conversation) -> None:
     if cooldown is not None and (volunteer.cooldown_until is None or volunteer.cooldown_until < cooldown.until):
         volunteer.cooldown_until = cooldown.until
         volunteer.awaiting_ok = volunteer.awaiting_ok or cooldown.needs_ok
+        withdraw_offer(turn, volunteer.id)  # an offer made before the pause must not outlive it
         limits = turn.runtime.shift_limits
         if cooldown.needs_ok:
             outbox.tell_volunteer(turn, volunteer, "checkin_after_escalation", minutes=limits.cooldown_after_escalation_minutes)
