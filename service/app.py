@@ -19,6 +19,8 @@ MAX_REQUEST_BYTES = 256 * 1024
 
 def create_app(runtime: Runtime | None = None, *, simulator: bool = False) -> Flask:
     runtime = runtime or Runtime(Settings.from_environment())
+    # Compile the risk lexicons now (about 3 s), not on the first texter's message.
+    runtime.detector  # noqa: B018
     app = Flask(__name__)
     app.config.update(SECRET_KEY=runtime.settings.secret_key, MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES)
     app.extensions["warmline"] = runtime

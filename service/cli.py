@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import getpass
+import json
+import os
 import sys
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -24,6 +26,16 @@ from service.turn import Turn
 def _runtime() -> Runtime:
     try:
         return Runtime(Settings.from_environment())
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from error
+
+
+def _runtime_for_config() -> Runtime:
+    """Commands that only read config (no database) work without the service's secrets."""
+    environ = {"DATABASE_URL": "sqlite://", "WARMLINE_PUBLIC_URL": "http://localhost", "WARMLINE_SECRET_KEY": "-", "WARMLINE_DATA_KEY": "-" * 16}
+    environ.update(os.environ)
+    try:
+        return Runtime(Settings.from_environment(environ))
     except SettingsError as error:
         raise click.ClickException(str(error)) from error
 
@@ -95,8 +107,9 @@ def supervisor() -> None:
 @click.option("--email", required=True)
 @click.option("--phone", required=True, help="Escalation alerts are texted here.")
 @click.option("--on-call", is_flag=True, help="Receives escalation alerts now.")
+@click.option("--backup", is_flag=True, help="Receives escalations nobody acknowledged in time.")
 @click.option("--admin", is_flag=True, help="May manage accounts and settings.")
-def supervisor_add(name: str, email: str, phone: str, on_call: bool, admin: bool) -> None:
+def supervisor_add(name: str, email: str, phone: str, on_call: bool, backup: bool, admin: bool) -> None:
     """Create a supervisor; the password is asked for (or read from standard input)."""
     runtime = _runtime()
     number = _phone(runtime, phone)
@@ -114,7 +127,7 @@ def supervisor_add(name: str, email: str, phone: str, on_call: bool, admin: bool
         session.add(
             Supervisor(
                 name=name, email=email.lower(), phone=number, password_hash=PasswordHasher().hash(password),
-                role="admin" if admin else "supervisor", on_call=on_call, active=True, created_at=datetime.now(UTC),
+                role="admin" if admin else "supervisor", on_call=on_call, backup=backup, active=True, created_at=datetime.now(UTC),
             )
         )
     click.echo(f"supervisor {name} added" + (" (on call)" if on_call else ""))
@@ -163,3 +176,25 @@ def shift_override(phone: str, limit: str, minutes: int, reason: str, actor: str
         dispatch.offer_waiting(turn)
     JobQueue(runtime).submit(turn)
     click.echo(f"{limit} lifted for {person.alias} for {minutes} minutes")
+
+
+@main.command()
+def assess() -> None:
+    """Read JSON lines {"id": ..., "text": ...} on stdin; write one JSON line of risk per input."""
+    runtime = _runtime_for_config()
+    detector = runtime.detector
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            text = item["text"]
+            if not isinstance(text, str):
+                raise TypeError("text must be a string")
+        except (ValueError, KeyError, TypeError) as error:
+            # One output line per input line, so results stay aligned with what was sent.
+            click.echo(json.dumps({"id": None, "line": number, "error": f"not a JSON object with a text field: {error}"}))
+            continue
+        verdict = detector.assess(text, item.get("language"))
+        click.echo(json.dumps({"id": item.get("id"), "level": verdict.level.value, "categories": [c.value for c in verdict.categories],
+                               "rules": list(verdict.rules)}, ensure_ascii=False))

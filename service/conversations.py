@@ -9,11 +9,12 @@ from service.db import Conversation, Message, Offer, Volunteer
 from service.turn import Turn
 
 
-def record(turn: Turn, conversation: Conversation, author: str, body: str) -> None:
+def record(turn: Turn, conversation: Conversation, author: str, body: str) -> Message:
     """Keep a line of the transcript, encrypted (a supervisor may read it during retention)."""
-    turn.session.add(
-        Message(conversation_id=conversation.id, author=author, body_encrypted=turn.runtime.vault.encrypt(body), created_at=turn.now)
-    )
+    message = Message(conversation_id=conversation.id, author=author, body_encrypted=turn.runtime.vault.encrypt(body), created_at=turn.now)
+    turn.session.add(message)
+    turn.session.flush()
+    return message
 
 
 def texter_backlog(turn: Turn, conversation: Conversation) -> list[str]:

@@ -101,6 +101,8 @@ def _make_offer(turn: Turn, conversation: Conversation, volunteer_id: int, line_
     )
     if returning:
         body += texts.for_volunteer("returning_note")
+    if conversation.risk_level != "none":
+        body = texts.for_volunteer("offer_risk_note", level=conversation.risk_level.upper()) + body
     outbox.to_volunteer(turn, volunteer, body, line_number, conversation)
     if language_fallback and not conversation.language_fallback_told:
         conversation.language_fallback_told = True

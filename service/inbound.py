@@ -8,8 +8,8 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from service import texters, volunteers
-from service.db import InboundReceipt, Volunteer
+from service import supervisors, texters, volunteers
+from service.db import InboundReceipt, Supervisor, Volunteer
 from service.phones import normalise
 from service.runtime import Runtime
 from service.turn import Turn, run_turn
@@ -57,6 +57,11 @@ def receive_sms(runtime: Runtime, sms: InboundSms, now: datetime) -> Turn | None
         if volunteer is not None:
             volunteers.on_volunteer_message(turn, volunteer, sms.line_number, sms.body)
             log.info("sms.received from=volunteer volunteer=%d", volunteer.id)
+            return True
+        supervisor = turn.session.scalars(select(Supervisor).where(Supervisor.phone == sms.sender, Supervisor.active)).first()
+        if supervisor is not None:
+            supervisors.on_supervisor_message(turn, supervisor, sms.body)
+            log.info("sms.received from=supervisor supervisor=%d", supervisor.id)
         else:
             texter = texters.on_texter_message(turn, sms.sender, sms.body)
             log.info("sms.received from=texter pseudonym=%s", texter.pseudonym)

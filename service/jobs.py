@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from service import delivery, dispatch, sweeper
+from service import delivery, dispatch, escalations, sweeper
 from service.job_queue import JobQueue
 from service.runtime import process_runtime
 from service.turn import run_turn
@@ -35,6 +35,12 @@ def deliver_outbound(outbox_id: int) -> None:
 def expire_offer(offer_id: int) -> None:
     runtime = process_runtime()
     _, turn = run_turn(runtime, _now(), lambda turn: dispatch.expire(turn, offer_id))
+    JobQueue(runtime).submit(turn)
+
+
+def realert_escalation(escalation_id: int) -> None:
+    runtime = process_runtime()
+    _, turn = run_turn(runtime, _now(), lambda turn: escalations.realert(turn, escalation_id))
     JobQueue(runtime).submit(turn)
 
 

@@ -6,6 +6,7 @@ pass it down; nothing opens a connection at import time.
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import asdict, dataclass
 from functools import cached_property
 
@@ -13,6 +14,7 @@ from redis import Redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from escalation.detector import Detector
 from routing.limits import ShiftLimits
 from service.db.engine import make_engine, make_sessionmaker
 from service.settings import Settings
@@ -44,6 +46,14 @@ class Runtime:
     def redis(self) -> Redis:
         # Short timeouts: a webhook must answer even when Redis is down.
         return Redis.from_url(self.settings.redis_url, socket_connect_timeout=1, socket_timeout=2)
+
+    @cached_property
+    def detector(self) -> Detector:
+        """Lexicons for every language the line serves (config/lexicons/<code>.toml)."""
+        folder = self.settings.config_dir / "lexicons"
+        return Detector.from_mappings(
+            {code: tomllib.loads((folder / f"{code}.toml").read_text("utf-8")) for code in self.settings.line.languages}
+        )
 
     @cached_property
     def shift_limits(self) -> ShiftLimits:

@@ -60,6 +60,12 @@ class ShiftSettings:
 
 
 @dataclass(frozen=True)
+class EscalationSettings:
+    realert_after_minutes: float
+    safety_repeat_minutes: float
+
+
+@dataclass(frozen=True)
 class DeliverySettings:
     twilio_timeout_seconds: float
     max_attempts: int
@@ -84,6 +90,7 @@ class Settings:
     routing: RoutingSettings
     shifts: ShiftSettings
     delivery: DeliverySettings
+    escalation: EscalationSettings
     config_dir: Path
 
     @property
@@ -120,6 +127,7 @@ class Settings:
                 routing=_section(RoutingSettings, data, "routing"),
                 shifts=_section(ShiftSettings, data, "shifts"),
                 delivery=_section(DeliverySettings, data, "delivery"),
+                escalation=_section(EscalationSettings, data, "escalation"),
                 config_dir=CONFIG_DIR,
             )
         except (KeyError, TypeError) as error:

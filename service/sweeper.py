@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from service import conversations, dispatch, outbox, shifts
-from service.db import Conversation, Offer, OutboxMessage, Shift, Volunteer
+from service import conversations, dispatch, escalations, outbox, shifts
+from service.db import Conversation, Escalation, Offer, OutboxMessage, Shift, Volunteer
 from service.runtime import Runtime
 from service.turn import Turn, run_turn
 
@@ -48,6 +48,12 @@ def sweep(runtime: Runtime, now: datetime) -> list[Turn]:
                 | (Shift.conversations_taken >= runtime.shift_limits.max_conversations_per_shift),
             ).limit(BATCH)
         ).all()
+        unacknowledged = session.scalars(
+            select(Escalation.id).where(
+                Escalation.acknowledged_at.is_(None), Escalation.realerted_at.is_(None),
+                Escalation.opened_at <= now - timedelta(minutes=runtime.settings.escalation.realert_after_minutes),
+            ).limit(BATCH)
+        ).all()
         stuck_before = now - timedelta(seconds=delivery.stuck_after_seconds)
         stuck = session.scalars(
             select(OutboxMessage.id).where(
@@ -61,6 +67,8 @@ def sweep(runtime: Runtime, now: datetime) -> list[Turn]:
         turns.append(run_turn(runtime, now, lambda turn, cid=conversation_id: close_if_silent(turn, cid))[1])
     for volunteer_id in rested:
         turns.append(run_turn(runtime, now, lambda turn, vid=volunteer_id: end_pause(turn, vid))[1])
+    for escalation_id in unacknowledged:
+        turns.append(run_turn(runtime, now, lambda turn, eid=escalation_id: escalations.realert(turn, eid))[1])
     for shift_id in ending:
         turns.append(run_turn(runtime, now, lambda turn, sid=shift_id: wrap_up_or_end(turn, sid))[1])
     if stuck:

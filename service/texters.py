@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from routing.keywords import Keyword, feedback_score, language_switch, opt_keyword
 from routing.language import detect_language
-from service import conversations, dispatch, outbox
+from service import conversations, dispatch, outbox, risk
 from service.db import OPEN_STATUSES, Conversation, Texter
 from service.turn import Turn
 
@@ -81,8 +81,9 @@ def on_texter_message(turn: Turn, phone: str, body: str) -> Texter:
         _start_conversation(turn, texter, first_message=body)
         return texter
 
-    conversations.record(turn, conversation, "texter", body)
+    message = conversations.record(turn, conversation, "texter", body)
     conversation.last_texter_at = turn.now
+    risk.assess_message(turn, conversation, message, body)
     if conversation.status == "active" and conversation.volunteer is not None:
         outbox.tell_volunteer(
             turn, conversation.volunteer, "relay", conversation.line_number, conversation, pseudonym=texter.pseudonym, text=body
@@ -104,7 +105,8 @@ def _start_conversation(turn: Turn, texter: Texter, first_message: str | None) -
     turn.session.add(conversation)
     turn.session.flush()
     if first_message is not None:
-        conversations.record(turn, conversation, "texter", first_message)
+        message = conversations.record(turn, conversation, "texter", first_message)
+        risk.assess_message(turn, conversation, message, first_message)
     outbox.tell_texter(turn, texter, "welcome", conversation)
     if not dispatch.anyone_on_shift(turn):
         outbox.tell_texter(turn, texter, "nobody_on_shift", conversation)

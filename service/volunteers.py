@@ -205,7 +205,9 @@ def _escalate(turn: Turn, volunteer: Volunteer, line_number: str, command: Comma
     reason = turn.runtime.texts.for_supervisor("volunteer_requested")
     if command.argument:
         reason = f"{reason}: {command.argument[:200]}"
-    reached = escalations.open_escalation(turn, conversation, level="elevated", source="volunteer", reason=reason)
+    level = "imminent" if conversation.risk_level == "imminent" else "elevated"
+    conversation.risk_level = level
+    reached = escalations.open_escalation(turn, conversation, level=level, source="volunteer", reason=reason)
     key = "escalated" if reached else "no_supervisor"
     outbox.tell_volunteer(turn, volunteer, key, conversation.line_number, conversation, pseudonym=conversation.texter.pseudonym)
 

@@ -37,6 +37,9 @@ twilio_timeout_seconds = 2
 retry_base_seconds = 0.5
 stuck_after_seconds = 3
 sweep_interval_seconds = 1
+
+[escalation]
+realert_after_minutes = 0.05
 """
 
 

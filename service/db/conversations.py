@@ -45,6 +45,8 @@ class Conversation(Base):
     feedback_score: Mapped[int | None]
     # The texter has been told no volunteer speaking their language is on shift (told once).
     language_fallback_told: Mapped[bool] = mapped_column(default=False)
+    # When the crisis line's text was last sent inline (repeats are damped).
+    safety_sent_at: Mapped[datetime | None]
 
     texter: Mapped[Texter] = relationship()
     volunteer: Mapped[Volunteer | None] = relationship()
@@ -85,6 +87,10 @@ class Message(Base):
     author: Mapped[str] = mapped_column(String(12))
     body_encrypted: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
+    # The detector's verdict on a texter's message, kept so the conversation can be assessed
+    # as a whole without decrypting its history: level, then "categories|rules|signals".
+    risk_level: Mapped[str | None] = mapped_column(String(12))
+    risk_detail: Mapped[str | None] = mapped_column(Text)
 
 
 class Escalation(Base):
@@ -97,7 +103,13 @@ class Escalation(Base):
     level: Mapped[str] = mapped_column(String(12))
     source: Mapped[str] = mapped_column(String(12))
     reason: Mapped[str] = mapped_column(Text, default="")
-    opened_at: Mapped[datetime]
+    categories: Mapped[str] = mapped_column(String(120), default="")
+    # The lexicon rules that matched, shown to supervisors.
+    rules: Mapped[str] = mapped_column(Text, default="")
+    # Names of the supervisors alerted, in order (backups after the first alert).
+    alerted: Mapped[str] = mapped_column(Text, default="")
+    opened_at: Mapped[datetime] = mapped_column(index=True)
+    realerted_at: Mapped[datetime | None]
     acknowledged_at: Mapped[datetime | None]
     acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("supervisors.id"))
 

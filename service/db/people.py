@@ -90,6 +90,8 @@ class Supervisor(Base):
     password_hash: Mapped[str] = mapped_column(Text)
     role: Mapped[str] = mapped_column(String(16), default="supervisor")
     on_call: Mapped[bool] = mapped_column(default=False)
+    # Alerted when an escalation stays unacknowledged.
+    backup: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
 

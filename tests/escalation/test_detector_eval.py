@@ -36,11 +36,16 @@ class Outcome:
 @pytest.fixture(scope="module")
 def outcomes() -> list[Outcome]:
     detector = Detector.from_mappings(
-        {path.stem: tomllib.loads(path.read_text("utf-8")) for path in sorted((ROOT / "config" / "lexicons").glob("*.toml"))}
+        {
+            path.stem: tomllib.loads(path.read_text("utf-8"))
+            for path in sorted((ROOT / "config" / "lexicons").glob("*.toml"))
+        }
     )
     rows = [json.loads(line) for line in EVAL_SET.read_text("utf-8").splitlines() if line.strip()]
     return [
-        Outcome(row["id"], row["lang"], row["text"], Level(row["label"]), detector.assess(row["text"], row["lang"]).level)
+        Outcome(
+            row["id"], row["lang"], row["text"], Level(row["label"]), detector.assess(row["text"], row["lang"]).level
+        )
         for row in rows
     ]
 
@@ -72,11 +77,15 @@ def report(outcomes: list[Outcome]) -> tuple[str, float, float, list[Outcome]]:
     sections.append(
         "\n".join(
             [
-                f"risk recall (elevated/imminent labelled, assessed elevated/imminent): {recall:.3f}"
-                f" (minimum {MIN_RISK_RECALL})",
+                (
+                    f"risk recall (elevated/imminent labelled, assessed elevated/imminent): {recall:.3f}"
+                    f" (minimum {MIN_RISK_RECALL})"
+                ),
                 f"imminent assessed imminent: {imminent_recall:.3f}; imminent assessed none: {len(missed_imminent)}",
-                f"benign false alarms: {len(false_alarms)}/{len(benign)} = {false_alarm_rate:.3f}"
-                f" (maximum {MAX_FALSE_ALARM_RATE})",
+                (
+                    f"benign false alarms: {len(false_alarms)}/{len(benign)} = {false_alarm_rate:.3f}"
+                    f" (maximum {MAX_FALSE_ALARM_RATE})"
+                ),
                 f"exact level agreement: {exact:.3f}",
             ]
         )

@@ -1,0 +1,21 @@
+"""What happens when a supervisor texts a line number: `#ack` an escalation."""
+
+from __future__ import annotations
+
+from routing.commands import parse_command
+from service import escalations, outbox
+from service.db import Supervisor
+from service.turn import Turn
+
+
+def on_supervisor_message(turn: Turn, supervisor: Supervisor, body: str) -> None:
+    command = parse_command(body)
+    if command is None or command.word != "ack":
+        outbox.to_supervisor(turn, supervisor, turn.runtime.texts.for_supervisor("help"))
+        return
+    number = command.argument.lstrip("#")
+    escalation = escalations.acknowledge(turn, supervisor, int(number) if number.isdigit() else None)
+    if escalation is None:
+        outbox.to_supervisor(turn, supervisor, turn.runtime.texts.for_supervisor("ack_none"))
+        return
+    outbox.to_supervisor(turn, supervisor, turn.runtime.texts.for_supervisor("ack_done", escalation_id=escalation.id, pseudonym=escalation.conversation.texter.pseudonym))

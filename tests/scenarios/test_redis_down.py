@@ -1,0 +1,91 @@
+"""Redis stopped: the webhook still answers, the crisis text still goes back inline, the
+message and every text it causes are kept in PostgreSQL, and delivery resumes by itself
+once Redis is back."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+from sqlalchemy import select
+
+from service.db import Escalation, OutboxMessage
+from tests.scenarios.conftest import People, Stack, _clean_line, start_stack
+from tests.support.fake_twilio import FakeTwilio
+from tests.support.line import Line
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class RedisServer:
+    """A Redis of this test's own, so that stopping it disturbs no other test."""
+
+    def __init__(self, port: int, folder: Path) -> None:
+        self.port, self.folder = port, folder
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                                         "--appendonly", "no", "--dir", str(self.folder)], stdout=subprocess.DEVNULL)
+        for _ in range(50):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        assert self.process is not None
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def outage(environment: dict[str, str], fake_twilio: FakeTwilio, log_lines: list[str], tmp_path: Path) -> Iterator[tuple[Line, Stack, RedisServer, dict[str, str]]]:
+    redis = RedisServer(_free_port(), tmp_path)
+    redis.start()
+    env = {**environment, "REDIS_URL": f"redis://127.0.0.1:{redis.port}/0"}
+    stack = start_stack(env, tmp_path)
+    lines = _clean_line(stack, fake_twilio, log_lines)
+    yield next(lines), stack, redis, env
+    for _ in lines:
+        pass
+    stack.stop()
+    if redis.process and redis.process.poll() is None:
+        redis.stop()
+
+
+def test_imminent_message_with_redis_stopped_gets_the_crisis_text_and_is_delivered_after(outage, people: People) -> None:  # type: ignore[no-untyped-def]
+    line, stack, redis, env = outage
+    sam = people.supervisor("Sam", on_call=True)
+    texter = people.texter()
+    redis.stop()
+    started = time.monotonic()
+    response = line.text(texter, "I'm going to jump off the bridge tonight, I'm already here")
+    assert time.monotonic() - started < 5, "the webhook does not hang on Redis"
+    inline = " ".join(m.text or "" for m in ElementTree.fromstring(response.text).iter("Message"))
+    assert "988" in inline
+    with stack.runtime.sessions() as session:
+        assert session.scalars(select(Escalation.level)).one() == "imminent"
+        waiting = session.scalars(select(OutboxMessage.status)).all()
+        assert waiting and set(waiting) == {"pending"}, "the welcome and the supervisor's alert wait in the outbox"
+    assert line.twilio.messages() == []
+
+    redis.start()
+    if stack._worker.poll() is not None:  # as the Procfile's process manager would: start the worker again
+        stack._worker = subprocess.Popen([str(Path(os.sys.executable).parent / "rq"), "worker", "--with-scheduler", "--worker-class",
+                                          "service.worker.Worker", "--serializer", "json", "--url", env["REDIS_URL"], "warmline"],
+                                         env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    line.wait_for(sam, "escalation #", timeout=30)
+    line.wait_for(texter, "trained peer volunteer", timeout=30)
