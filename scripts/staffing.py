@@ -1,0 +1,573 @@
+"""The staffing question as data: a scenario (roster, shift plan, policy, arrivals, how texters
+and volunteers behave), the texters it sends, and the figures a simulated night is judged by.
+
+Pure: no database and no clock. `scripts/simulate.py` plays a scenario against the real
+router and hands what happened back here to be measured.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import tomllib
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+HOUR = timedelta(hours=1)
+
+
+class ScenarioError(ValueError):
+    """The scenario file is unusable; the message says which value and why."""
+
+
+# Distributions: lengths and delays are drawn per texter or per answer from the scenario's own
+# seeded generator, so a scenario replays exactly.
+
+
+@dataclass(frozen=True)
+class Fixed:
+    value: float
+
+    def draw(self, rng: random.Random) -> float:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Lognormal:
+    """Right-skewed, as conversation lengths and patience are: most short, a few very long."""
+
+    median: float
+    sigma: float
+
+    def draw(self, rng: random.Random) -> float:
+        return self.median * math.exp(rng.gauss(0.0, self.sigma))
+
+
+@dataclass(frozen=True)
+class Triangular:
+    """Bounded, for things an operator can estimate as "at least, usually, at most"."""
+
+    low: float
+    mode: float
+    high: float
+
+    def draw(self, rng: random.Random) -> float:
+        return rng.triangular(self.low, self.high, self.mode)
+
+
+Distribution = Fixed | Lognormal | Triangular
+
+
+@dataclass(frozen=True)
+class ShiftWindow:
+    """When a volunteer texts `#on` and `#off`, in hours from the scenario's start."""
+
+    start_hour: float
+    end_hour: float
+
+
+@dataclass(frozen=True)
+class VolunteerPlan:
+    alias: str
+    languages: tuple[str, ...]
+    shifts: tuple[ShiftWindow, ...]
+    response_delay_seconds: Distribution
+    accept_probability: float
+    pass_probability: float
+    ok_after_minutes: Distribution
+    max_concurrent: int | None
+
+
+@dataclass(frozen=True)
+class TexterLanguage:
+    """Texters writing in one language: their share, and what they write (the router guesses
+    their language from the opening text, as it would for a real texter)."""
+
+    code: str
+    share: float
+    opening: str
+    follow_up: str
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    title: str
+    seed: int
+    start: datetime
+    hours: int
+    arrivals_per_hour: tuple[float, ...]
+    conversation_minutes: Distribution
+    escalation_share: float
+    patience_minutes: Distribution
+    writes_every_minutes: float
+    languages: tuple[TexterLanguage, ...]
+    volunteers: tuple[VolunteerPlan, ...]
+    # TOML-shaped overrides of the line's config (`[shifts]`, `[routing]`, ...), read-only.
+    policy: Mapping[str, Mapping[str, Any]]
+
+    @property
+    def end(self) -> datetime:
+        return self.start + self.hours * HOUR
+
+    def roster(self, size: int | None = None) -> tuple[VolunteerPlan, ...]:
+        """The first `size` volunteers listed; past the list, the list again (same shift
+        windows) under numbered aliases, so a roster grows evenly across the shifts."""
+        if size is None:
+            return self.volunteers
+        listed = len(self.volunteers)
+        return tuple(
+            self.volunteers[index % listed] if index < listed
+            else replace(self.volunteers[index % listed], alias=f"{self.volunteers[index % listed].alias}-{index // listed + 1}")
+            for index in range(size)
+        )
+
+
+def load_scenario(path: Path, seed: int | None = None) -> Scenario:
+    """Read a scenario file (config/scenarios/*.toml); `seed` replaces the file's seed."""
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ScenarioError(f"cannot read scenario {path}: {error}") from error
+    _only(data, {"title", "seed", "start", "hours", "arrivals", "conversations", "texters", "volunteer_defaults", "volunteers", "policy"}, "scenario")
+    hours = int(_required(data, "hours", "scenario"))
+    arrivals = _table(data, "arrivals")
+    _only(arrivals, {"per_hour"}, "[arrivals]")
+    per_hour = tuple(float(rate) for rate in _required(arrivals, "per_hour", "[arrivals]"))
+    if len(per_hour) != hours or any(rate < 0 for rate in per_hour):
+        raise ScenarioError(f"[arrivals] per_hour needs {hours} rates of 0 or more (one per hour), got {len(per_hour)}")
+    conversations = _table(data, "conversations")
+    _only(conversations, {"minutes", "escalation_share"}, "[conversations]")
+    texters = _table(data, "texters")
+    _only(texters, {"patience_minutes", "writes_every_minutes", "languages"}, "[texters]")
+    defaults = _table(data, "volunteer_defaults")
+    volunteers = tuple(_volunteer(entry, defaults, number) for number, entry in enumerate(data.get("volunteers", []), start=1))
+    if not volunteers:
+        raise ScenarioError("the scenario lists no [[volunteers]]")
+    return Scenario(
+        name=path.stem,
+        title=str(data.get("title", path.stem)),
+        seed=int(_required(data, "seed", "scenario")) if seed is None else seed,
+        start=_start(_required(data, "start", "scenario")),
+        hours=hours,
+        arrivals_per_hour=per_hour,
+        conversation_minutes=_distribution(_required(conversations, "minutes", "[conversations]"), "[conversations] minutes"),
+        escalation_share=_share(conversations.get("escalation_share", 0.0), "[conversations] escalation_share"),
+        patience_minutes=_distribution(_required(texters, "patience_minutes", "[texters]"), "[texters] patience_minutes"),
+        writes_every_minutes=float(_required(texters, "writes_every_minutes", "[texters]")),
+        languages=_languages(_table(texters, "languages")),
+        volunteers=volunteers,
+        policy={section: dict(values) for section, values in _table(data, "policy").items()},
+    )
+
+
+def _required(table: Mapping[str, Any], key: str, where: str) -> Any:
+    if key not in table:
+        raise ScenarioError(f"{where} needs `{key}`")
+    return table[key]
+
+
+def _table(table: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = table.get(key, {})
+    if not isinstance(value, Mapping):
+        raise ScenarioError(f"`{key}` must be a table")
+    return value
+
+
+def _only(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
+    """A misspelt key would otherwise be silently ignored and the default simulated instead."""
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise ScenarioError(f"{where}: unknown key(s) {', '.join(unknown)}; expected {', '.join(sorted(allowed))}")
+
+
+def _start(value: Any) -> datetime:
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    if moment.tzinfo is None:
+        raise ScenarioError("`start` needs a zone offset, e.g. 2026-11-27T18:00:00-05:00")
+    return moment
+
+
+def _share(value: Any, where: str) -> float:
+    share = float(value)
+    if not 0 <= share <= 1:
+        raise ScenarioError(f"{where} must be between 0 and 1")
+    return share
+
+
+def _distribution(value: Any, where: str) -> Distribution:
+    """A number (always that), `{ median, sigma }` (lognormal) or `{ low, mode, high }` (triangular)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return Fixed(float(value))
+    if isinstance(value, Mapping) and set(value) == {"median", "sigma"}:
+        return Lognormal(float(value["median"]), float(value["sigma"]))
+    if isinstance(value, Mapping) and set(value) == {"low", "mode", "high"}:
+        low, mode, high = float(value["low"]), float(value["mode"]), float(value["high"])
+        if low <= mode <= high:
+            return Triangular(low, mode, high)
+    raise ScenarioError(f"{where}: expected a number, {{ median, sigma }} or {{ low, mode, high }} with low <= mode <= high, got {value!r}")
+
+
+def _languages(table: Mapping[str, Any]) -> tuple[TexterLanguage, ...]:
+    languages = []
+    for code, entry in table.items():
+        _only(entry, {"share", "opening", "follow_up"}, f"[texters.languages.{code}]")
+        where = f"[texters.languages.{code}]"
+        languages.append(
+            TexterLanguage(code, _share(_required(entry, "share", where), f"{where} share"), str(_required(entry, "opening", where)),
+                           str(_required(entry, "follow_up", where)))
+        )
+    if not languages or not math.isclose(sum(language.share for language in languages), 1.0, abs_tol=1e-6):
+        raise ScenarioError("[texters.languages.*] shares must add up to 1")
+    return tuple(languages)
+
+
+VOLUNTEER_KEYS = {"languages", "response_delay_seconds", "accept_probability", "pass_probability", "ok_after_minutes", "max_concurrent"}
+
+
+def _volunteer(entry: Mapping[str, Any], defaults: Mapping[str, Any], number: int) -> VolunteerPlan:
+    where = f"[[volunteers]] #{number}"
+    _only(defaults, VOLUNTEER_KEYS, "[volunteer_defaults]")
+    _only(entry, VOLUNTEER_KEYS | {"alias", "shifts"}, where)
+    merged = {**defaults, **entry}
+    shifts = tuple(ShiftWindow(float(start), float(end)) for start, end in _required(merged, "shifts", where))
+    if any(window.end_hour <= window.start_hour for window in shifts):
+        raise ScenarioError(f"{where}: each shift is [start, end] in hours from the start, with end after start")
+    accept = _share(_required(merged, "accept_probability", where), f"{where} accept_probability")
+    passing = _share(merged.get("pass_probability", 0.0), f"{where} pass_probability")
+    if accept + passing > 1:
+        raise ScenarioError(f"{where}: accept_probability + pass_probability is more than 1")
+    personal = merged.get("max_concurrent")
+    return VolunteerPlan(
+        alias=str(_required(merged, "alias", where)),
+        languages=tuple(_required(merged, "languages", where)),
+        shifts=shifts,
+        response_delay_seconds=_distribution(_required(merged, "response_delay_seconds", where), f"{where} response_delay_seconds"),
+        accept_probability=accept,
+        pass_probability=passing,
+        ok_after_minutes=_distribution(_required(merged, "ok_after_minutes", where), f"{where} ok_after_minutes"),
+        max_concurrent=None if personal is None else int(personal),
+    )
+
+
+# What the scenario sends: texters, and volunteers' answers.
+
+
+@dataclass(frozen=True)
+class TexterPlan:
+    """One texter, decided before the night starts so every roster size meets the same people."""
+
+    index: int
+    arrives_at: datetime
+    language: TexterLanguage
+    patience: timedelta
+    conversation_length: timedelta
+    escalates: bool
+
+
+def plan_texters(scenario: Scenario) -> tuple[TexterPlan, ...]:
+    """Poisson arrivals at each hour's rate, with each texter's patience and needs drawn from
+    a generator of their own (the roster never changes who comes, nor when)."""
+    rng = random.Random(f"{scenario.seed}:texters")
+    plans: list[TexterPlan] = []
+    for hour, rate in enumerate(scenario.arrivals_per_hour):
+        for offset in _poisson_offsets(rng, rate):
+            plans.append(
+                TexterPlan(
+                    index=len(plans),
+                    arrives_at=scenario.start + (hour + offset) * HOUR,
+                    language=_pick_language(rng, scenario.languages),
+                    patience=timedelta(minutes=scenario.patience_minutes.draw(rng)),
+                    conversation_length=timedelta(minutes=max(1.0, scenario.conversation_minutes.draw(rng))),
+                    escalates=rng.random() < scenario.escalation_share,
+                )
+            )
+    return tuple(plans)
+
+
+def _poisson_offsets(rng: random.Random, rate: float) -> Iterable[float]:
+    """Arrival moments within one hour (as fractions of it) at `rate` per hour."""
+    if rate <= 0:
+        return
+    moment = rng.expovariate(rate)
+    while moment < 1:
+        yield moment
+        moment += rng.expovariate(rate)
+
+
+def _pick_language(rng: random.Random, languages: Sequence[TexterLanguage]) -> TexterLanguage:
+    return rng.choices(languages, weights=[language.share for language in languages])[0]
+
+
+class Answer(StrEnum):
+    YES = "#yes"
+    PASS = "#pass"
+    NONE = ""  # the offer is left to time out
+
+
+def answer_offer(volunteer: VolunteerPlan, rng: random.Random) -> tuple[Answer, timedelta]:
+    """What a volunteer does with an offer, and after how long."""
+    draw = rng.random()
+    delay = timedelta(seconds=volunteer.response_delay_seconds.draw(rng))
+    if draw < volunteer.accept_probability:
+        return Answer.YES, delay
+    if draw < volunteer.accept_probability + volunteer.pass_probability:
+        return Answer.PASS, delay
+    return Answer.NONE, delay
+
+
+# What happened, as read back from the router's tables, and the figures made of it.
+
+
+class Outcome(StrEnum):
+    CONNECTED = "connected"
+    GAVE_UP = "gave_up"
+    WAITING = "waiting"  # still in line when the simulation ends
+    LOST = "lost"  # none of the above: the router dropped them (never expected)
+
+
+@dataclass(frozen=True)
+class TexterRecord:
+    arrived_at: datetime
+    connected_at: datetime | None
+    outcome: Outcome
+
+
+@dataclass(frozen=True)
+class Span:
+    """A volunteer's shift, or a conversation they held; `end` None when still open at the end."""
+
+    volunteer_id: int
+    start: datetime
+    end: datetime | None
+
+
+@dataclass(frozen=True)
+class HourFigures:
+    hour: int
+    starts_at: datetime
+    arrived: int
+    connected: int
+    gave_up: int
+    waiting_at_end: int
+    wait_p50_minutes: float | None  # None when nobody who arrived this hour was connected
+    wait_p90_minutes: float | None
+    volunteers_on_shift: float  # on-shift volunteer-minutes / 60
+    mean_load: float | None  # active conversations per on-shift volunteer; None when nobody was on shift
+    utilisation: float | None  # that load as a share of their concurrent capacity
+    peak_load: int  # most conversations one volunteer held at once
+    limits_hit: Mapping[str, int]  # on-shift volunteer-minutes refused by each limit
+
+
+@dataclass(frozen=True)
+class Totals:
+    arrived: int
+    connected: int
+    gave_up: int
+    waiting_at_end: int
+    lost: int
+    gave_up_percent: float
+    wait_p50_minutes: float | None
+    wait_p90_minutes: float | None
+    mean_load: float | None
+    utilisation: float | None
+    peak_load: int
+    escalations: int
+    limits_hit: Mapping[str, int]
+    shift_starts_refused: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    scenario: str
+    title: str
+    seed: int
+    volunteers: int
+    timezone: str
+    policy: Mapping[str, Mapping[str, Any]]
+    hours: tuple[HourFigures, ...]
+    totals: Totals
+    turns: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Night:
+    """Everything measured about one run, before it is cut into hours."""
+
+    start: datetime
+    end: datetime
+    texters: tuple[TexterRecord, ...]
+    shifts: tuple[Span, ...]
+    conversations: tuple[Span, ...]
+    capacity: Mapping[int, int]  # each volunteer's concurrency limit
+    limit_minutes: Mapping[int, Mapping[str, int]]  # hour -> limit -> volunteer-minutes
+    escalations: int
+    shift_starts_refused: Mapping[str, int]
+
+
+def hourly_figures(night: Night) -> tuple[HourFigures, ...]:
+    hours = int((night.end - night.start) / HOUR)
+    return tuple(_hour_figures(night, hour) for hour in range(hours))
+
+
+def _hour_figures(night: Night, hour: int) -> HourFigures:
+    window = (night.start + hour * HOUR, night.start + (hour + 1) * HOUR)
+    arrived = [texter for texter in night.texters if window[0] <= texter.arrived_at < window[1]]
+    waits = _waits(arrived)
+    load = _load(night, *window)
+    return HourFigures(
+        hour=hour,
+        starts_at=window[0],
+        arrived=len(arrived),
+        connected=_count(arrived, Outcome.CONNECTED),
+        gave_up=_count(arrived, Outcome.GAVE_UP),
+        waiting_at_end=_count(arrived, Outcome.WAITING),
+        wait_p50_minutes=percentile(waits, 0.5),
+        wait_p90_minutes=percentile(waits, 0.9),
+        volunteers_on_shift=load.on_shift_minutes / 60,
+        mean_load=load.mean,
+        utilisation=load.utilisation,
+        peak_load=_peak_load(night.conversations, *window),
+        limits_hit=dict(night.limit_minutes.get(hour, {})),
+    )
+
+
+def totals(night: Night) -> Totals:
+    texters = night.texters
+    waits = _waits(texters)
+    load = _load(night, night.start, night.end)
+    limits: Counter[str] = Counter()
+    for minutes in night.limit_minutes.values():
+        limits.update(minutes)
+    return Totals(
+        arrived=len(texters),
+        connected=_count(texters, Outcome.CONNECTED),
+        gave_up=_count(texters, Outcome.GAVE_UP),
+        waiting_at_end=_count(texters, Outcome.WAITING),
+        lost=_count(texters, Outcome.LOST),
+        gave_up_percent=100 * _count(texters, Outcome.GAVE_UP) / len(texters) if texters else 0.0,
+        wait_p50_minutes=percentile(waits, 0.5),
+        wait_p90_minutes=percentile(waits, 0.9),
+        mean_load=load.mean,
+        utilisation=load.utilisation,
+        peak_load=_peak_load(night.conversations, night.start, night.end),
+        escalations=night.escalations,
+        limits_hit=dict(limits.most_common()),
+        shift_starts_refused=dict(night.shift_starts_refused),
+    )
+
+
+def _count(texters: Iterable[TexterRecord], outcome: Outcome) -> int:
+    return sum(texter.outcome is outcome for texter in texters)
+
+
+def _waits(texters: Iterable[TexterRecord]) -> list[float]:
+    return [(texter.connected_at - texter.arrived_at) / timedelta(minutes=1) for texter in texters if texter.connected_at is not None]
+
+
+def percentile(values: Sequence[float], share: float) -> float | None:
+    """Linear interpolation between the closest ranks (numpy's default); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * share
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+@dataclass(frozen=True)
+class _Load:
+    on_shift_minutes: float
+    mean: float | None
+    utilisation: float | None
+
+
+def _load(night: Night, start: datetime, end: datetime) -> _Load:
+    """Conversation time that fell within its volunteer's shift, per on-shift minute and per
+    minute of capacity (a volunteer finishing a conversation after `#off` is not on shift)."""
+    on_shift = capacity = held = 0.0
+    conversations = _by_volunteer(night.conversations)
+    for shift in night.shifts:
+        shift_start, shift_end = max(shift.start, start), min(_end(shift, night), end)
+        minutes = _minutes(shift_start, shift_end)
+        on_shift += minutes
+        capacity += minutes * night.capacity[shift.volunteer_id]
+        for conversation in conversations.get(shift.volunteer_id, []):
+            held += _minutes(max(conversation.start, shift_start), min(_end(conversation, night), shift_end))
+    return _Load(on_shift, held / on_shift if on_shift else None, held / capacity if capacity else None)
+
+
+def _by_volunteer(spans: Iterable[Span]) -> dict[int, list[Span]]:
+    grouped: dict[int, list[Span]] = {}
+    for span in spans:
+        grouped.setdefault(span.volunteer_id, []).append(span)
+    return grouped
+
+
+def _end(span: Span, night: Night) -> datetime:
+    return night.end if span.end is None else min(span.end, night.end)
+
+
+def _minutes(start: datetime, end: datetime) -> float:
+    return max(0.0, (end - start) / timedelta(minutes=1))
+
+
+def _peak_load(conversations: Sequence[Span], start: datetime, end: datetime) -> int:
+    """Exact, not sampled: the load can only rise when a conversation starts, so it is enough
+    to count at the window's start and at each start inside it."""
+    peak = 0
+    for held in _by_volunteer(conversations).values():
+        moments = [start, *(span.start for span in held if start < span.start < end)]
+        for moment in moments:
+            peak = max(peak, sum(span.start <= moment and (span.end is None or moment < span.end) for span in held))
+    return peak
+
+
+# The operator's question: the smallest roster that meets the targets.
+
+
+@dataclass(frozen=True)
+class Target:
+    p90_wait_minutes: float
+    gave_up_percent: float
+
+
+@dataclass(frozen=True)
+class StaffingRow:
+    volunteers: int
+    wait_p90_minutes: float | None
+    gave_up_percent: float
+    mean_load: float | None
+    meets_target: bool
+
+
+def staffing_row(result: SimulationResult, target: Target) -> StaffingRow:
+    totals = result.totals
+    return StaffingRow(
+        volunteers=result.volunteers,
+        wait_p90_minutes=totals.wait_p90_minutes,
+        gave_up_percent=totals.gave_up_percent,
+        mean_load=totals.mean_load,
+        meets_target=meets(totals, target),
+    )
+
+
+def meets(totals: Totals, target: Target) -> bool:
+    """Nobody waiting counts as meeting the wait target; a night where nobody got through does not."""
+    if totals.arrived == 0:
+        return True
+    wait_ok = totals.wait_p90_minutes is not None and totals.wait_p90_minutes <= target.p90_wait_minutes
+    return wait_ok and totals.gave_up_percent <= target.gave_up_percent
+
+
+def smallest_roster(rows: Sequence[StaffingRow]) -> int | None:
+    return min((row.volunteers for row in rows if row.meets_target), default=None)
+
