@@ -18,7 +18,7 @@ def _config(connection) -> Config:  # type: ignore[no-untyped-def]
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
     with engine.begin() as connection:
         command.upgrade(_config(connection), revision)
 

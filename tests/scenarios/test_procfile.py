@@ -33,7 +33,7 @@ def test_procfile_web_process_answers_health_and_signed_webhooks(line: Line, env
             try:
                 health = requests.get(url + "/healthz", timeout=2)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.2)
         assert health.status_code == 200 and health.json()["checks"] == {"database": True, "redis": True}
         gunicorn_line = Line(server_url=url, public_url=line.public_url, main_number=line.main_number, numbers=line.numbers, twilio=line.twilio)
