@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from service.demo import TEXTER_PHONE
+from tests.support.privacy import leaks
+
 WARMLINE = Path(sys.executable).parent / "warmline"
 
 
@@ -83,4 +86,5 @@ def test_one_full_conversation_in_the_simulator(browser: Browser, demo_url: str,
     expect(texter.locator(".messages")).to_contain_text("This conversation has ended", timeout=15_000)
     expect(ana.locator(".messages")).to_contain_text("closed. Thank you", timeout=15_000)
     page.screenshot(path=str(screenshots / "simulator-closed.png"), full_page=True)
+    assert not leaks(page.content(), TEXTER_PHONE), "not even the texter's own pane shows their number"
     page.close()
