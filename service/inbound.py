@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -12,6 +12,7 @@ from service import supervisors, texters, volunteers
 from service.db import InboundReceipt, Supervisor, Volunteer
 from service.phones import normalise
 from service.runtime import Runtime
+from service.spool import SpooledSms
 from service.turn import Turn, run_turn
 
 log = logging.getLogger(__name__)
@@ -72,3 +73,10 @@ def receive_sms(runtime: Runtime, sms: InboundSms, now: datetime) -> Turn | None
         log.info("sms.duplicate")
         return None
     return turn
+
+
+def replay_spooled(runtime: Runtime, message: SpooledSms) -> Turn | None:
+    """A text spooled while the database was down, handled now as it would have been then."""
+    sender, line_number = parse_numbers(runtime, message.sender, message.to)
+    sms = InboundSms(sid=message.sid, sender=sender, line_number=line_number, body=message.body)
+    return receive_sms(runtime, sms, datetime.fromtimestamp(message.received_at, UTC))

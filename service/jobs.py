@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from service import delivery, dispatch, escalations, sweeper
+from service import delivery, dispatch, escalations, inbound, sweeper
 from service.job_queue import JobQueue
 from service.runtime import process_runtime
-from service.turn import run_turn
+from service.spool import Spool
+from service.turn import Turn, run_turn
 from service.twilio_gateway import TwilioGateway
 
 _gateway: TwilioGateway | None = None
@@ -44,11 +45,18 @@ def realert_escalation(escalation_id: int) -> None:
     JobQueue(runtime).submit(turn)
 
 
+def _submit(queue: JobQueue, turn: Turn | None) -> None:
+    if turn is not None:
+        queue.submit(turn)
+
+
 def sweep() -> None:
     """Run overdue deadlines, then book the next sweep (one at a time: a fixed job id)."""
     runtime = process_runtime()
     queue = JobQueue(runtime)
     try:
+        spool = Spool(runtime.redis, runtime.settings.spool_dir)
+        spool.replay_redis(lambda message: _submit(queue, inbound.replay_spooled(runtime, message)))
         for turn in sweeper.sweep(runtime, _now()):
             queue.submit(turn)
     finally:

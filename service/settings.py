@@ -60,6 +60,11 @@ class ShiftSettings:
 
 
 @dataclass(frozen=True)
+class InboundSettings:
+    spool_dir: str
+
+
+@dataclass(frozen=True)
 class EscalationSettings:
     realert_after_minutes: float
     safety_repeat_minutes: float
@@ -91,7 +96,12 @@ class Settings:
     shifts: ShiftSettings
     delivery: DeliverySettings
     escalation: EscalationSettings
+    inbound: InboundSettings
     config_dir: Path
+
+    @property
+    def spool_dir(self) -> Path:
+        return self.config_dir.parent / self.inbound.spool_dir
 
     @property
     def status_callback_url(self) -> str:
@@ -128,6 +138,7 @@ class Settings:
                 shifts=_section(ShiftSettings, data, "shifts"),
                 delivery=_section(DeliverySettings, data, "delivery"),
                 escalation=_section(EscalationSettings, data, "escalation"),
+                inbound=_section(InboundSettings, data, "inbound"),
                 config_dir=CONFIG_DIR,
             )
         except (KeyError, TypeError) as error:

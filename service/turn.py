@@ -8,13 +8,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from service.runtime import Runtime
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+# What a turn raises when PostgreSQL cannot be reached (or a deadlock outlived its retries):
+# the webhook then spools the request instead of losing it.
+DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeout)
 
 
 @dataclass(frozen=True)

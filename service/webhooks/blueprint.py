@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 
+from escalation.assessment import Level
+from routing.language import detect_language
 from service import delivery, inbound
 from service.job_queue import JobQueue
 from service.runtime import Runtime
-from service.turn import run_turn
+from service.spool import Spool, SpooledSms
+from service.turn import DATABASE_DOWN, Turn, run_turn
 from service.webhooks.signature import twilio_signed
 
 log = logging.getLogger(__name__)
@@ -44,15 +48,49 @@ def sms() -> Response:
     if len(sid) > MAX_SID:
         abort(400, "MessageSid is too long.")
     runtime = _runtime()
-    sender, line_number = inbound.parse_numbers(runtime, _field("From"), _field("To"))
-    message = inbound.InboundSms(sid=sid, sender=sender, line_number=line_number, body=_field("Body", required=False))
-    turn = inbound.receive_sms(runtime, message, datetime.now(UTC))
+    sender, to, body = _field("From"), _field("To"), _field("Body", required=False)
     reply = MessagingResponse()
+    spool = Spool(runtime.redis, runtime.settings.spool_dir)
+    try:
+        sender_number, line_number = inbound.parse_numbers(runtime, sender, to)
+        message = inbound.InboundSms(sid=sid, sender=sender_number, line_number=line_number, body=body)
+        turn = inbound.receive_sms(runtime, message, datetime.now(UTC))
+    except DATABASE_DOWN as error:
+        # Never lose it: keep the verified request, answer safely now, replay it later.
+        where = spool.keep(SpooledSms(sid=sid, sender=sender, to=to, body=body, received_at=time.time()))
+        log.error("sms.spooled reason=database_unavailable error=%s spool=%s", type(error).__name__, where)
+        reply.message(_spooled_reply(runtime, body))
+        return _twiml(reply)
     if turn is not None:
         JobQueue(runtime).submit(turn)
         if turn.safety_reply:
             reply.message(turn.safety_reply)
+    if spool.has_file():
+        replay_own_spool(runtime, spool)
     return _twiml(reply)
+
+
+def _spooled_reply(runtime: Runtime, body: str) -> str:
+    """What a sender hears while the database is down: the crisis text when the message is
+    risky (the detector needs no database), otherwise that it arrived, with the crisis line."""
+    texts = runtime.texts
+    language = detect_language(body, {code: texts.language(code).common_words for code in texts.languages}, texts.languages[0])
+    imminent = runtime.detector.assess(body).level is Level.IMMINENT
+    return texts.for_texter(language, "safety" if imminent else "spooled")
+
+
+def replay_own_spool(runtime: Runtime, spool: Spool) -> None:
+    """This host's file spool (written while Redis and the database were both down)."""
+    queue = JobQueue(runtime)
+    try:
+        spool.replay_file(lambda message: _submit(queue, inbound.replay_spooled(runtime, message)))
+    except DATABASE_DOWN:
+        log.warning("spool.replay_postponed reason=database_unavailable")
+
+
+def _submit(queue: JobQueue, turn: Turn | None) -> None:
+    if turn is not None:
+        queue.submit(turn)
 
 
 @twilio_blueprint.post("/status")

@@ -1,0 +1,65 @@
+"""PostgreSQL down: a verified text is spooled, not lost; the sender gets a safe reply at
+once (the crisis text when the message is risky); the spool is replayed in order, once,
+when the database is back."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+from sqlalchemy import select
+
+from service.db import Conversation, Escalation, Message
+from tests.scenarios.conftest import People, Stack, _clean_line, start_stack
+from tests.support.fake_twilio import FakeTwilio
+from tests.support.line import Line
+from tests.support.tcp_proxy import TcpProxy
+
+
+def _inline(response_text: str) -> str:
+    return " ".join(m.text or "" for m in ElementTree.fromstring(response_text).iter("Message"))
+
+
+@pytest.fixture
+def outage(environment: dict[str, str], fake_twilio: FakeTwilio, log_lines: list[str], tmp_path: Path) -> Iterator[tuple[Line, Stack, TcpProxy]]:
+    proxy = TcpProxy(5432)
+    proxy.start()
+    url = environment["DATABASE_URL"].replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
+    stack = start_stack({**environment, "DATABASE_URL": url}, tmp_path)
+    lines = _clean_line(stack, fake_twilio, log_lines)
+    yield next(lines), stack, proxy
+    proxy.start() if proxy._listener is None else None
+    for _ in lines:
+        pass
+    stack.stop()
+    proxy.cut()
+
+
+def test_texts_during_a_database_outage_are_answered_and_replayed_in_order(outage, people: People, environment: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    line, stack, proxy = outage
+    sam = people.supervisor("Sam", on_call=True)
+    texter = people.texter()
+    proxy.cut()
+    started = time.monotonic()
+    first = line.text(texter, "hello, is anyone there")
+    second = line.text(texter, "i have the pills in my hand and i'm taking them now")
+    duplicate = line.text(texter, "i have the pills in my hand and i'm taking them now", sid="SM" + "e" * 32)
+    again = line.text(texter, "i have the pills in my hand and i'm taking them now", sid="SM" + "e" * 32)
+    assert time.monotonic() - started < 10, "answered quickly, not after Twilio's 15 s"
+    assert "We got your message" in _inline(first.text) and "988" in _inline(first.text)
+    assert "Suicide & Crisis Lifeline" in _inline(second.text), "a risky text gets the crisis text even with no database"
+    assert "Suicide & Crisis Lifeline" in _inline(duplicate.text) and again.status_code == 200
+
+    proxy.start()
+    line.wait_for(sam, "escalation #", timeout=30)
+    line.wait_for(texter, "trained peer volunteer", timeout=30)
+    with stack.runtime.sessions() as session:
+        bodies = [stack.runtime.vault.decrypt(m.body_encrypted) for m in session.scalars(
+            select(Message).where(Message.author == "texter").order_by(Message.id))]
+        assert bodies == ["hello, is anyone there", "i have the pills in my hand and i'm taking them now",
+                          "i have the pills in my hand and i'm taking them now"], "in order; the redelivered sid once"
+        assert session.scalars(select(Conversation.risk_level)).one() == "imminent"
+        assert len(session.scalars(select(Escalation)).all()) == 1
