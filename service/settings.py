@@ -62,6 +62,7 @@ class ShiftSettings:
 @dataclass(frozen=True)
 class InboundSettings:
     spool_dir: str
+    max_texts_per_minute: int
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from routing.keywords import Keyword, feedback_score, language_switch, opt_keyword
 from routing.language import detect_language
 from service import conversations, dispatch, outbox, risk
-from service.db import OPEN_STATUSES, Conversation, Texter
+from service.db import OPEN_STATUSES, Conversation, Message, Texter
 from service.turn import Turn
 
 
@@ -84,11 +84,38 @@ def on_texter_message(turn: Turn, phone: str, body: str) -> Texter:
     message = conversations.record(turn, conversation, "texter", body)
     conversation.last_texter_at = turn.now
     risk.assess_message(turn, conversation, message, body)
+    if _flooding(turn, conversation):
+        return texter
     if conversation.status == "active" and conversation.volunteer is not None:
         outbox.tell_volunteer(
             turn, conversation.volunteer, "relay", conversation.line_number, conversation, pseudonym=texter.pseudonym, text=body
         )
     return texter
+
+
+def _flooding(turn: Turn, conversation: Conversation) -> bool:
+    """Past the per-minute limit the text stays in the transcript but is not relayed; the
+    texter is told once per minute. Its risk was already assessed."""
+    limit = turn.runtime.settings.inbound.max_texts_per_minute
+    minute_ago = turn.now - timedelta(minutes=1)
+    recent = turn.session.scalar(
+        select(func.count()).select_from(Message).where(
+            Message.conversation_id == conversation.id, Message.author == "texter", Message.created_at > minute_ago
+        )
+    )
+    if (recent or 0) <= limit:
+        return False
+    told = turn.session.scalar(
+        select(func.count()).select_from(Message).where(
+            Message.conversation_id == conversation.id, Message.author == "flood_notice", Message.created_at > minute_ago
+        )
+    )
+    if not told:
+        notice = turn.runtime.texts.for_texter(conversation.texter.language, "slow_down")
+        turn.session.add(Message(conversation_id=conversation.id, author="flood_notice", body_encrypted=turn.runtime.vault.encrypt(notice),
+                                 created_at=turn.now))
+        outbox.to_texter(turn, conversation.texter, notice, conversation)
+    return True
 
 
 def _start_conversation(turn: Turn, texter: Texter, first_message: str | None) -> None:
