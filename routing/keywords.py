@@ -27,6 +27,15 @@ def opt_keyword(text: str) -> Keyword | None:
     return None
 
 
+def deletion_request(text: str, delete_keywords: Mapping[str, frozenset[str]]) -> str | None:
+    """The language of a whole-message request to delete one's data ("DELETE MY DATA"), if it is one."""
+    words = " ".join(text.strip().strip(".!¡").upper().split())
+    for language, keywords in delete_keywords.items():
+        if words in keywords:
+            return language
+    return None
+
+
 def language_switch(text: str, switch_keywords: Mapping[str, frozenset[str]]) -> str | None:
     """The language a texter asks for by sending its keyword alone (e.g. `ESPAÑOL`)."""
     word = text.strip().strip(".!¡").upper()

@@ -198,3 +198,36 @@ def assess() -> None:
         verdict = detector.assess(text, item.get("language"))
         click.echo(json.dumps({"id": item.get("id"), "level": verdict.level.value, "categories": [c.value for c in verdict.categories],
                                "rules": list(verdict.rules)}, ensure_ascii=False))
+
+
+@main.group()
+def keys() -> None:
+    """The data key that protects texters' numbers and messages."""
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """Re-encrypt everything under the newest key. Set WARMLINE_DATA_KEY="new,old" first;
+    afterwards the old key can be removed."""
+    from service.retention import rotate_keys
+
+    runtime = _runtime()
+    with runtime.sessions() as session, session.begin():
+        count = rotate_keys(session, runtime.vault)
+    click.echo(f"{count} rows re-encrypted under the newest key")
+
+
+@main.group()
+def retention() -> None:
+    """Deleting what the retention period no longer allows us to keep."""
+
+
+@retention.command("purge")
+def retention_purge() -> None:
+    """Run the retention purge now (the worker also runs it every hour)."""
+    from service.retention import apply_retention
+
+    runtime = _runtime()
+    with runtime.sessions() as session, session.begin():
+        forgotten = apply_retention(session, datetime.now(UTC), runtime.settings.retention.days)
+    click.echo(f"purged; {forgotten} texters forgotten")

@@ -42,6 +42,7 @@ VOLUNTEER_TEXT = {
     "texter_inactive": "closed_by_inactivity",
     "texter_stop": "texter_stopped",
     "texter_unsubscribed": "texter_unsubscribed",
+    "texter_deleted_data": "texter_deleted_data",
 }
 
 

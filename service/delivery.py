@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from service import conversations, dispatch
 from service.db import STATUS_ORDER, Conversation, OutboxMessage, Supervisor, Texter, Volunteer
+from service.retention import PURGED
 from service.runtime import Runtime
 from service.turn import Turn, run_turn
 from service.twilio_gateway import UNSUBSCRIBED, Accepted, Permanent, Retryable, TwilioGateway, Unknown
@@ -57,7 +58,7 @@ def _claim(turn: Turn, outbox_id: int) -> _Claim | None:
     if row.status == "pending" and row.next_attempt_at > turn.now:
         return None
     to = _recipient_number(turn, row)
-    if to is None:
+    if to is None or row.body_encrypted == PURGED:
         row.status = "suppressed"
         row.updated_at = turn.now
         return None

@@ -19,6 +19,7 @@ from service.turn import Turn
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "warmline"
+RETENTION_INTERVAL_SECONDS = 3600
 
 
 class JobQueue:
@@ -41,10 +42,15 @@ class JobQueue:
             return False
         return True
 
-    def schedule_sweep(self, now: datetime) -> None:
-        """Book the next sweep in the next time slot; the slot is the job id, so any number of
-        workers and restarts converge on one sweep per slot."""
-        interval = self._runtime.settings.delivery.sweep_interval_seconds
+    def schedule_periodic(self, job: str, interval: int, now: datetime) -> None:
+        """Book `job` in the next time slot of `interval` seconds; the slot is in the job id,
+        so any number of workers and restarts converge on one run per slot."""
         slot = int(now.timestamp()) // interval + 1
         at = datetime.fromtimestamp(slot * interval, UTC)
-        self._queue.enqueue_at(at, "service.jobs.sweep", job_id=f"sweep-{slot}", result_ttl=0)
+        self._queue.enqueue_at(at, f"service.jobs.{job}", job_id=f"{job}-{slot}", result_ttl=0)
+
+    def schedule_sweep(self, now: datetime) -> None:
+        self.schedule_periodic("sweep", self._runtime.settings.delivery.sweep_interval_seconds, now)
+
+    def schedule_retention(self, now: datetime) -> None:
+        self.schedule_periodic("purge_expired", RETENTION_INTERVAL_SECONDS, now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from service import delivery, dispatch, escalations, inbound, sweeper
+from service import delivery, dispatch, escalations, inbound, retention, sweeper
 from service.job_queue import JobQueue
 from service.runtime import process_runtime
 from service.spool import Spool
@@ -61,3 +61,13 @@ def sweep() -> None:
             queue.submit(turn)
     finally:
         queue.schedule_sweep(_now())
+
+
+def purge_expired() -> None:
+    """Hourly: delete what the retention period no longer allows us to keep."""
+    runtime = process_runtime()
+    try:
+        with runtime.sessions() as session, session.begin():
+            retention.apply_retention(session, _now(), runtime.settings.retention.days)
+    finally:
+        JobQueue(runtime).schedule_retention(_now())

@@ -61,9 +61,9 @@ def act(turn: Turn, conversation: Conversation, whole: Assessment) -> None:
         conversation.priority = max(conversation.priority, PRIORITY[whole.level])
     if Action.SAFETY_REPLY in actions:
         # Inline in the webhook's TwiML: it reaches the texter even with Redis or every worker down.
-        turn.safety_reply = texts.for_texter(texter.language, "safety")
+        turn.inline_reply = texts.for_texter(texter.language, "safety")
         conversation.safety_sent_at = turn.now
-        turn.session.add(Message(conversation_id=conversation.id, author="line", body_encrypted=turn.runtime.vault.encrypt(turn.safety_reply), created_at=turn.now))
+        turn.session.add(Message(conversation_id=conversation.id, author="line", body_encrypted=turn.runtime.vault.encrypt(turn.inline_reply), created_at=turn.now))
     if Action.OPEN_ESCALATION in actions:
         reason = texts.for_supervisor("detector_reason", categories=categories)
         escalations.open_escalation(turn, conversation, whole.level.value, "detector", reason, whole)

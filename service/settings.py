@@ -60,6 +60,11 @@ class ShiftSettings:
 
 
 @dataclass(frozen=True)
+class RetentionSettings:
+    days: float
+
+
+@dataclass(frozen=True)
 class InboundSettings:
     spool_dir: str
     max_texts_per_minute: int
@@ -98,6 +103,7 @@ class Settings:
     delivery: DeliverySettings
     escalation: EscalationSettings
     inbound: InboundSettings
+    retention: RetentionSettings
     config_dir: Path
 
     @property
@@ -140,6 +146,7 @@ class Settings:
                 delivery=_section(DeliverySettings, data, "delivery"),
                 escalation=_section(EscalationSettings, data, "escalation"),
                 inbound=_section(InboundSettings, data, "inbound"),
+                retention=_section(RetentionSettings, data, "retention"),
                 config_dir=CONFIG_DIR,
             )
         except (KeyError, TypeError) as error:

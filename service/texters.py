@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from routing.keywords import Keyword, feedback_score, language_switch, opt_keyword
+from routing.keywords import Keyword, deletion_request, feedback_score, language_switch, opt_keyword
 from routing.language import detect_language
-from service import conversations, dispatch, outbox, risk
+from service import conversations, dispatch, outbox, retention, risk
 from service.db import OPEN_STATUSES, Conversation, Message, Texter
 from service.turn import Turn
 
@@ -46,6 +46,11 @@ def on_texter_message(turn: Turn, phone: str, body: str) -> Texter:
     conversation = turn.session.scalars(
         select(Conversation).where(Conversation.texter_id == texter.id, Conversation.status.in_(OPEN_STATUSES)).with_for_update()
     ).first()
+    texts = turn.runtime.texts
+    deleting = deletion_request(body, {code: texts.language(code).delete_keywords for code in texts.languages})
+    if deleting is not None:
+        _delete_data(turn, texter, conversation, deleting)
+        return texter
     keyword = opt_keyword(body)
     if keyword is Keyword.OPT_OUT:
         # Twilio has already blocked the pair and confirmed to the texter; anything we send
@@ -60,7 +65,6 @@ def on_texter_message(turn: Turn, phone: str, body: str) -> Texter:
         texter.opted_out = False  # Twilio confirms the re-subscription itself
         return texter
 
-    texts = turn.runtime.texts
     switch = language_switch(body, {code: texts.language(code).switch_keywords for code in texts.languages})
     if switch is not None:
         texter.language = switch
@@ -91,6 +95,17 @@ def on_texter_message(turn: Turn, phone: str, body: str) -> Texter:
             turn, conversation.volunteer, "relay", conversation.line_number, conversation, pseudonym=texter.pseudonym, text=body
         )
     return texter
+
+
+def _delete_data(turn: Turn, texter: Texter, conversation: Conversation | None, language: str) -> None:
+    """`DELETE MY DATA`: end the conversation (the volunteer is told), forget the number and
+    every message, and confirm in the webhook's reply, the one text that needs no stored number."""
+    if conversation is not None:
+        conversations.close(turn, conversation, "texter_deleted_data")
+    turn.session.flush()
+    retention.purge_texter(turn.session, texter, turn.now)
+    turn.inline_reply = turn.runtime.texts.for_texter(language, "data_deleted")
+    dispatch.offer_waiting(turn)
 
 
 def _flooding(turn: Turn, conversation: Conversation) -> bool:

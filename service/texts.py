@@ -20,6 +20,7 @@ class LanguageTexts:
     code: str
     name: str
     switch_keywords: frozenset[str]
+    delete_keywords: frozenset[str]
     common_words: frozenset[str]
     line: dict[str, str]
     texter: dict[str, str]
@@ -37,6 +38,7 @@ class TextCatalog:
                 code=code,
                 name=data["language"]["name"],
                 switch_keywords=frozenset(k.upper() for k in data["language"]["switch_keywords"]),
+                delete_keywords=frozenset(k.upper() for k in data["language"]["delete_keywords"]),
                 common_words=frozenset(data["language"]["common_words"]),
                 line=data["line"],
                 texter=data["texter"],

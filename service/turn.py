@@ -38,7 +38,10 @@ class Turn:
     now: datetime
     outbox_ids: list[int] = field(default_factory=list)
     timers: list[Timer] = field(default_factory=list)
-    safety_reply: str | None = None
+    # Answered in the webhook's own TwiML, not through the outbox: it reaches the texter even
+    # with Redis or every worker down (the crisis text), or needs the number we just forgot
+    # (confirming a deletion).
+    inline_reply: str | None = None
 
     def schedule(self, job: str, target_id: int, at: datetime) -> None:
         self.timers.append(Timer(job, target_id, at))

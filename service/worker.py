@@ -18,6 +18,8 @@ from service.runtime import process_runtime
 
 class Worker(SimpleWorker):
     def work(self, *args: Any, **kwargs: Any) -> bool:
-        # Start the sweeper chain; later sweeps book their own successors.
-        JobQueue(process_runtime()).schedule_sweep(datetime.now(UTC))
+        # Start the periodic chains; each run books its successor.
+        queue = JobQueue(process_runtime())
+        queue.schedule_sweep(datetime.now(UTC))
+        queue.schedule_retention(datetime.now(UTC))
         return super().work(*args, **kwargs)

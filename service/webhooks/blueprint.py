@@ -63,8 +63,8 @@ def sms() -> Response:
         return _twiml(reply)
     if turn is not None:
         JobQueue(runtime).submit(turn)
-        if turn.safety_reply:
-            reply.message(turn.safety_reply)
+        if turn.inline_reply:
+            reply.message(turn.inline_reply)
     if spool.has_file():
         replay_own_spool(runtime, spool)
     return _twiml(reply)
