@@ -39,15 +39,20 @@ def parse_numbers(runtime: Runtime, sender: str, to: str) -> tuple[str, str]:
     return normalise(sender, line.default_region), number
 
 
-def receive_sms(runtime: Runtime, sms: InboundSms, now: datetime) -> Turn | None:
-    """Handle one inbound text exactly once; None when this MessageSid was already handled."""
+def receive_sms(runtime: Runtime, sms: InboundSms, now: datetime) -> Turn:
+    """Handle one inbound text exactly once. A redelivered MessageSid changes nothing and
+    sends nothing; its turn only repeats the inline reply the first delivery got."""
 
-    def work(turn: Turn) -> bool:
+    def work(turn: Turn) -> None:
         # A concurrent redelivery that slips past this check fails on the receipt's primary
         # key instead, and its retry then finds the receipt here.
-        if turn.session.get(InboundReceipt, sms.sid) is not None:
-            return False
-        turn.session.add(InboundReceipt(sid=sms.sid, kind="sms", received_at=turn.now))
+        earlier = turn.session.get(InboundReceipt, sms.sid)
+        if earlier is not None:
+            turn.inline_reply = earlier.reply
+            log.info("sms.duplicate")
+            return
+        receipt = InboundReceipt(sid=sms.sid, kind="sms", received_at=turn.now)
+        turn.session.add(receipt)
         turn.session.flush()
         # A volunteer's own row is locked first: their texts are handled one at a time, and
         # every path that changes their load takes locks in the same order (volunteer, offer,
@@ -58,7 +63,7 @@ def receive_sms(runtime: Runtime, sms: InboundSms, now: datetime) -> Turn | None
         if volunteer is not None:
             volunteers.on_volunteer_message(turn, volunteer, sms.line_number, sms.body)
             log.info("sms.received from=volunteer volunteer=%d", volunteer.id)
-            return True
+            return
         supervisor = turn.session.scalars(select(Supervisor).where(Supervisor.phone == sms.sender, Supervisor.active)).first()
         if supervisor is not None:
             supervisors.on_supervisor_message(turn, supervisor, sms.body)
@@ -66,16 +71,13 @@ def receive_sms(runtime: Runtime, sms: InboundSms, now: datetime) -> Turn | None
         else:
             texter = texters.on_texter_message(turn, sms.sender, sms.body)
             log.info("sms.received from=texter pseudonym=%s", texter.pseudonym)
-        return True
+        receipt.reply = turn.inline_reply
 
-    handled, turn = run_turn(runtime, now, work)
-    if not handled:
-        log.info("sms.duplicate")
-        return None
+    _, turn = run_turn(runtime, now, work)
     return turn
 
 
-def replay_spooled(runtime: Runtime, message: SpooledSms) -> Turn | None:
+def replay_spooled(runtime: Runtime, message: SpooledSms) -> Turn:
     """A text spooled while the database was down, handled now as it would have been then."""
     sender, line_number = parse_numbers(runtime, message.sender, message.to)
     sms = InboundSms(sid=message.sid, sender=sender, line_number=line_number, body=message.body)

@@ -45,9 +45,8 @@ def realert_escalation(escalation_id: int) -> None:
     JobQueue(runtime).submit(turn)
 
 
-def _submit(queue: JobQueue, turn: Turn | None) -> None:
-    if turn is not None:
-        queue.submit(turn)
+def _submit(queue: JobQueue, turn: Turn) -> None:
+    queue.submit(turn)
 
 
 def sweep() -> None:

@@ -18,6 +18,9 @@ class InboundReceipt(Base):
     sid: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(12))
     received_at: Mapped[datetime]
+    # What the webhook answered inline (the crisis text), so that a redelivery, sent because
+    # the first answer never reached Twilio, carries it again.
+    reply: Mapped[str | None] = mapped_column(Text)
 
 
 # Delivery statuses in the order a text moves through them; a callback never moves a row back.

@@ -61,10 +61,9 @@ def sms() -> Response:
         log.error("sms.spooled reason=database_unavailable error=%s spool=%s", type(error).__name__, where)
         reply.message(_spooled_reply(runtime, body))
         return _twiml(reply)
-    if turn is not None:
-        JobQueue(runtime).submit(turn)
-        if turn.inline_reply:
-            reply.message(turn.inline_reply)
+    JobQueue(runtime).submit(turn)
+    if turn.inline_reply:
+        reply.message(turn.inline_reply)
     if spool.has_file():
         replay_own_spool(runtime, spool)
     return _twiml(reply)
@@ -88,9 +87,8 @@ def replay_own_spool(runtime: Runtime, spool: Spool) -> None:
         log.warning("spool.replay_postponed reason=database_unavailable")
 
 
-def _submit(queue: JobQueue, turn: Turn | None) -> None:
-    if turn is not None:
-        queue.submit(turn)
+def _submit(queue: JobQueue, turn: Turn) -> None:
+    queue.submit(turn)
 
 
 @twilio_blueprint.post("/status")

@@ -138,3 +138,17 @@ def test_idioms_do_not_alarm(line: Line, people: People) -> None:
         assert _inline_reply(line.text(texter, text).text) == ""
     line.settle(quiet=1.0)
     assert line.inbox(sam) == []
+
+
+def test_redelivered_risky_message_gets_the_crisis_text_again_and_nothing_twice(line: Line, people: People) -> None:
+    sam = people.supervisor("Sam")
+    texter = people.texter()
+    sid = "SM" + "f" * 32
+    first = line.text(texter, IMMINENT, sid=sid)
+    line.wait_for(sam, "escalation #")
+    line.settle(quiet=1.0)
+    sent = len(line.twilio.messages())
+    again = line.text(texter, IMMINENT, sid=sid)  # Twilio retries when our first answer was lost
+    assert _inline_reply(again.text) == _inline_reply(first.text) and "988" in _inline_reply(again.text)
+    line.settle(quiet=1.0)
+    assert len(line.twilio.messages()) == sent
