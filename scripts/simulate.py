@@ -21,15 +21,20 @@ import heapq
 import itertools
 import json
 import math
+import multiprocessing
+import os
 import random
+import secrets
 import shutil
 import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,14 +44,15 @@ sys.path.insert(0, str(ROOT))
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402  (needs the repository on sys.path)
 from matplotlib.figure import Figure  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import Row, Select, func, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from routing import limits as rules  # noqa: E402
 from routing.limits import VolunteerState  # noqa: E402
 from scripts.staffing import (  # noqa: E402
-    HOUR, Answer, HourFigures, Night, Outcome, Scenario, ScenarioError, SimulationResult, Span, StaffingRow, Target,
-    TexterPlan, TexterRecord, VolunteerPlan, answer_offer, hourly_figures, load_scenario, plan_texters, smallest_roster, staffing_row, totals,
+    HOUR, Answer, HourFigures, Night, Outcome, Scenario, ScenarioError, SimulationResult, Span, StaffingRow, Target, TexterPlan,
+    TexterRecord, VolunteerPlan, answer_offer, hourly_figures, load_scenario, plan_texters, smallest_roster, staffing_row,
+    total_figures,
 )
 from service import shifts, sweeper  # noqa: E402
 from service.db import OPEN_STATUSES, Conversation, Escalation, Offer, Shift, Supervisor, Texter, Volunteer  # noqa: E402
@@ -91,7 +97,7 @@ def volunteer_phone(index: int) -> str:
 def open_line(template: Path, folder: Path, scenario: Scenario, roster: Sequence[VolunteerPlan]) -> tuple[Runtime, list[int]]:
     """A copy of the template with the scenario's policy, its volunteers and a supervisor on
     call (so escalations have someone to alert); returns the runtime and the volunteers' ids."""
-    database = folder / f"{scenario.name}-{len(roster)}-{time.monotonic_ns()}.db"
+    database = folder / f"{scenario.name}-{len(roster)}-{secrets.token_hex(4)}.db"
     shutil.copy(template, database)
     runtime = Runtime(Settings.from_environment(_environment(database), overrides=scenario.policy))
     with runtime.sessions() as session, session.begin():
@@ -108,28 +114,39 @@ def open_line(template: Path, folder: Path, scenario: Scenario, roster: Sequence
         return runtime, [volunteer.id for volunteer in volunteers]
 
 
-def next_deadline(session: Session, runtime: Runtime) -> datetime | None:
-    """The earliest moment one of `service.sweeper.sweep`'s queries finds work (stuck outbox
-    rows aside: nothing is delivered here). Sweeps before it would find nothing, so the
-    simulator skips them; that keeps a week fast. It mirrors the sweeper's conditions, and
-    tests/test_simulate.py checks that sweeping at every step gives the same night."""
-    routing, limits = runtime.settings.routing, runtime.shift_limits
-    open_shift = Shift.ended_at.is_(None)
-    candidates = (
-        (select(func.min(Offer.expires_at)).where(Offer.status == "pending"), timedelta()),
-        (select(func.min(Conversation.last_texter_at)).where(Conversation.status == "active"),
-         timedelta(minutes=routing.texter_inactivity_minutes)),
-        (select(func.min(Volunteer.break_until)), timedelta()),
-        (select(func.min(Volunteer.cooldown_until)), timedelta()),
-        (select(func.min(Shift.planned_end_at)).where(open_shift, ~Shift.wrap_up_told), -timedelta(minutes=limits.wrap_up_minutes)),
-        (select(func.min(Shift.planned_end_at)).where(open_shift), timedelta()),
-        (select(func.min(Shift.started_at)).where(open_shift, Shift.conversations_taken >= limits.max_conversations_per_shift), timedelta()),
-        (select(func.min(Escalation.opened_at)).where(Escalation.acknowledged_at.is_(None), Escalation.realerted_at.is_(None)),
-         timedelta(minutes=runtime.settings.escalation.realert_after_minutes)),
-    )
-    row = session.execute(select(*(query.scalar_subquery() for query, _ in candidates))).one()
-    moments = [moment + offset for moment, (_, offset) in zip(row, candidates, strict=True) if moment is not None]
-    return min(moments, default=None)
+@dataclass(frozen=True)
+class SweepDeadlines:
+    """When one of `service.sweeper.sweep`'s queries next finds work (stuck outbox rows aside:
+    nothing is delivered here). Sweeps before then would find nothing, so the simulator skips
+    them, which keeps a week fast. It mirrors the sweeper's conditions; tests/test_simulate.py
+    checks that sweeping at every step gives the same night."""
+
+    statement: Select[Any]
+    offsets: tuple[timedelta, ...]
+
+    @classmethod
+    def of(cls, runtime: Runtime) -> SweepDeadlines:
+        """Built once per run: the statement is the same after every turn."""
+        routing, limits = runtime.settings.routing, runtime.shift_limits
+        open_shift = Shift.ended_at.is_(None)
+        candidates = (
+            (select(func.min(Offer.expires_at)).where(Offer.status == "pending"), timedelta()),
+            (select(func.min(Conversation.last_texter_at)).where(Conversation.status == "active"),
+             timedelta(minutes=routing.texter_inactivity_minutes)),
+            (select(func.min(Volunteer.break_until)), timedelta()),
+            (select(func.min(Volunteer.cooldown_until)), timedelta()),
+            (select(func.min(Shift.planned_end_at)).where(open_shift, ~Shift.wrap_up_told), -timedelta(minutes=limits.wrap_up_minutes)),
+            (select(func.min(Shift.planned_end_at)).where(open_shift), timedelta()),
+            (select(func.min(Shift.started_at)).where(open_shift, Shift.conversations_taken >= limits.max_conversations_per_shift),
+             timedelta()),
+            (select(func.min(Escalation.opened_at)).where(Escalation.acknowledged_at.is_(None), Escalation.realerted_at.is_(None)),
+             timedelta(minutes=runtime.settings.escalation.realert_after_minutes)),
+        )
+        return cls(select(*(query.scalar_subquery() for query, _ in candidates)), tuple(offset for _, offset in candidates))
+
+    def earliest(self, session: Session) -> datetime | None:
+        row = session.execute(self.statement).one()
+        return min((moment + offset for moment, offset in zip(row, self.offsets, strict=True) if moment is not None), default=None)
 
 
 # What happens on the line, each at its simulated moment.
@@ -177,6 +194,11 @@ class VolunteerReady:
 
 
 @dataclass(frozen=True)
+class VolunteerBreaks:
+    volunteer: int
+
+
+@dataclass(frozen=True)
 class ShiftStarts:
     volunteer: int
 
@@ -188,7 +210,7 @@ class ShiftEnds:
 
 Event = (
     TexterArrives | TexterGivesUp | TexterWrites | VolunteerAnswers | VolunteerEscalates | VolunteerEnds | VolunteerReady
-    | ShiftStarts | ShiftEnds
+    | VolunteerBreaks | ShiftStarts | ShiftEnds
 )
 
 
@@ -215,8 +237,10 @@ class Simulation:
         self.sids = itertools.count()
         self.turns = 0
         self.last_offer_id = 0
-        self.ok_scheduled: set[int] = set()
+        self.ok_scheduled: set[int] = set()  # volunteers who will text #ok after a check-in
         self.texter_of: dict[int, TexterPlan] = {}  # conversation id -> texter
+        self.unrouted: list[TexterPlan] = []  # texted, but the router opened no conversation
+        self.deadlines = SweepDeadlines.of(runtime)
         self.deadline: datetime | None = None
         self.last_sweep: datetime | None = None
         self.next_sample = scenario.start
@@ -228,33 +252,41 @@ class Simulation:
         for texter in texters:
             self._at(texter.arrives_at, TexterArrives(texter))
         for index, plan in enumerate(self.roster):
-            for window in plan.shifts:
-                self._at(self.scenario.start + window.start_hour * HOUR, ShiftStarts(index))
-                self._at(self.scenario.start + window.end_hour * HOUR, ShiftEnds(index))
-        self._observe()
-        while self.events and self.events[0][0] < self.scenario.end:
-            at, _, event = heapq.heappop(self.events)
-            self._advance(at)
-            self.now = at
-            self._handle(event)
-            self._observe()
-        self._advance(self.scenario.end)
+            self._plan_shifts(index, plan)
+        while self._step():
+            pass
+
+    def _plan_shifts(self, index: int, plan: VolunteerPlan) -> None:
+        """`#on`, `#break` and `#off` as the shift plan says; the router may still refuse or end a shift."""
+        for window in plan.shifts:
+            self._at(self.scenario.start + window.start_hour * HOUR, ShiftStarts(index))
+            self._at(self.scenario.start + window.end_hour * HOUR, ShiftEnds(index))
+            if plan.break_after_hours is not None and window.start_hour + plan.break_after_hours < window.end_hour:
+                self._at(self.scenario.start + (window.start_hour + plan.break_after_hours) * HOUR, VolunteerBreaks(index))
 
     def _at(self, moment: datetime, event: Event) -> None:
         heapq.heappush(self.events, (moment, next(self.order), event))
 
-    # The clock between events: sweeps on the line's interval, a look at the limits each minute.
-
-    def _advance(self, until: datetime) -> None:
-        while True:
-            sweep_at = self._next_sweep()
-            if sweep_at is not None and sweep_at < until and sweep_at <= self.next_sample:
-                self._sweep(sweep_at)
-            elif self.next_sample < until:
-                self._sample(self.next_sample)
-                self.next_sample += MINUTE
-            else:
-                return
+    def _step(self) -> bool:
+        """Whatever comes next: a sweep on the line's interval, a look at the limits each
+        minute, or an event; False at the end. A sweep or an event may schedule events
+        earlier than the next one, so the next step is chosen afresh each time."""
+        until = min(self.events[0][0], self.scenario.end) if self.events else self.scenario.end
+        sweep_at = self._next_sweep()
+        if sweep_at is not None and sweep_at < until and sweep_at <= self.next_sample:
+            self._sweep(sweep_at)
+        elif self.next_sample < until:
+            self._sample(self.next_sample)
+            self.next_sample += MINUTE
+        elif until < self.scenario.end:
+            self.now, _, event = heapq.heappop(self.events)
+            turns = self.turns
+            self._handle(event)
+            if self.turns != turns:  # many events find nothing left to do (a connected texter's patience)
+                self._observe()
+        else:
+            return False
+        return True
 
     def _next_sweep(self) -> datetime | None:
         if self.sweep_every_step:
@@ -295,7 +327,7 @@ class Simulation:
                 select(Offer.id, Offer.volunteer_id).where(Offer.status == "pending", Offer.id > self.last_offer_id).order_by(Offer.id)
             ).all()
             paused = session.scalars(select(Volunteer.id).where(Volunteer.awaiting_ok)).all()
-            self.deadline = next_deadline(session, self.runtime)
+            self.deadline = self.deadlines.earliest(session)
         self.states = None
         for offer_id, volunteer_id in offers:
             self.last_offer_id = offer_id
@@ -303,7 +335,7 @@ class Simulation:
             answer, delay = answer_offer(self.roster[index], self.behaviour[index])
             if answer is not Answer.NONE:
                 self._at(self.now + delay, VolunteerAnswers(index, offer_id, answer))
-        for volunteer_id in set(paused) - self.ok_scheduled:
+        for volunteer_id in sorted(set(paused) - self.ok_scheduled):
             self.ok_scheduled.add(volunteer_id)
             index = self.index_of[volunteer_id]
             delay = timedelta(minutes=self.roster[index].ok_after_minutes.draw(self.behaviour[index]))
@@ -335,6 +367,8 @@ class Simulation:
             case VolunteerReady(volunteer):
                 self.ok_scheduled.discard(self.volunteer_ids[volunteer])
                 self._text(volunteer_phone(volunteer), "#ok", self.main_number)
+            case VolunteerBreaks(volunteer):
+                self._text(volunteer_phone(volunteer), "#break", self.main_number)
             case ShiftStarts(volunteer):
                 self._start_shift(volunteer)
             case ShiftEnds(volunteer):
@@ -347,7 +381,10 @@ class Simulation:
             conversation_id = session.scalars(
                 select(Conversation.id).join(Texter, Conversation.texter_id == Texter.id)
                 .where(Texter.phone_hash == self.runtime.vault.lookup_hash(phone), Conversation.status.in_(OPEN_STATUSES))
-            ).one()
+            ).first()
+        if conversation_id is None:
+            self.unrouted.append(texter)
+            return
         self.texter_of[conversation_id] = texter
         self._at(self.now + texter.patience, TexterGivesUp(texter, conversation_id))
 
@@ -389,7 +426,7 @@ class Simulation:
                 return
             history = shifts.past_shifts(session, volunteer_id, self.now)
         refusal = rules.shift_start_refusal(history, self.runtime.shift_limits, self.now)
-        self.refused[refusal.limit if refusal else "unknown"] += 1
+        self.refused[refusal.limit if refusal else "unexplained"] += 1
 
     # What happened, read back from the router's tables.
 
@@ -401,12 +438,16 @@ class Simulation:
             )}
             shift_rows = session.execute(select(Shift.volunteer_id, Shift.started_at, Shift.ended_at)).all()
             escalations = session.scalar(select(func.count()).select_from(Escalation)) or 0
+            offers = dict(session.execute(select(Offer.status, func.count()).group_by(Offer.status).order_by(Offer.status)).all())
             personal = dict(session.execute(select(Volunteer.id, Volunteer.max_concurrent)).all())
         limits = self.runtime.shift_limits
         return Night(
             start=self.scenario.start,
             end=self.scenario.end,
-            texters=tuple(_texter_record(texter, conversations.get(conversation_id)) for conversation_id, texter in self.texter_of.items()),
+            texters=(
+                *(_texter_record(conversations[conversation_id]) for conversation_id in self.texter_of),
+                *(TexterRecord(texter.arrives_at, None, Outcome.LOST) for texter in self.unrouted),
+            ),
             shifts=tuple(Span(row.volunteer_id, row.started_at, row.ended_at) for row in shift_rows),
             conversations=tuple(
                 Span(row.volunteer_id, row.assigned_at, row.closed_at if row.status == "closed" else None)
@@ -415,13 +456,13 @@ class Simulation:
             capacity={volunteer_id: limits.concurrency_limit(personal.get(volunteer_id)) for volunteer_id in self.volunteer_ids},
             limit_minutes={hour: dict(minutes) for hour, minutes in self.limit_minutes.items()},
             escalations=int(escalations),
+            offers=offers,
             shift_starts_refused=dict(self.refused),
         )
 
 
-def _texter_record(texter: TexterPlan, conversation: Any) -> TexterRecord:
-    if conversation is None:
-        return TexterRecord(texter.arrives_at, None, Outcome.LOST)
+def _texter_record(conversation: Row[Any]) -> TexterRecord:
+    """How a texter's night ended, from their conversation's row."""
     if conversation.assigned_at is not None:
         outcome = Outcome.CONNECTED
     elif conversation.status == "closed" and conversation.close_reason == "texter_stop":
@@ -433,7 +474,9 @@ def _texter_record(texter: TexterPlan, conversation: Any) -> TexterRecord:
     return TexterRecord(conversation.queued_at, conversation.assigned_at, outcome)
 
 
-def simulate(scenario: Scenario, template: Path, folder: Path, roster_size: int | None = None, sweep_every_step: bool = False) -> SimulationResult:
+def simulate(
+    scenario: Scenario, template: Path, folder: Path, roster_size: int | None = None, sweep_every_step: bool = False
+) -> SimulationResult:
     """Run one scenario with `roster_size` volunteers (the scenario's own roster by default).
     `sweep_every_step` sweeps on every step instead of only when a deadline is due (slower;
     the tests use it to check that skipping idle sweeps changes nothing)."""
@@ -455,29 +498,36 @@ def simulate(scenario: Scenario, template: Path, folder: Path, roster_size: int 
         timezone=settings.line.timezone,
         policy={"shifts": asdict(settings.shifts), "routing": asdict(settings.routing), "line": {"numbers": len(settings.line.numbers)}},
         hours=hourly_figures(night),
-        totals=totals(night),
+        totals=total_figures(night),
         turns=simulation.turns,
         seconds=time.perf_counter() - started,
     )
 
 
+def simulate_sizes(scenario: Scenario, template: Path, folder: Path, sizes: Sequence[int]) -> list[SimulationResult]:
+    """Each roster size in a process of its own (the runs share nothing but the template
+    file), so a range takes about as many minutes as its runs divided among the cores."""
+    workers = min(len(sizes), os.cpu_count() or 1)
+    if workers <= 1:
+        return [simulate(scenario, template, folder, size) for size in sizes]
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(partial(simulate, scenario, template, folder), sizes))
+
+
 # Reports.
 
 
-def _cell(value: float | int | None, digits: int = 1) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, int):
-        return str(value)
-    return f"{value:.{digits}f}"
+def _cell(value: float | None, digits: int = 1) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
 
 
 def _percent(share: float | None) -> str:
     return "–" if share is None else f"{100 * share:.0f}%"
 
 
-def _limits_cell(minutes: Mapping[str, int]) -> str:
-    return ", ".join(f"{name} {count}" for name, count in sorted(minutes.items(), key=lambda item: (-item[1], item[0]))) or "–"
+def _counts_cell(counts: Mapping[str, int]) -> str:
+    """`max_concurrent 42, wrap_up 30`: largest first."""
+    return ", ".join(f"{name} {count}" for name, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))) or "–"
 
 
 def _table(headings: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
@@ -494,18 +544,18 @@ def markdown_report(result: SimulationResult) -> str:
     zone = ZoneInfo(result.timezone)
     summary = _table(
         ["volunteers", "seed", "arrived", "connected", "gave up", "gave up %", "waiting at end", "lost", "wait p50 (min)",
-         "wait p90 (min)", "mean load", "utilisation", "peak load", "escalations", "shift starts refused", "run time (s)"],
+         "wait p90 (min)", "mean load", "utilisation", "peak load", "escalations", "offers", "shift starts refused", "run time (s)"],
         [[str(result.volunteers), str(result.seed), str(totals.arrived), str(totals.connected), str(totals.gave_up),
           _cell(totals.gave_up_percent), str(totals.waiting_at_end), str(totals.lost), _cell(totals.wait_p50_minutes),
           _cell(totals.wait_p90_minutes), _cell(totals.mean_load, 2), _percent(totals.utilisation), str(totals.peak_load),
-          str(totals.escalations), _limits_cell(totals.shift_starts_refused), _cell(result.seconds)]],
+          str(totals.escalations), _counts_cell(totals.offers), _counts_cell(totals.shift_starts_refused), _cell(result.seconds)]],
     )
     hourly = _table(
         [f"hour ({result.timezone})", "arrived", "connected", "gave up", "waiting at end", "wait p50 (min)", "wait p90 (min)",
          "on shift", "mean load", "utilisation", "peak load", "limits hit (volunteer-minutes)"],
         ([_hour_label(hour, zone), str(hour.arrived), str(hour.connected), str(hour.gave_up), str(hour.waiting_at_end),
           _cell(hour.wait_p50_minutes), _cell(hour.wait_p90_minutes), _cell(hour.volunteers_on_shift), _cell(hour.mean_load, 2),
-          _percent(hour.utilisation), str(hour.peak_load), _limits_cell(hour.limits_hit)] for hour in result.hours),
+          _percent(hour.utilisation), str(hour.peak_load), _counts_cell(hour.limits_hit)] for hour in result.hours),
     )
     policy = _table(
         ["setting", "value"],
@@ -552,7 +602,7 @@ def write_chart(result: SimulationResult, path: Path) -> None:
     load.axhline(result.policy["shifts"]["max_concurrent"], color="#888888", linestyle="--", linewidth=1, label="max_concurrent")
     load.set_ylabel("volunteers / conversations")
     load.legend(loc="upper left")
-    every = max(1, math.ceil(len(hours) / 24))
+    every = next(step for step in (1, 2, 3, 6, 12, 24, len(hours)) if len(hours) / step <= 28)  # whole hours of the clock
     zone = ZoneInfo(result.timezone)
     load.set_xticks(x[::every], [_hour_label(hour, zone) for hour in hours[::every]], rotation=45, ha="right")
     figure.savefig(path, dpi=100)
@@ -570,29 +620,40 @@ def write_reports(result: SimulationResult, out: Path) -> str:
     return markdown
 
 
-def staffing_markdown(scenario: Scenario, rows: Sequence[StaffingRow], target: Target) -> str:
+def staffing_markdown(scenario: Scenario, rows: Sequence[StaffingRow], target: Target, seconds: float) -> str:
     table = _table(
-        ["volunteers", "wait p90 (min)", "gave up %", "mean load", "meets target"],
-        ([str(row.volunteers), _cell(row.wait_p90_minutes), _cell(row.gave_up_percent), _cell(row.mean_load, 2),
-          "yes" if row.meets_target else "no"] for row in rows),
+        ["volunteers", "wait p90 (min)", "worst hour wait p90 (min)", "gave up %", "mean load", "meets target"],
+        ([str(row.volunteers), _cell(row.wait_p90_minutes), _cell(row.worst_hour_wait_p90_minutes), _cell(row.gave_up_percent),
+          _cell(row.mean_load, 2), "✓" if row.meets_target else "✗"] for row in rows),
     )
     smallest = smallest_roster(rows)
     answer = _table(
-        ["target wait p90 (min)", "target gave up %", "smallest roster"],
-        [[_cell(target.p90_wait_minutes), _cell(target.gave_up_percent), "–" if smallest is None else str(smallest)]],
+        ["seed", "target wait p90 (min)", "target gave up %", "smallest roster", "run time (s)"],
+        [[str(scenario.seed), _cell(target.p90_wait_minutes), _cell(target.gave_up_percent), "–" if smallest is None else str(smallest),
+          _cell(seconds)]],
     )
     return "\n".join([f"# {scenario.title}", "", *table, "", *answer, ""])
 
 
-def staffing_json(scenario: Scenario, rows: Sequence[StaffingRow], target: Target, results: Sequence[SimulationResult]) -> str:
-    return json.dumps(_plain({
+def staffing_json(
+    scenario: Scenario, rows: Sequence[StaffingRow], target: Target, results: Sequence[SimulationResult], seconds: float
+) -> str:
+    report = {
         "scenario": scenario.name, "seed": scenario.seed, "target": asdict(target), "smallest_roster": smallest_roster(rows),
         "rows": [asdict(row) for row in rows], "totals": {str(result.volunteers): asdict(result.totals) for result in results},
-        "seconds": sum(result.seconds for result in results),
-    }), indent=2) + "\n"
+        "seconds": seconds,
+    }
+    return json.dumps(_plain(report), indent=2, ensure_ascii=False) + "\n"
 
 
 # The command line.
+
+
+def _roster_size(text: str) -> int:
+    size = int(text)
+    if size < 1:
+        raise argparse.ArgumentTypeError(f"expected 1 or more volunteers, got {size}")
+    return size
 
 
 def _staff_range(text: str) -> range:
@@ -610,7 +671,7 @@ def _arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="simulate.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("scenario", type=Path, help="a scenario file, e.g. config/scenarios/friday-night.toml")
     size = parser.add_mutually_exclusive_group()
-    size.add_argument("--volunteers", type=int, metavar="N", help="roster size (default: the scenario's roster)")
+    size.add_argument("--volunteers", type=_roster_size, metavar="N", help="roster size (default: the scenario's roster)")
     size.add_argument("--staff-range", type=_staff_range, metavar="A-B", help="run each roster size from A to B")
     parser.add_argument("--target-p90-wait-minutes", type=float, default=5.0)
     parser.add_argument("--target-gave-up-percent", type=float, default=5.0)
@@ -632,16 +693,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         folder = Path(temporary)
         template = migrated_database(folder)
         if args.staff_range is None:
-            print(write_reports(simulate(scenario, template, folder, args.volunteers), out), end="")
-            return 0
-        target = Target(args.target_p90_wait_minutes, args.target_gave_up_percent)
-        results = [simulate(scenario, template, folder, size) for size in args.staff_range]
-    rows = [staffing_row(result, target) for result in results]
-    markdown = staffing_markdown(scenario, rows, target)
-    (out / "staffing.md").write_text(markdown, encoding="utf-8")
-    (out / "staffing.json").write_text(staffing_json(scenario, rows, target, results), encoding="utf-8")
+            markdown = write_reports(simulate(scenario, template, folder, args.volunteers), out)
+        else:
+            target = Target(args.target_p90_wait_minutes, args.target_gave_up_percent)
+            markdown = write_staffing(scenario, template, folder, args.staff_range, target, out)
     print(markdown, end="")
     return 0
+
+
+def write_staffing(scenario: Scenario, template: Path, folder: Path, sizes: Sequence[int], target: Target, out: Path) -> str:
+    """Every roster size in the range, and the smallest that meets the target."""
+    started = time.perf_counter()
+    results = simulate_sizes(scenario, template, folder, sizes)
+    seconds = time.perf_counter() - started
+    rows = [staffing_row(result, target) for result in results]
+    markdown = staffing_markdown(scenario, rows, target, seconds)
+    (out / "staffing.md").write_text(markdown, encoding="utf-8")
+    (out / "staffing.json").write_text(staffing_json(scenario, rows, target, results, seconds), encoding="utf-8")
+    return markdown
 
 
 if __name__ == "__main__":

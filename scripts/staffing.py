@@ -73,6 +73,8 @@ class ShiftWindow:
 
 @dataclass(frozen=True)
 class VolunteerPlan:
+    """One volunteer of the roster: when they are on shift and how they answer their phone."""
+
     alias: str
     languages: tuple[str, ...]
     shifts: tuple[ShiftWindow, ...]
@@ -81,6 +83,7 @@ class VolunteerPlan:
     pass_probability: float
     ok_after_minutes: Distribution
     max_concurrent: int | None
+    break_after_hours: float | None  # when in each shift they text #break; None: no break
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,8 @@ class TexterLanguage:
 
 @dataclass(frozen=True)
 class Scenario:
+    """One scenario file: who texts when, who is on shift, and the line's policy."""
+
     name: str
     title: str
     seed: int
@@ -120,12 +125,15 @@ class Scenario:
         windows) under numbered aliases, so a roster grows evenly across the shifts."""
         if size is None:
             return self.volunteers
-        listed = len(self.volunteers)
-        return tuple(
-            self.volunteers[index % listed] if index < listed
-            else replace(self.volunteers[index % listed], alias=f"{self.volunteers[index % listed].alias}-{index // listed + 1}")
-            for index in range(size)
-        )
+        return tuple(self._nth_volunteer(index) for index in range(size))
+
+    def _nth_volunteer(self, index: int) -> VolunteerPlan:
+        plan = self.volunteers[index % len(self.volunteers)]
+        lap = index // len(self.volunteers)
+        return plan if lap == 0 else replace(plan, alias=f"{plan.alias}-{lap + 1}")
+
+
+SCENARIO_KEYS = {"title", "seed", "start", "hours", "arrivals", "conversations", "texters", "volunteer_defaults", "volunteers", "policy"}
 
 
 def load_scenario(path: Path, seed: int | None = None) -> Scenario:
@@ -135,8 +143,10 @@ def load_scenario(path: Path, seed: int | None = None) -> Scenario:
             data = tomllib.load(handle)
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise ScenarioError(f"cannot read scenario {path}: {error}") from error
-    _only(data, {"title", "seed", "start", "hours", "arrivals", "conversations", "texters", "volunteer_defaults", "volunteers", "policy"}, "scenario")
+    _only(data, SCENARIO_KEYS, "scenario")
     hours = int(_required(data, "hours", "scenario"))
+    if hours < 1:
+        raise ScenarioError("`hours` must be 1 or more")
     arrivals = _table(data, "arrivals")
     _only(arrivals, {"per_hour"}, "[arrivals]")
     per_hour = tuple(float(rate) for rate in _required(arrivals, "per_hour", "[arrivals]"))
@@ -160,7 +170,7 @@ def load_scenario(path: Path, seed: int | None = None) -> Scenario:
         conversation_minutes=_distribution(_required(conversations, "minutes", "[conversations]"), "[conversations] minutes"),
         escalation_share=_share(conversations.get("escalation_share", 0.0), "[conversations] escalation_share"),
         patience_minutes=_distribution(_required(texters, "patience_minutes", "[texters]"), "[texters] patience_minutes"),
-        writes_every_minutes=float(_required(texters, "writes_every_minutes", "[texters]")),
+        writes_every_minutes=_positive(_required(texters, "writes_every_minutes", "[texters]"), "[texters] writes_every_minutes"),
         languages=_languages(_table(texters, "languages")),
         volunteers=volunteers,
         policy={section: dict(values) for section, values in _table(data, "policy").items()},
@@ -194,6 +204,13 @@ def _start(value: Any) -> datetime:
     return moment
 
 
+def _positive(value: Any, where: str) -> float:
+    number = float(value)
+    if number <= 0:
+        raise ScenarioError(f"{where} must be more than 0")
+    return number
+
+
 def _share(value: Any, where: str) -> float:
     share = float(value)
     if not 0 <= share <= 1:
@@ -202,16 +219,18 @@ def _share(value: Any, where: str) -> float:
 
 
 def _distribution(value: Any, where: str) -> Distribution:
-    """A number (always that), `{ median, sigma }` (lognormal) or `{ low, mode, high }` (triangular)."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    """A number (always that), `{ median, sigma }` (lognormal) or `{ low, mode, high }`
+    (triangular). Every distribution here is a duration, so none may go below zero."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
         return Fixed(float(value))
-    if isinstance(value, Mapping) and set(value) == {"median", "sigma"}:
+    if isinstance(value, Mapping) and set(value) == {"median", "sigma"} and value["median"] > 0 and value["sigma"] >= 0:
         return Lognormal(float(value["median"]), float(value["sigma"]))
-    if isinstance(value, Mapping) and set(value) == {"low", "mode", "high"}:
-        low, mode, high = float(value["low"]), float(value["mode"]), float(value["high"])
-        if low <= mode <= high:
-            return Triangular(low, mode, high)
-    raise ScenarioError(f"{where}: expected a number, {{ median, sigma }} or {{ low, mode, high }} with low <= mode <= high, got {value!r}")
+    if isinstance(value, Mapping) and set(value) == {"low", "mode", "high"} and 0 <= value["low"] <= value["mode"] <= value["high"]:
+        return Triangular(float(value["low"]), float(value["mode"]), float(value["high"]))
+    raise ScenarioError(
+        f"{where}: expected a number >= 0, {{ median > 0, sigma >= 0 }} or {{ low, mode, high }} with 0 <= low <= mode <= high,"
+        f" got {value!r}"
+    )
 
 
 def _languages(table: Mapping[str, Any]) -> tuple[TexterLanguage, ...]:
@@ -228,7 +247,10 @@ def _languages(table: Mapping[str, Any]) -> tuple[TexterLanguage, ...]:
     return tuple(languages)
 
 
-VOLUNTEER_KEYS = {"languages", "response_delay_seconds", "accept_probability", "pass_probability", "ok_after_minutes", "max_concurrent"}
+VOLUNTEER_KEYS = {
+    "languages", "response_delay_seconds", "accept_probability", "pass_probability", "ok_after_minutes", "max_concurrent",
+    "break_after_hours",
+}
 
 
 def _volunteer(entry: Mapping[str, Any], defaults: Mapping[str, Any], number: int) -> VolunteerPlan:
@@ -244,6 +266,7 @@ def _volunteer(entry: Mapping[str, Any], defaults: Mapping[str, Any], number: in
     if accept + passing > 1:
         raise ScenarioError(f"{where}: accept_probability + pass_probability is more than 1")
     personal = merged.get("max_concurrent")
+    break_after = merged.get("break_after_hours")
     return VolunteerPlan(
         alias=str(_required(merged, "alias", where)),
         languages=tuple(_required(merged, "languages", where)),
@@ -253,6 +276,7 @@ def _volunteer(entry: Mapping[str, Any], defaults: Mapping[str, Any], number: in
         pass_probability=passing,
         ok_after_minutes=_distribution(_required(merged, "ok_after_minutes", where), f"{where} ok_after_minutes"),
         max_concurrent=None if personal is None else int(personal),
+        break_after_hours=None if break_after is None else float(break_after),
     )
 
 
@@ -272,8 +296,8 @@ class TexterPlan:
 
 
 def plan_texters(scenario: Scenario) -> tuple[TexterPlan, ...]:
-    """Poisson arrivals at each hour's rate, with each texter's patience and needs drawn from
-    a generator of their own (the roster never changes who comes, nor when)."""
+    """Poisson arrivals at each hour's rate, each texter's patience and needs drawn with them
+    from the texters' own generator (so the roster never changes who comes, nor when)."""
     rng = random.Random(f"{scenario.seed}:texters")
     plans: list[TexterPlan] = []
     for hour, rate in enumerate(scenario.arrivals_per_hour):
@@ -334,6 +358,8 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class TexterRecord:
+    """How one texter's night went, read back from their conversation."""
+
     arrived_at: datetime
     connected_at: datetime | None
     outcome: Outcome
@@ -350,6 +376,10 @@ class Span:
 
 @dataclass(frozen=True)
 class HourFigures:
+    """One row of the report. Texters count in the hour they arrived in; waits are those of
+    the texters who got through (queued to assigned), the others count as gave up or waiting.
+    Volunteers count by the minutes of the hour they were on shift."""
+
     hour: int
     starts_at: datetime
     arrived: int
@@ -367,6 +397,8 @@ class HourFigures:
 
 @dataclass(frozen=True)
 class Totals:
+    """The same figures over the whole run, and what only makes sense for the whole."""
+
     arrived: int
     connected: int
     gave_up: int
@@ -379,12 +411,15 @@ class Totals:
     utilisation: float | None
     peak_load: int
     escalations: int
+    offers: Mapping[str, int]  # offers made, by how they ended (accepted, declined, expired, withdrawn)
     limits_hit: Mapping[str, int]
     shift_starts_refused: Mapping[str, int]
 
 
 @dataclass(frozen=True)
 class SimulationResult:
+    """What report.md, report.json and chart.png are written from."""
+
     scenario: str
     title: str
     seed: int
@@ -409,6 +444,7 @@ class Night:
     capacity: Mapping[int, int]  # each volunteer's concurrency limit
     limit_minutes: Mapping[int, Mapping[str, int]]  # hour -> limit -> volunteer-minutes
     escalations: int
+    offers: Mapping[str, int]
     shift_starts_refused: Mapping[str, int]
 
 
@@ -439,7 +475,7 @@ def _hour_figures(night: Night, hour: int) -> HourFigures:
     )
 
 
-def totals(night: Night) -> Totals:
+def total_figures(night: Night) -> Totals:
     texters = night.texters
     waits = _waits(texters)
     load = _load(night, night.start, night.end)
@@ -459,6 +495,7 @@ def totals(night: Night) -> Totals:
         utilisation=load.utilisation,
         peak_load=_peak_load(night.conversations, night.start, night.end),
         escalations=night.escalations,
+        offers=dict(night.offers),
         limits_hit=dict(limits.most_common()),
         shift_starts_refused=dict(night.shift_starts_refused),
     )
@@ -536,14 +573,20 @@ def _peak_load(conversations: Sequence[Span], start: datetime, end: datetime) ->
 
 @dataclass(frozen=True)
 class Target:
+    """What the operator asks of a roster (--target-p90-wait-minutes, --target-gave-up-percent)."""
+
     p90_wait_minutes: float
     gave_up_percent: float
 
 
 @dataclass(frozen=True)
 class StaffingRow:
+    """One roster size of a --staff-range run."""
+
     volunteers: int
     wait_p90_minutes: float | None
+    # The night's figure can hide a bad peak: the worst hour, for the operator's eye.
+    worst_hour_wait_p90_minutes: float | None
     gave_up_percent: float
     mean_load: float | None
     meets_target: bool
@@ -551,9 +594,11 @@ class StaffingRow:
 
 def staffing_row(result: SimulationResult, target: Target) -> StaffingRow:
     totals = result.totals
+    hourly = [hour.wait_p90_minutes for hour in result.hours if hour.wait_p90_minutes is not None]
     return StaffingRow(
         volunteers=result.volunteers,
         wait_p90_minutes=totals.wait_p90_minutes,
+        worst_hour_wait_p90_minutes=max(hourly, default=None),
         gave_up_percent=totals.gave_up_percent,
         mean_load=totals.mean_load,
         meets_target=meets(totals, target),
