@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from datetime import UTC, datetime
 
@@ -22,8 +23,10 @@ log = logging.getLogger(__name__)
 
 twilio_blueprint = Blueprint("twilio", __name__, url_prefix="/twilio")
 
-# Twilio's SIDs are 34 characters; anything far longer is not from Twilio.
+# Twilio's SIDs are two letters and 32 hex digits; accept any short alphanumeric id, refuse
+# the rest before it reaches the database.
 MAX_SID = 64
+SID = re.compile(rf"[A-Za-z0-9]{{2,{MAX_SID}}}")
 
 
 def _runtime() -> Runtime:
@@ -32,6 +35,13 @@ def _runtime() -> Runtime:
 
 def _twiml(response: MessagingResponse) -> Response:
     return Response(str(response), mimetype="text/xml")
+
+
+def _sid(name: str) -> str:
+    value = _field(name)
+    if not SID.fullmatch(value):
+        abort(400, f"{name} is not a Twilio SID.")
+    return value
 
 
 def _field(name: str, required: bool = True) -> str:
@@ -44,9 +54,7 @@ def _field(name: str, required: bool = True) -> str:
 @twilio_blueprint.post("/sms")
 @twilio_signed
 def sms() -> Response:
-    sid = _field("MessageSid")
-    if len(sid) > MAX_SID:
-        abort(400, "MessageSid is too long.")
+    sid = _sid("MessageSid")
     runtime = _runtime()
     sender, to, body = _field("From"), _field("To"), _field("Body", required=False)
     reply = MessagingResponse()
@@ -94,7 +102,7 @@ def _submit(queue: JobQueue, turn: Turn) -> None:
 @twilio_blueprint.post("/status")
 @twilio_signed
 def status() -> Response:
-    sid = _field("MessageSid")
+    sid = _sid("MessageSid")
     message_status = _field("MessageStatus").lower()
     raw_code = request.form.get("ErrorCode", "")
     error_code = int(raw_code) if raw_code.isdigit() else None
