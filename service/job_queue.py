@@ -7,7 +7,7 @@ database and the sweeper picks them up once Redis is back.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 
 from redis.exceptions import RedisError
 from rq import Queue
@@ -36,21 +36,20 @@ class JobQueue:
                     self._queue.enqueue("service.jobs.deliver_outbound", outbox_id, pipeline=pipe, job_id=f"deliver-{outbox_id}-{turn.now.timestamp():.0f}", result_ttl=0)
                 pipe.execute()
             for timer in turn.timers:
-                self._queue.enqueue_at(timer.at, f"service.jobs.{timer.job}", timer.target_id, job_id=f"{timer.job}-{timer.target_id}", result_ttl=0)
+                job, job_id = f"service.jobs.{timer.job}", f"{timer.job}-{timer.target_id}"
+                if timer.at <= turn.now:  # due already (a caller to take off hold): now, not at the scheduler's next tick
+                    self._queue.enqueue(job, timer.target_id, job_id=job_id, result_ttl=0)
+                else:
+                    self._queue.enqueue_at(timer.at, job, timer.target_id, job_id=job_id, result_ttl=0)
         except RedisError as error:
             log.error("jobs.enqueue_failed error=%s outbox=%d timers=%d", type(error).__name__, len(turn.outbox_ids), len(turn.timers))
             return False
         return True
 
-    def schedule_periodic(self, job: str, interval: int, now: datetime) -> None:
-        """Book `job` in the next time slot of `interval` seconds; the slot is in the job id,
-        so any number of workers and restarts converge on one run per slot."""
-        slot = int(now.timestamp()) // interval + 1
-        at = datetime.fromtimestamp(slot * interval, UTC)
-        self._queue.enqueue_at(at, f"service.jobs.{job}", job_id=f"{job}-{slot}", result_ttl=0)
-
-    def schedule_sweep(self, now: datetime) -> None:
-        self.schedule_periodic("sweep", self._runtime.settings.delivery.sweep_interval_seconds, now)
-
-    def schedule_retention(self, now: datetime) -> None:
-        self.schedule_periodic("purge_expired", RETENTION_INTERVAL_SECONDS, now)
+    def enqueue_periodic(self, job: str, interval: int, now: datetime) -> None:
+        """Enqueue `job` once per time slot of `interval` seconds: the slot is in the job id,
+        so every worker's ticker converges on one run per slot."""
+        slot = int(now.timestamp()) // interval
+        job_id = f"{job}-{slot}"
+        if self._queue.fetch_job(job_id) is None:
+            self._queue.enqueue(f"service.jobs.{job}", job_id=job_id, result_ttl=interval, failure_ttl=interval)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from service import delivery, dispatch, escalations, inbound, retention, sweeper
+from service import callbacks, calls, delivery, dispatch, escalations, inbound, retention, sweeper
 from service.job_queue import JobQueue
 from service.runtime import process_runtime
 from service.spool import Spool
@@ -39,6 +39,23 @@ def expire_offer(offer_id: int) -> None:
     JobQueue(runtime).submit(turn)
 
 
+def ring_held_caller(call_id: int) -> None:
+    """Take a caller off hold to ring the volunteer reserved for them."""
+    runtime = process_runtime()
+    _submit_if_any(JobQueue(runtime), calls.pull_from_hold(runtime, _twilio(), call_id, _now()))
+
+
+def place_call(call_id: int) -> None:
+    """Place one leg of a callback (the volunteer's, then the caller's)."""
+    runtime = process_runtime()
+    _submit_if_any(JobQueue(runtime), callbacks.place(runtime, _twilio(), call_id, _now()))
+
+
+def _submit_if_any(queue: JobQueue, turn: Turn | None) -> None:
+    if turn is not None:
+        queue.submit(turn)
+
+
 def realert_escalation(escalation_id: int) -> None:
     runtime = process_runtime()
     _, turn = run_turn(runtime, _now(), lambda turn: escalations.realert(turn, escalation_id))
@@ -50,23 +67,17 @@ def _submit(queue: JobQueue, turn: Turn) -> None:
 
 
 def sweep() -> None:
-    """Run overdue deadlines, then book the next sweep (one at a time: a fixed job id)."""
+    """Replay texts spooled while the database was down, then run every overdue deadline."""
     runtime = process_runtime()
     queue = JobQueue(runtime)
-    try:
-        spool = Spool(runtime.redis, runtime.settings.spool_dir)
-        spool.replay_redis(lambda message: _submit(queue, inbound.replay_spooled(runtime, message)))
-        for turn in sweeper.sweep(runtime, _now()):
-            queue.submit(turn)
-    finally:
-        queue.schedule_sweep(_now())
+    spool = Spool(runtime.redis, runtime.settings.spool_dir)
+    spool.replay_redis(lambda message: _submit(queue, inbound.replay_spooled(runtime, message)))
+    for turn in sweeper.sweep(runtime, _now()):
+        queue.submit(turn)
 
 
 def purge_expired() -> None:
     """Hourly: delete what the retention period no longer allows us to keep."""
     runtime = process_runtime()
-    try:
-        with runtime.sessions() as session, session.begin():
-            retention.apply_retention(session, _now(), runtime.settings.retention.days)
-    finally:
-        JobQueue(runtime).schedule_retention(_now())
+    with runtime.sessions() as session, session.begin():
+        retention.apply_retention(session, _now(), runtime.settings.retention.days)

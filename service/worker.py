@@ -3,23 +3,45 @@
 A SimpleWorker runs jobs in its own process instead of forking one per job: our jobs are
 short database and HTTP calls, and forking costs more than they do (about 110 against 280
 no-op jobs per second here). Each job still opens and closes its own transaction.
+
+Periodic jobs (the sweeper, the retention purge) are enqueued by a ticker thread in each
+worker, not by jobs that book their successors in Redis: a Redis restart loses every
+scheduled job, and the sweeper is what recovers from exactly that kind of fault.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
+from redis.exceptions import RedisError
 from rq import SimpleWorker
 
-from service.job_queue import JobQueue
+from service.job_queue import RETENTION_INTERVAL_SECONDS, JobQueue
 from service.runtime import process_runtime
+
+log = logging.getLogger(__name__)
 
 
 class Worker(SimpleWorker):
     def work(self, *args: Any, **kwargs: Any) -> bool:
-        # Start the periodic chains; each run books its successor.
-        queue = JobQueue(process_runtime())
-        queue.schedule_sweep(datetime.now(UTC))
-        queue.schedule_retention(datetime.now(UTC))
-        return super().work(*args, **kwargs)
+        stop = threading.Event()
+        threading.Thread(target=_tick, args=(stop,), name="warmline-ticker", daemon=True).start()
+        try:
+            return super().work(*args, **kwargs)
+        finally:
+            stop.set()
+
+
+def _tick(stop: threading.Event) -> None:
+    runtime = process_runtime()
+    queue = JobQueue(runtime)
+    interval = runtime.settings.delivery.sweep_interval_seconds
+    while not stop.wait(interval):
+        try:
+            queue.enqueue_periodic("sweep", interval, datetime.now(UTC))
+            queue.enqueue_periodic("purge_expired", RETENTION_INTERVAL_SECONDS, datetime.now(UTC))
+        except RedisError as error:
+            log.warning("ticker.redis_unavailable error=%s", type(error).__name__)

@@ -1,0 +1,283 @@
+"""Fault injection: is every message delivered at least once, and as few as possible twice?
+
+Runs the Procfile's processes (gunicorn with the app factory, `rq worker --with-scheduler`)
+against a PostgreSQL database of its own (behind a TCP proxy that can cut it), a Redis of
+its own (so it can be restarted) and the fake Twilio API, then streams texter and volunteer
+messages while injecting one fault at a time: a worker SIGKILLed mid-delivery, Redis
+restarted, Twilio answering 500, 429, or hanging past the client timeout, PostgreSQL down
+for 10 seconds. Each message carries a unique token, so the fake Twilio's record tells, per
+fault, what was sent, delivered, lost and duplicated, and how long recovery took.
+
+    .venv/bin/python scripts/faults.py            # the full run, ~3 minutes
+    .venv/bin/python scripts/faults.py --short    # a quick pass (the test suite runs this)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import requests
+from sqlalchemy import create_engine, text
+from twilio.request_validator import RequestValidator
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from service.migrate import upgrade  # noqa: E402
+from tests.support.fake_twilio import FakeTwilio  # noqa: E402
+from tests.support.tcp_proxy import TcpProxy  # noqa: E402
+
+ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+PUBLIC_URL = "https://warmline.example.org"
+CONFIG = """
+[delivery]
+twilio_timeout_seconds = 2
+retry_base_seconds = 0.5
+stuck_after_seconds = 4
+sweep_interval_seconds = 1
+[inbound]
+max_texts_per_minute = 1000
+"""
+TOKEN = re.compile(r"\bm(\d+)-(\d+)\b")
+
+
+@dataclass(frozen=True)
+class Row:
+    fault: str
+    sent: int
+    delivered: int
+    lost: int
+    duplicated: int
+    recover_seconds: float
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _procfile() -> dict[str, str]:
+    lines = (ROOT / "Procfile").read_text().splitlines()
+    return {name: command.strip() for name, _, command in (line.partition(":") for line in lines if line.strip())}
+
+
+class Lab:
+    """Every process and service of one run, each of which a fault can stop and start."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.redis_port, self.web_port = _free_port(), _free_port()
+        self.twilio = FakeTwilio()
+        self.proxy = TcpProxy(5432)
+        self.proxy.start()
+        database = f"warmline_faults_{secrets.token_hex(3)}"
+        admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f"CREATE DATABASE {database}"))
+        admin.dispose()
+        self.database = database
+        (folder / "faults.toml").write_text(CONFIG)
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:{self.proxy.port}/{database}",
+            "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
+            "TWILIO_ACCOUNT_SID": self.twilio.account_sid,
+            "TWILIO_AUTH_TOKEN": self.twilio.auth_token,
+            "TWILIO_API_BASE_URL": self.twilio.base_url,
+            "WARMLINE_PUBLIC_URL": PUBLIC_URL,
+            "WARMLINE_SECRET_KEY": secrets.token_urlsafe(32),
+            "WARMLINE_DATA_KEY": secrets.token_urlsafe(32),
+            "WARMLINE_CONFIG": str(folder / "faults.toml"),
+            "PORT": str(self.web_port),
+            "WEB_CONCURRENCY": "2",
+            "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        }
+        engine = create_engine(self.env["DATABASE_URL"])
+        upgrade(engine)
+        engine.dispose()
+        self.redis: subprocess.Popen[bytes] | None = None
+        self.worker: subprocess.Popen[bytes] | None = None
+        self.start_redis()
+        self.web = self._spawn("web")
+        self.start_worker()
+        self._wait_for_web()
+
+    def _spawn(self, name: str) -> subprocess.Popen[bytes]:
+        log = (self.folder / f"{name}.log").open("ab")
+        return subprocess.Popen(["bash", "-c", f"exec {_procfile()[name]}"], env=self.env, cwd=ROOT, stdout=log, stderr=log,
+                                start_new_session=True)
+
+    def start_worker(self) -> None:
+        if self.worker is None or self.worker.poll() is not None:
+            self.worker = self._spawn("worker")
+
+    def kill_worker(self) -> None:
+        assert self.worker is not None
+        os.killpg(self.worker.pid, signal.SIGKILL)
+        self.worker.wait()
+
+    def start_redis(self) -> None:
+        self.redis = subprocess.Popen(["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "",
+                                       "--appendonly", "no", "--dir", str(self.folder)], stdout=subprocess.DEVNULL)
+        for _ in range(50):
+            try:
+                socket.create_connection(("127.0.0.1", self.redis_port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+
+    def stop_redis(self) -> None:
+        assert self.redis is not None
+        self.redis.terminate()
+        self.redis.wait()
+
+    def _wait_for_web(self) -> None:
+        for _ in range(100):
+            try:
+                if requests.get(f"http://127.0.0.1:{self.web_port}/healthz", timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("web did not start: " + (self.folder / "web.log").read_text()[-2000:])
+
+    def text(self, sender: str, body: str) -> int:
+        form = {"MessageSid": "SM" + secrets.token_hex(16), "AccountSid": self.twilio.account_sid, "From": sender,
+                "To": "+15005550006", "Body": body}
+        signature = RequestValidator(self.twilio.auth_token).compute_signature(PUBLIC_URL + "/twilio/sms", form)
+        try:
+            return requests.post(f"http://127.0.0.1:{self.web_port}/twilio/sms", data=form, timeout=20,
+                                 headers={"X-Twilio-Signature": signature}).status_code
+        except requests.RequestException:
+            return 0
+
+    def stop(self) -> None:
+        for process in (self.web, self.worker):
+            if process is not None and process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=15)
+        if self.redis is not None and self.redis.poll() is None:
+            self.stop_redis()
+        self.proxy.cut()
+        self.twilio.stop()
+        admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)"))
+        admin.dispose()
+
+
+def connect_pairs(lab: Lab, pairs: int) -> list[tuple[str, str]]:
+    """Volunteers on shift, each in a conversation with one texter (a volunteer holds two)."""
+    volunteers = [f"+1303555{index:04d}" for index in range((pairs + 1) // 2)]
+    engine = create_engine(lab.env["DATABASE_URL"])
+    with engine.begin() as connection:
+        for phone in volunteers:
+            connection.execute(text("INSERT INTO volunteers (name, alias, phone, languages, active, awaiting_ok, created_at) "
+                                    "VALUES (:p, 'V', :p, 'en', true, false, now())"), {"p": phone})
+    engine.dispose()
+    for phone in volunteers:
+        lab.text(phone, "#on")
+    pairs_made = []
+    for index in range(pairs):
+        volunteer, texter = volunteers[index // 2], f"+1404555{index:04d}"
+        lab.text(texter, "hello, can we talk")
+        time.sleep(0.3)
+        lab.text(volunteer, "#yes")
+        pairs_made.append((volunteer, texter))
+    time.sleep(2)
+    return pairs_made
+
+
+def run_phase(lab: Lab, phase: int, name: str, pairs: list[tuple[str, str]], seconds: float, rate: float,
+              fault: Callable[[], None], heal: Callable[[], None], fault_after: float, heal_after: float, settle: float) -> Row:
+    """Stream messages for `seconds`; inject the fault and heal it at the given offsets; then
+    wait for delivery and count, from the fake Twilio's record, what arrived how often."""
+    sent, started, count = 0, time.monotonic(), 0
+    faulted = healed = False
+    healed_at = time.monotonic()
+    while (elapsed := time.monotonic() - started) < seconds:
+        if not faulted and elapsed >= fault_after:
+            fault()
+            faulted = True
+        if faulted and not healed and elapsed >= heal_after:
+            heal()
+            healed, healed_at = True, time.monotonic()
+        volunteer, texter = pairs[count % len(pairs)]
+        sender = texter if count % 2 else volunteer
+        if lab.text(sender, f"token m{phase}-{count} from the stream") == 200:
+            sent += 1
+        count += 1
+        time.sleep(max(0.0, count / rate - (time.monotonic() - started)))
+    if not healed:
+        heal()
+        healed_at = time.monotonic()
+    expected = set(range(count))
+    deadline = time.monotonic() + settle
+    last_new, seen = healed_at, Counter()
+    while time.monotonic() < deadline:
+        seen = Counter(int(n) for body in (m.get("Body", "") for m in lab.twilio.messages())
+                       for p, n in TOKEN.findall(body) if int(p) == phase)
+        if set(seen) >= expected:
+            break
+        time.sleep(0.25)
+    last_new = time.monotonic()
+    delivered = len(set(seen) & expected)
+    return Row(fault=name, sent=count, delivered=delivered, lost=count - delivered,
+               duplicated=sum(n - 1 for n in seen.values() if n > 1), recover_seconds=round(max(0.0, last_new - healed_at), 1))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--short", action="store_true", help="short phases (for the test suite)")
+    parser.add_argument("--json", type=Path, help="write the table as JSON here too")
+    args = parser.parse_args()
+    seconds, rate = (4.0, 5.0) if args.short else (20.0, 10.0)
+    with tempfile.TemporaryDirectory(prefix="warmline-faults-") as scratch:
+        lab = Lab(Path(scratch))
+        try:
+            pairs = connect_pairs(lab, 4)
+            nothing = lambda: None  # noqa: E731
+            phases: list[tuple[str, Callable[[], None], Callable[[], None], float, float]] = [
+                ("none", nothing, nothing, 0, 0),
+                ("worker SIGKILL mid-delivery", lab.kill_worker, lab.start_worker, 1, 3),
+                ("Redis restart", lab.stop_redis, lambda: (lab.start_redis(), time.sleep(0.5), lab.start_worker()), 1, 4),
+                ("Twilio 500", lambda: lab.twilio.fault("status500", seconds=3), lab.twilio.clear_faults, 1, 4),
+                ("Twilio 429", lambda: lab.twilio.fault("status429", seconds=3), lab.twilio.clear_faults, 1, 4),
+                ("Twilio hangs past the client timeout", lambda: lab.twilio.fault("hang", seconds=4), lab.twilio.clear_faults, 1, 5),
+                ("PostgreSQL down 10 s" if not args.short else "PostgreSQL down 3 s", lab.proxy.cut, lab.proxy.start, 1, 11 if not args.short else 4),
+            ]
+            rows = [run_phase(lab, index, name, pairs, max(seconds, heal_at + 1), rate, fault, heal, fault_at, heal_at, settle=60)
+                    for index, (name, fault, heal, fault_at, heal_at) in enumerate(phases)]
+        finally:
+            lab.stop()
+    print("| fault | sent | delivered | lost | duplicated | time to recover (s) |")
+    print("|---|---|---|---|---|---|")
+    for row in rows:
+        print(f"| {row.fault} | {row.sent} | {row.delivered} | {row.lost} | {row.duplicated} | {row.recover_seconds} |")
+    total_sent = sum(row.sent for row in rows)
+    duplicated = sum(row.duplicated for row in rows)
+    summary = {"rows": [asdict(row) for row in rows], "lost": sum(row.lost for row in rows),
+               "duplicated_share": round(duplicated / max(total_sent, 1), 4)}
+    print(json.dumps(summary))
+    if args.json:
+        args.json.write_text(json.dumps(summary, indent=2))
+    return 0 if summary["lost"] == 0 and summary["duplicated_share"] < 0.001 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
