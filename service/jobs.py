@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from service import callbacks, calls, delivery, dispatch, escalations, inbound, retention, sweeper
+from service import delivery, dispatch, escalations, inbound, retention, sweeper
 from service.job_queue import JobQueue
 from service.runtime import process_runtime
 from service.spool import Spool
@@ -37,23 +37,6 @@ def expire_offer(offer_id: int) -> None:
     runtime = process_runtime()
     _, turn = run_turn(runtime, _now(), lambda turn: dispatch.expire(turn, offer_id))
     JobQueue(runtime).submit(turn)
-
-
-def ring_held_caller(call_id: int) -> None:
-    """Take a caller off hold to ring the volunteer reserved for them."""
-    runtime = process_runtime()
-    _submit_if_any(JobQueue(runtime), calls.pull_from_hold(runtime, _twilio(), call_id, _now()))
-
-
-def place_call(call_id: int) -> None:
-    """Place one leg of a callback (the volunteer's, then the caller's)."""
-    runtime = process_runtime()
-    _submit_if_any(JobQueue(runtime), callbacks.place(runtime, _twilio(), call_id, _now()))
-
-
-def _submit_if_any(queue: JobQueue, turn: Turn | None) -> None:
-    if turn is not None:
-        queue.submit(turn)
 
 
 def realert_escalation(escalation_id: int) -> None:
