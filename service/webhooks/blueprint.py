@@ -105,7 +105,7 @@ def status() -> Response:
     sid = _sid("MessageSid")
     message_status = _field("MessageStatus").lower()
     raw_code = request.form.get("ErrorCode", "")
-    error_code = int(raw_code) if raw_code.isdigit() else None
+    error_code = int(raw_code) if raw_code.isascii() and raw_code.isdigit() else None  # "²" is a digit to Python
     runtime = _runtime()
     known, turn = run_turn(runtime, datetime.now(UTC), lambda turn: delivery.record_status(turn, sid, message_status, error_code))
     if not known:

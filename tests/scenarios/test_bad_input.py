@@ -91,3 +91,8 @@ def test_get_and_json_requests_are_refused_cleanly(line: Line, path: str) -> Non
     assert requests.get(line.server_url + path, timeout=10).status_code == 405
     response = requests.post(line.server_url + path, json={"From": "+1"}, timeout=10)
     assert response.status_code == 403
+
+
+def test_status_callback_with_a_non_ascii_digit_error_code_is_answered(line: Line) -> None:
+    form = {"MessageSid": "SM" + "b" * 32, "MessageStatus": "failed", "ErrorCode": "²"}
+    assert line.post("/twilio/status", form).status_code == 204
