@@ -75,6 +75,9 @@ class VolunteerState:
     cooldown_until: datetime | None = None
     awaiting_ok: bool = False
     lifted: frozenset[str] = field(default_factory=frozenset)
+    # On a phone call now (a caller's, or a callback): counted in `active_conversations`;
+    # routing.calls rings nobody who is already on the phone.
+    on_call: bool = False
 
 
 @dataclass(frozen=True)

@@ -30,15 +30,25 @@ class Match:
     returning: bool
 
 
+def preference(seeker: Seeker, volunteer: VolunteerState) -> tuple[bool, bool, bool, int, datetime, int]:
+    """Sort key, best first: the volunteer they spoke with before (continuity matters to people
+    who come back); one who speaks their language; one who has not already let this offer
+    time out; the least loaded; the longest idle. Texts and calls share it."""
+    return (
+        volunteer.volunteer_id != seeker.previous_volunteer_id,
+        seeker.language not in volunteer.languages,
+        volunteer.volunteer_id in seeker.missed_by,
+        volunteer.active_conversations,
+        volunteer.last_assigned_at or _NEVER,
+        volunteer.volunteer_id,
+    )
+
+
 def choose_volunteer(
     seeker: Seeker, candidates: Sequence[VolunteerState], limits: ShiftLimits, now: datetime
 ) -> Match | None:
-    """The best eligible volunteer for this texter, or None.
-
-    Never one who passed on this texter. Preference, in order: the volunteer they spoke with
-    before (continuity matters to people who come back); one who speaks their language; one
-    who has not already let this offer time out; the least loaded; the longest idle.
-    """
+    """The best eligible volunteer for this texter (by `preference`), or None; never one who
+    passed on this texter."""
     eligible = [
         volunteer
         for volunteer in candidates
@@ -46,18 +56,7 @@ def choose_volunteer(
     ]
     if not eligible:
         return None
-
-    def preference(volunteer: VolunteerState) -> tuple[bool, bool, bool, int, datetime, int]:
-        return (
-            volunteer.volunteer_id != seeker.previous_volunteer_id,
-            seeker.language not in volunteer.languages,
-            volunteer.volunteer_id in seeker.missed_by,
-            volunteer.active_conversations,
-            volunteer.last_assigned_at or _NEVER,
-            volunteer.volunteer_id,
-        )
-
-    best = min(eligible, key=preference)
+    best = min(eligible, key=lambda volunteer: preference(seeker, volunteer))
     line_number = free_line_number(limits.line_numbers, best.busy_line_numbers)
     assert line_number is not None  # refusal() has checked it
     return Match(

@@ -1,4 +1,5 @@
-"""A local stand-in for Twilio's Messages REST API (2010-04-01).
+"""A local stand-in for Twilio's Messages REST API (2010-04-01), and the Calls API as far as
+a warmline uses it (placing calls and redirecting live ones).
 
 The test suite, benchmarks and fault-injection scripts point the official
 ``twilio`` client at this server instead of https://api.twilio.com, so our code
@@ -16,13 +17,19 @@ It serves:
   ``Page``), newest first, which is how a client reconciles a lost response.
 * ``GET  /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json``: fetch one.
 * Signed ``sent`` then ``delivered`` status callbacks, when enabled.
-* A JSON control API under ``/_control/`` for tests: inspect accepted messages
-  and every API request, reset, toggle callbacks, and inject faults (500, 429,
-  hangs, Twilio error codes, and a message accepted whose response never comes).
+* ``POST /2010-04-01/Accounts/{AccountSid}/Calls.json``: place a call (recorded; it is
+  ``queued`` until a test says otherwise: the fake never rings anyone or fetches TwiML).
+* ``POST /2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json``: update a live call (a
+  redirect). Like Twilio, a call it does not know is a 404 (20404) and one that has ended
+  cannot be redirected (21220). Inbound calls become known through the control API.
+* A JSON control API under ``/_control/`` for tests: inspect accepted messages, calls
+  placed and updated, and every API request; say a call is live or over; reset, toggle
+  callbacks, and inject faults (500, 429, hangs, Twilio error codes, and a message
+  accepted whose response never comes).
 
 Deliberately stricter than Twilio in one way: unknown parameters are rejected
 (400, code 20001) rather than ignored, so a misspelt parameter fails a test.
-Faults apply only to create requests that pass authentication and validation.
+Faults apply only to create and update requests that pass authentication and validation.
 
 Run ``python scripts/fake_twilio.py --port 0 --account-sid AC... --auth-token T``;
 it prints ``listening http://127.0.0.1:PORT`` once ready and serves until
@@ -55,6 +62,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
+from xml.etree import ElementTree
 
 from twilio.request_validator import RequestValidator
 
@@ -64,6 +72,10 @@ API_VERSION = "2010-04-01"
 MESSAGES_PATH = "/2010-04-01/Accounts/{AccountSid}/Messages.json"
 MESSAGES_ROUTE = re.compile(r"/2010-04-01/Accounts/([^/]+)/Messages\.json")
 MESSAGE_ROUTE = re.compile(r"/2010-04-01/Accounts/([^/]+)/Messages/([^/]+)\.json")
+CALLS_PATH = "/2010-04-01/Accounts/{AccountSid}/Calls.json"
+CALL_PATH = "/2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json"
+CALLS_ROUTE = re.compile(r"/2010-04-01/Accounts/([^/]+)/Calls\.json")
+CALL_ROUTE = re.compile(r"/2010-04-01/Accounts/([^/]+)/Calls/([^/]+)\.json")
 ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
 E164 = re.compile(r"\+[1-9]\d{1,14}")
 
@@ -91,6 +103,8 @@ ONE_OF_ERRORS = {
     "From": (21603, "A 'From' or 'MessagingServiceSid' parameter is required"),
     "Body": (21602, "Message body is required."),
 }
+CALL_NOT_LIVE = (400, 21220, "Call is not in-progress. Cannot redirect.")
+LIVE_CALL_STATUSES = frozenset({"queued", "ringing", "in-progress"})
 INVALID_ERRORS = {
     "To": (21211, "Invalid 'To' Phone Number"),
     "From": (21212, "Invalid 'From' Phone Number"),
@@ -130,6 +144,15 @@ class ApiError(Exception):
 
 
 @dataclass(frozen=True)
+class FormContract:
+    """One operation's form parameters: their schemas, the required ones, the one-of groups."""
+
+    properties: dict[str, dict[str, Any]]
+    required: tuple[str, ...]
+    one_of: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
 class Contract:
     """The parts of Twilio's OpenAPI spec this fake enforces (requests) and mirrors (responses)."""
 
@@ -138,6 +161,9 @@ class Contract:
     create_one_of: tuple[tuple[str, ...], ...]
     message_fields: tuple[str, ...]
     list_fields: tuple[str, ...]
+    call_create: FormContract
+    call_update: FormContract
+    call_fields: tuple[str, ...]
 
 
 def default_spec_path() -> Path:
@@ -147,11 +173,30 @@ def default_spec_path() -> Path:
 
 
 def load_contract(spec_path: Path) -> Contract:
-    """Read the CreateMessage and ListMessage operations out of the spec, with $refs resolved."""
+    """Read the CreateMessage, ListMessage, CreateCall and UpdateCall operations out of the
+    spec, with $refs resolved."""
     spec = json.loads(spec_path.read_text(encoding="utf-8"))
-    create = _operation(spec, "post", "CreateMessage")
-    listing = _operation(spec, "get", "ListMessage")
-    form = create["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
+    create = _operation(spec, MESSAGES_PATH, "post", "CreateMessage")
+    listing = _operation(spec, MESSAGES_PATH, "get", "ListMessage")
+    messages = _form_contract(spec, create)
+    message = _resolve(spec, create["responses"]["201"]["content"]["application/json"]["schema"])
+    page = _resolve(spec, listing["responses"]["200"]["content"]["application/json"]["schema"])
+    call_create = _operation(spec, CALLS_PATH, "post", "CreateCall")
+    call = _resolve(spec, call_create["responses"]["201"]["content"]["application/json"]["schema"])
+    return Contract(
+        create_properties=messages.properties,
+        create_required=messages.required,
+        create_one_of=messages.one_of,
+        message_fields=tuple(message["properties"]),
+        list_fields=tuple(page["properties"]),
+        call_create=_form_contract(spec, call_create),
+        call_update=_form_contract(spec, _operation(spec, CALL_PATH, "post", "UpdateCall")),
+        call_fields=tuple(call["properties"]),
+    )
+
+
+def _form_contract(spec: dict[str, Any], operation: dict[str, Any]) -> FormContract:
+    form = operation["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
     properties = {}
     for name, schema in form["properties"].items():
         resolved = _resolve(spec, schema)
@@ -162,23 +207,15 @@ def load_contract(spec_path: Path) -> Contract:
     by_key = {name.lower(): name for name in properties}
     one_of = tuple(
         tuple(by_key[member.replace("_", "")] for member in group)
-        for group in create.get("x-twilio", {}).get("conditional", [])
+        for group in operation.get("x-twilio", {}).get("conditional", [])
     )
-    message = _resolve(spec, create["responses"]["201"]["content"]["application/json"]["schema"])
-    page = _resolve(spec, listing["responses"]["200"]["content"]["application/json"]["schema"])
-    return Contract(
-        create_properties=properties,
-        create_required=tuple(form.get("required", [])),
-        create_one_of=one_of,
-        message_fields=tuple(message["properties"]),
-        list_fields=tuple(page["properties"]),
-    )
+    return FormContract(properties=properties, required=tuple(form.get("required", [])), one_of=one_of)
 
 
-def _operation(spec: dict[str, Any], method: str, operation_id: str) -> dict[str, Any]:
-    operation = spec["paths"][MESSAGES_PATH][method]
+def _operation(spec: dict[str, Any], path: str, method: str, operation_id: str) -> dict[str, Any]:
+    operation = spec["paths"][path][method]
     if operation.get("operationId") != operation_id:
-        raise ValueError(f"spec has no {operation_id} at {method.upper()} {MESSAGES_PATH}")
+        raise ValueError(f"spec has no {operation_id} at {method.upper()} {path}")
     return operation
 
 
@@ -205,23 +242,33 @@ def parse_form(content_type: str, body: bytes) -> dict[str, list[str]]:
 
 
 def validate_create(contract: Contract, form: dict[str, list[str]]) -> dict[str, str | list[str]]:
-    """Apply the spec's and Twilio's documented rules; return the fields, one value each except arrays."""
-    unknown = sorted(set(form) - set(contract.create_properties))
+    """Apply the spec's and Twilio's documented rules to a message; return the fields, one
+    value each except arrays."""
+    fields = validate_form(FormContract(contract.create_properties, contract.create_required, contract.create_one_of), form)
+    body = fields.get("Body", "")
+    if isinstance(body, str) and len(body) > BODY_MAX_CHARS:
+        raise ApiError(400, 21617, f"The concatenated message body exceeds the {BODY_MAX_CHARS} character limit.")
+    return fields
+
+
+def validate_form(contract: FormContract, form: dict[str, list[str]]) -> dict[str, str | list[str]]:
+    """Apply one operation's spec rules; return the fields, one value each except arrays."""
+    unknown = sorted(set(form) - set(contract.properties))
     if unknown:
         raise ApiError(400, PARAMETER_ERROR_CODE, f"Unknown parameters: {', '.join(unknown)}")
     present = {name for name, values in form.items() if any(values)}
-    for name in contract.create_required:
+    for name in contract.required:
         if name not in present:
             code, message = REQUIRED_ERRORS.get(name, (PARAMETER_ERROR_CODE, f"'{name}' is required"))
             raise ApiError(400, code, message)
-    for group in contract.create_one_of:
+    for group in contract.one_of:
         if present.isdisjoint(group):
             fallback = (PARAMETER_ERROR_CODE, f"One of {', '.join(group)} is required")
             code, message = ONE_OF_ERRORS.get(group[0], fallback)
             raise ApiError(400, code, message)
     fields: dict[str, str | list[str]] = {}
     for name, values in form.items():
-        schema = contract.create_properties[name]
+        schema = contract.properties[name]
         if schema.get("type") == "array":
             for value in values:
                 _check_value(name, schema["items"], value)
@@ -231,9 +278,6 @@ def validate_create(contract: Contract, form: dict[str, list[str]]) -> dict[str,
         else:
             _check_value(name, schema, values[0])
             fields[name] = values[0]
-    body = fields.get("Body", "")
-    if isinstance(body, str) and len(body) > BODY_MAX_CHARS:
-        raise ApiError(400, 21617, f"The concatenated message body exceeds the {BODY_MAX_CHARS} character limit.")
     return fields
 
 
@@ -264,6 +308,8 @@ def _value_ok(schema: dict[str, Any], value: str) -> bool:
     fmt = None if schema.get("x-twilio", {}).get("ignoreFormat") else schema.get("format")
     if fmt == "phone-number":
         return E164.fullmatch(value) is not None
+    if fmt == "endpoint":  # a number, or a client: / sip: address
+        return E164.fullmatch(value) is not None or value.startswith(("client:", "sip:"))
     if fmt == "uri":
         return _is_url(value)
     if fmt == "date-time":
@@ -343,6 +389,29 @@ def message_resource(
     return {name: known.get(name) for name in contract.message_fields}
 
 
+def call_resource(contract: Contract, account_sid: str, fields: dict[str, str | list[str]], now: datetime) -> dict[str, Any]:
+    """A queued outbound call, with exactly the spec's field names (null for any we have no value for)."""
+    sid = "CA" + uuid.uuid4().hex
+    uri = f"/{API_VERSION}/Accounts/{account_sid}/Calls/{sid}"
+    known: dict[str, Any] = {
+        "sid": sid,
+        "account_sid": account_sid,
+        "api_version": API_VERSION,
+        "date_created": rfc2822(now),
+        "date_updated": rfc2822(now),
+        "direction": "outbound-api",
+        "from": fields["From"],
+        "from_formatted": fields["From"],
+        "to": fields["To"],
+        "to_formatted": fields["To"],
+        "price_unit": "USD",
+        "status": "queued",
+        "uri": f"{uri}.json",
+        "subresource_uris": {"notifications": f"{uri}/Notifications.json", "recordings": f"{uri}/Recordings.json"},
+    }
+    return {name: known.get(name) for name in contract.call_fields}
+
+
 def _date_predicate(key: str, raw: str) -> Callable[[datetime], bool]:
     """A DateSent filter: a bare date (and DateSent itself) compares days, a timestamp compares instants."""
     try:
@@ -386,6 +455,8 @@ class State:
         self._sent_at: dict[str, datetime] = {}
         self._requests: list[dict[str, Any]] = []
         self._fault: Fault | None = None
+        self._calls: dict[str, dict[str, Any]] = {}
+        self._call_log: list[dict[str, Any]] = []
 
     def reset(self) -> None:
         """Forget everything, clear faults and let hung requests answer."""
@@ -394,6 +465,8 @@ class State:
             self._resources.clear()
             self._sent_at.clear()
             self._requests.clear()
+            self._calls.clear()
+            self._call_log.clear()
             self.callbacks_enabled = self._callbacks_default
             self._clear_fault_locked()
 
@@ -495,6 +568,37 @@ class State:
         """Every API request so far, rejected ones included."""
         with self._lock:
             return [dict(r) for r in self._requests]
+
+    def place_call(self, resource: dict[str, Any], fields: dict[str, Any], received_at: float) -> None:
+        """Store a call placed through the API, as live (queued)."""
+        with self._lock:
+            self._calls[resource["sid"]] = resource
+            self._call_log.append({**fields, "action": "create", "sid": resource["sid"], "received_at": received_at})
+
+    def update_call(self, sid: str, fields: dict[str, Any], received_at: float) -> dict[str, Any]:
+        """Redirect a live call; an unknown one is Twilio's 404, an ended one its 21220."""
+        with self._lock:
+            resource = self._calls.get(sid)
+            if resource is None:
+                raise ApiError(404, 20404, f"The requested resource /Calls/{sid}.json was not found")
+            if resource["status"] not in LIVE_CALL_STATUSES:
+                raise ApiError(*CALL_NOT_LIVE)
+            if fields.get("Status"):
+                resource["status"] = fields["Status"]
+            resource["date_updated"] = rfc2822(datetime.now(timezone.utc))
+            self._call_log.append({**fields, "action": "update", "sid": sid, "received_at": received_at})
+            return dict(resource)
+
+    def set_call_status(self, sid: str, status: str, account_sid: str) -> None:
+        """A test says a call is live (an inbound call the fake never saw placed) or over."""
+        with self._lock:
+            resource = self._calls.setdefault(sid, {"sid": sid, "account_sid": account_sid, "direction": "inbound"})
+            resource["status"] = status
+
+    def calls(self) -> list[dict[str, Any]]:
+        """Calls placed and updated through the API, in order: form fields plus action and sid."""
+        with self._lock:
+            return [dict(entry) for entry in self._call_log]
 
 
 # --- HTTP --------------------------------------------------------------------------------------
@@ -616,6 +720,10 @@ class Handler(BaseHTTPRequestHandler):
             self.command, path, _flatten(query), None if form is None else _flatten(form), received_at
         )
         try:
+            calls, call = CALLS_ROUTE.fullmatch(path), CALL_ROUTE.fullmatch(path)
+            if calls is not None or call is not None:
+                self._calls_api(calls, call, form, form_error, received_at)
+                return
             listing, single = MESSAGES_ROUTE.fullmatch(path), MESSAGE_ROUTE.fullmatch(path)
             if listing is None and single is None:
                 raise ApiError(404, 20404, f"The requested resource {path} was not found")
@@ -632,6 +740,31 @@ class Handler(BaseHTTPRequestHandler):
                 self._create(form or {}, received_at)
         except ApiError as exc:
             self._send_json(exc.status, exc.body(), exc.headers)
+
+    def _calls_api(self, calls: re.Match[str] | None, call: re.Match[str] | None, form: dict[str, list[str]] | None,
+                   form_error: ApiError | None, received_at: float) -> None:
+        """Place a call (POST Calls.json) or redirect one (POST Calls/{Sid}.json); nothing else."""
+        self._authenticate((calls or call).group(1))  # type: ignore[union-attr]
+        if self.command != "POST":
+            raise ApiError(405, 20004, "Method not allowed")
+        if form_error is not None:
+            raise form_error
+        server = self.server
+        contract = server.contract.call_create if calls is not None else server.contract.call_update
+        fields = validate_form(contract, form or {})
+        if "Twiml" in fields:
+            _check_twiml(str(fields["Twiml"]))
+        fault = server.state.take_fault()
+        if fault == "hang":
+            server.state.hang()
+        if fault in FAULT_ERRORS:
+            raise ApiError(*FAULT_ERRORS[fault])
+        if call is not None:
+            self._send_json(200, server.state.update_call(call.group(2), fields, received_at))
+            return
+        resource = call_resource(server.contract, server.account_sid, fields, datetime.now(timezone.utc))
+        server.state.place_call(resource, fields, received_at)
+        self._send_json(201, resource)
 
     def _authenticate(self, path_account: str) -> None:
         scheme, _, encoded = self.headers.get("Authorization", "").partition(" ")
@@ -721,6 +854,8 @@ class Handler(BaseHTTPRequestHandler):
             ("POST", "/_control/reset"): state.reset,
             ("POST", "/_control/fault"): lambda: self._control_fault(body),
             ("POST", "/_control/callbacks"): lambda: self._control_callbacks(body),
+            ("GET", "/_control/calls"): state.calls,
+            ("POST", "/_control/calls"): lambda: self._control_call(body),
         }
         action = routes.get((self.command, path))
         if action is None:
@@ -751,12 +886,31 @@ class Handler(BaseHTTPRequestHandler):
         until = None if seconds is None else time.monotonic() + seconds
         self.server.state.set_fault(Fault(mode, count, until))
 
+    def _control_call(self, body: bytes) -> None:
+        payload = _json_object(body)
+        sid, status = payload.get("sid"), payload.get("status")
+        if set(payload) - {"sid", "status"} or not isinstance(sid, str) or not sid.startswith("CA"):
+            raise ValueError("calls takes a sid (CA...) and a status")
+        if status not in ("queued", "ringing", "in-progress", "completed", "busy", "failed", "no-answer", "canceled"):
+            raise ValueError("status must be one of Twilio's call statuses")
+        self.server.state.set_call_status(sid, status, self.server.account_sid)
+
     def _control_callbacks(self, body: bytes) -> dict[str, bool]:
         enabled = _json_object(body).get("enabled")
         if not isinstance(enabled, bool):
             raise ValueError("enabled must be true or false")
         self.server.state.callbacks_enabled = enabled
         return {"enabled": enabled}
+
+
+def _check_twiml(twiml: str) -> None:
+    """Twilio rejects TwiML that is not a well-formed <Response> document (error 12100)."""
+    try:
+        root = ElementTree.fromstring(twiml)
+    except ElementTree.ParseError as exc:
+        raise ApiError(400, 12100, "Document parse failure") from exc
+    if root.tag != "Response":
+        raise ApiError(400, 12100, "Document parse failure")
 
 
 def _json_object(body: bytes) -> dict[str, Any]:

@@ -28,12 +28,14 @@ def texter_backlog(turn: Turn, conversation: Conversation) -> list[str]:
 
 
 def withdraw_offers(turn: Turn, conversation: Conversation) -> None:
-    """A conversation that closes while queued takes back its pending offer and says so."""
+    """A conversation that closes while queued takes back its pending offers and says so (a
+    ringing phone says so by itself: it stops)."""
     pending = turn.session.scalars(select(Offer).where(Offer.conversation_id == conversation.id, Offer.status == "pending")).all()
     for offer in pending:
         offer.status = "withdrawn"
         offer.answered_at = turn.now
-        outbox.tell_volunteer(turn, offer.volunteer, "offer_withdrawn", offer.line_number, conversation, pseudonym=conversation.texter.pseudonym)
+        if offer.kind == "text":
+            outbox.tell_volunteer(turn, offer.volunteer, "offer_withdrawn", offer.line_number, conversation, pseudonym=conversation.texter.pseudonym)
 
 
 CLOSING_TEXT = {"volunteer_done": "closed", "texter_inactive": "closed_by_inactivity"}
@@ -43,6 +45,8 @@ VOLUNTEER_TEXT = {
     "texter_stop": "texter_stopped",
     "texter_unsubscribed": "texter_unsubscribed",
     "texter_deleted_data": "texter_deleted_data",
+    "call_ended": "call_ended",
+    "callback_unanswered": "callback_unanswered",
 }
 
 

@@ -122,7 +122,9 @@ def texter_unsubscribed(turn: Turn, texter_id: int) -> None:
         return
     texter.opted_out = True
     open_conversation = turn.session.scalars(
-        select(Conversation).where(Conversation.texter_id == texter_id, Conversation.status.in_(("queued", "active"))).with_for_update()
+        select(Conversation)
+        .where(Conversation.texter_id == texter_id, Conversation.channel == "sms", Conversation.status.in_(("queued", "active")))
+        .with_for_update()
     ).first()
     if open_conversation is not None:
         conversations.close(turn, open_conversation, "texter_unsubscribed")

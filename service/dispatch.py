@@ -1,22 +1,26 @@
-"""Offering waiting texters to volunteers: offers, acceptance, passing and expiry.
+"""Offering waiting texters and callers to volunteers: offers, acceptance, passing and expiry.
 
 Assignment is decided in PostgreSQL transactions: a waiting conversation and the volunteers
 considered for it are row-locked (`FOR UPDATE SKIP LOCKED`) before their load is read, and
 every change to a volunteer's load holds that volunteer's row lock, so web and worker
-processes on any number of hosts never offer one texter twice nor push a volunteer over a
-limit. The choice itself is the pure `routing.matching.choose_volunteer`.
+processes on any number of hosts never offer one texter twice, never ring one volunteer for
+two callers, and never push a volunteer over a limit. The choices themselves are pure:
+`routing.matching.choose_volunteer` for a text, `routing.calls.volunteers_to_ring` for a call.
+A ringing phone is an offer too (`kind` "ring"), so the same unique index that allows one
+pending offer per volunteer keeps two calls from ringing the same phone.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, exists, func, select
 
+from routing import calls as call_rules
 from routing.limits import VolunteerState
 from routing.matching import Seeker, choose_volunteer
 from service import conversations, outbox, shifts
-from service.db import Conversation, Offer, Shift, Volunteer
+from service.db import Call, Conversation, Offer, Shift, Volunteer
 from service.turn import Turn
 
 # Conversations examined per dispatch; the rest wait for the next event (or the sweeper).
@@ -24,24 +28,43 @@ DISPATCH_BATCH = 25
 
 
 def offer_waiting(turn: Turn) -> None:
-    """Offer every waiting conversation it can, most urgent and longest waiting first."""
+    """Offer every waiting conversation it can: the most urgent first, then callers before
+    texters (a caller is holding the phone; a texter can put theirs down), then the longest
+    waiting. A text is offered by SMS; a caller's volunteers are rung."""
     session = turn.session
     has_pending = exists().where(Offer.conversation_id == Conversation.id, Offer.status == "pending")
+    caller_ready = exists().where(
+        Call.conversation_id == Conversation.id, Call.party == "caller", Call.stage.in_(call_rules.READY_TO_RING)
+    )
     waiting = session.scalars(
         select(Conversation)
-        .where(Conversation.status == "queued", ~has_pending)
-        .order_by(Conversation.priority.desc(), Conversation.queued_at, Conversation.id)
+        .where(Conversation.status == "queued", ~has_pending, (Conversation.channel != "voice") | caller_ready)
+        .order_by(Conversation.priority.desc(), (Conversation.channel == "voice").desc(), Conversation.queued_at, Conversation.id)
         .limit(DISPATCH_BATCH)
         .with_for_update(skip_locked=True, of=Conversation)
     ).all()
     if not waiting:
         return
     candidates = _lock_available_volunteers(turn)
+    limits = turn.runtime.shift_limits
     for conversation in waiting:
         if not candidates:
             return
         seeker = _seeker(turn, conversation)
-        match = choose_volunteer(seeker, list(candidates.values()), turn.runtime.shift_limits, turn.now)
+        if conversation.channel == "voice":
+            voice = turn.runtime.settings.voice
+            rung = call_rules.volunteers_to_ring(
+                seeker, candidates.values(), limits, turn.now, voice.ring_group_size,
+                missed_at=_missed_rings(turn, conversation), ring_again_after=timedelta(minutes=voice.ring_again_after_minutes),
+            )
+            if rung:
+                _ring(turn, conversation, rung)
+            for volunteer_id in rung:
+                del candidates[volunteer_id]
+            continue
+        # A callback is a phone call too: not for a volunteer already on one.
+        available = [v for v in candidates.values() if conversation.channel != "callback" or not v.on_call]
+        match = choose_volunteer(seeker, available, limits, turn.now)
         if match is None:
             continue
         _make_offer(turn, conversation, match.volunteer_id, match.line_number, match.language_fallback, match.returning)
@@ -74,6 +97,39 @@ def _seeker(turn: Turn, conversation: Conversation) -> Seeker:
     )
 
 
+def _ring(turn: Turn, conversation: Conversation, volunteer_ids: tuple[int, ...]) -> None:
+    """Reserve volunteers for a caller: a ring offer each, from the line number the caller
+    dialled (their phones show it as caller ID). A caller answered by this very webhook hears
+    the ringing in its TwiML; a caller on hold is redirected to it by a job."""
+    call = turn.session.scalars(
+        select(Call).where(Call.conversation_id == conversation.id, Call.party == "caller").with_for_update()
+    ).one()
+    expires_at = turn.now + timedelta(seconds=turn.runtime.settings.voice.ring_seconds)
+    for volunteer_id in volunteer_ids:
+        offer = Offer(
+            conversation_id=conversation.id, volunteer_id=volunteer_id, line_number=call.line_number, kind="ring",
+            status="pending", created_at=turn.now, expires_at=expires_at,
+        )
+        turn.session.add(offer)
+        turn.session.flush()
+        turn.schedule("expire_offer", offer.id, expires_at)
+    if call.stage == call_rules.HOLDING:
+        call.stage = call_rules.PULLING
+        turn.schedule("ring_held_caller", call.id, turn.now)
+    else:
+        call.stage = call_rules.RINGING
+
+
+def _missed_rings(turn: Turn, conversation: Conversation) -> dict[int, datetime]:
+    """When each volunteer last missed this caller's ring."""
+    rows = turn.session.execute(
+        select(Offer.volunteer_id, func.max(Offer.answered_at))
+        .where(Offer.conversation_id == conversation.id, Offer.kind == "ring", Offer.status == "expired")
+        .group_by(Offer.volunteer_id)
+    )
+    return {volunteer_id: missed_at for volunteer_id, missed_at in rows}
+
+
 def _make_offer(turn: Turn, conversation: Conversation, volunteer_id: int, line_number: str, language_fallback: bool, returning: bool) -> None:
     settings = turn.runtime.settings.routing
     texts = turn.runtime.texts
@@ -97,7 +153,8 @@ def _make_offer(turn: Turn, conversation: Conversation, volunteer_id: int, line_
     if conversation.language != turn.runtime.settings.line.languages[0] or language_fallback:
         language_note = texts.for_volunteer("offer_language_note", language_name=texts.language(conversation.language).name)
     body = texts.for_volunteer(
-        "offer", pseudonym=texter.pseudonym, preview=preview, timeout=settings.offer_timeout_seconds, language_note=language_note
+        "offer_callback" if conversation.channel == "callback" else "offer",
+        pseudonym=texter.pseudonym, preview=preview, timeout=settings.offer_timeout_seconds, language_note=language_note,
     )
     if returning:
         body += texts.for_volunteer("returning_note")
@@ -111,14 +168,15 @@ def _make_offer(turn: Turn, conversation: Conversation, volunteer_id: int, line_
 
 
 def pending_offer(turn: Turn, volunteer: Volunteer) -> Offer | None:
+    """The offer a volunteer's `#yes` or `#pass` answers (a ringing phone is answered by pressing 1)."""
     return turn.session.scalars(
-        select(Offer).where(Offer.volunteer_id == volunteer.id, Offer.status == "pending").with_for_update()
+        select(Offer).where(Offer.volunteer_id == volunteer.id, Offer.status == "pending", Offer.kind == "text").with_for_update()
     ).first()
 
 
-def accept(turn: Turn, volunteer: Volunteer, offer: Offer) -> None:
-    """`#yes`: the conversation becomes the volunteer's, in the offer's thread; both are told,
-    and the volunteer gets what the texter wrote while waiting."""
+def assign(turn: Turn, volunteer: Volunteer, offer: Offer) -> Conversation:
+    """The offer's conversation becomes the volunteer's and counts toward their shift: on
+    `#yes`, and when a caller's volunteer presses 1. A caller's call holds no text thread."""
     conversation = turn.session.scalars(
         select(Conversation).where(Conversation.id == offer.conversation_id).with_for_update()
     ).one()
@@ -127,12 +185,19 @@ def accept(turn: Turn, volunteer: Volunteer, offer: Offer) -> None:
     offer.answered_at = turn.now
     conversation.status = "active"
     conversation.volunteer_id = volunteer.id
-    conversation.line_number = offer.line_number
+    conversation.line_number = None if conversation.channel == "voice" else offer.line_number
     conversation.assigned_at = turn.now
     volunteer.last_assigned_at = turn.now
     shift = shifts.open_shift(turn.session, volunteer.id)
     if shift is not None:
         shift.conversations_taken += 1
+    return conversation
+
+
+def accept(turn: Turn, volunteer: Volunteer, offer: Offer) -> None:
+    """`#yes`: the conversation becomes the volunteer's, in the offer's thread; both are told,
+    and the volunteer gets what the texter wrote while waiting."""
+    conversation = assign(turn, volunteer, offer)
     texter = conversation.texter
     texter.last_volunteer_id = volunteer.id
     outbox.tell_volunteer(turn, volunteer, "accepted", offer.line_number, conversation, pseudonym=texter.pseudonym)
@@ -158,11 +223,36 @@ def expire(turn: Turn, offer_id: int) -> None:
     offer = turn.session.scalars(select(Offer).where(Offer.id == offer_id).with_for_update()).first()
     if offer is None or offer.status != "pending" or offer.expires_at > turn.now:
         return
-    offer.status = "expired"
-    offer.answered_at = turn.now
-    outbox.tell_volunteer(turn, offer.volunteer, "offer_expired", offer.line_number, pseudonym=offer.conversation.texter.pseudonym)
+    if offer.kind == "ring":
+        _ring_lapsed(turn, offer)
+    else:
+        offer.status = "expired"
+        offer.answered_at = turn.now
+        outbox.tell_volunteer(turn, offer.volunteer, "offer_expired", offer.line_number, pseudonym=offer.conversation.texter.pseudonym)
     turn.session.flush()
     offer_waiting(turn)
+
+
+def _ring_lapsed(turn: Turn, offer: Offer) -> None:
+    """A ring Twilio never reported on (the <Dial> action settles it normally). A caller still
+    waiting for the redirect out of the hold queue never reached that phone: the volunteer
+    is released untried and the caller is on hold again, to be rung anew."""
+    call = turn.session.scalars(
+        select(Call).where(Call.conversation_id == offer.conversation_id, Call.party == "caller").with_for_update()
+    ).first()
+    pulling = call is not None and call.stage == call_rules.PULLING
+    offer.status = "withdrawn" if pulling else "expired"
+    offer.answered_at = offer.answered_at or turn.now
+    turn.session.flush()
+    if call is not None and pulling and not ring_offers(turn, offer.conversation_id):
+        call.stage = call_rules.HOLDING
+
+
+def ring_offers(turn: Turn, conversation_id: int) -> list[Offer]:
+    """The volunteers reserved (their phones ringing, or about to) for a caller."""
+    return list(turn.session.scalars(
+        select(Offer).where(Offer.conversation_id == conversation_id, Offer.kind == "ring", Offer.status == "pending").order_by(Offer.id)
+    ))
 
 
 def _lock_volunteer(turn: Turn, volunteer: Volunteer) -> None:
@@ -175,6 +265,7 @@ def queue_position(turn: Turn, conversation: Conversation) -> int:
         .select_from(Conversation)
         .where(
             Conversation.status == "queued",
+            Conversation.channel == conversation.channel,
             (Conversation.priority > conversation.priority)
             | ((Conversation.priority == conversation.priority) & (Conversation.queued_at < conversation.queued_at))
             | ((Conversation.priority == conversation.priority) & (Conversation.queued_at == conversation.queued_at) & (Conversation.id < conversation.id)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from service import delivery, dispatch, escalations, inbound, retention, sweeper
+from service import callbacks, calls, delivery, dispatch, escalations, inbound, retention, sweeper
 from service.job_queue import JobQueue
 from service.runtime import process_runtime
 from service.spool import Spool
@@ -37,6 +37,20 @@ def expire_offer(offer_id: int) -> None:
     runtime = process_runtime()
     _, turn = run_turn(runtime, _now(), lambda turn: dispatch.expire(turn, offer_id))
     JobQueue(runtime).submit(turn)
+
+
+def ring_held_caller(call_id: int) -> None:
+    """Take a caller off hold to ring the volunteer reserved for them."""
+    runtime = process_runtime()
+    turn = calls.pull_from_hold(runtime, _twilio(), call_id, _now())
+    if turn is not None:
+        JobQueue(runtime).submit(turn)
+
+
+def place_call(call_id: int) -> None:
+    """Place one leg of a callback (the volunteer's, then the caller's)."""
+    runtime = process_runtime()
+    JobQueue(runtime).submit(callbacks.place(runtime, _twilio(), call_id, _now()))
 
 
 def realert_escalation(escalation_id: int) -> None:

@@ -23,3 +23,13 @@ def normalise(raw: str, default_region: str) -> str:
 
 def is_e164(number: str) -> bool:
     return number.startswith("+") and number[1:].isdigit() and 8 <= len(number) <= 16
+
+
+# What Twilio puts in `From` when a caller hides or has no caller ID (the words spelled on a
+# keypad: ANONYMOUS, RESTRICTED, BLOCKED, UNAVAILABLE, UNKNOWN).
+HIDDEN_CALLER_IDS = frozenset({"+266696687", "+7378742833", "+2562533", "+8656696", "+86282452253"})
+
+
+def is_anonymous_caller(number: str) -> bool:
+    """A caller whose number we cannot know, so cannot call or text back."""
+    return number in HIDDEN_CALLER_IDS or not is_e164(number)

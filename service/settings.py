@@ -77,6 +77,26 @@ class EscalationSettings:
 
 
 @dataclass(frozen=True)
+class VoiceSettings:
+    ring_group_size: int
+    ring_timeout_seconds: int
+    whisper_timeout_seconds: int
+    menu_timeout_seconds: int
+    ring_again_after_minutes: float
+    max_hold_minutes: float
+    hold_announce_seconds: int
+    hold_music_url: str
+    crisis_number: str
+    callbacks: bool
+
+    @property
+    def ring_seconds(self) -> int:
+        """How long a volunteer stays reserved for a ringing call: the ring, the whisper, and
+        a margin for Twilio's callbacks (the <Dial> action normally settles it sooner)."""
+        return self.ring_timeout_seconds + self.whisper_timeout_seconds + 15
+
+
+@dataclass(frozen=True)
 class DeliverySettings:
     twilio_timeout_seconds: float
     max_attempts: int
@@ -104,6 +124,7 @@ class Settings:
     escalation: EscalationSettings
     inbound: InboundSettings
     retention: RetentionSettings
+    voice: VoiceSettings
     config_dir: Path
 
     @property
@@ -113,6 +134,10 @@ class Settings:
     @property
     def status_callback_url(self) -> str:
         return f"{self.public_url}/twilio/status"
+
+    @property
+    def call_status_callback_url(self) -> str:
+        return f"{self.public_url}/twilio/voice/status"
 
     @classmethod
     def from_environment(
@@ -147,6 +172,7 @@ class Settings:
                 escalation=_section(EscalationSettings, data, "escalation"),
                 inbound=_section(InboundSettings, data, "inbound"),
                 retention=_section(RetentionSettings, data, "retention"),
+                voice=_section(VoiceSettings, data, "voice"),
                 config_dir=CONFIG_DIR,
             )
         except (KeyError, TypeError) as error:
@@ -200,3 +226,12 @@ def _check(settings: Settings) -> None:
             raise SettingsError(f"no texts for language {language!r} in config/messages/")
     if settings.routing.offer_timeout_seconds < 1:
         raise SettingsError("routing.offer_timeout_seconds must be at least 1")
+    voice = settings.voice
+    if not 1 <= voice.ring_group_size <= 10:
+        raise SettingsError("voice.ring_group_size must be from 1 to 10 (Twilio dials at most 10 numbers at once)")
+    if not 5 <= voice.ring_timeout_seconds <= 600:
+        raise SettingsError("voice.ring_timeout_seconds must be from 5 to 600 (Twilio's <Dial> timeout)")
+    if min(voice.whisper_timeout_seconds, voice.menu_timeout_seconds, voice.hold_announce_seconds) < 1 or voice.max_hold_minutes <= 0:
+        raise SettingsError("voice timeouts and voice.max_hold_minutes must be positive")
+    if not voice.crisis_number.removeprefix("+").isdigit():
+        raise SettingsError(f"voice.crisis_number {voice.crisis_number!r} must be a number to dial (digits, or E.164)")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from routing import limits as rules
 from routing.limits import PastShift, Refusal, VolunteerState
 from service import outbox
-from service.db import AuditEntry, Conversation, Escalation, LimitOverride, Offer, Shift, Volunteer
+from service.db import PHONE_CHANNELS, AuditEntry, Conversation, Escalation, LimitOverride, Offer, Shift, Volunteer
 from service.turn import Turn
 
 
@@ -55,10 +55,17 @@ def volunteer_states(session: Session, volunteer_ids: Iterable[int], now: dateti
     volunteers = {v.id: v for v in session.scalars(select(Volunteer).where(Volunteer.id.in_(ids)))}
     shifts = {s.volunteer_id: s for s in session.scalars(select(Shift).where(Shift.volunteer_id.in_(ids), Shift.ended_at.is_(None)))}
     busy: dict[int, set[str]] = {volunteer_id: set() for volunteer_id in ids}
-    for volunteer_id, line_number in session.execute(
-        select(Conversation.volunteer_id, Conversation.line_number).where(Conversation.status == "active", Conversation.volunteer_id.in_(ids))
+    active: dict[int, int] = dict.fromkeys(ids, 0)
+    on_call: set[int] = set()
+    for volunteer_id, line_number, channel in session.execute(
+        select(Conversation.volunteer_id, Conversation.line_number, Conversation.channel)
+        .where(Conversation.status == "active", Conversation.volunteer_id.in_(ids))
     ):
-        busy[volunteer_id].add(line_number)
+        active[volunteer_id] += 1
+        if line_number is not None:  # a caller's call holds no text thread
+            busy[volunteer_id].add(line_number)
+        if channel in PHONE_CHANNELS:
+            on_call.add(volunteer_id)
     pending = set(session.scalars(select(Offer.volunteer_id).where(Offer.status == "pending", Offer.volunteer_id.in_(ids))))
     lifted = lifted_limits(session, ids, now)
     states = {}
@@ -70,7 +77,7 @@ def volunteer_states(session: Session, volunteer_ids: Iterable[int], now: dateti
             on_shift_since=shift.started_at if shift and volunteer.active else None,
             break_until=volunteer.break_until,
             busy_line_numbers=frozenset(busy[volunteer_id]),
-            active_conversations=len(busy[volunteer_id]),
+            active_conversations=active[volunteer_id],
             max_concurrent=volunteer.max_concurrent,
             has_pending_offer=volunteer_id in pending,
             last_assigned_at=volunteer.last_assigned_at,
@@ -79,6 +86,7 @@ def volunteer_states(session: Session, volunteer_ids: Iterable[int], now: dateti
             cooldown_until=volunteer.cooldown_until,
             awaiting_ok=volunteer.awaiting_ok,
             lifted=lifted[volunteer_id],
+            on_call=volunteer_id in on_call,
         )
     return states
 

@@ -2,7 +2,8 @@
 
 Offer expiry also has a precise RQ timer; the sweeper catches every deadline that timer
 missed (Redis restarted, worker killed), closes silent conversations, ends breaks and
-cooldowns, winds shifts down at their limits, and hands stuck outbox rows back to delivery.
+cooldowns, winds shifts down at their limits, hands stuck outbox rows back to delivery and
+callback legs back to the job that places them, and closes calls whose end never came.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from service import conversations, dispatch, escalations, outbox, shifts
-from service.db import Conversation, Escalation, Offer, OutboxMessage, Shift, Volunteer
+from routing import calls as call_rules
+from service import calls, conversations, dispatch, escalations, outbox, shifts
+from service.db import Call, Conversation, Escalation, Offer, OutboxMessage, Shift, Volunteer
 from service.runtime import Runtime
 from service.turn import Turn, run_turn
 
@@ -33,6 +35,7 @@ def sweep(runtime: Runtime, now: datetime) -> list[Turn]:
         silent = session.scalars(
             select(Conversation.id).where(
                 Conversation.status == "active",
+                Conversation.channel == "sms",  # a call is as long as the people on it make it
                 Conversation.last_texter_at <= now - timedelta(minutes=routing.texter_inactivity_minutes),
             ).limit(BATCH)
         ).all()
@@ -55,6 +58,12 @@ def sweep(runtime: Runtime, now: datetime) -> list[Turn]:
             ).limit(BATCH)
         ).all()
         stuck_before = now - timedelta(seconds=delivery.stuck_after_seconds)
+        unplaced = session.scalars(
+            select(Call.id).where(Call.stage == call_rules.PLACING, Call.next_attempt_at <= stuck_before).limit(BATCH)
+        ).all()
+        lost_calls = session.scalars(
+            select(Call.id).where(Call.direction == "inbound", Call.ended_at.is_(None), Call.started_at <= now - calls.LONGEST_CALL).limit(BATCH)
+        ).all()
         stuck = session.scalars(
             select(OutboxMessage.id).where(
                 ((OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= stuck_before))
@@ -71,9 +80,13 @@ def sweep(runtime: Runtime, now: datetime) -> list[Turn]:
         turns.append(run_turn(runtime, now, lambda turn, eid=escalation_id: escalations.realert(turn, eid))[1])
     for shift_id in ending:
         turns.append(run_turn(runtime, now, lambda turn, sid=shift_id: wrap_up_or_end(turn, sid))[1])
-    if stuck:
+    for call_id in lost_calls:
+        turns.append(run_turn(runtime, now, lambda turn, cid=call_id: calls.end_if_lost(turn, cid))[1])
+    if stuck or unplaced:
         _, turn = run_turn(runtime, now, lambda turn: None)
         turn.outbox_ids.extend(stuck)
+        for call_id in unplaced:
+            turn.schedule("place_call", call_id, now)
         turns.append(turn)
     return turns
 

@@ -44,7 +44,9 @@ def _new_pseudonym(turn: Turn) -> str:
 def on_texter_message(turn: Turn, phone: str, body: str) -> Texter:
     texter, is_new = find_or_create_texter(turn, phone)
     conversation = turn.session.scalars(
-        select(Conversation).where(Conversation.texter_id == texter.id, Conversation.status.in_(OPEN_STATUSES)).with_for_update()
+        select(Conversation)
+        .where(Conversation.texter_id == texter.id, Conversation.channel == "sms", Conversation.status.in_(OPEN_STATUSES))
+        .with_for_update()
     ).first()
     texts = turn.runtime.texts
     deleting = deletion_request(body, {code: texts.language(code).delete_keywords for code in texts.languages})
@@ -165,7 +167,8 @@ def _store_feedback(turn: Turn, texter: Texter, body: str) -> bool:
     window = timedelta(minutes=turn.runtime.settings.routing.feedback_window_minutes)
     last = turn.session.scalars(
         select(Conversation)
-        .where(Conversation.texter_id == texter.id, Conversation.status == "closed", Conversation.closed_at >= turn.now - window)
+        .where(Conversation.texter_id == texter.id, Conversation.channel == "sms", Conversation.status == "closed",
+               Conversation.closed_at >= turn.now - window)
         .order_by(Conversation.closed_at.desc())
     ).first()
     if last is None or last.feedback_score is not None or last.close_reason not in conversations.CLOSING_TEXT:

@@ -16,6 +16,26 @@ class _Blank(dict[str, Any]):
 
 
 @dataclass(frozen=True)
+class VoiceTexts:
+    """A language on the phone: how Twilio speaks and hears it, and what callers hear."""
+
+    say_voice: str
+    say_language: str
+    choose_words: tuple[str, ...]
+    crisis_words: tuple[str, ...]
+    spoken: dict[str, str]
+
+    @classmethod
+    def read(cls, section: dict[str, Any]) -> VoiceTexts:
+        fields = ("say_voice", "say_language", "choose_words", "crisis_words")
+        return cls(
+            say_voice=section["say_voice"], say_language=section["say_language"],
+            choose_words=tuple(section["choose_words"]), crisis_words=tuple(section["crisis_words"]),
+            spoken={key: value for key, value in section.items() if key not in fields},
+        )
+
+
+@dataclass(frozen=True)
 class LanguageTexts:
     code: str
     name: str
@@ -24,6 +44,7 @@ class LanguageTexts:
     common_words: frozenset[str]
     line: dict[str, str]
     texter: dict[str, str]
+    voice: VoiceTexts
 
 
 class TextCatalog:
@@ -42,6 +63,7 @@ class TextCatalog:
                 common_words=frozenset(data["language"]["common_words"]),
                 line=data["line"],
                 texter=data["texter"],
+                voice=VoiceTexts.read(data["voice"]),
             )
             for code, data in raw.items()
         }
@@ -55,6 +77,11 @@ class TextCatalog:
     def for_texter(self, language: str, key: str, **params: Any) -> str:
         texts = self.language(language)
         return self._fill(texts.texter[key], texts, params)
+
+    def for_caller(self, language: str, key: str, **params: Any) -> str:
+        """What a caller hears, in their language."""
+        texts = self.language(language)
+        return self._fill(texts.voice.spoken[key], texts, params)
 
     def for_volunteer(self, key: str, **params: Any) -> str:
         return self._fill(self._volunteer[key], self.language(self.languages[0]), params)

@@ -1,4 +1,5 @@
-"""Sending texts through Twilio's REST API with the official client, at a configurable base URL.
+"""Twilio's REST API through the official client, at a configurable base URL: sending texts,
+placing calls and redirecting live ones.
 
 Tells the outcomes apart the way delivery needs them: accepted (with a SID), worth retrying
 (5xx, 429, no connection), permanent (4xx such as 21610 unsubscribed or 21211 invalid
@@ -8,6 +9,7 @@ accepted it, so it is reconciled, never blindly resent).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +22,8 @@ from twilio.rest import Client
 from service.settings import TWILIO_API_DEFAULT, Settings
 
 UNSUBSCRIBED = 21610
+# A call that has ended cannot be redirected: Twilio answers 404 (20404) or 21220.
+CALL_GONE = frozenset({20404, 21220})
 
 
 class _BaseUrlHttpClient(TwilioHttpClient):
@@ -68,24 +72,20 @@ class TwilioGateway:
         self._client = Client(settings.twilio_account_sid, settings.twilio_auth_token, http_client=http)
 
     def send(self, to: str, from_number: str, body: str) -> SendOutcome:
-        try:
-            message = self._client.messages.create(
-                to=to, from_=from_number, body=body, status_callback=self._settings.status_callback_url
-            )
-        except TwilioRestException as error:
-            if error.status == 429 or error.status >= 500:
-                return Retryable(f"http {error.status}", error.code)
-            return Permanent(f"http {error.status}", error.code)
-        except requests.exceptions.ConnectTimeout:
-            return Retryable("connect timeout", None)
-        except requests.exceptions.ConnectionError as error:
-            # Refused before sending is safe to retry; a connection dropped mid-request is not.
-            if "refused" in str(error).lower():
-                return Retryable("connection refused", None)
-            return Unknown("connection lost")
-        except requests.exceptions.Timeout:
-            return Unknown("read timeout")
-        return Accepted(sid=str(message.sid), status=str(message.status or "queued"))
+        return _outcome(lambda: self._client.messages.create(
+            to=to, from_=from_number, body=body, status_callback=self._settings.status_callback_url
+        ))
+
+    def place_call(self, to: str, from_number: str, url: str, status_callback: str, timeout: int) -> SendOutcome:
+        """Call `to` from a line number; Twilio fetches `url` for TwiML once they answer and
+        posts the call's end to `status_callback`."""
+        return _outcome(lambda: self._client.calls.create(
+            to=to, from_=from_number, url=url, timeout=timeout, status_callback=status_callback
+        ))
+
+    def redirect_call(self, sid: str, url: str) -> SendOutcome:
+        """Make a live call fetch its next TwiML from `url` (taking a caller out of the hold queue)."""
+        return _outcome(lambda: self._client.calls(sid).update(url=url, method="POST"))
 
     def find_sent(self, to: str, from_number: str, body: str) -> Accepted | None:
         """A message Twilio accepted although its answer never reached us (for reconciliation).
@@ -97,3 +97,23 @@ class TwilioGateway:
             if message.body == body:
                 return Accepted(sid=str(message.sid), status=str(message.status or "queued"))
         return None
+
+
+def _outcome(request: Callable[[], Any]) -> SendOutcome:
+    """One API request, its answer sorted the way a caller must act on it."""
+    try:
+        resource = request()
+    except TwilioRestException as error:
+        if error.status == 429 or error.status >= 500:
+            return Retryable(f"http {error.status}", error.code)
+        return Permanent(f"http {error.status}", error.code)
+    except requests.exceptions.ConnectTimeout:
+        return Retryable("connect timeout", None)
+    except requests.exceptions.ConnectionError as error:
+        # Refused before sending is safe to retry; a connection dropped mid-request is not.
+        if "refused" in str(error).lower():
+            return Retryable("connection refused", None)
+        return Unknown("connection lost")
+    except requests.exceptions.Timeout:
+        return Unknown("read timeout")
+    return Accepted(sid=str(resource.sid), status=str(resource.status or "queued"))

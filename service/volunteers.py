@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from routing.commands import Command, CommandText, parse_command
 from routing import limits
-from service import conversations, dispatch, escalations, outbox, shifts
-from service.db import Conversation, Volunteer
+from service import callbacks, conversations, dispatch, escalations, outbox, shifts
+from service.db import PHONE_CHANNELS, Conversation, Volunteer
 from service.turn import Turn
 
 
@@ -45,14 +45,19 @@ def _thread(turn: Turn, volunteer: Volunteer, line_number: str) -> Conversation 
 
 
 def _thread_or_only(turn: Turn, volunteer: Volunteer, line_number: str) -> tuple[Conversation | None, int]:
-    """This thread's conversation, else the volunteer's only one; and how many they hold."""
+    """This thread's conversation, else the volunteer's only one, else the call they are on
+    (a call has no thread: #escalate texted to any line number during it means the call);
+    and how many they hold."""
     active = turn.session.scalars(
         select(Conversation).where(Conversation.volunteer_id == volunteer.id, Conversation.status == "active")
     ).all()
     for conversation in active:
         if conversation.line_number == line_number:
             return conversation, len(active)
-    return (active[0] if len(active) == 1 else None), len(active)
+    if len(active) == 1:
+        return active[0], 1
+    on_phone = [conversation for conversation in active if conversation.channel in PHONE_CHANNELS]
+    return (on_phone[0] if len(on_phone) == 1 else None), len(active)
 
 
 def _queued_count(turn: Turn) -> int:
@@ -109,6 +114,9 @@ def _yes(turn: Turn, volunteer: Volunteer, line_number: str, _: CommandText) -> 
     if offer is None:
         outbox.tell_volunteer(turn, volunteer, "no_offer", line_number)
         return
+    if offer.conversation.channel == "callback":
+        callbacks.accept(turn, volunteer, offer)
+        return
     dispatch.accept(turn, volunteer, offer)
 
 
@@ -125,6 +133,9 @@ def _done(turn: Turn, volunteer: Volunteer, line_number: str, _: CommandText) ->
     if conversation is None:
         key = "done_which" if open_count > 1 else "no_conversation"
         outbox.tell_volunteer(turn, volunteer, key, line_number, count=open_count)
+        return
+    if conversation.channel in PHONE_CHANNELS:
+        outbox.tell_volunteer(turn, volunteer, "call_done_hint", line_number)
         return
     conversations.close(turn, conversation, "volunteer_done")
     dispatch.offer_waiting(turn)

@@ -221,3 +221,71 @@ def test_spec_path_is_overridable(tmp_path: Path) -> None:
 
     with FakeTwilio(spec=spec) as other:
         assert other.client().messages.create(to=TEXTER, from_=LINE, body="hi").sid.startswith("SM")
+
+
+# --- Calls: placing a call and redirecting a live one --------------------------------------
+
+VOLUNTEER = "+15005550010"
+TWIML_URL = "https://warmline.example/twilio/voice/callback/answered?call=1"
+
+
+def test_placed_call_is_queued_recorded_and_shaped_like_the_spec(fake: FakeTwilio, client: Client) -> None:
+    spec = json.loads(SPEC.read_text(encoding="utf-8"))
+    fields = set(spec["components"]["schemas"]["api.v2010.account.call"]["properties"])
+
+    call = client.calls.create(to=VOLUNTEER, from_=LINE, url=TWIML_URL, timeout=20,
+                               status_callback="https://warmline.example/twilio/voice/status?call=1")
+
+    assert call.sid.startswith("CA") and len(call.sid) == 34
+    assert (call.status, call.direction, call.to, call.from_formatted) == ("queued", "outbound-api", VOLUNTEER, LINE)
+    [placed] = fake.calls()
+    assert (placed["action"], placed["sid"], placed["To"], placed["Url"], placed["Timeout"]) == ("create", call.sid, VOLUNTEER, TWIML_URL, "20")
+    raw = requests.post(f"{fake.base_url}/2010-04-01/Accounts/{fake.account_sid}/Calls.json", auth=(fake.account_sid, fake.auth_token),
+                        data={"To": VOLUNTEER, "From": LINE, "Url": TWIML_URL}, timeout=5)
+    assert raw.status_code == 201 and set(raw.json()) == fields
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        ({"To": VOLUNTEER, "From": LINE}, 20001),
+        ({"To": "5550010", "From": LINE, "Url": TWIML_URL}, 21211),
+        ({"To": VOLUNTEER, "From": LINE, "Url": TWIML_URL, "IfMachine": "Hangup"}, 20001),
+        ({"To": VOLUNTEER, "From": LINE, "Twiml": "<Response><Say>unclosed</Response>"}, 12100),
+    ],
+    ids=["no-url-twiml-or-app", "to-not-e164", "unknown-parameter", "malformed-twiml"],
+)
+def test_invalid_call_creates_get_twilios_error_codes(fake: FakeTwilio, client: Client, data: dict[str, str], code: int) -> None:
+    with pytest.raises(TwilioRestException) as caught:
+        client.api.v2010.create("POST", f"/Accounts/{fake.account_sid}/Calls.json", data=data)
+
+    assert (caught.value.status, caught.value.code) == (400, code)
+    assert fake.calls() == []
+
+
+def test_redirect_needs_a_live_call(fake: FakeTwilio, client: Client) -> None:
+    inbound = "CA" + "1" * 32
+    ring_url = "https://warmline.example/twilio/voice/ring?call=7"
+
+    with pytest.raises(TwilioRestException) as unknown:
+        client.calls(inbound).update(url=ring_url, method="POST")
+    fake.call_status(inbound, "in-progress")
+    redirected = client.calls(inbound).update(url=ring_url, method="POST")
+    fake.call_status(inbound, "completed")
+    with pytest.raises(TwilioRestException) as over:
+        client.calls(inbound).update(url=ring_url, method="POST")
+
+    assert (unknown.value.status, unknown.value.code) == (404, 20404)
+    assert redirected.sid == inbound
+    assert (over.value.status, over.value.code) == (400, 21220)
+    assert [(c["action"], c["sid"], c["Url"], c["Method"]) for c in fake.calls()] == [("update", inbound, ring_url, "POST")]
+
+
+def test_faults_apply_to_call_requests_too(fake: FakeTwilio, client: Client) -> None:
+    fake.fault("status500", count=1)
+
+    with pytest.raises(TwilioRestException) as caught:
+        client.calls.create(to=VOLUNTEER, from_=LINE, url=TWIML_URL)
+
+    assert caught.value.status == 500
+    assert client.calls.create(to=VOLUNTEER, from_=LINE, url=TWIML_URL).status == "queued"

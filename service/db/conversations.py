@@ -11,15 +11,20 @@ from service.db.base import Base
 from service.db.people import Texter, Volunteer
 
 OPEN_STATUSES = ("queued", "active")
+# Conversation channels: a texter's texts; a caller's call; a callback a caller asked for
+# (offered to volunteers by text like a texter, then held on the phone).
+PHONE_CHANNELS = ("voice", "callback")
 
 
 class Conversation(Base):
-    """One contact: queued until a volunteer accepts, active while relayed, then closed."""
+    """One contact: queued until a volunteer accepts, active while relayed (or on the phone),
+    then closed."""
 
     __tablename__ = "conversations"
     __table_args__ = (
-        # A texter has at most one open conversation; their messages always find it.
-        Index("uq_conversations_open_texter", "texter_id", unique=True,
+        # A texter has at most one open conversation per channel: their texts always find it,
+        # and calling the line while a text conversation is open starts a call beside it.
+        Index("uq_conversations_open_texter", "texter_id", "channel", unique=True,
               postgresql_where=text("status IN ('queued', 'active')"), sqlite_where=text("status IN ('queued', 'active')")),
         # A line number carries at most one of a volunteer's conversations (masking threads).
         Index("uq_conversations_active_thread", "volunteer_id", "line_number", unique=True,
@@ -29,6 +34,7 @@ class Conversation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     texter_id: Mapped[int] = mapped_column(ForeignKey("texters.id"), index=True)
+    # "sms", or one of PHONE_CHANNELS; a phone conversation has no thread line number.
     channel: Mapped[str] = mapped_column(String(8), default="sms")
     status: Mapped[str] = mapped_column(String(12))
     language: Mapped[str] = mapped_column(String(8))
@@ -53,24 +59,29 @@ class Conversation(Base):
 
 
 class Offer(Base):
-    """A queued conversation offered to one volunteer, waiting for `#yes` until `expires_at`."""
+    """A queued conversation offered to one volunteer: by text, waiting for `#yes` until
+    `expires_at`; or by ringing their phone for a caller (`kind` "ring"), waiting for them to
+    press 1. Either way the volunteer is reserved: nobody else can offer or ring them."""
 
     __tablename__ = "offers"
     __table_args__ = (
-        # One pending offer per volunteer, and one per conversation.
+        # One pending offer per volunteer (a ringing phone included), and one text offer per
+        # conversation (a caller may ring a small group of volunteers at once).
         Index("uq_offers_pending_volunteer", "volunteer_id", unique=True,
               postgresql_where=text("status = 'pending'"), sqlite_where=text("status = 'pending'")),
         Index("uq_offers_pending_conversation", "conversation_id", unique=True,
-              postgresql_where=text("status = 'pending'"), sqlite_where=text("status = 'pending'")),
+              postgresql_where=text("status = 'pending' AND kind = 'text'"), sqlite_where=text("status = 'pending' AND kind = 'text'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id"), index=True)
     line_number: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(8), default="text", server_default="text")
     status: Mapped[str] = mapped_column(String(12), default="pending")
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
+    # When the volunteer answered; for a ring, when they picked up (still pending until they press 1).
     answered_at: Mapped[datetime | None]
 
     conversation: Mapped[Conversation] = relationship()

@@ -16,6 +16,7 @@ from service.db import Conversation, Escalation, Message
 from tests.scenarios.conftest import People, Stack, _clean_line, start_stack
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.line import Line
+from tests.support.phone_calls import Call, says
 from tests.support.tcp_proxy import TcpProxy
 
 
@@ -63,3 +64,14 @@ def test_texts_during_a_database_outage_are_answered_and_replayed_in_order(outag
                           "i have the pills in my hand and i'm taking them now"], "in order; the redelivered sid once"
         assert session.scalars(select(Conversation.risk_level)).one() == "imminent"
         assert len(session.scalars(select(Escalation)).all()) == 1
+
+
+def test_a_call_during_a_database_outage_still_reaches_the_crisis_line_in_one_key(outage, people: People) -> None:  # type: ignore[no-untyped-def]
+    line, _, proxy = outage
+    proxy.cut()
+    started = time.monotonic()
+    call = Call.dial_in(line, people.texter())
+    assert time.monotonic() - started < 10, "answered quickly, not after Twilio's 15 s"
+    assert "can't connect you with a volunteer right now" in says(call.document) and "press 9" in says(call.document)
+    crisis = call.press("9")
+    assert crisis.find("Dial").text == "988" and crisis.find("Dial").attrib["callerId"] == line.main_number  # type: ignore[union-attr]

@@ -128,8 +128,17 @@ class FakeTwilio:
         """Every Twilio API request, rejected ones too: method, path, query, form, status, error_code."""
         return self._control("GET", "requests")
 
+    def calls(self) -> list[dict[str, Any]]:
+        """Calls placed and updated through the API, in order: form fields plus action ("create"
+        or "update"), sid and received_at."""
+        return self._control("GET", "calls")
+
+    def call_status(self, sid: str, status: str) -> None:
+        """Tell the fake a call is live (an inbound call it never saw placed) or over."""
+        self._control("POST", "calls", {"sid": sid, "status": status})
+
     def reset(self) -> None:
-        """Forget messages and requests, clear faults (releasing hung requests), restore callbacks."""
+        """Forget messages, calls and requests, clear faults (releasing hung requests), restore callbacks."""
         self._control("POST", "reset")
 
     def fault(self, mode: str, count: int | None = None, seconds: float | None = None) -> None:

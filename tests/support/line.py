@@ -12,6 +12,7 @@ from typing import Any
 import requests
 from twilio.request_validator import RequestValidator
 
+from tests.support import twiml
 from tests.support.fake_twilio import FakeTwilio
 
 
@@ -26,6 +27,8 @@ class Line:
     twilio: FakeTwilio
     responses: list[str] = field(default_factory=list)
     texter_numbers: set[str] = field(default_factory=set)
+    # Every TwiML document a voice webhook returned, each checked as it arrived.
+    voice_documents: list[str] = field(default_factory=list)
 
     def post(self, path: str, form: dict[str, str], *, sign: bool = True, signature: str | None = None, **kwargs: Any) -> requests.Response:
         headers = dict(kwargs.pop("headers", {}))
@@ -35,6 +38,10 @@ class Line:
             )
         response = requests.post(self.server_url + path, data=form, headers=headers, timeout=20, **kwargs)
         self.responses.append(response.text)
+        if path.startswith("/twilio/voice") and response.headers.get("Content-Type", "").startswith("text/xml"):
+            twiml.check(response.text, path=path.split("?")[0], public_url=self.public_url, line_numbers=self.numbers,
+                        secret_numbers=self.texter_numbers)
+            self.voice_documents.append(response.text)
         return response
 
     def sms_form(self, sender: str, body: str, to: str | None = None, sid: str | None = None) -> dict[str, str]:

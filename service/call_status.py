@@ -1,0 +1,62 @@
+"""Twilio's call status callbacks: the one place a call's end is recorded, for a caller's
+call and for each leg of a callback. Idempotent on CallSid: the first final status ends the
+call; repeats and stragglers change nothing."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import select
+
+from routing import calls as rules
+from service import callbacks, calls
+from service.db import Call
+from service.runtime import Runtime
+from service.turn import Turn, run_turn
+
+log = logging.getLogger(__name__)
+
+
+def record(runtime: Runtime, call_sid: str, placed_call_id: int | None, status: str, duration: int | None, now: datetime) -> Turn:
+    """Apply one status callback. A leg the line placed names itself in the callback URL
+    (`placed_call_id`), so its end is recorded even when Twilio's answer to the API request,
+    with the CallSid in it, was lost."""
+
+    def work(turn: Turn) -> None:
+        call_id = turn.session.scalar(select(Call.id).where(Call.call_sid == call_sid))
+        if call_id is None and placed_call_id is not None:
+            call_id = turn.session.scalar(select(Call.id).where(Call.id == placed_call_id, Call.call_sid.is_(None)))
+        if call_id is None:
+            log.info("call.status_unknown status=%s", status)
+            return
+        locked = calls.lock_call(turn, call_id)
+        assert locked is not None
+        call, conversation = locked
+        if call.ended_at is not None:
+            return
+        call.call_sid = call.call_sid or call_sid
+        call.twilio_status = status
+        if status not in calls.FINAL_STATUSES:
+            return
+        call.ended_at = turn.now
+        call.duration_seconds = duration
+        if call.direction == "outbound":
+            callbacks.leg_ended(turn, call, conversation)
+        else:
+            stage, call.stage = call.stage, rules.ENDED
+            if stage != rules.DONE:
+                calls.close_call(turn, call, conversation, _outcome(stage))
+        log.info("call.ended call=%d status=%s outcome=%s", call.id, status, call.outcome)
+
+    return run_turn(runtime, now, work)[1]
+
+
+def _outcome(stage: str) -> str:
+    """How a caller's call ended, from where it stood: talking with a volunteer; told that
+    nobody could take it; or hung up while waiting."""
+    if stage == rules.CONNECTED:
+        return rules.ANSWERED
+    if stage == rules.CLOSING:
+        return rules.UNANSWERED
+    return rules.ABANDONED
