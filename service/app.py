@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from flask import Flask, Response, jsonify
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
+from service.dashboard import csrf, dashboard_blueprint
 from service.runtime import Runtime
 from service.settings import Settings
 from service.webhooks import twilio_blueprint
@@ -23,9 +25,11 @@ def create_app(runtime: Runtime | None = None, *, simulator: bool = False) -> Fl
     # Compile the risk lexicons now (about 3 s), not on the first texter's message.
     runtime.detector  # noqa: B018
     app = Flask(__name__)
-    app.config.update(SECRET_KEY=runtime.settings.secret_key, MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES)
+    app.config.update(SECRET_KEY=runtime.settings.secret_key, MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES, **dashboard_session_config(runtime))
     app.extensions["warmline"] = runtime
     app.register_blueprint(twilio_blueprint)
+    csrf.init_app(app)
+    app.register_blueprint(dashboard_blueprint)
     if simulator:
         from service.simulator import simulator_blueprint
 
@@ -55,6 +59,22 @@ def create_app(runtime: Runtime | None = None, *, simulator: bool = False) -> Fl
 
     configure_logging()
     return app
+
+
+def dashboard_session_config(runtime: Runtime) -> dict[str, object]:
+    """Supervisors' sessions: a signed cookie, Secure when the line is served over https,
+    never readable by scripts, expiring after the configured idle time (each request renews it).
+    CSRF is checked by the dashboard's own guard, on its forms only."""
+    return {
+        "SESSION_COOKIE_SECURE": runtime.settings.public_url.startswith("https://"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "warmline_session",
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=runtime.settings.dashboard.session_idle_hours),
+        "WTF_CSRF_CHECK_DEFAULT": False,
+        # The token lives as long as the session: a live view left open for hours still works.
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
 
 
 def _database_ok(runtime: Runtime) -> bool:

@@ -6,21 +6,31 @@ import getpass
 import json
 import os
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import click
-from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from routing.limits import LIFTABLE
-from service import dispatch, outbox, shifts
+from service import roster, supervision
 from service.db import Supervisor, Volunteer
 from service.job_queue import JobQueue
 from service.phones import is_e164, normalise
+from service.roster import SupervisorDetails, VolunteerDetails
 from service.runtime import Runtime
 from service.settings import Settings, SettingsError
-from service.turn import Turn
+from service.turn import Turn, run_turn
+
+# Who the audit log names for changes made from the command line.
+CLI_ACTOR = "cli"
+# The roster's refusals in the command line's words.
+REFUSED = {
+    "phone_taken": "someone already exists with that phone",
+    "email_taken": "a supervisor with that email already exists",
+    "password_short": "the password needs at least 12 characters",
+    "phone_is_line_number": "that phone is one of the line's own numbers",
+}
 
 
 def _runtime() -> Runtime:
@@ -80,21 +90,22 @@ def volunteer() -> None:
 def volunteer_add(name: str, phone: str, alias: str | None, languages: str, max_concurrent: int | None) -> None:
     """Register a volunteer who can then text #on to a line number."""
     runtime = _runtime()
-    codes = [code.strip().lower() for code in languages.split(",") if code.strip()]
+    codes = tuple(code.strip().lower() for code in languages.split(",") if code.strip())
     unknown = set(codes) - set(runtime.settings.line.languages)
     if unknown or not codes:
         raise click.BadParameter(f"languages must be among {', '.join(runtime.settings.line.languages)}", param_hint="--languages")
-    number = _phone(runtime, phone)
-    with runtime.sessions() as session, session.begin():
-        if session.scalar(select(Volunteer.id).where(Volunteer.phone == number)) is not None:
-            raise click.ClickException("a volunteer with that phone already exists")
-        session.add(
-            Volunteer(
-                name=name, alias=(alias or name.split()[0])[:40], phone=number, languages=",".join(codes),
-                max_concurrent=max_concurrent, active=True, created_at=datetime.now(UTC),
-            )
-        )
+    details = VolunteerDetails(name=name, alias=alias or name.split()[0], phone=_phone(runtime, phone), languages=codes,
+                               max_concurrent=max_concurrent)
+    _roster_change(runtime, lambda turn: roster.save_volunteer(turn, None, details, CLI_ACTOR))
     click.echo(f"volunteer {name} added")
+
+
+def _roster_change(runtime: Runtime, change: Callable[[Turn], object]) -> None:
+    """The same checks and audit as the dashboard's People page."""
+    try:
+        run_turn(runtime, datetime.now(UTC), change)
+    except roster.RosterRefused as refused:
+        raise click.ClickException(REFUSED.get(refused.reason, refused.reason.replace("_", " "))) from refused
 
 
 @main.group()
@@ -119,17 +130,15 @@ def supervisor_add(name: str, email: str, phone: str, on_call: bool, backup: boo
             raise click.ClickException("passwords differ")
     else:
         password = sys.stdin.readline().rstrip("\n")
-    if len(password) < 12:
-        raise click.ClickException("the password needs at least 12 characters")
-    with runtime.sessions() as session, session.begin():
-        if session.scalar(select(Supervisor.id).where((Supervisor.email == email) | (Supervisor.phone == number))) is not None:
-            raise click.ClickException("a supervisor with that email or phone already exists")
-        session.add(
-            Supervisor(
-                name=name, email=email.lower(), phone=number, password_hash=PasswordHasher().hash(password),
-                role="admin" if admin else "supervisor", on_call=on_call, backup=backup, active=True, created_at=datetime.now(UTC),
-            )
-        )
+    details = SupervisorDetails(name=name, email=email, phone=number, role="admin" if admin else "supervisor",
+                                password=password)
+
+    def add(turn: Turn) -> None:
+        account = roster.save_supervisor(turn, None, details, CLI_ACTOR)
+        if on_call or backup:
+            supervision.set_on_call(turn, account.id, on_call, backup, CLI_ACTOR)
+
+    _roster_change(runtime, add)
     click.echo(f"supervisor {name} added" + (" (on call)" if on_call else ""))
 
 
@@ -158,22 +167,17 @@ def shift_override(phone: str, limit: str, minutes: int, reason: str, actor: str
     """Lift one limit for one volunteer for a bounded time (audited); the volunteer is told."""
     runtime = _runtime()
     number = _phone(runtime, phone)
-    now = datetime.now(UTC)
-    with runtime.sessions() as session, session.begin():
+    with runtime.sessions() as session:
         supervisor = session.scalars(select(Supervisor).where(Supervisor.email == actor.lower(), Supervisor.active)).first()
-        if supervisor is None:
-            raise click.ClickException(f"no active supervisor with email {actor}")
         person = session.scalars(select(Volunteer).where(Volunteer.phone == number)).first()
-        if person is None:
-            raise click.ClickException("no volunteer with that phone")
-        try:
-            override = shifts.lift(session, person, limit, minutes, reason, supervisor.email, now)
-        except ValueError as error:
-            raise click.ClickException(str(error)) from error
-        turn = Turn(session=session, runtime=runtime, now=now)
-        outbox.tell_volunteer(turn, person, "limit_lifted", limit=limit.replace("_", " "),
-                              until=override.until.astimezone(ZoneInfo(runtime.settings.line.timezone)).strftime("%H:%M"), reason=reason)
-        dispatch.offer_waiting(turn)
+    if supervisor is None:
+        raise click.ClickException(f"no active supervisor with email {actor}")
+    if person is None:
+        raise click.ClickException("no volunteer with that phone")
+    try:
+        _, turn = run_turn(runtime, datetime.now(UTC), lambda turn: supervision.lift_limit(turn, person.id, limit, minutes, reason, supervisor.email))
+    except supervision.ActionRefused as refused:
+        raise click.ClickException(refused.reason.replace("_", " ")) from refused
     JobQueue(runtime).submit(turn)
     click.echo(f"{limit} lifted for {person.alias} for {minutes} minutes")
 

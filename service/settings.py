@@ -77,6 +77,16 @@ class EscalationSettings:
 
 
 @dataclass(frozen=True)
+class DashboardSettings:
+    queue_wait_alert_minutes: float
+    session_idle_hours: float
+    login_window_minutes: int
+    login_failures_per_account: int
+    login_failures_per_address: int
+    poll_seconds: float
+
+
+@dataclass(frozen=True)
 class VoiceSettings:
     ring_group_size: int
     ring_timeout_seconds: int
@@ -125,6 +135,7 @@ class Settings:
     inbound: InboundSettings
     retention: RetentionSettings
     voice: VoiceSettings
+    dashboard: DashboardSettings
     config_dir: Path
 
     @property
@@ -173,6 +184,7 @@ class Settings:
                 inbound=_section(InboundSettings, data, "inbound"),
                 retention=_section(RetentionSettings, data, "retention"),
                 voice=_section(VoiceSettings, data, "voice"),
+                dashboard=_section(DashboardSettings, data, "dashboard"),
                 config_dir=CONFIG_DIR,
             )
         except (KeyError, TypeError) as error:

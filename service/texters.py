@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from routing.keywords import Keyword, deletion_request, feedback_score, language_switch, opt_keyword
 from routing.language import detect_language
-from service import conversations, dispatch, outbox, retention, risk
+from service import conversations, dispatch, line, outbox, retention, risk
 from service.db import OPEN_STATUSES, Conversation, Message, Texter
 from service.turn import Turn
 
@@ -151,6 +151,11 @@ def _start_conversation(turn: Turn, texter: Texter, first_message: str | None) -
     if first_message is not None:
         message = conversations.record(turn, conversation, "texter", first_message)
         risk.assess_message(turn, conversation, message, first_message)
+    if line.is_paused(turn.session):
+        # Risk was assessed above: the crisis text and supervisors' alert still go out.
+        conversations.close(turn, conversation, "line_paused")
+        outbox.tell_texter(turn, texter, "line_paused", conversation)
+        return
     outbox.tell_texter(turn, texter, "welcome", conversation)
     if not dispatch.anyone_on_shift(turn):
         outbox.tell_texter(turn, texter, "nobody_on_shift", conversation)

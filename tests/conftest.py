@@ -18,6 +18,10 @@ from service.runtime import Runtime
 from service.settings import Settings
 from tests.support.fake_twilio import FakeTwilio
 
+# Fixtures used by more than one folder are defined once, here, so that each session-wide
+# resource (the live stack, the browser) starts once per run.
+pytest_plugins = ["tests.support.stack", "tests.support.browser"]
+
 REPO = Path(__file__).resolve().parent.parent
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 # Two test runs on one machine (two developers' checkouts) each set their own names.

@@ -1,12 +1,14 @@
 """The database adapter: typed SQLAlchemy models, engines and sessions."""
 
+from service.db.access import LoginFailure
 from service.db.base import Base
 from service.db.calls import Call
 from service.db.conversations import OPEN_STATUSES, PHONE_CHANNELS, Conversation, Escalation, Message, Offer
+from service.db.line import LINE_STATE_ID, LineState
 from service.db.messaging import STATUS_ORDER, UNSENT_STATUSES, InboundReceipt, OutboxMessage
 from service.db.people import AuditEntry, LimitOverride, Shift, Supervisor, Texter, Volunteer
 
 __all__ = [
     "OPEN_STATUSES", "PHONE_CHANNELS", "STATUS_ORDER", "AuditEntry", "Base", "Call", "LimitOverride", "Conversation", "Escalation", "InboundReceipt",
-    "Message", "Offer", "OutboxMessage", "Shift", "Supervisor", "Texter", "UNSENT_STATUSES", "Volunteer",
+    "LINE_STATE_ID", "LineState", "LoginFailure", "Message", "Offer", "OutboxMessage", "Shift", "Supervisor", "Texter", "UNSENT_STATUSES", "Volunteer",
 ]

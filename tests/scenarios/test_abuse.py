@@ -7,7 +7,7 @@ from xml.etree import ElementTree
 
 import requests
 
-from tests.scenarios.conftest import People
+from tests.support.stack import People
 from tests.support.line import Line
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
 from service.db import Message
-from tests.scenarios.conftest import People, Stack
+from tests.support.stack import People, Stack
 from tests.support.line import Line
 
 

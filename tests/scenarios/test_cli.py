@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from service.db import Supervisor, Volunteer
-from tests.scenarios.conftest import Stack
+from tests.support.stack import Stack
 from tests.support.line import Line
 
 WARMLINE = str(Path(sys.executable).parent / "warmline")
@@ -34,7 +34,7 @@ def test_volunteer_add_normalises_the_phone_and_refuses_duplicates(line: Line, e
         volunteer = session.scalars(select(Volunteer)).one()
         assert (volunteer.phone, volunteer.alias, volunteer.languages) == ("+12025550177", "Ana", "en,es")
     again = _run(environment, "volunteer", "add", "--name", "Ana Again", "--phone", "+12025550177")
-    assert again.returncode != 0 and "already exists" in again.stderr
+    assert again.returncode != 0 and "already exists with that phone" in again.stderr
     bad = _run(environment, "volunteer", "add", "--name", "X", "--phone", "+12025550178", "--languages", "fr")
     assert bad.returncode != 0 and "languages must be among" in bad.stderr
 

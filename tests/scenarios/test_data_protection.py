@@ -16,7 +16,7 @@ from sqlalchemy import select, text, update
 from service.db import Base, Conversation, Message, OutboxMessage, Texter
 from service.runtime import Runtime
 from service.settings import Settings
-from tests.scenarios.conftest import People, Stack
+from tests.support.stack import People, Stack
 from tests.support.line import Line
 from tests.support.privacy import leaks
 

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from service.db import Conversation, Escalation, Message
-from tests.scenarios.conftest import People, Stack, _clean_line, start_stack
+from tests.support.stack import People, Stack, _clean_line, start_stack
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.line import Line
 from tests.support.phone_calls import Call, says

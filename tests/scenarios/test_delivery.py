@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from service.db import Conversation, OutboxMessage
-from tests.scenarios.conftest import People, Stack
+from tests.support.stack import People, Stack
 from tests.support.line import Line
 
 

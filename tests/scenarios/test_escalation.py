@@ -10,7 +10,7 @@ from xml.etree import ElementTree
 from sqlalchemy import select
 
 from service.db import Conversation, Escalation
-from tests.scenarios.conftest import People, Stack
+from tests.support.stack import People, Stack
 from tests.support.line import Line
 
 IMMINENT = "I have the pills in front of me and I'm going to take them all tonight"

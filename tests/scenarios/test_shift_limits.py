@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from service.db import AuditEntry, Shift, Volunteer
-from tests.scenarios.conftest import People, Stack
+from tests.support.stack import People, Stack
 from tests.support.line import Line
 
 

@@ -8,7 +8,7 @@ import time
 from sqlalchemy import select
 
 from service.db import Conversation
-from tests.scenarios.conftest import People, Stack
+from tests.support.stack import People, Stack
 from tests.support.line import Line
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.scenarios.conftest import People
+from tests.support.stack import People
 from tests.support.line import Line
 
 

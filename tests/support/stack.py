@@ -1,6 +1,6 @@
-"""Scenario tests: the app served over real HTTP, a real `rq worker` process (with its
-scheduler), real PostgreSQL and Redis, and the fake Twilio REST server. Every test ends with
-a privacy audit of what it produced."""
+"""The live stack for the scenario and dashboard tests: the app served over real HTTP, a
+real `rq worker` process (with its scheduler), real PostgreSQL and Redis, and the fake Twilio
+REST server. Every test ends with a privacy audit of what it produced."""
 
 from __future__ import annotations
 

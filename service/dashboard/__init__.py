@@ -1,0 +1,9 @@
+"""The supervisors' dashboard at /dashboard: live view, actions, people, transcripts, reports.
+
+Importing the page modules registers their routes on the blueprint.
+"""
+
+from service.dashboard import actions, auth, live, people, reports, transcripts  # noqa: F401 - registers routes
+from service.dashboard.blueprint import csrf, dashboard_blueprint
+
+__all__ = ["csrf", "dashboard_blueprint"]

@@ -1,0 +1,132 @@
+"""The dashboard blueprint and what every one of its pages shares: sign-in required, CSRF on
+every form, the signed-in supervisor, and one way to run an action as a turn."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from functools import wraps
+from typing import ParamSpec, TypeVar
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+
+from service.db import Supervisor
+from service.job_queue import JobQueue
+from service.runtime import Runtime
+from service.turn import Turn, run_turn
+
+dashboard_blueprint = Blueprint(
+    "dashboard", __name__, url_prefix="/dashboard", template_folder="templates", static_folder="static"
+)
+# CSRF is checked for the dashboard's forms only (see `guard`): Twilio's webhooks are signed instead.
+csrf = CSRFProtect()
+
+# Endpoints reachable without signing in.
+PUBLIC_ENDPOINTS = frozenset({"dashboard.login", "dashboard.static"})
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def runtime() -> Runtime:
+    return current_app.extensions["warmline"]
+
+
+def supervisor() -> Supervisor:
+    """The signed-in supervisor (loaded afresh for each request by `guard`)."""
+    return g.supervisor
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dashboard_blueprint.before_request
+def guard() -> Response | None:
+    """Every page but sign-in needs a signed-in, still active supervisor; every form post needs
+    its CSRF token. A deactivated account loses access on its next request."""
+    if request.endpoint not in PUBLIC_ENDPOINTS:
+        supervisor_id = session.get("supervisor_id")
+        account = None
+        if isinstance(supervisor_id, int):
+            with runtime().sessions() as db:
+                account = db.scalars(select(Supervisor).where(Supervisor.id == supervisor_id, Supervisor.active)).first()
+        if account is None:
+            session.clear()
+            target = request.full_path if request.method == "GET" else url_for("dashboard.live")
+            return redirect(url_for("dashboard.login", next=target.rstrip("?")))
+        g.supervisor = account
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        csrf.protect()
+    return None
+
+
+@dashboard_blueprint.errorhandler(CSRFError)
+def csrf_refused(error: CSRFError) -> tuple[str, int]:
+    return render_template("dashboard/refused.html", reason="csrf"), 400
+
+
+@dashboard_blueprint.errorhandler(403)
+def forbidden(error: HTTPException) -> tuple[str, int]:
+    return render_template("dashboard/refused.html", reason="forbidden"), 403
+
+
+@dashboard_blueprint.errorhandler(404)
+def not_found(error: HTTPException) -> tuple[str, int]:
+    return render_template("dashboard/refused.html", reason="not_found"), 404
+
+
+@dashboard_blueprint.context_processor
+def line_name() -> dict[str, str]:
+    return {"line_name": runtime().settings.line.name}
+
+
+@dashboard_blueprint.app_template_filter("clock")
+def clock(moment: datetime | None) -> str:
+    """A time as the supervisor reads it: the line's zone, with the day when it is not today."""
+    if moment is None:
+        return ""
+    zone = ZoneInfo(runtime().settings.line.timezone)
+    local = moment.astimezone(zone)
+    return local.strftime("%H:%M") if local.date() == now().astimezone(zone).date() else local.strftime("%a %d %b %H:%M")
+
+
+@dashboard_blueprint.app_template_filter("duration")
+def duration(span: timedelta | None) -> str:
+    if span is None:
+        return ""
+    minutes = max(0, int(span.total_seconds() // 60))
+    if minutes < 1:
+        return "<1 min"
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path inside the dashboard: never an open redirect to another site."""
+    if target and target.startswith("/dashboard") and not target.startswith("//"):
+        return target
+    return url_for("dashboard.live")
+
+
+def admin_only(view: Callable[P, T]) -> Callable[P, T]:
+    """Pages that manage supervisors or show people's own phone numbers."""
+
+    @wraps(view)
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> T:
+        if supervisor().role != "admin":
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def run_action(work: Callable[[Turn], T]) -> T:
+    """One supervisor action: one transaction, then its texts and timers handed to the workers."""
+    result, turn = run_turn(runtime(), now(), work)
+    JobQueue(runtime()).submit(turn)
+    return result

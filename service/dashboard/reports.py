@@ -1,0 +1,75 @@
+"""Reports for a chosen period, as a page with charts drawn on the server (SVG) and as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Response, render_template, request
+
+from service.dashboard.blueprint import dashboard_blueprint, now, runtime
+from service.reports import Report, build_report
+
+DEFAULT_DAYS = 7
+LONGEST_PERIOD_DAYS = 366
+
+
+def _period(zone: ZoneInfo) -> tuple[date, date]:
+    """The period asked for (local days, inclusive), else the last seven days."""
+    today = now().astimezone(zone).date()
+    try:
+        first = date.fromisoformat(request.args.get("from", ""))
+        last = date.fromisoformat(request.args.get("to", ""))
+    except ValueError:
+        return today - timedelta(days=DEFAULT_DAYS - 1), today
+    if last < first:
+        first, last = last, first
+    return max(first, last - timedelta(days=LONGEST_PERIOD_DAYS - 1)), last
+
+
+def _report() -> Report:
+    zone = ZoneInfo(runtime().settings.line.timezone)
+    first, last = _period(zone)
+    with runtime().sessions() as db:
+        return build_report(db, first, last, zone, runtime().shift_limits, now())
+
+
+@dashboard_blueprint.get("/reports")
+def reports() -> str:
+    report = _report()
+    charts = {
+        "days": [(day.strftime("%d %b"), count) for day, count in report.contacts_by_day],
+        "hours": [(f"{hour:02d}", count) for hour, count in enumerate(report.contacts_by_hour)],
+        "escalations": list(report.escalations_by_level),
+        "feedback": [(str(score), count) for score, count in report.feedback_by_score],
+    }
+    return render_template("dashboard/reports.html", report=report, charts=charts)
+
+
+@dashboard_blueprint.get("/reports.csv")
+def reports_csv() -> Response:
+    """One row per figure (section, key, value), so a spreadsheet can pivot any of them."""
+    report = _report()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["section", "key", "value"])
+    for day, count in report.contacts_by_day:
+        writer.writerow(["contacts_by_day", day.isoformat(), count])
+    for hour, count in enumerate(report.contacts_by_hour):
+        writer.writerow(["contacts_by_hour", f"{hour:02d}", count])
+    for key in ("contacts", "answered", "abandoned", "turned_away", "still_open", "wait_p50_seconds", "wait_p90_seconds", "feedback_mean"):
+        value = getattr(report, key)
+        writer.writerow(["summary", key, "" if value is None else round(value, 2) if isinstance(value, float) else value])
+    for level, count in report.escalations_by_level:
+        writer.writerow(["escalations_by_level", level, count])
+    for score, count in report.feedback_by_score:
+        writer.writerow(["feedback_by_score", score, count])
+    for hours in report.volunteers:
+        for key in ("shifts", "hours", "longest_shift_hours", "most_conversations_in_a_shift", "ended_at_limit"):
+            writer.writerow([f"volunteer:{hours.volunteer_id}:{hours.name}", key, getattr(hours, key)])
+    name = f"warmline-report-{report.first_day.isoformat()}-{report.last_day.isoformat()}.csv"
+    return Response(out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+

@@ -1,0 +1,20 @@
+"""A conversation's transcript for a supervisor: each reading is audited."""
+
+from __future__ import annotations
+
+from flask import abort, render_template
+
+from service.dashboard.blueprint import dashboard_blueprint, now, runtime, supervisor
+from service.db import Conversation
+from service.transcripts import read_transcript
+
+
+@dashboard_blueprint.get("/conversations/<int:conversation_id>/transcript")
+def transcript(conversation_id: int) -> str:
+    with runtime().sessions() as db, db.begin():
+        conversation = db.get(Conversation, conversation_id)
+        if conversation is None:
+            abort(404)
+        lines = read_transcript(db, runtime().vault, conversation, supervisor().email, now())
+        return render_template("dashboard/transcript.html", conversation=conversation, pseudonym=conversation.texter.pseudonym,
+                               volunteer=conversation.volunteer, lines=lines, retention_days=runtime().settings.retention.days)

@@ -1,0 +1,156 @@
+"""Who is on the roster: adding, editing and deactivating volunteers and supervisors, with the
+checks the line relies on (a real phone number, known languages, one account per phone).
+Every change is audited; phone numbers never go into the audit log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from sqlalchemy import func, select
+
+from service import shifts
+from service.db import Supervisor, Volunteer
+from service.phones import is_e164, normalise
+from service.turn import Turn
+
+MIN_PASSWORD = 12
+ROLES = ("supervisor", "admin")
+
+
+class RosterRefused(Exception):
+    """The change is refused; `reason` names why and the dashboard says it in words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class VolunteerDetails:
+    name: str
+    alias: str
+    # None keeps the current number (only admins see or change it).
+    phone: str | None
+    languages: tuple[str, ...]
+    max_concurrent: int | None
+
+
+@dataclass(frozen=True)
+class SupervisorDetails:
+    name: str
+    email: str
+    phone: str | None
+    role: str
+    # None keeps the current password.
+    password: str | None
+
+
+def _phone(turn: Turn, raw: str) -> str:
+    number = normalise(raw, turn.runtime.settings.line.default_region)
+    if not is_e164(number):
+        raise RosterRefused("phone_invalid")
+    if number in turn.runtime.settings.line.numbers:
+        raise RosterRefused("phone_is_line_number")
+    return number
+
+
+def save_volunteer(turn: Turn, volunteer_id: int | None, details: VolunteerDetails, actor: str) -> Volunteer:
+    """Create a volunteer (`volunteer_id` None) or change one; the phone must be new to the line."""
+    name, alias = details.name.strip()[:120], details.alias.strip()[:40]
+    if not name or not alias:
+        raise RosterRefused("name_required")
+    languages = [code for code in details.languages if code in turn.runtime.settings.line.languages]
+    if not languages or len(languages) != len(details.languages):
+        raise RosterRefused("languages_invalid")
+    if details.max_concurrent is not None and not 1 <= details.max_concurrent <= 10:
+        raise RosterRefused("max_concurrent_invalid")
+    phone = _phone(turn, details.phone) if details.phone is not None else None
+    if volunteer_id is None and phone is None:
+        raise RosterRefused("phone_invalid")
+    if phone is not None:
+        clash = select(func.count()).select_from(Volunteer).where(Volunteer.phone == phone)
+        if volunteer_id is not None:
+            clash = clash.where(Volunteer.id != volunteer_id)
+        if turn.session.scalar(clash):
+            raise RosterRefused("phone_taken")
+    if volunteer_id is None:
+        volunteer = Volunteer(active=True, created_at=turn.now)
+        turn.session.add(volunteer)
+    else:
+        volunteer = turn.session.scalars(select(Volunteer).where(Volunteer.id == volunteer_id).with_for_update()).first()
+        if volunteer is None:
+            raise RosterRefused("not_found")
+    if phone is not None:
+        volunteer.phone = phone
+    volunteer.name, volunteer.alias, volunteer.languages, volunteer.max_concurrent = name, alias, ",".join(languages), details.max_concurrent
+    turn.session.flush()
+    shifts.audit(turn.session, turn.now, actor, "volunteer_added" if volunteer_id is None else "volunteer_changed", f"volunteer:{volunteer.id}",
+                 f"{alias}{'; phone changed' if phone is not None and volunteer_id is not None else ''}")
+    return volunteer
+
+
+def set_volunteer_active(turn: Turn, volunteer_id: int, active: bool, actor: str) -> Volunteer:
+    """Deactivating ends the volunteer's shift; it is refused while they hold a conversation,
+    because their texts would then no longer be recognised as a volunteer's."""
+    volunteer = turn.session.scalars(select(Volunteer).where(Volunteer.id == volunteer_id).with_for_update()).first()
+    if volunteer is None:
+        raise RosterRefused("not_found")
+    if not active:
+        if shifts.active_count(turn.session, volunteer.id):
+            raise RosterRefused("has_active_conversations")
+        shift = shifts.open_shift(turn.session, volunteer.id)
+        if shift is not None:
+            shifts.end(turn, shift, "deactivated")
+    volunteer.active = active
+    shifts.audit(turn.session, turn.now, actor, "volunteer_activated" if active else "volunteer_deactivated", f"volunteer:{volunteer.id}", volunteer.alias)
+    return volunteer
+
+
+def save_supervisor(turn: Turn, supervisor_id: int | None, details: SupervisorDetails, actor: str) -> Supervisor:
+    name, email = details.name.strip()[:120], details.email.strip().lower()[:254]
+    if not name or "@" not in email:
+        raise RosterRefused("name_required")
+    if details.role not in ROLES:
+        raise RosterRefused("role_invalid")
+    if details.password is not None and len(details.password) < MIN_PASSWORD:
+        raise RosterRefused("password_short")
+    phone = _phone(turn, details.phone) if details.phone is not None else None
+    if supervisor_id is None and (phone is None or details.password is None):
+        raise RosterRefused("phone_invalid" if phone is None else "password_short")
+    for column, value, reason in ((Supervisor.email, email, "email_taken"), (Supervisor.phone, phone, "phone_taken")):
+        clash = select(func.count()).select_from(Supervisor).where(column == value)
+        if supervisor_id is not None:
+            clash = clash.where(Supervisor.id != supervisor_id)
+        if value is not None and turn.session.scalar(clash):
+            raise RosterRefused(reason)
+    if supervisor_id is None:
+        supervisor = Supervisor(active=True, on_call=False, backup=False, created_at=turn.now)
+        turn.session.add(supervisor)
+    else:
+        supervisor = turn.session.scalars(select(Supervisor).where(Supervisor.id == supervisor_id).with_for_update()).first()
+        if supervisor is None:
+            raise RosterRefused("not_found")
+    if phone is not None:
+        supervisor.phone = phone
+    supervisor.name, supervisor.email, supervisor.role = name, email, details.role
+    if details.password is not None:
+        supervisor.password_hash = PasswordHasher().hash(details.password)
+    turn.session.flush()
+    shifts.audit(turn.session, turn.now, actor, "supervisor_added" if supervisor_id is None else "supervisor_changed", f"supervisor:{supervisor.id}",
+                 f"{name} role={details.role}{'; password set' if details.password is not None else ''}")
+    return supervisor
+
+
+def set_supervisor_active(turn: Turn, supervisor_id: int, active: bool, actor_id: int, actor: str) -> Supervisor:
+    """Nobody deactivates their own account (the line must never be left without an admin by accident)."""
+    if supervisor_id == actor_id:
+        raise RosterRefused("self")
+    supervisor = turn.session.scalars(select(Supervisor).where(Supervisor.id == supervisor_id).with_for_update()).first()
+    if supervisor is None:
+        raise RosterRefused("not_found")
+    supervisor.active = active
+    if not active:
+        supervisor.on_call = supervisor.backup = False
+    shifts.audit(turn.session, turn.now, actor, "supervisor_activated" if active else "supervisor_deactivated", f"supervisor:{supervisor.id}", supervisor.name)
+    return supervisor
