@@ -10,6 +10,7 @@ from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
 from service.dashboard import csrf, dashboard_blueprint
+from service.job_queue import JobQueue
 from service.runtime import Runtime
 from service.settings import Settings
 from service.webhooks import twilio_blueprint
@@ -38,9 +39,12 @@ def create_app(runtime: Runtime | None = None, *, simulator: bool = False) -> Fl
     @app.get("/healthz")
     def healthz() -> tuple[Response, int]:
         checks = {"database": _database_ok(runtime), "redis": _redis_ok(runtime)}
-        return jsonify({"status": "ok" if all(checks.values()) else "degraded", "checks": checks}), (
-            200 if all(checks.values()) else 503
-        )
+        body: dict[str, object] = {"status": "ok" if all(checks.values()) else "degraded", "checks": checks}
+        if checks["redis"]:
+            # Failed and abandoned jobs: the sweeper runs each again up to 3 times, then
+            # leaves it here for an operator.
+            body["failed_jobs"] = JobQueue(runtime).failed_count()
+        return jsonify(body), 200 if all(checks.values()) else 503
 
     @app.after_request
     def secure_headers(response: Response) -> Response:

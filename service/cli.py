@@ -30,6 +30,7 @@ REFUSED = {
     "email_taken": "a supervisor with that email already exists",
     "password_short": "the password needs at least 12 characters",
     "phone_is_line_number": "that phone is one of the line's own numbers",
+    "on_a_call": "they are on a call: try again when it has ended",
 }
 
 
@@ -100,10 +101,26 @@ def volunteer_add(name: str, phone: str, alias: str | None, languages: str, max_
     click.echo(f"volunteer {name} added")
 
 
-def _roster_change(runtime: Runtime, change: Callable[[Turn], object]) -> None:
+@volunteer.command("remove")
+@click.option("--phone", required=True, help="The volunteer's own phone.")
+def volunteer_remove(phone: str) -> None:
+    """Take a volunteer off the roster at once: their shift ends, their texters go back to the
+    front of the queue, and nothing more is sent to them."""
+    runtime = _runtime()
+    number = _phone(runtime, phone)
+    with runtime.sessions() as session:
+        volunteer_id = session.scalar(select(Volunteer.id).where(Volunteer.phone == number))
+    if volunteer_id is None:
+        raise click.ClickException("no volunteer with that phone")
+    turn = _roster_change(runtime, lambda turn: roster.set_volunteer_active(turn, volunteer_id, False, CLI_ACTOR))
+    JobQueue(runtime).submit(turn)
+    click.echo("volunteer removed")
+
+
+def _roster_change(runtime: Runtime, change: Callable[[Turn], object]) -> Turn:
     """The same checks and audit as the dashboard's People page."""
     try:
-        run_turn(runtime, datetime.now(UTC), change)
+        return run_turn(runtime, datetime.now(UTC), change)[1]
     except roster.RosterRefused as refused:
         raise click.ClickException(REFUSED.get(refused.reason, refused.reason.replace("_", " "))) from refused
 

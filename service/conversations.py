@@ -38,6 +38,18 @@ def withdraw_offers(turn: Turn, conversation: Conversation) -> None:
             outbox.tell_volunteer(turn, offer.volunteer, "offer_withdrawn", offer.line_number, conversation, pseudonym=conversation.texter.pseudonym)
 
 
+def requeue(turn: Turn, conversation: Conversation) -> None:
+    """Give an active text conversation back to the queue when its volunteer can no longer hold
+    it (removed from the roster): it keeps the time the texter first queued, so they are next
+    at their level of risk, and the volunteer who takes it gets all they wrote."""
+    conversation.status = "queued"
+    conversation.volunteer_id = None
+    conversation.line_number = None
+    conversation.assigned_at = None
+    outbox.tell_texter(turn, conversation.texter, "volunteer_left", conversation)
+    turn.session.flush()
+
+
 CLOSING_TEXT = {"volunteer_done": "closed", "texter_inactive": "closed_by_inactivity"}
 VOLUNTEER_TEXT = {
     "volunteer_done": "done",

@@ -20,13 +20,18 @@ log = logging.getLogger(__name__)
 
 QUEUE_NAME = "warmline"
 RETENTION_INTERVAL_SECONDS = 3600
+# Our jobs are a transaction and at most one Twilio request (10 s timeout). A job still
+# "started" past this belongs to a dead worker: RQ then counts it as abandoned (failed).
+JOB_TIMEOUT_SECONDS = 60
+# How many times a failed or abandoned job is run again before it is left for an operator.
+REQUEUE_LIMIT = 3
 
 
 class JobQueue:
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
         # JSON, not RQ's default pickle: a job payload must never be able to run code.
-        self._queue = Queue(QUEUE_NAME, connection=runtime.redis, serializer=JSONSerializer)
+        self._queue = Queue(QUEUE_NAME, connection=runtime.redis, serializer=JSONSerializer, default_timeout=JOB_TIMEOUT_SECONDS)
 
     def submit(self, turn: Turn) -> bool:
         """Enqueue the turn's deliveries and timers; False (and logged) when Redis is unreachable."""
@@ -53,3 +58,30 @@ class JobQueue:
         job_id = f"{job}-{slot}"
         if self._queue.fetch_job(job_id) is None:
             self._queue.enqueue(f"service.jobs.{job}", job_id=job_id, result_ttl=interval, failure_ttl=interval)
+
+    def requeue_failed(self) -> int:
+        """Run failed and abandoned jobs again, each at most `REQUEUE_LIMIT` times; returns how
+        many are left failed. Every job is idempotent (it re-reads its row and does nothing
+        twice), so running one again is safe. This only speeds recovery up: the sweeper finds
+        overdue rows in the database whatever RQ's registries say."""
+        self._queue.started_job_registry.cleanup()  # a killed worker's job: started -> failed
+        registry = self._queue.failed_job_registry
+        left = 0
+        for job_id in registry.get_job_ids():
+            job = self._queue.fetch_job(job_id)
+            if job is None:
+                registry.remove(job_id)
+                continue
+            runs = int(job.meta.get("requeued", 0))
+            if runs >= REQUEUE_LIMIT:
+                left += 1
+                continue
+            job.meta["requeued"] = runs + 1
+            job.save_meta()
+            registry.requeue(job)
+            # The job's name and id only: its exception may quote what it was handling.
+            log.warning("jobs.requeued job=%s id=%s run=%d", job.func_name, job.id, runs + 1)
+        return left
+
+    def failed_count(self) -> int:
+        return self._queue.failed_job_registry.count

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 from service import callbacks, calls, delivery, dispatch, escalations, inbound, retention, sweeper
@@ -10,6 +11,8 @@ from service.runtime import process_runtime
 from service.spool import Spool
 from service.turn import Turn, run_turn
 from service.twilio_gateway import TwilioGateway
+
+log = logging.getLogger(__name__)
 
 _gateway: TwilioGateway | None = None
 
@@ -64,9 +67,13 @@ def _submit(queue: JobQueue, turn: Turn) -> None:
 
 
 def sweep() -> None:
-    """Replay texts spooled while the database was down, then run every overdue deadline."""
+    """Run failed and abandoned jobs again, replay texts spooled while the database was down,
+    then run every overdue deadline."""
     runtime = process_runtime()
     queue = JobQueue(runtime)
+    left = queue.requeue_failed()
+    if left:
+        log.error("jobs.failed_for_good count=%d", left)
     spool = Spool(runtime.redis, runtime.settings.spool_dir)
     spool.replay_redis(lambda message: _submit(queue, inbound.replay_spooled(runtime, message)))
     for turn in sweeper.sweep(runtime, _now()):

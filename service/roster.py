@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
-from service import shifts
-from service.db import Supervisor, Volunteer
+from service import conversations, dispatch, shifts
+from service.db import PHONE_CHANNELS, Conversation, Offer, Supervisor, Volunteer
 from service.phones import is_e164, normalise
 from service.turn import Turn
 
@@ -91,19 +91,35 @@ def save_volunteer(turn: Turn, volunteer_id: int | None, details: VolunteerDetai
 
 
 def set_volunteer_active(turn: Turn, volunteer_id: int, active: bool, actor: str) -> Volunteer:
-    """Deactivating ends the volunteer's shift; it is refused while they hold a conversation,
-    because their texts would then no longer be recognised as a volunteer's."""
+    """Deactivating takes effect at once: the shift ends, pending offers are withdrawn, each
+    text conversation they hold goes back to the queue (its texter is told and is next in
+    line), and nothing more is sent to their phone (delivery sends only to active people).
+    It is refused while they are on a call, which only hanging up can end."""
     volunteer = turn.session.scalars(select(Volunteer).where(Volunteer.id == volunteer_id).with_for_update()).first()
     if volunteer is None:
         raise RosterRefused("not_found")
+    held: list[Conversation] = []
     if not active:
-        if shifts.active_count(turn.session, volunteer.id):
-            raise RosterRefused("has_active_conversations")
+        # Lock order: volunteer, offers, conversations, shift.
+        pending = turn.session.scalars(select(Offer).where(Offer.volunteer_id == volunteer.id, Offer.status == "pending").with_for_update()).all()
+        held = list(turn.session.scalars(
+            select(Conversation).where(Conversation.volunteer_id == volunteer.id, Conversation.status == "active").with_for_update()
+        ))
+        if any(conversation.channel in PHONE_CHANNELS for conversation in held):
+            raise RosterRefused("on_a_call")
+        for offer in pending:
+            offer.status = "withdrawn"
+            offer.answered_at = turn.now
+        for conversation in held:
+            conversations.requeue(turn, conversation)
         shift = shifts.open_shift(turn.session, volunteer.id)
         if shift is not None:
             shifts.end(turn, shift, "deactivated")
     volunteer.active = active
-    shifts.audit(turn.session, turn.now, actor, "volunteer_activated" if active else "volunteer_deactivated", f"volunteer:{volunteer.id}", volunteer.alias)
+    shifts.audit(turn.session, turn.now, actor, "volunteer_activated" if active else "volunteer_deactivated", f"volunteer:{volunteer.id}",
+                 volunteer.alias if active else f"{volunteer.alias}; {len(held)} conversation(s) back in the queue")
+    turn.session.flush()
+    dispatch.offer_waiting(turn)
     return volunteer
 
 

@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from service.db import Supervisor, Volunteer
-from tests.support.stack import Stack
+from tests.support.stack import People, Stack
 from tests.support.line import Line
 
 WARMLINE = str(Path(sys.executable).parent / "warmline")
@@ -63,3 +63,30 @@ def test_assess_writes_one_json_line_per_input_line() -> None:
     assert [row.get("level") for row in rows] == ["imminent", "none", None, "elevated"]
     assert rows[0]["categories"] == ["overdose"] or "overdose" in rows[0]["categories"]
     assert "error" in rows[2]
+
+
+def test_a_volunteer_removed_mid_conversation_stops_receiving_and_the_texter_is_next_in_line(
+    line: Line, people: People, environment: dict[str, str], stack: Stack
+) -> None:
+    ana, ben = people.volunteer("Ana"), people.volunteer("Ben")
+    line.start_shift(ana)
+    texter, waiting = people.texter(), people.texter()
+    line.connect(ana, texter)
+    line.text(waiting, "is anyone there")
+    line.wait_for(waiting, "in line")
+
+    removed = _run(environment, "volunteer", "remove", "--phone", ana)
+    assert removed.returncode == 0, removed.stderr
+    line.wait_for(texter, "Your volunteer had to step away")
+    line.text(texter, "are you still there?")
+    line.text(ana, "sorry, I'm back", texter=False)  # a removed volunteer is no longer one
+    line.start_shift(ben)
+    offer = line.wait_for(ben, "is waiting")
+    assert "are you still there" in offer["Body"], "the first texter comes first, with their latest words"
+    line.text(ben, "#yes", texter=False, to=offer["From"])
+    line.wait_for(ben, "are you still there")
+    line.settle(quiet=1.0)
+    assert not any("are you still there" in message["Body"] for message in line.inbox(ana)), "nothing more reaches a removed volunteer"
+    assert not any("sorry, I'm back" in message["Body"] for message in line.inbox(texter))
+    with stack.runtime.sessions() as session:
+        assert not session.scalar(select(Volunteer.active).where(Volunteer.phone == ana))

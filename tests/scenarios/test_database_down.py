@@ -39,6 +39,23 @@ def outage(environment: dict[str, str], fake_twilio: FakeTwilio, log_lines: list
     proxy.cut()
 
 
+def _texter_messages_once_replayed(stack: Stack, expected: int, timeout: float = 30) -> list[str]:
+    """The texter's stored messages, in order, once the replay has stored `expected` of them
+    (the alerts awaited before come from the risky text, maybe before the last is replayed);
+    a second replay would show up a moment later as one too many."""
+
+    def stored() -> list[str]:
+        with stack.runtime.sessions() as session:
+            return [stack.runtime.vault.decrypt(m.body_encrypted) for m in session.scalars(
+                select(Message).where(Message.author == "texter").order_by(Message.id))]
+
+    deadline = time.monotonic() + timeout
+    while len(stored()) < expected and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1.0)
+    return stored()
+
+
 def test_texts_during_a_database_outage_are_answered_and_replayed_in_order(outage, people: People, environment: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
     line, stack, proxy = outage
     sam = people.supervisor("Sam", on_call=True)
@@ -55,13 +72,16 @@ def test_texts_during_a_database_outage_are_answered_and_replayed_in_order(outag
     assert "Suicide & Crisis Lifeline" in _inline(duplicate.text) and again.status_code == 200
 
     proxy.start()
-    line.wait_for(sam, "escalation #", timeout=30)
-    line.wait_for(texter, "trained peer volunteer", timeout=30)
+    try:
+        line.wait_for(sam, "escalation #", timeout=60)
+        line.wait_for(texter, "trained peer volunteer", timeout=60)
+    except AssertionError as missing:
+        tail = stack.worker_log.read_text("utf-8", "replace").splitlines()[-40:]
+        raise AssertionError(f"{missing}\nworker log:\n" + "\n".join(tail)) from None
+    bodies = _texter_messages_once_replayed(stack, expected=3)
+    assert bodies == ["hello, is anyone there", "i have the pills in my hand and i'm taking them now",
+                      "i have the pills in my hand and i'm taking them now"], "in order; the redelivered sid once"
     with stack.runtime.sessions() as session:
-        bodies = [stack.runtime.vault.decrypt(m.body_encrypted) for m in session.scalars(
-            select(Message).where(Message.author == "texter").order_by(Message.id))]
-        assert bodies == ["hello, is anyone there", "i have the pills in my hand and i'm taking them now",
-                          "i have the pills in my hand and i'm taking them now"], "in order; the redelivered sid once"
         assert session.scalars(select(Conversation.risk_level)).one() == "imminent"
         assert len(session.scalars(select(Escalation)).all()) == 1
 
