@@ -260,8 +260,9 @@ def whisper_answer(runtime: Runtime, offer_id: int, digits: str, leg_sid: str, n
         volunteer = turn.session.scalars(select(Volunteer).where(Volunteer.id == volunteer_id).with_for_update()).one()
         offer = turn.session.scalars(select(Offer).where(Offer.id == offer_id).with_for_update()).one()
         if offer.kind != "ring" or offer.status != "pending":
-            taken = offer.status == "accepted" and caller_call(turn, offer.conversation_id).volunteer_leg_sid == leg_sid
-            return Continue() if taken else HangUp()  # a repeated press 1 must not cut the call
+            # A repeated press 1 must not cut the call; a text offer's id names no call at all.
+            taken = offer.kind == "ring" and offer.status == "accepted" and caller_call(turn, offer.conversation_id).volunteer_leg_sid == leg_sid
+            return Continue() if taken else HangUp()
         if digits.strip()[:1] != rules.ACCEPT_KEY:
             offer.status = "declined"
             offer.answered_at = turn.now

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from routing.limits import LIFTABLE
 from service import line, supervision
-from service.dashboard.blueprint import dashboard_blueprint, now, run_action, runtime, safe_next, supervisor
+from service.dashboard.blueprint import dashboard_blueprint, form_number, now, run_action, runtime, safe_next, supervisor
 from service.dashboard.live import volunteers_on_shift
 from service.db import AuditEntry, Conversation, Escalation, LimitOverride, Shift, Supervisor, Volunteer
 from service.supervision import ActionRefused
@@ -40,11 +40,11 @@ def _reason() -> str:
 
 
 def _number(name: str) -> int:
-    value = request.form.get(name, "")
-    return int(value) if value.isdigit() else 0
+    """The number typed, 0 when the field is left empty."""
+    return form_number(name) or 0
 
 
-@dashboard_blueprint.get("/escalations/<int:escalation_id>")
+@dashboard_blueprint.get("/escalations/<id:escalation_id>")
 def escalation(escalation_id: int) -> str:
     """Where an escalation alert's link leads."""
     with runtime().sessions() as db:
@@ -57,13 +57,13 @@ def escalation(escalation_id: int) -> str:
                                volunteer=conversation.volunteer, acknowledged_by=acknowledged_by, now=now())
 
 
-@dashboard_blueprint.post("/escalations/<int:escalation_id>/acknowledge")
+@dashboard_blueprint.post("/escalations/<id:escalation_id>/acknowledge")
 def acknowledge(escalation_id: int) -> Response:
     me = supervisor()
     return _attempt(lambda turn: supervision.acknowledge(turn, me, escalation_id), "escalation_acknowledged")
 
 
-@dashboard_blueprint.get("/volunteers/<int:volunteer_id>/shift")
+@dashboard_blueprint.get("/volunteers/<id:volunteer_id>/shift")
 def volunteer_shift(volunteer_id: int) -> str:
     moment = now()
     with runtime().sessions() as db:
@@ -77,25 +77,25 @@ def volunteer_shift(volunteer_id: int) -> str:
                                liftable=sorted(LIFTABLE), limits=runtime().shift_limits, now=moment)
 
 
-@dashboard_blueprint.post("/volunteers/<int:volunteer_id>/end-shift")
+@dashboard_blueprint.post("/volunteers/<id:volunteer_id>/end-shift")
 def end_shift(volunteer_id: int) -> Response:
     actor, reason = supervisor().email, _reason()
     return _attempt(lambda turn: supervision.end_shift(turn, volunteer_id, actor, reason), "shift_ended")
 
 
-@dashboard_blueprint.post("/volunteers/<int:volunteer_id>/break")
+@dashboard_blueprint.post("/volunteers/<id:volunteer_id>/break")
 def put_on_break(volunteer_id: int) -> Response:
     actor, reason, minutes = supervisor().email, _reason(), _number("minutes") or runtime().shift_limits.break_minutes
     return _attempt(lambda turn: supervision.put_on_break(turn, volunteer_id, minutes, actor, reason), "break_started")
 
 
-@dashboard_blueprint.post("/volunteers/<int:volunteer_id>/override")
+@dashboard_blueprint.post("/volunteers/<id:volunteer_id>/override")
 def override(volunteer_id: int) -> Response:
     actor, reason, minutes, limit = supervisor().email, _reason(), _number("minutes"), request.form.get("limit", "")
     return _attempt(lambda turn: supervision.lift_limit(turn, volunteer_id, limit, minutes, reason, actor), "limit_lifted")
 
 
-@dashboard_blueprint.get("/conversations/<int:conversation_id>")
+@dashboard_blueprint.get("/conversations/<id:conversation_id>")
 def conversation(conversation_id: int) -> str:
     moment = now()
     with runtime().sessions() as db:
@@ -108,7 +108,7 @@ def conversation(conversation_id: int) -> str:
                                escalations=escalations, candidates=candidates, now=moment)
 
 
-@dashboard_blueprint.post("/conversations/<int:conversation_id>/reassign")
+@dashboard_blueprint.post("/conversations/<id:conversation_id>/reassign")
 def reassign(conversation_id: int) -> Response:
     actor, reason = supervisor().email, _reason()
     volunteer_id = _number("volunteer_id")
@@ -134,7 +134,7 @@ def on_call() -> str:
         return render_template("dashboard/on_call.html", supervisors=supervisors)
 
 
-@dashboard_blueprint.post("/on-call/<int:supervisor_id>")
+@dashboard_blueprint.post("/on-call/<id:supervisor_id>")
 def set_on_call(supervisor_id: int) -> Response:
     """Any supervisor may put themself on call; changing someone else's is for admins."""
     me = supervisor()

@@ -9,12 +9,14 @@ from functools import wraps
 from typing import ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, current_app, g, make_response, redirect, render_template, request, session, url_for
+from flask.blueprints import BlueprintSetupState
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter, Map
 
-from service.db import Supervisor
+from service.db import MAX_ID, Supervisor, parse_id
 from service.job_queue import JobQueue
 from service.runtime import Runtime
 from service.turn import Turn, run_turn
@@ -24,6 +26,24 @@ dashboard_blueprint = Blueprint(
 )
 # CSRF is checked for the dashboard's forms only (see `guard`): Twilio's webhooks are signed instead.
 csrf = CSRFProtect()
+
+
+class RowIdConverter(IntegerConverter):
+    """`<id:...>` in a dashboard URL: a row's id. A number too large to be one names no page
+    (404), rather than reaching a query that PostgreSQL refuses with an error."""
+
+    def __init__(self, map: Map) -> None:
+        super().__init__(map, max=MAX_ID)
+
+
+@dashboard_blueprint.record_once
+def _add_row_id_converter(state: BlueprintSetupState) -> None:
+    """Runs when the app registers the blueprint, before the page modules' routes are added."""
+    state.app.url_map.converters["id"] = RowIdConverter
+
+
+# What `form_number` reads from a field holding no number anyone could mean: no action accepts it.
+NOT_A_NUMBER = -1
 
 # Endpoints reachable without signing in.
 PUBLIC_ENDPOINTS = frozenset({"dashboard.login", "dashboard.static"})
@@ -47,7 +67,8 @@ def now() -> datetime:
 @dashboard_blueprint.before_request
 def guard() -> Response | None:
     """Every page but sign-in needs a signed-in, still active supervisor; every form post needs
-    its CSRF token. A deactivated account loses access on its next request."""
+    its CSRF token and text that can be stored. A deactivated account loses access on its next
+    request."""
     if request.endpoint not in PUBLIC_ENDPOINTS:
         supervisor_id = session.get("supervisor_id")
         account = None
@@ -61,6 +82,9 @@ def guard() -> Response | None:
         g.supervisor = account
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         csrf.protect()
+        # No browser sends a NUL character, and PostgreSQL cannot store one in a text column.
+        if any("\x00" in value for values in request.form.listvalues() for value in values):
+            return make_response(render_template("dashboard/refused.html", reason="nul_character"), 400)
     return None
 
 
@@ -104,6 +128,16 @@ def duration(span: timedelta | None) -> str:
     if minutes < 60:
         return f"{minutes} min"
     return f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def form_number(name: str) -> int | None:
+    """The whole number typed in a form field: None when it is left empty, and `NOT_A_NUMBER`
+    (which every action refuses) for anything but ASCII digits within a row id's range."""
+    value = request.form.get(name, "")
+    if not value:
+        return None
+    number = parse_id(value)
+    return NOT_A_NUMBER if number is None else number
 
 
 def safe_next(target: str | None) -> str:

@@ -7,7 +7,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from sqlalchemy import select
 
 from service import roster
-from service.dashboard.blueprint import admin_only, dashboard_blueprint, run_action, runtime, supervisor
+from service.dashboard.blueprint import admin_only, dashboard_blueprint, form_number, run_action, runtime, supervisor
 from service.db import Supervisor, Volunteer
 from service.roster import RosterRefused, SupervisorDetails, VolunteerDetails
 
@@ -26,12 +26,11 @@ def people() -> str:
 
 def _volunteer_details(creating: bool) -> VolunteerDetails:
     form = request.form
-    limit = form.get("max_concurrent", "")
     return VolunteerDetails(
         name=form.get("name", ""), alias=form.get("alias", ""),
         phone=form.get("phone", "") if creating or _is_admin() else None,
         languages=tuple(form.getlist("languages")),
-        max_concurrent=int(limit) if limit.isdigit() else None,
+        max_concurrent=form_number("max_concurrent"),
     )
 
 
@@ -54,7 +53,7 @@ def volunteer_new() -> Response | tuple[str, int]:
     return redirect(url_for("dashboard.people"))
 
 
-@dashboard_blueprint.route("/people/volunteers/<int:volunteer_id>", methods=["GET", "POST"])
+@dashboard_blueprint.route("/people/volunteers/<id:volunteer_id>", methods=["GET", "POST"])
 def volunteer_edit(volunteer_id: int) -> Response | tuple[str, int]:
     with runtime().sessions() as db:
         volunteer = db.get(Volunteer, volunteer_id)
@@ -71,7 +70,7 @@ def volunteer_edit(volunteer_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("dashboard.people"))
 
 
-@dashboard_blueprint.post("/people/volunteers/<int:volunteer_id>/active")
+@dashboard_blueprint.post("/people/volunteers/<id:volunteer_id>/active")
 def volunteer_active(volunteer_id: int) -> Response:
     active, actor = request.form.get("active") == "1", supervisor().email
     try:
@@ -112,7 +111,7 @@ def supervisor_new() -> Response | tuple[str, int]:
     return redirect(url_for("dashboard.people"))
 
 
-@dashboard_blueprint.route("/people/supervisors/<int:supervisor_id>", methods=["GET", "POST"])
+@dashboard_blueprint.route("/people/supervisors/<id:supervisor_id>", methods=["GET", "POST"])
 @admin_only
 def supervisor_edit(supervisor_id: int) -> Response | tuple[str, int]:
     with runtime().sessions() as db:
@@ -130,7 +129,7 @@ def supervisor_edit(supervisor_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("dashboard.people"))
 
 
-@dashboard_blueprint.post("/people/supervisors/<int:supervisor_id>/active")
+@dashboard_blueprint.post("/people/supervisors/<id:supervisor_id>/active")
 @admin_only
 def supervisor_active(supervisor_id: int) -> Response:
     me, active = supervisor(), request.form.get("active") == "1"

@@ -14,18 +14,25 @@ from service.reports import Report, build_report
 
 DEFAULT_DAYS = 7
 LONGEST_PERIOD_DAYS = 366
+# A period must leave room on the calendar to count back its longest length and to read up to
+# the end of its last day; past these ends the date arithmetic would overflow.
+EARLIEST_DAY = date.min + timedelta(days=LONGEST_PERIOD_DAYS)
+LATEST_DAY = date.max - timedelta(days=1)
 
 
 def _period(zone: ZoneInfo) -> tuple[date, date]:
     """The period asked for (local days, inclusive), else the last seven days."""
     today = now().astimezone(zone).date()
+    last_seven_days = today - timedelta(days=DEFAULT_DAYS - 1), today
     try:
         first = date.fromisoformat(request.args.get("from", ""))
         last = date.fromisoformat(request.args.get("to", ""))
     except ValueError:
-        return today - timedelta(days=DEFAULT_DAYS - 1), today
+        return last_seven_days
     if last < first:
         first, last = last, first
+    if first < EARLIEST_DAY or last > LATEST_DAY:
+        return last_seven_days
     return max(first, last - timedelta(days=LONGEST_PERIOD_DAYS - 1)), last
 
 

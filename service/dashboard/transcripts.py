@@ -9,7 +9,7 @@ from service.db import Conversation
 from service.transcripts import read_transcript
 
 
-@dashboard_blueprint.get("/conversations/<int:conversation_id>/transcript")
+@dashboard_blueprint.get("/conversations/<id:conversation_id>/transcript")
 def transcript(conversation_id: int) -> str:
     with runtime().sessions() as db, db.begin():
         conversation = db.get(Conversation, conversation_id)

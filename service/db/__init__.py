@@ -1,7 +1,7 @@
 """The database adapter: typed SQLAlchemy models, engines and sessions."""
 
 from service.db.access import LoginFailure
-from service.db.base import Base
+from service.db.base import MAX_ID, Base, parse_id
 from service.db.calls import Call
 from service.db.conversations import OPEN_STATUSES, PHONE_CHANNELS, Conversation, Escalation, Message, Offer
 from service.db.line import LINE_STATE_ID, LineState
@@ -9,6 +9,6 @@ from service.db.messaging import STATUS_ORDER, UNSENT_STATUSES, InboundReceipt, 
 from service.db.people import AuditEntry, LimitOverride, Shift, Supervisor, Texter, Volunteer
 
 __all__ = [
-    "OPEN_STATUSES", "PHONE_CHANNELS", "STATUS_ORDER", "AuditEntry", "Base", "Call", "LimitOverride", "Conversation", "Escalation", "InboundReceipt",
-    "LINE_STATE_ID", "LineState", "LoginFailure", "Message", "Offer", "OutboxMessage", "Shift", "Supervisor", "Texter", "UNSENT_STATUSES", "Volunteer",
+    "MAX_ID", "OPEN_STATUSES", "PHONE_CHANNELS", "STATUS_ORDER", "AuditEntry", "Base", "Call", "LimitOverride", "Conversation", "Escalation", "InboundReceipt",
+    "LINE_STATE_ID", "LineState", "LoginFailure", "Message", "Offer", "OutboxMessage", "Shift", "Supervisor", "Texter", "UNSENT_STATUSES", "Volunteer", "parse_id",
 ]

@@ -18,6 +18,18 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
+# Every table's id is PostgreSQL's integer: a larger number names no row, and must not reach a
+# query, where PostgreSQL refuses it with an error instead of finding nothing.
+MAX_ID = 2**31 - 1
+
+
+def parse_id(text: str) -> int | None:
+    """The row id written in `text` (ASCII digits within an id's range), else None."""
+    if not (text.isascii() and text.isdigit() and len(text) <= len(str(MAX_ID))):
+        return None
+    number = int(text)
+    return number if number <= MAX_ID else None
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes on every backend (SQLite forgets the zone, PostgreSQL keeps it)."""

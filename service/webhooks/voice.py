@@ -16,6 +16,7 @@ from flask import Response, abort, request
 
 from routing.calls import CRISIS_KEY
 from service import call_status, callbacks, calls, inbound
+from service.db import parse_id
 from service.job_queue import JobQueue
 from service.runtime import Runtime
 from service.turn import DATABASE_DOWN, Turn
@@ -47,10 +48,10 @@ def _answer(work: Callable[[Runtime, datetime], tuple[Step, Turn]], outage: Step
 
 
 def _id(name: str) -> int:
-    value = request.args.get(name, "")
-    if not (value.isascii() and value.isdigit()) or len(value) > 18:
+    found = parse_id(request.args.get(name, ""))
+    if found is None:
         abort(400, f"Missing or invalid {name} in the URL.")
-    return int(value)
+    return found
 
 
 def _digits() -> str:

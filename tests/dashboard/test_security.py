@@ -24,7 +24,7 @@ def _dashboard_routes(app: Flask) -> list[tuple[str, str]]:
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("dashboard.") or rule.endpoint in ("dashboard.login", "dashboard.static"):
             continue
-        path = re.sub(r"<(?:int:)?[a-z_]+>", "1", rule.rule)
+        path = re.sub(r"<(?:[a-z]+:)?[a-z_]+>", "1", rule.rule)
         routes += [(method, path) for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
     return routes
 

@@ -19,7 +19,7 @@ from tests.support.stack import People, Stack, _clean_line, start_stack
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.line import Line
 from tests.support.phone_calls import Call as PhoneCall
-from tests.support.phone_calls import answer_placed_call, says, wait_for_api_request, wait_for_call_request
+from tests.support.phone_calls import answer_placed_call, new_call_sid, says, wait_for_api_request, wait_for_call_request
 
 
 def _conversations(stack: Stack, channel: str) -> list[Conversation]:
@@ -482,9 +482,23 @@ def test_bad_voice_input_is_a_clear_400_or_a_safe_answer_never_a_500(line: Line,
     assert line.post("/twilio/voice", {**form, "CallSid": "CA\x00" + "a" * 31}).status_code == 400
     assert line.post("/twilio/voice/menu?call=abc", form).status_code == 400
     assert line.post("/twilio/voice/menu?call=%C2%B2", form).status_code == 400, "a superscript two is a digit, not a number"
+    assert line.post("/twilio/voice/menu?call=2147483648", form).status_code == 400, "past the range of a row's id"
     assert line.post("/twilio/voice/status", {**form, "CallStatus": "completed", "CallDuration": "²"}).status_code == 204
     assert line.post("/twilio/voice/status", {**form, "CallStatus": "exploded"}).status_code == 400
     assert line.post("/twilio/voice/status", {**form, "CallStatus": "completed"}).status_code == 204, "an unknown call"
     unknown = line.post("/twilio/voice/menu?call=999999", {**form, "Digits": "1"})
     assert unknown.status_code == 200 and "<Hangup />" in unknown.text
     assert line.post("/twilio/voice/wait?call=999999", form).text.count("<Leave />") == 1
+
+
+def test_a_whisper_answer_naming_a_text_offer_hangs_up(line: Line, people: People, stack: Stack) -> None:
+    """Found by the webhook fuzz test: an offer id from a text conversation has no call to join."""
+    ana = people.volunteer("Ana")
+    line.start_shift(ana)
+    line.connect(ana, people.texter())
+    with stack.runtime.sessions() as session:
+        offer_id = session.scalars(select(Offer.id).where(Offer.kind == "text", Offer.status == "accepted")).one()
+    leg = {"CallSid": new_call_sid(), "Digits": "1", "CallStatus": "in-progress"}
+    answer = line.post(f"/twilio/voice/whisper-answer?offer={offer_id}", leg)
+    assert answer.status_code == 200 and "<Hangup />" in answer.text
+    assert len(_conversations(stack, "sms")) == 1 and not _conversations(stack, "voice")
