@@ -5,7 +5,6 @@ accounts with known passwords, and, for the browser tests, the scenario tests' l
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,13 +15,11 @@ from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from playwright.sync_api import Browser, Page
-from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
 
 from service.app import create_app
 from service.db import Supervisor
 from service.runtime import Runtime
-from tests.support.stack import Stack, _tables
+from tests.support.stack import Stack, empty_database
 from tests.support.line import Line
 from tests.support.privacy import leaks
 
@@ -38,19 +35,6 @@ class Account:
     email: str
     phone: str
     role: str
-
-
-def reset_database(runtime: Runtime) -> None:
-    """Empty every table; the live stack's worker may hold one for a moment, so try again."""
-    for attempt in range(5):
-        try:
-            with runtime.engine.begin() as connection:
-                connection.execute(text(f"TRUNCATE {_tables()} CASCADE"))
-            return
-        except OperationalError:
-            if attempt == 4:
-                raise
-            time.sleep(0.2)
 
 
 def add_account(runtime: Runtime, name: str, role: str, phone: str, on_call: bool = False) -> Account:
@@ -71,7 +55,7 @@ def app(runtime: Runtime) -> Flask:
 @pytest.fixture
 def accounts(runtime: Runtime) -> dict[str, Account]:
     """A clean database with one admin (on call) and one supervisor."""
-    reset_database(runtime)
+    empty_database(runtime.engine)
     return {
         "admin": add_account(runtime, "Alex", "admin", "+12025550101", on_call=True),
         "supervisor": add_account(runtime, "Sam", "supervisor", "+12025550102"),

@@ -17,7 +17,8 @@ from sqlalchemy import delete, text, update
 from service.dashboard import dashboard_blueprint
 from service.db import AuditEntry, Base, Supervisor
 from service.runtime import Runtime
-from tests.dashboard.conftest import PASSWORD, Account, add_account, csrf_token, reset_database, sign_in
+from tests.dashboard.conftest import PASSWORD, Account, add_account, csrf_token, sign_in
+from tests.support.stack import empty_database
 from tests.dashboard.rights import ADMIN_ONLY, EVERY_SUPERVISOR, OWN_ACCOUNT, PUBLIC
 from tests.support.routes import blueprint_rules
 from tests.support.world import build_line
@@ -66,7 +67,7 @@ class Staff:
 @pytest.fixture(scope="module")
 def signed_in_staff(app: Flask, runtime: Runtime) -> Staff:
     """Signed in once for the module (each sign-in is a deliberately slow argon2 check)."""
-    reset_database(runtime)
+    empty_database(runtime.engine)
     accounts = {"admin": add_account(runtime, "Alex", "admin", "+12025550101"),
                 "supervisor": add_account(runtime, "Sam", "supervisor", "+12025550102"),
                 "other admin": add_account(runtime, "Robin", "admin", "+12025550103")}

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import redis
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 from werkzeug.serving import make_server
 
@@ -31,8 +31,19 @@ from tests.support.fake_twilio import FakeTwilio
 from tests.support.line import Line
 from tests.support.privacy import leaks
 
-def _tables() -> str:
-    return ", ".join(table.name for table in Base.metadata.sorted_tables)
+def empty_database(engine: Engine, *, restart_ids: bool = False) -> None:
+    """Empty every table. A live stack's worker may hold a table for a moment (a sweep), and
+    TRUNCATE then waits or is chosen as a deadlock's victim: try again."""
+    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    for attempt in range(10):
+        try:
+            with engine.begin() as connection:
+                connection.execute(text(f"TRUNCATE {tables}{' RESTART IDENTITY' if restart_ids else ''} CASCADE"))
+            return
+        except OperationalError:
+            if attempt == 9:
+                raise
+            time.sleep(0.2)
 
 
 class _Collect(logging.Handler):
@@ -113,15 +124,7 @@ def one_number_stack(environment: dict[str, str], log_lines: list[str], tmp_path
 def _clean_line(stack: Stack, fake_twilio: FakeTwilio, log_lines: list[str]) -> Iterator[Line]:
     """A clean line for each test; afterwards, no texter number may appear in any text sent,
     response served or log line written (by the web app or the worker)."""
-    for attempt in range(5):
-        try:
-            with stack.runtime.engine.begin() as connection:
-                connection.execute(text(f"TRUNCATE {_tables()} CASCADE"))
-            break
-        except OperationalError:  # a worker's transaction from the last test held a table: again
-            if attempt == 4:
-                raise
-            time.sleep(0.2)
+    empty_database(stack.runtime.engine)
     fake_twilio.reset()
     first_log_line = len(log_lines)
     worker_log_start = stack.worker_log.stat().st_size

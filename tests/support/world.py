@@ -9,12 +9,13 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask.testing import FlaskClient
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
-from service.db import Base, Call, Conversation, Escalation, Offer, Volunteer
+from service.db import Call, Conversation, Escalation, Offer, Volunteer
 from service.runtime import Runtime
 from tests.conftest import PUBLIC_URL
+from tests.support.stack import empty_database
 
 VOLUNTEER_PHONES = tuple(f"+120255501{number:02d}" for number in range(1, 9))
 TEXTER_PHONES = ("+12025550143", "+12025550144")
@@ -36,8 +37,8 @@ def twilio_post(client: FlaskClient, runtime: Runtime, path: str, form: dict[str
 
 def build_line(client: FlaskClient, runtime: Runtime) -> set[str]:
     """Empty the database and build the line; the MessageSids of the texts it took."""
+    empty_database(runtime.engine, restart_ids=True)
     with runtime.engine.begin() as connection:
-        connection.execute(text("TRUNCATE " + ", ".join(t.name for t in Base.metadata.sorted_tables) + " RESTART IDENTITY CASCADE"))
         for phone in VOLUNTEER_PHONES:
             connection.execute(Volunteer.__table__.insert().values(name=f"Volunteer {phone[-3:]}", alias=f"V{phone[-3:]}", phone=phone,
                                                                    languages="en,es", active=True, awaiting_ok=False, created_at=func.now()))
