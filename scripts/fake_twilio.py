@@ -557,10 +557,11 @@ class State:
             found = [dict(r) for sid, r in self._resources.items() if keep(r, self._sent_at[sid])]
         return found[::-1]
 
-    def messages(self) -> list[dict[str, Any]]:
-        """Accepted messages in order of arrival (received_at), with their current status."""
+    def messages(self, after: int = 0) -> list[dict[str, Any]]:
+        """Accepted messages in order of arrival (received_at), with their current status;
+        `after` skips the first that many accepted (a poller asks only for what is new)."""
         with self._lock:
-            found = [{**m, "status": self._resources[m["sid"]]["status"]} for m in self._messages]
+            found = [{**m, "status": self._resources[m["sid"]]["status"]} for m in self._messages[after:]]
         # Concurrent requests can finish validating out of order; arrival is what tests reason about.
         return sorted(found, key=lambda m: m["received_at"])
 
@@ -647,6 +648,9 @@ class Handler(BaseHTTPRequestHandler):
 
     server: FakeTwilioServer
     protocol_version = "HTTP/1.1"  # Keep-alive, as the twilio client's requests.Session expects.
+    # A response is written as headers, then body: with Nagle's algorithm the body waits for
+    # the client's delayed ACK of the headers (about 40 ms on a kept-alive connection).
+    disable_nagle_algorithm = True
     timeout = 120  # Seconds a connection may sit idle or stall mid-request before it is dropped.
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
@@ -674,7 +678,7 @@ class Handler(BaseHTTPRequestHandler):
             self._send_json(exc.status, exc.body())
             return
         if url.path.startswith("/_control/"):
-            self._control(url.path, body)
+            self._control(url.path, url.query, body)
         else:
             self._api(url.path, url.query, body, received_at)
 
@@ -846,10 +850,10 @@ class Handler(BaseHTTPRequestHandler):
 
     # --- Control API ---
 
-    def _control(self, path: str, body: bytes) -> None:
+    def _control(self, path: str, query: str, body: bytes) -> None:
         state = self.server.state
         routes: dict[tuple[str, str], Callable[[], Any]] = {
-            ("GET", "/_control/messages"): state.messages,
+            ("GET", "/_control/messages"): lambda: state.messages(_after(query)),
             ("GET", "/_control/requests"): state.requests,
             ("POST", "/_control/reset"): state.reset,
             ("POST", "/_control/fault"): lambda: self._control_fault(body),
@@ -901,6 +905,14 @@ class Handler(BaseHTTPRequestHandler):
             raise ValueError("enabled must be true or false")
         self.server.state.callbacks_enabled = enabled
         return {"enabled": enabled}
+
+
+def _after(query: str) -> int:
+    """The control API's `after` parameter: how many accepted messages the caller has seen."""
+    raw = _single(parse_qs(query), "after") or "0"
+    if not raw.isascii() or not raw.isdigit():
+        raise ValueError("after must be a count of messages")
+    return int(raw)
 
 
 def _check_twiml(twiml: str) -> None:

@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import secrets
-import signal
 import socket
 import subprocess
 import sys
@@ -31,16 +29,15 @@ from pathlib import Path
 
 import requests
 from sqlalchemy import create_engine, text
-from twilio.request_validator import RequestValidator
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from service.migrate import upgrade  # noqa: E402
+from tests.support import procfile  # noqa: E402
 from tests.support.fake_twilio import FakeTwilio  # noqa: E402
 from tests.support.tcp_proxy import TcpProxy  # noqa: E402
 
-ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PUBLIC_URL = "https://warmline.example.org"
 CONFIG = """
 [delivery]
@@ -64,36 +61,20 @@ class Row:
     recover_seconds: float
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _procfile() -> dict[str, str]:
-    lines = (ROOT / "Procfile").read_text().splitlines()
-    return {name: command.strip() for name, _, command in (line.partition(":") for line in lines if line.strip())}
-
-
 class Lab:
     """Every process and service of one run, each of which a fault can stop and start."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.redis_port, self.web_port = _free_port(), _free_port()
+        self.redis_port, self.web_port = procfile.free_port(), procfile.free_port()
         self.twilio = FakeTwilio()
         self.proxy = TcpProxy(5432)
         self.proxy.start()
-        database = f"warmline_faults_{secrets.token_hex(3)}"
-        admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f"CREATE DATABASE {database}"))
-        admin.dispose()
-        self.database = database
+        self.database = f"warmline_faults_{secrets.token_hex(3)}"
+        database_url = procfile.create_database(self.database).replace(":5432/", f":{self.proxy.port}/")
         (folder / "faults.toml").write_text(CONFIG)
-        self.env = {
-            **os.environ,
-            "DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:{self.proxy.port}/{database}",
+        self.env = procfile.process_environment({
+            "DATABASE_URL": database_url,
             "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
             "TWILIO_ACCOUNT_SID": self.twilio.account_sid,
             "TWILIO_AUTH_TOKEN": self.twilio.auth_token,
@@ -104,31 +85,24 @@ class Lab:
             "WARMLINE_CONFIG": str(folder / "faults.toml"),
             "PORT": str(self.web_port),
             "WEB_CONCURRENCY": "2",
-            "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
-        }
+        })
         engine = create_engine(self.env["DATABASE_URL"])
         upgrade(engine)
         engine.dispose()
         self.redis: subprocess.Popen[bytes] | None = None
         self.worker: subprocess.Popen[bytes] | None = None
         self.start_redis()
-        self.web = self._spawn("web")
+        self.web = procfile.spawn(procfile.procfile()["web"], self.env, folder / "web.log")
         self.start_worker()
-        self._wait_for_web()
-
-    def _spawn(self, name: str) -> subprocess.Popen[bytes]:
-        log = (self.folder / f"{name}.log").open("ab")
-        return subprocess.Popen(["bash", "-c", f"exec {_procfile()[name]}"], env=self.env, cwd=ROOT, stdout=log, stderr=log,
-                                start_new_session=True)
+        procfile.wait_for_http(f"http://127.0.0.1:{self.web_port}/healthz", folder / "web.log")
 
     def start_worker(self) -> None:
         if self.worker is None or self.worker.poll() is not None:
-            self.worker = self._spawn("worker")
+            self.worker = procfile.spawn(procfile.procfile()["worker"], self.env, self.folder / "worker.log")
 
     def kill_worker(self) -> None:
         assert self.worker is not None
-        os.killpg(self.worker.pid, signal.SIGKILL)
-        self.worker.wait()
+        procfile.kill(self.worker)
 
     def start_redis(self) -> None:
         self.redis = subprocess.Popen(["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "",
@@ -145,20 +119,9 @@ class Lab:
         self.redis.terminate()
         self.redis.wait()
 
-    def _wait_for_web(self) -> None:
-        for _ in range(100):
-            try:
-                if requests.get(f"http://127.0.0.1:{self.web_port}/healthz", timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError("web did not start: " + (self.folder / "web.log").read_text()[-2000:])
-
     def text(self, sender: str, body: str) -> int:
-        form = {"MessageSid": "SM" + secrets.token_hex(16), "AccountSid": self.twilio.account_sid, "From": sender,
-                "To": "+15005550006", "Body": body}
-        signature = RequestValidator(self.twilio.auth_token).compute_signature(PUBLIC_URL + "/twilio/sms", form)
+        form = procfile.sms_form(self.twilio.account_sid, sender, "+15005550006", body)
+        signature = procfile.signature(self.twilio.auth_token, PUBLIC_URL, "/twilio/sms", form)
         try:
             return requests.post(f"http://127.0.0.1:{self.web_port}/twilio/sms", data=form, timeout=20,
                                  headers={"X-Twilio-Signature": signature}).status_code
@@ -167,17 +130,12 @@ class Lab:
 
     def stop(self) -> None:
         for process in (self.web, self.worker):
-            if process is not None and process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-                process.wait(timeout=15)
+            procfile.stop(process)
         if self.redis is not None and self.redis.poll() is None:
             self.stop_redis()
         self.proxy.cut()
         self.twilio.stop()
-        admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {self.database} WITH (FORCE)"))
-        admin.dispose()
+        procfile.drop_database(self.database)
 
 
 def connect_pairs(lab: Lab, pairs: int) -> list[tuple[str, str]]:

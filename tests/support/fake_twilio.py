@@ -53,6 +53,7 @@ class FakeTwilio:
         self,
         *,
         status_callbacks: bool = False,
+        log_level: str = "INFO",
         account_sid: str | None = None,
         auth_token: str | None = None,
         spec: Path | None = None,
@@ -61,7 +62,7 @@ class FakeTwilio:
         self.account_sid = account_sid or "AC" + secrets.token_hex(16)
         self.auth_token = auth_token or secrets.token_hex(16)
         command = [sys.executable, str(SCRIPT), "--port", "0",
-                   "--account-sid", self.account_sid, "--auth-token", self.auth_token]
+                   "--account-sid", self.account_sid, "--auth-token", self.auth_token, "--log-level", log_level]
         if spec is not None:
             command += ["--spec", str(spec)]
         if status_callbacks:
@@ -81,6 +82,11 @@ class FakeTwilio:
             self.stop()
             raise RuntimeError(f"fake Twilio did not start (exit code {self._process.returncode}, said {line!r})")
         return line.removeprefix("listening ")
+
+    @property
+    def pid(self) -> int:
+        """The server process's id (the benchmark reports its memory)."""
+        return self._process.pid
 
     def __enter__(self) -> FakeTwilio:
         return self
@@ -120,9 +126,10 @@ class FakeTwilio:
                 detail = exc.read().decode("utf-8", "replace")
             raise RuntimeError(f"fake Twilio control {method} {path} answered {exc.code}: {detail}") from None
 
-    def messages(self) -> list[dict[str, Any]]:
-        """Accepted messages in arrival order: their form fields plus sid, status and received_at."""
-        return self._control("GET", "messages")
+    def messages(self, after: int = 0) -> list[dict[str, Any]]:
+        """Accepted messages in arrival order: their form fields plus sid, status and received_at
+        (a time.time() stamp taken as the request arrived); `after` skips the first that many."""
+        return self._control("GET", f"messages?after={after}" if after else "messages")
 
     def requests(self) -> list[dict[str, Any]]:
         """Every Twilio API request, rejected ones too: method, path, query, form, status, error_code."""
