@@ -62,16 +62,22 @@ def call_refusal(volunteer: VolunteerState, limits: ShiftLimits, now: datetime) 
     return None
 
 
+def tried(seeker: Seeker, missed_at: Mapping[int, datetime], now: datetime, ring_again_after: timedelta) -> frozenset[int]:
+    """Volunteers not to ring for this caller now. One who declined (any key but 1) is never
+    rung for this caller again; one who missed the ring (no answer, a voicemail) not before
+    `ring_again_after`, so a caller on hold can still reach a volunteer who had only stepped
+    away, without ringing them round after round."""
+    return seeker.passed_by | {volunteer for volunteer, at in missed_at.items() if now - at < ring_again_after}
+
+
 def volunteers_to_ring(
     seeker: Seeker, candidates: Iterable[VolunteerState], limits: ShiftLimits, now: datetime, group_size: int,
     missed_at: Mapping[int, datetime], ring_again_after: timedelta,
 ) -> tuple[int, ...]:
-    """Up to `group_size` eligible volunteers to ring for this caller, best first. One who
-    declined (any key but 1) is never rung for this caller again; one who missed the ring (no
-    answer, a voicemail) not before `ring_again_after`, so a caller on hold can still reach a
-    volunteer who had only stepped away, without ringing them round after round."""
-    tried = seeker.passed_by | {volunteer for volunteer, at in missed_at.items() if now - at < ring_again_after}
-    eligible = [v for v in candidates if v.volunteer_id not in tried and call_refusal(v, limits, now) is None]
+    """Up to `group_size` eligible volunteers to ring for this caller, best first, never one
+    already `tried`."""
+    tried_already = tried(seeker, missed_at, now, ring_again_after)
+    eligible = [v for v in candidates if v.volunteer_id not in tried_already and call_refusal(v, limits, now) is None]
     eligible.sort(key=lambda volunteer: preference(seeker, volunteer))
     return tuple(volunteer.volunteer_id for volunteer in eligible[:group_size])
 

@@ -8,13 +8,21 @@ two callers, and never push a volunteer over a limit. The choices themselves are
 `routing.matching.choose_volunteer` for a text, `routing.calls.volunteers_to_ring` for a call.
 A ringing phone is an offer too (`kind` "ring"), so the same unique index that allows one
 pending offer per volunteer keeps two calls from ringing the same phone.
+
+The volunteers considered are not every one on shift: SQL orders them by the same preference
+as `routing.matching.preference` and locks a small window of the best (`CANDIDATE_WINDOW`),
+so routing costs about the same with 10,000 volunteers on shift as with 10. The pure choice
+still decides among them; when it refuses a whole window (limits SQL does not judge, such
+as cooldowns and lifted limits), the next window is read, so the volunteer chosen is the
+one the pure choice would pick among everyone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, literal, select, true
 
 from routing import calls as call_rules
 from routing.limits import VolunteerState
@@ -25,6 +33,8 @@ from service.turn import Turn
 
 # Conversations examined per dispatch; the rest wait for the next event (or the sweeper).
 DISPATCH_BATCH = 25
+# Volunteers locked and read at a time, best first, when looking for one for a seeker.
+CANDIDATE_WINDOW = 8
 
 
 def offer_waiting(turn: Turn) -> None:
@@ -43,45 +53,105 @@ def offer_waiting(turn: Turn) -> None:
         .limit(DISPATCH_BATCH)
         .with_for_update(skip_locked=True, of=Conversation)
     ).all()
-    if not waiting:
-        return
-    candidates = _lock_available_volunteers(turn)
-    limits = turn.runtime.shift_limits
     for conversation in waiting:
-        if not candidates:
-            return
         seeker = _seeker(turn, conversation)
-        if conversation.channel == "voice":
-            voice = turn.runtime.settings.voice
-            rung = call_rules.volunteers_to_ring(
-                seeker, candidates.values(), limits, turn.now, voice.ring_group_size,
-                missed_at=_missed_rings(turn, conversation), ring_again_after=timedelta(minutes=voice.ring_again_after_minutes),
-            )
-            if rung:
-                _ring(turn, conversation, rung)
-            for volunteer_id in rung:
-                del candidates[volunteer_id]
-            continue
+        offered = _ring_best(turn, conversation, seeker) if conversation.channel == "voice" else _offer_best(turn, conversation, seeker)
+        if offered is None:
+            return  # nobody at all is free: the rest of the queue waits too
+
+
+def _offer_best(turn: Turn, conversation: Conversation, seeker: Seeker) -> bool | None:
+    """Offer a text (or a callback) to the best eligible volunteer. False when nobody eligible
+    for this seeker is free; None when nobody at all is."""
+    limits = turn.runtime.shift_limits
+    found_anyone = False
+    for window in _candidate_windows(turn, seeker, seeker.passed_by):
+        found_anyone = True
         # A callback is a phone call too: not for a volunteer already on one.
-        available = [v for v in candidates.values() if conversation.channel != "callback" or not v.on_call]
+        available = [v for v in window if conversation.channel != "callback" or not v.on_call]
         match = choose_volunteer(seeker, available, limits, turn.now)
-        if match is None:
-            continue
-        _make_offer(turn, conversation, match.volunteer_id, match.line_number, match.language_fallback, match.returning)
-        del candidates[match.volunteer_id]
+        if match is not None:
+            _make_offer(turn, conversation, match.volunteer_id, match.line_number, match.language_fallback, match.returning)
+            return True
+    return None if not found_anyone and not seeker.passed_by else False
 
 
-def _lock_available_volunteers(turn: Turn) -> dict[int, VolunteerState]:
-    """Lock the on-shift volunteers nobody else is changing, then read their state afresh."""
+def _ring_best(turn: Turn, conversation: Conversation, seeker: Seeker) -> bool | None:
+    """Ring the best eligible volunteers for a caller (`ring_group_size` of them). False when
+    nobody eligible for this caller is free; None when nobody at all is."""
+    voice = turn.runtime.settings.voice
+    missed_at = _missed_rings(turn, conversation)
+    ring_again_after = timedelta(minutes=voice.ring_again_after_minutes)
+    tried = call_rules.tried(seeker, missed_at, turn.now, ring_again_after)
+    rung: list[int] = []
+    found_anyone = False
+    for window in _candidate_windows(turn, seeker, tried):
+        found_anyone = True
+        rung += call_rules.volunteers_to_ring(
+            seeker, window, turn.runtime.shift_limits, turn.now, voice.ring_group_size - len(rung),
+            missed_at=missed_at, ring_again_after=ring_again_after,
+        )
+        if len(rung) >= voice.ring_group_size:
+            break
+    if rung:
+        _ring(turn, conversation, tuple(rung))
+        return True
+    return None if not found_anyone and not tried else False
+
+
+def _candidate_windows(turn: Turn, seeker: Seeker, excluded: frozenset[int]) -> Iterator[list[VolunteerState]]:
+    """The free volunteers on shift, best first for this seeker, `CANDIDATE_WINDOW` at a
+    time: each window locked (volunteers another transaction is changing are skipped) and
+    then read afresh (a new statement sees everything committed before the locks)."""
+    for tier in _tiers(seeker):
+        examined: set[int] = set()
+        while True:
+            locked = turn.session.scalars(_candidates(turn, tier, excluded | examined)).all()
+            if locked:
+                yield list(shifts.volunteer_states(turn.session, locked, turn.now).values())
+            if len(locked) < CANDIDATE_WINDOW:
+                break
+            examined.update(locked)
+
+
+def _tiers(seeker: Seeker) -> list[ColumnElement[bool]]:
+    """The first keys of `routing.matching.preference` as SQL conditions, in its order: the
+    volunteer the seeker spoke with before; then those who speak the seeker's language before
+    those who do not, each with those who let this seeker's offer lapse last. Within a tier
+    the index gives the rest of the order: the least loaded, the longest idle, the lowest id."""
+    speaks = (literal(",") + Volunteer.languages + literal(",")).contains(f",{seeker.language},", autoescape=True)
+    missed = Volunteer.id.in_(seeker.missed_by)
+    tiers: list[ColumnElement[bool]] = []
+    previous: ColumnElement[bool] = false()
+    if seeker.previous_volunteer_id is not None:
+        previous = Volunteer.id == seeker.previous_volunteer_id
+        tiers.append(previous)
+    for language in (speaks, ~speaks):
+        for lapsed in (~missed, missed) if seeker.missed_by else (true(),):
+            tiers.append(and_(~previous, language, lapsed))
+    return tiers
+
+
+def _candidates(turn: Turn, tier: ColumnElement[bool], excluded: frozenset[int] | set[int]) -> Select[tuple[int]]:
+    """The next window of a tier, walking ix_volunteers_dispatch. SQL keeps only those the
+    limits could allow (on shift, not on a break, no pending offer, a free thread); the rest
+    of the limits (cooldowns, wrap-up, lifted limits) are the pure choice's to judge."""
     pending_offer = exists().where(Offer.volunteer_id == Volunteer.id, Offer.status == "pending")
-    locked = turn.session.scalars(
+    query = (
         select(Volunteer.id)
-        .join(Shift, and_(Shift.volunteer_id == Volunteer.id, Shift.ended_at.is_(None)))
-        .where(Volunteer.active, ~pending_offer, (Volunteer.break_until.is_(None)) | (Volunteer.break_until <= turn.now))
-        .with_for_update(skip_locked=True, of=Volunteer)
-    ).all()
-    # A new statement, so a fresh snapshot: it sees every change committed before we took the locks.
-    return shifts.volunteer_states(turn.session, locked, turn.now)
+        .where(
+            Volunteer.active, Volunteer.on_shift, tier, ~pending_offer,
+            Volunteer.break_until.is_(None) | (Volunteer.break_until <= turn.now),
+            # Nobody's concurrency limit exceeds the line numbers (routing.limits.concurrency_limit).
+            Volunteer.active_conversations < len(turn.runtime.shift_limits.line_numbers),
+        )
+        .order_by(Volunteer.active_conversations, Volunteer.last_assigned_at.asc().nulls_first(), Volunteer.id)
+        .limit(CANDIDATE_WINDOW)
+        .with_for_update(skip_locked=True)
+    )
+    if excluded:
+        query = query.where(Volunteer.id.not_in(excluded))
+    return query
 
 
 def _seeker(turn: Turn, conversation: Conversation) -> Seeker:
@@ -275,8 +345,6 @@ def queue_position(turn: Turn, conversation: Conversation) -> int:
 
 
 def anyone_on_shift(turn: Turn) -> bool:
-    return bool(
-        turn.session.scalar(
-            select(func.count()).select_from(Shift).join(Volunteer).where(Shift.ended_at.is_(None), Volunteer.active)
-        )
-    )
+    return bool(turn.session.scalar(
+        select(exists().where(Shift.volunteer_id == Volunteer.id, Shift.ended_at.is_(None), Volunteer.active))
+    ))

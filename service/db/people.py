@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db.base import Base
@@ -14,6 +14,12 @@ class Volunteer(Base):
     """A trained peer volunteer; `phone` is their own number, which only admins see."""
 
     __tablename__ = "volunteers"
+    __table_args__ = (
+        # Dispatch walks the volunteers on shift least loaded, then longest idle, first
+        # (migration 0007 creates it, with the triggers that keep both columns below).
+        Index("ix_volunteers_dispatch", "active_conversations", text("last_assigned_at NULLS FIRST"), "id",
+              postgresql_where=text("active AND on_shift")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -28,6 +34,11 @@ class Volunteer(Base):
     awaiting_ok: Mapped[bool] = mapped_column(default=False)
     last_assigned_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+    # Kept by the database (triggers on conversations and shifts), only for dispatch to walk
+    # ix_volunteers_dispatch; never set here, and never read for a decision: the limits count
+    # conversations and shifts themselves (`service.shifts.volunteer_states`).
+    active_conversations: Mapped[int] = mapped_column(default=0, server_default="0")
+    on_shift: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     shifts: Mapped[list[Shift]] = relationship(back_populates="volunteer", order_by="Shift.started_at")
 
