@@ -108,11 +108,12 @@ def message(rng: random.Random, language: str) -> str:
 
 
 def generate(path: Path, count: int, seed: int) -> None:
+    """Lines `warmline assess` reads: {"id", "language", "text"}."""
     rng = random.Random(seed)
     with path.open("w", encoding="utf-8") as out:
-        for _ in range(count):
+        for number in range(count):
             language = "en" if rng.random() < 0.65 else "es"
-            out.write(json.dumps({"lang": language, "text": message(rng, language)}, ensure_ascii=False) + "\n")
+            out.write(json.dumps({"id": number, "language": language, "text": message(rng, language)}, ensure_ascii=False) + "\n")
 
 
 def webhook_added_latency(detector: Detector, texts: list[str]) -> dict[str, float]:
@@ -146,7 +147,7 @@ def main() -> int:
         path = args.out or Path(scratch) / "messages.jsonl"
         generate(path, args.messages, args.seed)
         rows = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
-    messages = [(row["text"], None if args.unknown_language else row["lang"]) for row in rows]
+    messages = [(row["text"], None if args.unknown_language else row["language"]) for row in rows]
 
     assess = detector.assess
     started = time.perf_counter()

@@ -201,9 +201,13 @@ def shift_override(phone: str, limit: str, minutes: int, reason: str, actor: str
 
 @main.command()
 def assess() -> None:
-    """Read JSON lines {"id": ..., "text": ...} on stdin; write one JSON line of risk per input."""
+    """Read JSON lines {"id": ..., "text": ..., "language": ...} on stdin (language optional:
+    without it every lexicon reads the text); write one JSON line of risk per input."""
     runtime = _runtime_for_config()
-    detector = runtime.detector
+    assess_text = runtime.detector.assess
+    # Written through Python's own buffering (line by line on a terminal, in blocks into a
+    # pipe or a file): click.echo flushes every line, a system call per message.
+    write = sys.stdout.write
     for number, line in enumerate(sys.stdin, start=1):
         if not line.strip():
             continue
@@ -214,11 +218,12 @@ def assess() -> None:
                 raise TypeError("text must be a string")
         except (ValueError, KeyError, TypeError) as error:
             # One output line per input line, so results stay aligned with what was sent.
-            click.echo(json.dumps({"id": None, "line": number, "error": f"not a JSON object with a text field: {error}"}))
+            write(json.dumps({"id": None, "line": number, "error": f"not a JSON object with a text field: {error}"}) + "\n")
             continue
-        verdict = detector.assess(text, item.get("language"))
-        click.echo(json.dumps({"id": item.get("id"), "level": verdict.level.value, "categories": [c.value for c in verdict.categories],
-                               "rules": list(verdict.rules)}, ensure_ascii=False))
+        verdict = assess_text(text, item.get("language"))
+        write(json.dumps({"id": item.get("id"), "level": verdict.level.value, "categories": [c.value for c in verdict.categories],
+                          "rules": list(verdict.rules)}, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
 
 
 @main.group()
