@@ -27,7 +27,7 @@ install-dev: $(VENV)/.installed-dev ## Install the service and the test tools in
 demo: install ## Run the demo: SQLite, in-process Redis stand-in, simulator at http://127.0.0.1:5000/simulator
 	$(BIN)/warmline demo
 
-services: ## Start PostgreSQL and Redis (and install Chromium) when missing
+services: ## Start PostgreSQL and Redis (and install Chromium and wrk) when missing
 	./scripts/services.sh
 
 test: install-dev services ## Install everything and run the whole test suite

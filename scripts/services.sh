@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start the PostgreSQL and Redis servers the test suite needs, when they are not already up.
-# Installs them from Debian's packages on a machine that lacks them.
+# Installs them, and the tools the suite drives (Chromium, wrk), from Debian's packages on a
+# machine that lacks them.
 set -euo pipefail
 
 need_apt_update=1
@@ -34,4 +35,6 @@ redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null || { echo "Redis did not start" >
 if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium
 fi
-echo "services: PostgreSQL, Redis and Chromium are ready"
+# The benchmark's closed-loop load generator (scripts/bench.py, and its smoke test).
+command -v wrk >/dev/null 2>&1 || apt_install wrk
+echo "services: PostgreSQL, Redis, Chromium and wrk are ready"

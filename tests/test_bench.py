@@ -1,0 +1,45 @@
+"""The performance benchmark (scripts/bench.py), short: it starts the Procfile's processes and
+the baselines, drives every kind of load and reports every figure. The figures themselves are
+measured, not tested (they depend on the machine and what else it runs); what is tested is
+that each one is there, and that every imminent text got the crisis text inline."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import TEST_DATABASE, TEST_REDIS_DB
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "bench.py"
+RATES = ("50", "100", "200")
+
+
+def test_short_benchmark_reports_every_figure(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    # A database and a Redis database of its own: no worker of the other tests takes its jobs.
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--short", "--json", str(out), "--no-docs", "--database", f"{TEST_DATABASE}_bench",
+         "--redis-db", str(TEST_REDIS_DB - 3)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(out.read_text())
+    median = report["median"]
+
+    assert len(report["targets"]) == 5 and all(target["value"] is not None for target in report["targets"].values())
+    throughput = median["throughput"]
+    assert all(throughput["per_second"][name] > 0 for name in ("empty", "insert", "webhook"))
+    assert throughput["webhook_to_insert"] > 0 and throughput["webhook_to_empty"] > 0 and throughput["workers_clear_per_second"] > 0
+    assert set(median["rates"]) == set(RATES)
+    for rate in RATES:
+        row = median["rates"][rate]
+        for figures in (row["webhook"], row["empty"], row["insert"], row["relay"], row["by_kind"]["imminent"], row["ratio_to_empty"],
+                        row["ratio_to_insert"]):
+            assert figures["p50"] is not None and figures["p99"] is not None
+        assert row["webhook"]["failed"] == 0 and row["relay"]["relayed"] == row["relay"]["expected"] > 0
+        assert row["imminent_inline_share"] == 1.0, "every imminent text had the crisis text in the webhook's own reply"
+    assert set(median["routing_ms"]) == {"10", "100", "1000", "10000"} and all(ms > 0 for ms in median["routing_ms"].values())
+    assert median["assess"]["per_second"] > 0
+    assert {"web worker 1", "web worker 2", "rq worker 1", "baseline worker 1"} <= set(median["memory_mb"])
