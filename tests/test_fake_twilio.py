@@ -202,6 +202,13 @@ def test_signed_status_callbacks(fake: FakeTwilio, client: Client,
     assert client.messages(sid).fetch().status == "delivered"
 
 
+def test_a_poller_asks_only_for_the_messages_it_has_not_seen(fake: FakeTwilio, client: Client) -> None:
+    sids = [client.messages.create(to=TEXTER, from_=LINE, body=f"message {n}").sid for n in range(3)]
+    assert [m["sid"] for m in fake.messages(after=1)] == sids[1:]
+    assert fake.messages(after=3) == []
+    assert requests.get(f"{fake.base_url}/_control/messages?after=-1", timeout=5).status_code == 400
+
+
 def test_bad_input_is_a_400_not_a_crash(fake: FakeTwilio, client: Client) -> None:
     auth = (fake.account_sid, fake.auth_token)
     form = requests.post(f"{fake.base_url}/2010-04-01/Accounts/{fake.account_sid}/Messages.json", auth=auth,
