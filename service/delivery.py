@@ -11,10 +11,11 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import case, exists, func, select, update
 
 from service import conversations, dispatch
 from service.db import STATUS_ORDER, Conversation, OutboxMessage, Supervisor, Texter, Volunteer
+from service.db.engine import one_statement
 from service.retention import PURGED
 from service.runtime import Runtime
 from service.turn import Turn, run_turn
