@@ -32,7 +32,7 @@ def parse_numbers(runtime: Runtime, sender: str, to: str) -> tuple[str, str]:
     """Normalised sender and line number; a `To` that is not ours is read as the main number
     (a message Twilio signed for our account is never dropped for a misconfigured number)."""
     line = runtime.settings.line
-    number = normalise(to, line.default_region)
+    number = to if to in line.numbers else normalise(to, line.default_region)  # Twilio sends ours as configured
     if number not in line.numbers:
         log.warning("sms.unknown_line_number using=main")
         number = line.main_number

@@ -22,6 +22,8 @@ from service.webhooks.signature import twilio_signed
 log = logging.getLogger(__name__)
 
 twilio_blueprint = Blueprint("twilio", __name__, url_prefix="/twilio")
+# What str(MessagingResponse()) renders, without building it for every text.
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response />'
 
 # Twilio's SIDs are two letters and 32 hex digits; accept any short alphanumeric id, refuse
 # the rest before it reaches the database.
@@ -70,11 +72,12 @@ def sms() -> Response:
         reply.message(_spooled_reply(runtime, body))
         return _twiml(reply)
     JobQueue(runtime).submit(turn)
-    if turn.inline_reply:
-        reply.message(turn.inline_reply)
     if spool.has_file():
         replay_own_spool(runtime, spool)
-    return _twiml(reply)
+    if turn.inline_reply:
+        reply.message(turn.inline_reply)
+        return _twiml(reply)
+    return Response(EMPTY_TWIML, mimetype="text/xml")
 
 
 def _spooled_reply(runtime: Runtime, body: str) -> str:
