@@ -9,9 +9,11 @@ from service.db import Conversation, Message, Offer, Volunteer
 from service.turn import Turn
 
 
-def record(turn: Turn, conversation: Conversation, author: str, body: str) -> Message:
-    """Keep a line of the transcript, encrypted (a supervisor may read it during retention)."""
-    message = Message(conversation_id=conversation.id, author=author, body_encrypted=turn.runtime.vault.encrypt(body), created_at=turn.now)
+def record(turn: Turn, conversation: Conversation, author: str, body: str, risk: tuple[str, str] | None = None) -> Message:
+    """Keep a line of the transcript, encrypted (a supervisor may read it during retention),
+    with the detector's verdict (`risk`: level and detail) on a texter's message."""
+    message = Message(conversation_id=conversation.id, author=author, body_encrypted=turn.runtime.vault.encrypt(body), created_at=turn.now,
+                      risk_level=risk[0] if risk else None, risk_detail=risk[1] if risk else None)
     turn.session.add(message)
     turn.session.flush()
     return message

@@ -8,18 +8,19 @@ against Twilio's message list before anything is resent.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, exists, func, select, update
+from sqlalchemy import bindparam, case, exists, func, select, update
 
 from service import conversations, dispatch
 from service.db import STATUS_ORDER, Conversation, OutboxMessage, Supervisor, Texter, Volunteer
 from service.db.engine import one_statement
 from service.retention import PURGED
 from service.runtime import Runtime
-from service.turn import Turn, run_turn
-from service.twilio_gateway import UNSUBSCRIBED, Accepted, Permanent, Retryable, TwilioGateway, Unknown
+from service.turn import Sending, Turn, run_turn
+from service.twilio_gateway import UNSUBSCRIBED, Accepted, Permanent, Retryable, SendOutcome, TwilioGateway, Unknown
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +42,54 @@ def deliver(runtime: Runtime, gateway: TwilioGateway, outbox_id: int, now: datet
     if claim.reconcile:
         found = gateway.find_sent(claim.to, claim.from_number, claim.body)
         if found is not None:
-            _, turn = run_turn(runtime, now, lambda turn: _record_accepted(turn, outbox_id, found))
-            return turn
-    outcome = gateway.send(claim.to, claim.from_number, claim.body)
+            return _record_outcome(runtime, outbox_id, found, now)
+    return _record_outcome(runtime, outbox_id, gateway.send(claim.to, claim.from_number, claim.body), now)
+
+
+def send_claimed(runtime: Runtime, gateway: TwilioGateway, sendings: Sequence[Sending], now: datetime) -> list[Turn]:
+    """Send, in order, rows their own turn claimed and committed (`Turn.sendings`); the
+    outcomes are recorded as `deliver` records them, those Twilio took in one statement."""
+    accepted: list[tuple[int, Accepted]] = []
+    follow_ups: list[Turn] = []
+    for sending in sendings:
+        outcome = gateway.send(sending.to, sending.from_number, sending.body)
+        if isinstance(outcome, Accepted):
+            accepted.append((sending.outbox_id, outcome))
+        else:
+            follow_ups.append(run_turn(runtime, now, lambda turn, sending=sending, outcome=outcome: _record(turn, sending.outbox_id, outcome))[1])
+    _record_accepted(runtime, accepted, now)
+    return follow_ups
+
+
+def _record_outcome(runtime: Runtime, outbox_id: int, outcome: SendOutcome, now: datetime) -> Turn | None:
+    """Twilio took it (nearly always): one statement. Anything else: a turn, which may retry,
+    give up and tell the volunteer."""
+    if isinstance(outcome, Accepted):
+        _record_accepted(runtime, [(outbox_id, outcome)], now)
+        return None
     _, turn = run_turn(runtime, now, lambda turn: _record(turn, outbox_id, outcome))
     return turn
+
+
+_ACCEPTED = (
+    update(OutboxMessage).where(OutboxMessage.id == bindparam("outbox_id"))
+    .values(twilio_sid=bindparam("sid"), status=bindparam("accepted_status"), sent_at=bindparam("now"), updated_at=bindparam("now"))
+)
+
+
+def _record_accepted(runtime: Runtime, accepted: Sequence[tuple[int, Accepted]], now: datetime) -> None:
+    """Rows Twilio took: their SIDs, in one statement for them all (no read first: whatever the
+    row's state, Twilio has the message)."""
+    if not accepted:
+        return
+    with one_statement(runtime.engine) as connection:
+        connection.execute(_ACCEPTED, [
+            {"outbox_id": outbox_id, "sid": outcome.sid, "now": now,
+             "accepted_status": "accepted" if STATUS_ORDER.get(outcome.status, 2) <= 2 else outcome.status}
+            for outbox_id, outcome in accepted
+        ])
+    for outbox_id, _ in accepted:
+        log.info("delivery.accepted outbox=%d", outbox_id)
 
 
 def _claim(turn: Turn, outbox_id: int) -> _Claim | None:
@@ -80,21 +124,9 @@ def _recipient_number(turn: Turn, row: OutboxMessage) -> str | None:
     return person.phone if person is not None and person.active else None
 
 
-def _record_accepted(turn: Turn, outbox_id: int, accepted: Accepted) -> None:
-    row = turn.session.get_one(OutboxMessage, outbox_id)
-    row.twilio_sid = accepted.sid
-    row.status = "accepted" if STATUS_ORDER.get(accepted.status, 2) <= 2 else accepted.status
-    row.sent_at = turn.now
-    row.updated_at = turn.now
-
-
-def _record(turn: Turn, outbox_id: int, outcome: Accepted | Retryable | Permanent | Unknown) -> None:
+def _record(turn: Turn, outbox_id: int, outcome: Retryable | Permanent | Unknown) -> None:
     row = turn.session.scalars(select(OutboxMessage).where(OutboxMessage.id == outbox_id).with_for_update()).one()
     delivery = turn.runtime.settings.delivery
-    if isinstance(outcome, Accepted):
-        _record_accepted(turn, outbox_id, outcome)
-        log.info("delivery.accepted outbox=%d attempts=%d", row.id, row.attempts)
-        return
     row.updated_at = turn.now
     if isinstance(outcome, Unknown):
         # Left `submitting`: the next attempt asks Twilio first whether it arrived.

@@ -1,21 +1,43 @@
-"""An inbound SMS, from webhook form to routed, in one idempotent turn."""
+"""An inbound SMS, from webhook form to routed, each exactly once and each sender's in order.
+
+The webhook stores a text in one durable write (`store_sms`), answers, and leaves the routing
+to a worker a moment later (`route_next`), so that it costs little more than that write and a
+burst of texts waits in the queue rather than in Twilio's 15 seconds. The one thing it does
+not leave to the worker is the crisis text: the same statement reads what the policy needs
+(the conversation's risk, earlier verdicts and last crisis text), and when the crisis text is
+due it goes back in the webhook's own reply (`crisis_reply`). A request to delete the
+texter's data, whose confirmation needs the number about to be forgotten, is routed by the
+webhook itself (`receive_sms`), as is every text when Redis is down, and on SQLite.
+"""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, FromClause, Select, and_, bindparam, exists, func, literal, or_, select, tuple_, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
+from sqlalchemy.orm import aliased
 
-from service import supervisors, texters, volunteers
-from service.db import InboundReceipt, Supervisor, Volunteer
+from escalation.assessment import Assessment, Level
+from routing.keywords import deletion_request
+from routing.language import detect_language
+from service import risk, supervisors, texters, volunteers
+from service.db import OPEN_STATUSES, Conversation, InboundReceipt, Message, Supervisor, Texter, Volunteer
+from service.db.engine import one_statement
 from service.phones import normalise
 from service.runtime import Runtime
 from service.spool import SpooledSms
 from service.turn import Turn, run_turn
 
 log = logging.getLogger(__name__)
+
+# Stored texts a worker routes in one turn when several wait (one commit for them all); a
+# text waits at most for the others' routing before its own texts go out.
+ROUTING_BATCH = 4
 
 
 @dataclass(frozen=True)
@@ -26,6 +48,43 @@ class InboundSms:
     sender: str
     line_number: str
     body: str
+
+
+class Urgency(Enum):
+    """What a text's own words say about how the webhook must treat it."""
+
+    # The detector reads no risk and no danger signal in it: only a conversation already in
+    # imminent danger can make the crisis text due again.
+    NONE = "none"
+    # Risk, or a danger signal: the crisis text may be due, by the conversation as a whole.
+    RISK = "risk"
+    # A request to delete the texter's data: the webhook routes it itself, since the
+    # confirmation goes inline and needs the number about to be forgotten.
+    DELETION = "deletion"
+
+
+@dataclass(frozen=True)
+class Reading:
+    urgency: Urgency
+    assessment: Assessment
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What storing a text found: whether it is new (else the reply its first delivery got),
+    whether the sender is a volunteer or supervisor, and what the crisis text depends on: the
+    texter's language and their open conversation's state and earlier verdicts (`history`,
+    when asked for)."""
+
+    new: bool
+    earlier_reply: str | None
+    staff: bool
+    language: str | None
+    conversation_id: int | None
+    status: str | None
+    risk_level: str | None
+    safety_sent_at: datetime | None
+    history: list[tuple[str, str | None]]
 
 
 def parse_numbers(runtime: Runtime, sender: str, to: str) -> tuple[str, str]:
@@ -39,9 +98,129 @@ def parse_numbers(runtime: Runtime, sender: str, to: str) -> tuple[str, str]:
     return normalise(sender, line.default_region), number
 
 
+def read(runtime: Runtime, body: str) -> Reading:
+    """Read a text the way its conversation will be read (every lexicon: a texter's language
+    may be guessed wrong), for what decides how the webhook treats it."""
+    texts = runtime.texts
+    assessment = runtime.detector.assess(body)
+    if deletion_request(body, {code: texts.language(code).delete_keywords for code in texts.languages}) is not None:
+        return Reading(Urgency.DELETION, assessment)
+    if assessment.level is not Level.NONE or assessment.categories or assessment.signals:
+        return Reading(Urgency.RISK, assessment)
+    return Reading(Urgency.NONE, assessment)
+
+
+def can_store(runtime: Runtime) -> bool:
+    """Storing a text for a worker takes one PostgreSQL statement; on SQLite (the demo) the
+    webhook routes every text itself."""
+    return runtime.engine.dialect.name == "postgresql"
+
+
+def _store_statement(with_history: bool) -> Select[Any]:
+    """The receipt, inserted unless its MessageSid is known, with what the webhook needs to
+    know next; built once, run with each text's values. The statement's snapshot predates its
+    own insert, so a reply found here is an earlier delivery's."""
+    stored = (
+        insert(InboundReceipt)
+        .values(sid=bindparam("sid"), kind="sms", received_at=bindparam("received_at", type_=InboundReceipt.received_at.type),
+                sender_hash=bindparam("sender_hash"), sender_encrypted=bindparam("sender_encrypted"),
+                line_number=bindparam("line_number"), body_encrypted=bindparam("body_encrypted"))
+        .on_conflict_do_nothing(index_elements=[InboundReceipt.sid])
+        .returning(InboundReceipt.sid)
+        .cte("stored")
+    )
+    sender = (
+        select(Texter.language, Conversation.id.label("conversation_id"), Conversation.status, Conversation.risk_level,
+               Conversation.safety_sent_at)
+        .select_from(Texter)
+        .outerjoin(Conversation, and_(Conversation.texter_id == Texter.id, Conversation.channel == "sms",
+                                      Conversation.status.in_(OPEN_STATUSES)))
+        .where(Texter.phone_hash == bindparam("sender_hash"))
+        .limit(1)
+        .cte("sender")
+    )
+    staff = or_(exists().where(Volunteer.phone == bindparam("sender"), Volunteer.active),
+                exists().where(Supervisor.phone == bindparam("sender"), Supervisor.active))
+    columns: list[Any] = [
+        exists(select(literal(1)).select_from(stored)),
+        select(InboundReceipt.reply).where(InboundReceipt.sid == bindparam("sid")).scalar_subquery(),
+        staff,
+        *(select(column).scalar_subquery() for column in sender.c),
+    ]
+    if with_history:
+        columns += [_history(select(sender.c.conversation_id).scalar_subquery(), column) for column in (Message.risk_level, Message.risk_detail)]
+    return select(*columns)
+
+
+def _history(conversation_id: Any, column: Any) -> Any:
+    """One column of a conversation's texter messages' verdicts, oldest first, as an array."""
+    return (
+        select(func.array_agg(aggregate_order_by(column, Message.id)))
+        .where(Message.conversation_id == conversation_id, Message.author == "texter", Message.risk_level.is_not(None))
+        .scalar_subquery()
+    )
+
+
+_STORE = _store_statement(with_history=False)
+_STORE_WITH_HISTORY = _store_statement(with_history=True)
+_HISTORY = select(_history(bindparam("conversation_id"), Message.risk_level), _history(bindparam("conversation_id"), Message.risk_detail))
+_KEEP_REPLY = (
+    update(InboundReceipt).where(InboundReceipt.sid == bindparam("stored_sid"), InboundReceipt.routed_at.is_(None))
+    .values(reply=bindparam("crisis_reply")).returning(InboundReceipt.sid)
+)
+
+
+def store_sms(runtime: Runtime, sms: InboundSms, now: datetime, with_history: bool) -> Stored:
+    """Keep a verified text for a worker: one statement, committed on its own (no transaction
+    round trips around it), durable before the webhook answers."""
+    vault = runtime.vault
+    values = {"sid": sms.sid, "received_at": now, "sender_hash": vault.lookup_hash(sms.sender), "sender": sms.sender,
+              "sender_encrypted": vault.encrypt(sms.sender), "line_number": sms.line_number, "body_encrypted": vault.encrypt(sms.body)}
+    with one_statement(runtime.engine) as connection:
+        row = connection.execute(_STORE_WITH_HISTORY if with_history else _STORE, values).one()
+    new, reply, staff, language, conversation_id, status, risk_level, safety_sent_at, *verdicts = row
+    return Stored(new=bool(new), earlier_reply=reply, staff=bool(staff), language=language, conversation_id=conversation_id,
+                  status=status, risk_level=risk_level, safety_sent_at=safety_sent_at, history=_zipped(verdicts))
+
+
+def _zipped(verdicts: list[list[str | None] | None]) -> list[tuple[str, str | None]]:
+    if not verdicts or verdicts[0] is None:
+        return []
+    levels, details = verdicts
+    return [(level, detail) for level, detail in zip(levels, details or [None] * len(levels), strict=True) if level is not None]
+
+
+def crisis_reply(runtime: Runtime, sms: InboundSms, reading: Reading, stored: Stored, now: datetime) -> str | None:
+    """The crisis text, when the policy makes it due with this text: what the worker's turn
+    will decide too, decided here so that it goes back in the webhook's own reply."""
+    if stored.staff or (reading.urgency is Urgency.NONE and stored.risk_level != Level.IMMINENT.value):
+        return None
+    history = stored.history
+    if reading.urgency is Urgency.NONE and stored.conversation_id is not None:
+        with one_statement(runtime.engine) as connection:
+            history = _zipped(list(connection.execute(_HISTORY, {"conversation_id": stored.conversation_id}).one()))
+    if not risk.crisis_text_due(runtime, reading.assessment, history, stored.status, stored.risk_level, stored.safety_sent_at, now):
+        return None
+    texts = runtime.texts
+    language = stored.language or detect_language(sms.body, {code: texts.language(code).common_words for code in texts.languages},
+                                                  texts.languages[0])
+    return texts.for_texter(language, "safety")
+
+
+def keep_reply(runtime: Runtime, sid: str, reply: str) -> bool:
+    """Note on the stored text that its webhook answered it inline (its turn then sends that
+    reply no second time, and a redelivery gets it again). False when a worker has routed it
+    already: it has sent the crisis text as a text."""
+    with one_statement(runtime.engine) as connection:
+        return connection.execute(_KEEP_REPLY, {"stored_sid": sid, "crisis_reply": reply}).first() is not None
+
+
 def receive_sms(runtime: Runtime, sms: InboundSms, now: datetime) -> Turn:
-    """Handle one inbound text exactly once. A redelivered MessageSid changes nothing and
-    sends nothing; its turn only repeats the inline reply the first delivery got."""
+    """Handle one inbound text exactly once, now; the turn's inline reply is for the TwiML.
+    A redelivered MessageSid changes nothing and sends nothing; its turn only repeats the
+    inline reply the first delivery got. The sender's stored texts still waiting for a
+    worker are routed first, in order."""
+    sender_hash = runtime.vault.lookup_hash(sms.sender)
 
     def work(turn: Turn) -> None:
         # A concurrent redelivery that slips past this check fails on the receipt's primary
@@ -51,30 +230,112 @@ def receive_sms(runtime: Runtime, sms: InboundSms, now: datetime) -> Turn:
             turn.inline_reply = earlier.reply
             log.info("sms.duplicate")
             return
-        receipt = InboundReceipt(sid=sms.sid, kind="sms", received_at=turn.now)
+        receipt = InboundReceipt(sid=sms.sid, kind="sms", received_at=turn.now, routed_at=turn.now)
         turn.session.add(receipt)
         turn.session.flush()
-        # A volunteer's own row is locked first: their texts are handled one at a time, and
-        # every path that changes their load takes locks in the same order (volunteer, offer,
-        # conversation, shift), so PostgreSQL rarely has a deadlock to break.
-        volunteer = turn.session.scalars(
-            select(Volunteer).where(Volunteer.phone == sms.sender, Volunteer.active).with_for_update()
-        ).first()
-        if volunteer is not None:
-            volunteers.on_volunteer_message(turn, volunteer, sms.line_number, sms.body)
-            log.info("sms.received from=volunteer volunteer=%d", volunteer.id)
-            return
-        supervisor = turn.session.scalars(select(Supervisor).where(Supervisor.phone == sms.sender, Supervisor.active)).first()
-        if supervisor is not None:
-            supervisors.on_supervisor_message(turn, supervisor, sms.body)
-            log.info("sms.received from=supervisor supervisor=%d", supervisor.id)
-        else:
-            texter = texters.on_texter_message(turn, sms.sender, sms.body)
-            log.info("sms.received from=texter pseudonym=%s", texter.pseudonym)
+        for waiting in _waiting(turn, InboundReceipt.sender_hash == sender_hash):
+            _route(turn, waiting, inline=False)
+        turn.replies_inline = True
+        _handle(turn, sms)
         receipt.reply = turn.inline_reply
 
     _, turn = run_turn(runtime, now, work)
     return turn
+
+
+def route_stored(runtime: Runtime, sid: str, now: datetime, answering: bool = False) -> Turn:
+    """Route a stored text, after every earlier one from its sender still waiting: whichever
+    worker takes which job, a sender's texts are routed in the order they came. `answering`:
+    this text's own webhook runs it, so its inline reply can still go into the TwiML; any
+    other's goes as a text."""
+    _, turn = run_turn(runtime, now, lambda turn: _route_up_to(turn, sid, answering))
+    return turn
+
+
+def _route_up_to(turn: Turn, sid: str, answering: bool) -> None:
+    mine = select(InboundReceipt.sender_hash, InboundReceipt.received_at).where(InboundReceipt.sid == sid).subquery()
+    earlier_or_mine = and_(InboundReceipt.sender_hash == mine.c.sender_hash, InboundReceipt.received_at <= mine.c.received_at)
+    for receipt in _waiting(turn, earlier_or_mine, mine):
+        _route(turn, receipt, inline=answering and receipt.sid == sid)
+
+
+def route_next(runtime: Runtime, now: datetime) -> tuple[Turn, bool] | None:
+    """Route the oldest stored texts no other worker is routing, up to `ROUTING_BATCH` in one
+    turn (one commit for a burst), whose texts the caller sends at once (`Turn.sendings`);
+    and whether more may be waiting. None when none is left.
+
+    Only a sender's oldest waiting text is taken: the next one waits until it is routed, so
+    each sender's texts are routed in order, and no worker ever waits for another's lock."""
+    earlier = aliased(InboundReceipt)
+    oldest_of_sender = ~exists().where(
+        earlier.sender_hash == InboundReceipt.sender_hash, earlier.routed_at.is_(None),
+        tuple_(earlier.received_at, earlier.sid) < tuple_(InboundReceipt.received_at, InboundReceipt.sid),
+    )
+
+    def work(turn: Turn) -> bool | None:
+        receipts = turn.session.scalars(
+            select(InboundReceipt).where(InboundReceipt.routed_at.is_(None), oldest_of_sender)
+            .order_by(InboundReceipt.received_at, InboundReceipt.sid).limit(ROUTING_BATCH).with_for_update(skip_locked=True)
+        ).all()
+        if not receipts:
+            return None
+        turn.sends_at_once = True
+        for receipt in receipts:
+            _route(turn, receipt, inline=False)
+        return len(receipts) == ROUTING_BATCH
+
+    more, turn = run_turn(runtime, now, work)
+    return None if more is None else (turn, more)
+
+
+def _waiting(turn: Turn, which: ColumnElement[bool], *joined: FromClause) -> list[InboundReceipt]:
+    """Stored texts not yet routed, oldest first, locked: a worker routing one of them now
+    finishes first, and then it is no longer waiting."""
+    return list(turn.session.scalars(
+        select(InboundReceipt)
+        .select_from(InboundReceipt, *joined)
+        .where(which, InboundReceipt.routed_at.is_(None))
+        .order_by(InboundReceipt.received_at, InboundReceipt.sid)
+        .with_for_update(of=InboundReceipt)
+    ))
+
+
+def _route(turn: Turn, receipt: InboundReceipt, inline: bool) -> None:
+    """Run a stored text's turn, then forget who sent it and what it said (the transcript
+    keeps the body, `texters` the number, both under their own retention). A text whose
+    webhook gave the crisis text already is routed as if answering, its reply not sent again."""
+    vault = turn.runtime.vault
+    assert receipt.sender_encrypted is not None and receipt.body_encrypted is not None and receipt.line_number is not None
+    answered = receipt.reply is not None
+    turn.replies_inline = inline or answered
+    turn.inline_reply = None
+    _handle(turn, InboundSms(sid=receipt.sid, sender=vault.decrypt(receipt.sender_encrypted), line_number=receipt.line_number,
+                             body=vault.decrypt(receipt.body_encrypted)))
+    if inline and not answered:
+        receipt.reply = turn.inline_reply
+    receipt.routed_at = turn.now
+    receipt.sender_hash = receipt.sender_encrypted = receipt.body_encrypted = None
+
+
+def _handle(turn: Turn, sms: InboundSms) -> None:
+    """A volunteer's command or words, a supervisor's command, or a texter's text."""
+    # A volunteer's own row is locked first: their texts are handled one at a time, and
+    # every path that changes their load takes locks in the same order (volunteer, offer,
+    # conversation, shift), so PostgreSQL rarely has a deadlock to break.
+    volunteer = turn.session.scalars(
+        select(Volunteer).where(Volunteer.phone == sms.sender, Volunteer.active).with_for_update()
+    ).first()
+    if volunteer is not None:
+        volunteers.on_volunteer_message(turn, volunteer, sms.line_number, sms.body)
+        log.info("sms.received from=volunteer volunteer=%d", volunteer.id)
+        return
+    supervisor = turn.session.scalars(select(Supervisor).where(Supervisor.phone == sms.sender, Supervisor.active)).first()
+    if supervisor is not None:
+        supervisors.on_supervisor_message(turn, supervisor, sms.body)
+        log.info("sms.received from=supervisor supervisor=%d", supervisor.id)
+        return
+    texter = texters.on_texter_message(turn, sms.sender, sms.body)
+    log.info("sms.received from=texter pseudonym=%s", texter.pseudonym)
 
 
 def replay_spooled(runtime: Runtime, message: SpooledSms) -> Turn:

@@ -25,6 +25,10 @@ RETENTION_INTERVAL_SECONDS = 3600
 JOB_TIMEOUT_SECONDS = 60
 # How many times a failed or abandoned job is run again before it is left for an operator.
 REQUEUE_LIMIT = 3
+# Set while a `route_stored` job is queued and not yet started. It expires in case that job
+# is lost with it (the sweeper also routes texts left waiting).
+ROUTING_QUEUED = "warmline:route-stored-queued"
+ROUTING_QUEUED_SECONDS = 30
 
 
 class JobQueue:
@@ -33,6 +37,23 @@ class JobQueue:
         # JSON, not RQ's default pickle: a job payload must never be able to run code.
         self._queue = Queue(QUEUE_NAME, connection=runtime.redis, serializer=JSONSerializer, default_timeout=JOB_TIMEOUT_SECONDS)
 
+    def route_stored(self) -> bool:
+        """See that a worker routes the texts the webhook stored: a `route_stored` job, unless
+        one is queued already (it routes every text waiting when it runs, so a burst of texts
+        costs one job, not one each). False (and logged) when Redis is unreachable: the
+        webhook then routes the text itself."""
+        try:
+            if self._queue.connection.set(ROUTING_QUEUED, "1", nx=True, ex=ROUTING_QUEUED_SECONDS):
+                self._queue.enqueue("service.jobs.route_stored", result_ttl=0)
+        except RedisError as error:
+            log.error("jobs.enqueue_failed error=%s job=route_stored", type(error).__name__)
+            return False
+        return True
+
+    def routing_started(self) -> None:
+        """A `route_stored` job starts: a text stored from now on needs a job of its own."""
+        self._queue.connection.delete(ROUTING_QUEUED)
+
     def submit(self, turn: Turn) -> bool:
         """Enqueue the turn's deliveries and timers; False (and logged) when Redis is unreachable."""
         try:
@@ -40,6 +61,14 @@ class JobQueue:
                 for outbox_id in turn.outbox_ids:
                     self._queue.enqueue("service.jobs.deliver_outbound", outbox_id, pipeline=pipe, job_id=f"deliver-{outbox_id}-{turn.now.timestamp():.0f}", result_ttl=0)
                 pipe.execute()
+        except RedisError as error:
+            log.error("jobs.enqueue_failed error=%s outbox=%d timers=%d", type(error).__name__, len(turn.outbox_ids), len(turn.timers))
+            return False
+        return self.schedule(turn)
+
+    def schedule(self, turn: Turn) -> bool:
+        """Enqueue the turn's timers only; False (and logged) when Redis is unreachable."""
+        try:
             for timer in turn.timers:
                 job, job_id = f"service.jobs.{timer.job}", f"{timer.job}-{timer.target_id}"
                 if timer.at <= turn.now:  # due already (a caller to take off hold): now, not at the scheduler's next tick
@@ -47,7 +76,7 @@ class JobQueue:
                 else:
                     self._queue.enqueue_at(timer.at, job, timer.target_id, job_id=job_id, result_ttl=0)
         except RedisError as error:
-            log.error("jobs.enqueue_failed error=%s outbox=%d timers=%d", type(error).__name__, len(turn.outbox_ids), len(turn.timers))
+            log.error("jobs.enqueue_failed error=%s timers=%d", type(error).__name__, len(turn.timers))
             return False
         return True
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime
 
 from service import callbacks, calls, delivery, dispatch, escalations, inbound, retention, sweeper
@@ -15,6 +16,9 @@ from service.twilio_gateway import TwilioGateway
 log = logging.getLogger(__name__)
 
 _gateway: TwilioGateway | None = None
+# A `route_stored` job hands over to a new one after this long, so that the jobs queued behind
+# it (offer timers, the sweeper) wait no longer (and the 60 s job timeout is never near).
+ROUTING_JOB_SECONDS = 5
 
 
 def _now() -> datetime:
@@ -27,6 +31,34 @@ def _twilio() -> TwilioGateway:
     if _gateway is None:
         _gateway = TwilioGateway(process_runtime().settings)
     return _gateway
+
+
+def route_stored() -> None:
+    """Route every text the webhook stored, oldest first, each sender's in order, until none
+    is left waiting; several workers may run this at once. Each text's own texts go out from
+    here, in order, before the next text (a job for each text would cost more than sending it)."""
+    runtime = process_runtime()
+    queue = JobQueue(runtime)
+    queue.routing_started()
+    deadline = time.monotonic() + ROUTING_JOB_SECONDS
+    shared = False
+    while (routed := inbound.route_next(runtime, _now())) is not None:
+        turn, more = routed
+        if more and not shared:
+            # More texts wait: another worker may as well route them too (and ask for a third
+            # in turn), so that a backlog is shared out among the workers.
+            shared = queue.route_stored()
+        queue.schedule(turn)
+        claimed = {sending.outbox_id for sending in turn.sendings}
+        follow_ups: list[Turn | None] = list(delivery.send_claimed(runtime, _twilio(), turn.sendings, _now()))
+        # Rows it could not claim (a recipient no longer to be texted) go the usual way.
+        follow_ups += [delivery.deliver(runtime, _twilio(), outbox_id, _now()) for outbox_id in turn.outbox_ids if outbox_id not in claimed]
+        for follow_up in follow_ups:
+            if follow_up is not None:
+                queue.submit(follow_up)
+        if time.monotonic() > deadline:
+            queue.route_stored()  # a fresh job, behind the jobs queued meanwhile, goes on
+            return
 
 
 def deliver_outbound(outbox_id: int) -> None:

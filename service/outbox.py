@@ -6,8 +6,10 @@ from; the job `deliver_outbound` sends it. Nothing here talks to Twilio.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from service.db import Conversation, OutboxMessage, Supervisor, Texter, Volunteer
-from service.turn import Turn
+from service.turn import Sending, Turn
 
 
 def split_body(body: str, max_chars: int, max_parts: int, marker: str, cut_note: str) -> list[str]:
@@ -36,9 +38,13 @@ def split_body(body: str, max_chars: int, max_parts: int, marker: str, cut_note:
     return [marker.format(part=index, total=total) + piece for index, piece in enumerate(pieces, start=1)]
 
 
-def _queue(turn: Turn, kind: str, recipient_id: int, from_number: str, body: str, conversation_id: int | None, language: str) -> None:
+def _queue(turn: Turn, kind: str, recipient: Callable[[], str | None], recipient_id: int, from_number: str, body: str,
+           conversation_id: int | None, language: str) -> None:
+    """Write the rows of one text (several when it is split). In a turn that sends at once,
+    each row is claimed as delivery would claim it, when its recipient may be texted."""
     texts = turn.runtime.texts.language(language).texter
     delivery = turn.runtime.settings.delivery
+    to = recipient() if turn.sends_at_once else None
     for part in split_body(body, delivery.max_body_chars, delivery.max_parts, texts["part_marker"], texts["cut_note"]):
         row = OutboxMessage(
             conversation_id=conversation_id,
@@ -46,8 +52,8 @@ def _queue(turn: Turn, kind: str, recipient_id: int, from_number: str, body: str
             recipient_id=recipient_id,
             from_number=from_number,
             body_encrypted=turn.runtime.vault.encrypt(part),
-            status="pending",
-            attempts=0,
+            status="pending" if to is None else "submitting",
+            attempts=0 if to is None else 1,
             next_attempt_at=turn.now,
             created_at=turn.now,
             updated_at=turn.now,
@@ -55,6 +61,8 @@ def _queue(turn: Turn, kind: str, recipient_id: int, from_number: str, body: str
         turn.session.add(row)
         turn.session.flush()
         turn.outbox_ids.append(row.id)
+        if to is not None:
+            turn.sendings.append(Sending(outbox_id=row.id, to=to, from_number=from_number, body=part))
 
 
 def to_texter(turn: Turn, texter: Texter, body: str, conversation: Conversation | None = None) -> None:
@@ -62,7 +70,8 @@ def to_texter(turn: Turn, texter: Texter, body: str, conversation: Conversation 
     if texter.opted_out:
         return
     conversation_id = conversation.id if conversation else None
-    _queue(turn, "texter", texter.id, turn.runtime.settings.line.main_number, body, conversation_id, texter.language)
+    _queue(turn, "texter", lambda: turn.runtime.vault.decrypt(texter.phone_encrypted), texter.id, turn.runtime.settings.line.main_number,
+           body, conversation_id, texter.language)
 
 
 def tell_texter(turn: Turn, texter: Texter, key: str, conversation: Conversation | None = None, **params: object) -> None:
@@ -73,7 +82,8 @@ def to_volunteer(turn: Turn, volunteer: Volunteer, body: str, from_number: str |
     """`from_number` is the line number of the conversation's thread; the main number otherwise."""
     number = from_number or turn.runtime.settings.line.main_number
     language = turn.runtime.settings.line.languages[0]
-    _queue(turn, "volunteer", volunteer.id, number, body, conversation.id if conversation else None, language)
+    _queue(turn, "volunteer", lambda: volunteer.phone if volunteer.active else None, volunteer.id, number, body,
+           conversation.id if conversation else None, language)
 
 
 def tell_volunteer(turn: Turn, volunteer: Volunteer, key: str, from_number: str | None = None, conversation: Conversation | None = None, **params: object) -> None:
@@ -82,4 +92,5 @@ def tell_volunteer(turn: Turn, volunteer: Volunteer, key: str, from_number: str 
 
 def to_supervisor(turn: Turn, supervisor: Supervisor, body: str, conversation: Conversation | None = None) -> None:
     language = turn.runtime.settings.line.languages[0]
-    _queue(turn, "supervisor", supervisor.id, turn.runtime.settings.line.main_number, body, conversation.id if conversation else None, language)
+    _queue(turn, "supervisor", lambda: supervisor.phone if supervisor.active else None, supervisor.id,
+           turn.runtime.settings.line.main_number, body, conversation.id if conversation else None, language)

@@ -3,13 +3,17 @@ whole, and carry out what `escalation.policy` decides."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Row, select
 
 from escalation.assessment import Assessment, Category, Level, Signal
 from escalation.conversation import assess_conversation
 from escalation.policy import PRIORITY, Action, ConversationRisk, Policy, respond
-from service import escalations, outbox
+from service import conversations, escalations, outbox
 from service.db import Conversation, Escalation, Message
+from service.runtime import Runtime
 from service.turn import Turn
 
 
@@ -27,30 +31,50 @@ def _decode(level: str, detail: str | None) -> Assessment:
     )
 
 
-def assess_message(turn: Turn, conversation: Conversation, message: Message, body: str) -> Assessment:
-    """Assess a texter's message with every language's lexicon (a texter's language may be
-    guessed wrong; in doubt, the higher reading wins), then the whole conversation, and act."""
-    latest = turn.runtime.detector.assess(body)
-    message.risk_level = latest.level.value
-    message.risk_detail = _encode(latest)
-    earlier = turn.session.execute(
-        select(Message.risk_level, Message.risk_detail)
-        .where(Message.conversation_id == conversation.id, Message.author == "texter", Message.risk_level.is_not(None), Message.id != message.id)
+def texter_history(turn: Turn, conversation: Conversation) -> list[Row[tuple[str | None, str | None, datetime]]]:
+    """The conversation's texter messages so far, oldest first: each one's verdict (for the
+    conversation's assessment) and time (for the flood limit), in one query."""
+    return list(turn.session.execute(
+        select(Message.risk_level, Message.risk_detail, Message.created_at)
+        .where(Message.conversation_id == conversation.id, Message.author == "texter")
         .order_by(Message.id)
-    ).all()
-    whole = assess_conversation([_decode(level, detail) for level, detail in earlier], latest)
+    ).all())
+
+
+def record_texter_message(turn: Turn, conversation: Conversation, body: str,
+                          history: Sequence[Row[tuple[str | None, str | None, datetime]]] = ()) -> Assessment:
+    """Keep a texter's message with the detector's verdict (every language's lexicon reads it:
+    a texter's language may be guessed wrong; in doubt, the higher reading wins), then assess
+    the whole conversation (its earlier messages are `history`) and act."""
+    latest = turn.runtime.detector.assess(body)
+    conversations.record(turn, conversation, "texter", body, risk=(latest.level.value, _encode(latest)))
+    earlier = [_decode(level, detail) for level, detail, _ in history if level is not None]
+    whole = assess_conversation(earlier, latest)
     act(turn, conversation, whole)
     return whole
 
 
+def crisis_text_due(runtime: Runtime, latest: Assessment, history: Sequence[tuple[str, str | None]], status: str | None,
+                    flagged: str | None, safety_sent_at: datetime | None, now: datetime) -> bool:
+    """Whether the policy sends the crisis text with this message (what `act` will decide for
+    the same conversation): for the webhook, which answers before the message is routed."""
+    whole = assess_conversation([_decode(level, detail) for level, detail in history], latest)
+    state = ConversationRisk(status=status or "queued", flagged=Level(flagged or Level.NONE.value), open_escalation=None,
+                             safety_sent_at=safety_sent_at)
+    return Action.SAFETY_REPLY in respond(whole, state, now, Policy(runtime.settings.escalation.safety_repeat_minutes))
+
+
 def act(turn: Turn, conversation: Conversation, whole: Assessment) -> None:
-    open_levels = turn.session.scalars(
-        select(Escalation.level).where(Escalation.conversation_id == conversation.id, Escalation.acknowledged_at.is_(None))
-    ).all()
+    open_escalation = None
+    if whole.level is Level.IMMINENT:  # the policy weighs open escalations only for imminent danger
+        open_levels = turn.session.scalars(
+            select(Escalation.level).where(Escalation.conversation_id == conversation.id, Escalation.acknowledged_at.is_(None))
+        ).all()
+        open_escalation = max((Level(level) for level in open_levels), default=None)
     state = ConversationRisk(
         status=conversation.status,
         flagged=Level(conversation.risk_level),
-        open_escalation=max((Level(level) for level in open_levels), default=None),
+        open_escalation=open_escalation,
         safety_sent_at=conversation.safety_sent_at,
     )
     actions = respond(whole, state, turn.now, Policy(turn.runtime.settings.escalation.safety_repeat_minutes))
@@ -60,10 +84,16 @@ def act(turn: Turn, conversation: Conversation, whole: Assessment) -> None:
         conversation.risk_level = whole.level.value
         conversation.priority = max(conversation.priority, PRIORITY[whole.level])
     if Action.SAFETY_REPLY in actions:
-        # Inline in the webhook's TwiML: it reaches the texter even with Redis or every worker down.
-        turn.inline_reply = texts.for_texter(texter.language, "safety")
+        # Inline in the webhook's TwiML: it reaches the texter even with Redis or every worker
+        # down. (A worker routing a text the webhook stored finds that rarely: the webhook
+        # routes itself every text with risk in it, and every text in imminent danger.)
+        safety = texts.for_texter(texter.language, "safety")
+        if turn.replies_inline:
+            turn.inline_reply = safety
+        else:
+            outbox.to_texter(turn, texter, safety, conversation)
         conversation.safety_sent_at = turn.now
-        turn.session.add(Message(conversation_id=conversation.id, author="line", body_encrypted=turn.runtime.vault.encrypt(turn.inline_reply), created_at=turn.now))
+        turn.session.add(Message(conversation_id=conversation.id, author="line", body_encrypted=turn.runtime.vault.encrypt(safety), created_at=turn.now))
     if Action.OPEN_ESCALATION in actions:
         reason = texts.for_supervisor("detector_reason", categories=categories)
         escalations.open_escalation(turn, conversation, whole.level.value, "detector", reason, whole)

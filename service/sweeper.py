@@ -1,9 +1,10 @@
 """The sweeper: timers kept in the database, so nothing depends on a Redis job surviving.
 
 Offer expiry also has a precise RQ timer; the sweeper catches every deadline that timer
-missed (Redis restarted, worker killed), closes silent conversations, ends breaks and
-cooldowns, winds shifts down at their limits, hands stuck outbox rows back to delivery and
-callback legs back to the job that places them, and closes calls whose end never came.
+missed (Redis restarted, worker killed), routes stored texts whose routing job was lost,
+closes silent conversations, ends breaks and cooldowns, winds shifts down at their limits,
+hands stuck outbox rows back to delivery and callback legs back to the job that places them,
+and closes calls whose end never came.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from routing import calls as call_rules
-from service import calls, conversations, dispatch, escalations, outbox, shifts
-from service.db import Call, Conversation, Escalation, Offer, OutboxMessage, Shift, Volunteer
+from service import calls, conversations, dispatch, escalations, inbound, outbox, shifts
+from service.db import Call, Conversation, Escalation, InboundReceipt, Offer, OutboxMessage, Shift, Volunteer
 from service.runtime import Runtime
 from service.turn import Turn, run_turn
 
@@ -64,12 +65,19 @@ def sweep(runtime: Runtime, now: datetime) -> list[Turn]:
         lost_calls = session.scalars(
             select(Call.id).where(Call.direction == "inbound", Call.ended_at.is_(None), Call.started_at <= now - calls.LONGEST_CALL).limit(BATCH)
         ).all()
+        # Stored texts whose routing job was lost (Redis restarted, a worker killed mid-turn).
+        unrouted = session.scalars(
+            select(InboundReceipt.sid).where(InboundReceipt.routed_at.is_(None), InboundReceipt.received_at <= stuck_before)
+            .order_by(InboundReceipt.received_at).limit(BATCH)
+        ).all()
         stuck = session.scalars(
             select(OutboxMessage.id).where(
                 ((OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= stuck_before))
                 | ((OutboxMessage.status == "submitting") & (OutboxMessage.updated_at <= stuck_before))
             ).limit(BATCH)
         ).all()
+    for sid in unrouted:
+        turns.append(inbound.route_stored(runtime, sid, now))
     for offer_id in expired:
         turns.append(run_turn(runtime, now, lambda turn, offer_id=offer_id: dispatch.expire(turn, offer_id))[1])
     for conversation_id in silent:

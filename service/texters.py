@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from routing.keywords import Keyword, deletion_request, feedback_score, language_switch, opt_keyword
 from routing.language import detect_language
@@ -46,7 +48,8 @@ def on_texter_message(turn: Turn, phone: str, body: str) -> Texter:
     conversation = turn.session.scalars(
         select(Conversation)
         .where(Conversation.texter_id == texter.id, Conversation.channel == "sms", Conversation.status.in_(OPEN_STATUSES))
-        .with_for_update()
+        .options(joinedload(Conversation.volunteer))  # a relay needs them: no second round trip
+        .with_for_update(of=Conversation)
     ).first()
     texts = turn.runtime.texts
     deleting = deletion_request(body, {code: texts.language(code).delete_keywords for code in texts.languages})
@@ -87,10 +90,10 @@ def on_texter_message(turn: Turn, phone: str, body: str) -> Texter:
         _start_conversation(turn, texter, first_message=body)
         return texter
 
-    message = conversations.record(turn, conversation, "texter", body)
+    history = risk.texter_history(turn, conversation)
+    risk.record_texter_message(turn, conversation, body, history)
     conversation.last_texter_at = turn.now
-    risk.assess_message(turn, conversation, message, body)
-    if _flooding(turn, conversation):
+    if _flooding(turn, conversation, [row.created_at for row in history]):
         return texter
     if conversation.status == "active" and conversation.volunteer is not None:
         outbox.tell_volunteer(
@@ -101,7 +104,8 @@ def on_texter_message(turn: Turn, phone: str, body: str) -> Texter:
 
 def _delete_data(turn: Turn, texter: Texter, conversation: Conversation | None, language: str) -> None:
     """`DELETE MY DATA`: end the conversation (the volunteer is told), forget the number and
-    every message, and confirm in the webhook's reply, the one text that needs no stored number."""
+    every message, and confirm in the webhook's reply, the one text that needs no stored number
+    (the webhook routes such a text itself: `service.inbound.urgency`)."""
     if conversation is not None:
         conversations.close(turn, conversation, "texter_deleted_data")
     turn.session.flush()
@@ -110,17 +114,14 @@ def _delete_data(turn: Turn, texter: Texter, conversation: Conversation | None, 
     dispatch.offer_waiting(turn)
 
 
-def _flooding(turn: Turn, conversation: Conversation) -> bool:
+def _flooding(turn: Turn, conversation: Conversation, earlier: Sequence[datetime]) -> bool:
     """Past the per-minute limit the text stays in the transcript but is not relayed; the
-    texter is told once per minute. Its risk was already assessed."""
+    texter is told once per minute. Its risk was already assessed. `earlier`: when the
+    texter's earlier messages came."""
     limit = turn.runtime.settings.inbound.max_texts_per_minute
     minute_ago = turn.now - timedelta(minutes=1)
-    recent = turn.session.scalar(
-        select(func.count()).select_from(Message).where(
-            Message.conversation_id == conversation.id, Message.author == "texter", Message.created_at > minute_ago
-        )
-    )
-    if (recent or 0) <= limit:
+    recent = 1 + sum(created_at > minute_ago for created_at in earlier)
+    if recent <= limit:
         return False
     told = turn.session.scalar(
         select(func.count()).select_from(Message).where(
@@ -149,8 +150,7 @@ def _start_conversation(turn: Turn, texter: Texter, first_message: str | None) -
     turn.session.add(conversation)
     turn.session.flush()
     if first_message is not None:
-        message = conversations.record(turn, conversation, "texter", first_message)
-        risk.assess_message(turn, conversation, message, first_message)
+        risk.record_texter_message(turn, conversation, first_message)
     if line.is_paused(turn.session):
         # Risk was assessed above: the crisis text and supervisors' alert still go out.
         conversations.close(turn, conversation, "line_paused")

@@ -31,6 +31,17 @@ class Timer:
     at: datetime
 
 
+@dataclass(frozen=True)
+class Sending:
+    """An outbox row its own turn claimed (committed as `submitting`): the job that ran the turn
+    sends it right after the commit, with no transaction of its own to claim it first."""
+
+    outbox_id: int
+    to: str
+    from_number: str
+    body: str
+
+
 @dataclass
 class Turn:
     session: Session
@@ -42,6 +53,13 @@ class Turn:
     # with Redis or every worker down (the crisis text), or needs the number we just forgot
     # (confirming a deletion).
     inline_reply: str | None = None
+    # False while a worker routes a text the webhook stored and answered already: what would
+    # have gone inline goes as a text instead.
+    replies_inline: bool = True
+    # Set by a job that sends what its turn writes itself, after the commit: each outbox row
+    # is then claimed as it is written, and listed in `sendings` (never stored unencrypted).
+    sends_at_once: bool = False
+    sendings: list[Sending] = field(default_factory=list)
 
     def schedule(self, job: str, target_id: int, at: datetime) -> None:
         self.timers.append(Timer(job, target_id, at))

@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 class Worker(SimpleWorker):
     def work(self, *args: Any, **kwargs: Any) -> bool:
+        # Compile the risk lexicons now (seconds), not in the first texter's routing job.
+        process_runtime().detector  # noqa: B018
         stop = threading.Event()
         threading.Thread(target=_tick, args=(stop,), name="warmline-ticker", daemon=True).start()
         try:

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db.base import Base
 
 
 class InboundReceipt(Base):
-    """A Twilio SID already handled: a redelivered webhook finds it and changes nothing."""
+    """A Twilio SID already received: a redelivered webhook finds it and changes nothing.
+
+    A text the webhook leaves to a worker waits here until routed: its sender (hashed and
+    encrypted) and body (encrypted), all forgotten once its turn has run.
+    """
 
     __tablename__ = "inbound_receipts"
+    __table_args__ = (
+        Index("ix_inbound_receipts_waiting", "sender_hash", "received_at",
+              postgresql_where=text("routed_at IS NULL"), sqlite_where=text("routed_at IS NULL")),
+    )
 
     sid: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(12))
@@ -21,6 +29,13 @@ class InboundReceipt(Base):
     # What the webhook answered inline (the crisis text), so that a redelivery, sent because
     # the first answer never reached Twilio, carries it again.
     reply: Mapped[str | None] = mapped_column(Text)
+    # The sender's keyed hash (`Vault.lookup_hash`) while waiting: each sender's texts are routed in order.
+    sender_hash: Mapped[str | None] = mapped_column(String(64))
+    sender_encrypted: Mapped[str | None] = mapped_column(Text)
+    line_number: Mapped[str | None] = mapped_column(String(20))
+    body_encrypted: Mapped[str | None] = mapped_column(Text)
+    # When its turn ran; None while it waits for a worker.
+    routed_at: Mapped[datetime | None]
 
 
 # Delivery statuses in the order a text moves through them; a callback never moves a row back.

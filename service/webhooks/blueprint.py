@@ -63,21 +63,44 @@ def sms() -> Response:
     spool = Spool(runtime.redis, runtime.settings.spool_dir)
     try:
         sender_number, line_number = inbound.parse_numbers(runtime, sender, to)
-        message = inbound.InboundSms(sid=sid, sender=sender_number, line_number=line_number, body=body)
-        turn = inbound.receive_sms(runtime, message, datetime.now(UTC))
+        inline = _route_or_store(runtime, inbound.InboundSms(sid=sid, sender=sender_number, line_number=line_number, body=body))
     except DATABASE_DOWN as error:
         # Never lose it: keep the verified request, answer safely now, replay it later.
         where = spool.keep(SpooledSms(sid=sid, sender=sender, to=to, body=body, received_at=time.time()))
         log.error("sms.spooled reason=database_unavailable error=%s spool=%s", type(error).__name__, where)
         reply.message(_spooled_reply(runtime, body))
         return _twiml(reply)
-    JobQueue(runtime).submit(turn)
     if spool.has_file():
         replay_own_spool(runtime, spool)
-    if turn.inline_reply:
-        reply.message(turn.inline_reply)
+    if inline:
+        reply.message(inline)
         return _twiml(reply)
     return Response(EMPTY_TWIML, mimetype="text/xml")
+
+
+def _route_or_store(runtime: Runtime, message: inbound.InboundSms) -> str | None:
+    """Store the text for a worker and answer; the crisis text, when due, goes in this reply.
+    A deletion request is routed here (its confirmation goes inline), as is any text when
+    Redis is down. Returns the reply to put inline, if any."""
+    now = datetime.now(UTC)
+    queue = JobQueue(runtime)
+    reading = inbound.read(runtime, message.body)
+    if reading.urgency is inbound.Urgency.DELETION or not inbound.can_store(runtime):
+        turn = inbound.receive_sms(runtime, message, now)
+        queue.submit(turn)
+        return turn.inline_reply
+    stored = inbound.store_sms(runtime, message, now, with_history=reading.urgency is inbound.Urgency.RISK)
+    if not stored.new:
+        log.info("sms.duplicate")
+        return stored.earlier_reply
+    reply = inbound.crisis_reply(runtime, message, reading, stored, now)
+    if reply is not None and not inbound.keep_reply(runtime, message.sid, reply):
+        reply = None  # a worker was quicker: the crisis text went as a text
+    if queue.route_stored():
+        return reply
+    turn = inbound.route_stored(runtime, message.sid, now, answering=True)
+    queue.submit(turn)
+    return turn.inline_reply or reply
 
 
 def _spooled_reply(runtime: Runtime, body: str) -> str:

@@ -9,19 +9,16 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import insert, select
 
 from routing.matching import choose_volunteer
 from service import dispatch, shifts
-from service.db import Base, Conversation, LimitOverride, Offer, Shift, Texter, Volunteer
-from service.migrate import upgrade
+from service.db import Conversation, LimitOverride, Offer, Shift, Texter, Volunteer
 from service.runtime import Runtime
-from service.settings import Settings
 from service.turn import Turn, run_turn
-from tests.conftest import POSTGRES_ADMIN_URL, TEST_DATABASE
+from tests.support.stack import empty_database, runtime_of_its_own
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -29,26 +26,9 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 @pytest.fixture(scope="module")
 def runtime(environment: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
     """A database of its own: no worker from other tests dispatches behind this test's back."""
-    name = f"{TEST_DATABASE}_dispatch"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    url = environment["DATABASE_URL"].rsplit("/", 1)[0] + f"/{name}"
-    engine = create_engine(url)
-    upgrade(engine)
-    engine.dispose()
-    config = tmp_path_factory.mktemp("dispatch") / "dispatch.toml"
-    config.write_text(Path(environment["WARMLINE_CONFIG"]).read_text() + "\n[shifts]\nmax_conversations_per_shift = 4\n")
-    line = Runtime(Settings.from_environment({**environment, "DATABASE_URL": url, "WARMLINE_CONFIG": str(config)}))
+    line = runtime_of_its_own(environment, "dispatch", tmp_path_factory.mktemp("dispatch"), "[shifts]\nmax_conversations_per_shift = 4\n")
     yield line
     line.engine.dispose()
-
-
-def _empty(runtime: Runtime) -> None:
-    with runtime.engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {', '.join(t.name for t in Base.metadata.sorted_tables)} RESTART IDENTITY CASCADE"))
 
 
 def _roster(runtime: Runtime, rng: random.Random, size: int) -> None:
@@ -125,7 +105,7 @@ def _offered(runtime: Runtime, conversation_id: int) -> int | None:
 def test_dispatch_offers_the_volunteer_the_pure_choice_picks_among_everyone(runtime: Runtime, seed: int) -> None:
     rng = random.Random(seed)
     size = rng.choice([3, 12, 40])
-    _empty(runtime)
+    empty_database(runtime.engine, restart_ids=True)
     _roster(runtime, rng, size)
     conversation = _waiting_texter(runtime, rng, size)
     expected = _pure_choice(runtime, conversation)
@@ -136,7 +116,7 @@ def test_dispatch_offers_the_volunteer_the_pure_choice_picks_among_everyone(runt
 def test_the_best_volunteer_is_found_beyond_a_window_the_limits_refuse_whole(runtime: Runtime) -> None:
     """SQL ranks first those it cannot judge (here: pausing after a heavy conversation); the
     next window holds the one the limits allow."""
-    _empty(runtime)
+    empty_database(runtime.engine, restart_ids=True)
     pausing = dispatch.CANDIDATE_WINDOW + 3
     with runtime.engine.begin() as connection:
         for index in range(1, pausing + 2):
@@ -153,7 +133,7 @@ def test_the_best_volunteer_is_found_beyond_a_window_the_limits_refuse_whole(run
 
 def test_the_load_dispatch_orders_by_follows_every_change_of_conversations_and_shifts(runtime: Runtime) -> None:
     """The triggers keep `active_conversations` and `on_shift` exact, whatever writes the rows."""
-    _empty(runtime)
+    empty_database(runtime.engine, restart_ids=True)
     with runtime.engine.begin() as connection:
         connection.execute(insert(Volunteer).values(id=1, name="A", alias="A", phone="+13035500001", languages="en", active=True,
                                                     awaiting_ok=False, created_at=NOW))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +30,9 @@ class Line:
     texter_numbers: set[str] = field(default_factory=set)
     # Every TwiML document a voice webhook returned, each checked as it arrived.
     voice_documents: list[str] = field(default_factory=list)
+    # Waits until the line has routed the text with this MessageSid (the webhook may leave
+    # that to a worker), so that a test reads the state the text leads to.
+    await_routing: Callable[[str], None] | None = None
 
     def post(self, path: str, form: dict[str, str], *, sign: bool = True, signature: str | None = None, **kwargs: Any) -> requests.Response:
         headers = dict(kwargs.pop("headers", {}))
@@ -60,8 +64,11 @@ class Line:
         """`sender` texts the line; a texter's number is remembered for the privacy audit."""
         if texter:
             self.texter_numbers.add(sender)
-        response = self.post("/twilio/sms", self.sms_form(sender, body, to, sid))
+        form = self.sms_form(sender, body, to, sid)
+        response = self.post("/twilio/sms", form)
         assert response.status_code == 200, response.text
+        if self.await_routing is not None:
+            self.await_routing(form["MessageSid"])
         return response
 
     def inbox(self, phone: str) -> list[dict[str, Any]]:

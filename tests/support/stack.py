@@ -18,15 +18,17 @@ from pathlib import Path
 
 import pytest
 import redis
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.exc import OperationalError
 from werkzeug.serving import make_server
 
 from service.app import create_app
-from service.db import Base, Supervisor, Volunteer
+from service.db import Base, InboundReceipt, Supervisor, Volunteer
+from service.migrate import upgrade
 from service.runtime import Runtime
 from service.settings import Settings
-from tests.conftest import PUBLIC_URL, TEST_REDIS_DB
+from tests.conftest import PUBLIC_URL, TEST_DATABASE, TEST_REDIS_DB
+from tests.support import procfile
 from tests.support.fake_twilio import FakeTwilio
 from tests.support.line import Line
 from tests.support.privacy import leaks
@@ -85,6 +87,18 @@ class Stack:
             self._worker.kill()
 
 
+def runtime_of_its_own(environment: dict[str, str], name: str, folder: Path, config: str = "") -> Runtime:
+    """A runtime on a fresh, migrated database of its own (`{TEST_DATABASE}_{name}`), which no
+    worker of the other tests touches, with `config` layered over the tests' own."""
+    url = procfile.create_database(f"{TEST_DATABASE}_{name}", replace=True)
+    engine = create_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    path = folder / f"{name}.toml"
+    path.write_text(Path(environment["WARMLINE_CONFIG"]).read_text() + "\n" + config)
+    return Runtime(Settings.from_environment({**environment, "DATABASE_URL": url, "WARMLINE_CONFIG": str(path)}))
+
+
 def start_stack(environment: dict[str, str], folder: Path) -> Stack:
     runtime = Runtime(Settings.from_environment(environment))
     server = make_server("127.0.0.1", 0, create_app(runtime), threaded=True)
@@ -130,7 +144,7 @@ def _clean_line(stack: Stack, fake_twilio: FakeTwilio, log_lines: list[str]) -> 
     worker_log_start = stack.worker_log.stat().st_size
     settings = stack.runtime.settings
     the_line = Line(server_url=stack.server_url, public_url=PUBLIC_URL, main_number=settings.line.main_number,
-                    numbers=settings.line.numbers, twilio=fake_twilio)
+                    numbers=settings.line.numbers, twilio=fake_twilio, await_routing=lambda sid: _await_routing(stack, sid))
     yield the_line
     the_line.settle(quiet=0.5, timeout=5)
     bodies = [message.get("Body", "") for message in fake_twilio.messages()]
@@ -143,6 +157,23 @@ def _clean_line(stack: Stack, fake_twilio: FakeTwilio, log_lines: list[str]) -> 
             for item in texts:
                 found = leaks(item, number)
                 assert not found, f"texter number {found} in a {kind}: {item[:200]!r}"
+
+
+def _await_routing(stack: Stack, sid: str, timeout: float = 15.0) -> None:
+    """Until the text is routed: at once when the webhook routed it itself, after the worker's
+    turn when the webhook stored it. A text that was never stored (spooled while the database
+    was down, as it may still be) has nothing to wait for."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with stack.runtime.sessions() as session:
+                found = session.execute(select(InboundReceipt.routed_at).where(InboundReceipt.sid == sid)).first()
+        except OperationalError:
+            return
+        if found is None or found.routed_at is not None:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"text {sid} was stored but not routed within {timeout} s (is the worker running?)")
 
 
 @pytest.fixture

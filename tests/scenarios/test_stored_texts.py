@@ -1,0 +1,118 @@
+"""The webhook stores a text and a worker routes it: each sender's texts in order, whichever
+worker takes which; none lost when its job is; the crisis text still goes back in the
+webhook's own reply when it is due, and only then."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from xml.etree import ElementTree
+
+import pytest
+from sqlalchemy import select, text, update
+
+from service import inbound
+from service.db import Conversation, InboundReceipt, Message, Shift, Texter, Volunteer
+from service.runtime import Runtime
+from tests.support.line import Line
+from tests.support.stack import People, Stack, empty, runtime_of_its_own
+
+IMMINENT = "I have the pills in front of me and I'm going to take them all tonight"
+
+
+def _inline(response_text: str) -> str:
+    return " ".join(message.text or "" for message in ElementTree.fromstring(response_text).iter("Message"))
+
+
+def test_a_burst_from_one_texter_reaches_the_volunteer_in_order(line: Line, people: People) -> None:
+    ana = people.volunteer("Ana")
+    line.start_shift(ana)
+    texter = people.texter()
+    line.connect(ana, texter)
+    before = len(line.inbox(ana))
+    for index in range(8):  # as fast as Twilio may post them, not waiting for each to be routed
+        line.post("/twilio/sms", line.sms_form(texter, f"part {index} of my story"))
+    line.wait_for(ana, "part 7 of my story", after=before)
+    relayed = [message["Body"] for message in line.inbox(ana)[before:] if "of my story" in message["Body"]]
+    assert [body.split("part ")[1][0] for body in relayed] == [str(index) for index in range(8)]
+
+
+def test_a_volunteers_words_of_risk_get_no_crisis_text(line: Line, people: People) -> None:
+    ana = people.volunteer("Ana")
+    line.start_shift(ana)
+    texter = people.texter()
+    offer = line.connect(ana, texter)
+    response = line.text(ana, "you said you want to kill yourself, I'm here, tell me more", to=offer["From"], texter=False)
+    assert _inline(response.text) == ""
+    line.wait_for(texter, "I'm here, tell me more")
+
+
+def test_the_crisis_text_is_due_again_for_calm_words_once_the_repeat_interval_has_passed(line: Line, people: People, stack: Stack) -> None:
+    people.supervisor("Sam")
+    texter = people.texter()
+    assert "988" in _inline(line.text(texter, IMMINENT).text)
+    assert _inline(line.text(texter, "ok").text) == "", "not again within the repeat interval"
+    with stack.runtime.sessions() as session, session.begin():
+        session.execute(update(Conversation).values(safety_sent_at=datetime.now(UTC) - timedelta(minutes=11)))
+    assert "988" in _inline(line.text(texter, "ok").text), "the conversation is still in imminent danger"
+    with stack.runtime.sessions() as session:
+        said = [m for m in session.scalars(select(Message).where(Message.author == "line"))]
+    assert len(said) == 2, "each crisis text is in the transcript, once"
+
+
+def test_a_text_whose_routing_job_was_lost_is_routed_by_the_sweeper(line: Line, people: People, stack: Stack) -> None:
+    texter = people.texter()
+    line.texter_numbers.add(texter)
+    sms = inbound.InboundSms(sid="SM" + "5" * 32, sender=texter, line_number=line.main_number, body="hello, anyone?")
+    assert inbound.store_sms(stack.runtime, sms, datetime.now(UTC), with_history=False).new  # and no job is queued
+    line.wait_for(texter, "trained peer volunteer", timeout=20)
+    with stack.runtime.sessions() as session:
+        receipt = session.get_one(InboundReceipt, sms.sid)
+        assert receipt.routed_at is not None and receipt.body_encrypted is None and receipt.sender_encrypted is None
+
+
+@pytest.fixture(scope="module")
+def quiet_runtime(environment: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
+    """A database no worker routes from: the test plays the workers."""
+    runtime = runtime_of_its_own(environment, "stored", tmp_path_factory.mktemp("stored"))
+    yield runtime
+    runtime.engine.dispose()
+
+
+def test_a_worker_never_routes_a_senders_text_before_an_earlier_one_another_worker_holds(quiet_runtime: Runtime) -> None:
+    runtime = quiet_runtime
+    empty(runtime)
+    now = datetime.now(UTC)
+    with runtime.sessions() as session, session.begin():
+        session.add(Volunteer(id=1, name="Ana", alias="Ana", phone="+13035500001", languages="en", active=True, awaiting_ok=False, created_at=now))
+        session.flush()
+        session.add(Shift(volunteer_id=1, started_at=now, planned_end_at=now + timedelta(hours=3), conversations_taken=0))
+    main = runtime.settings.line.main_number
+    texts = [("+14045500001", "first"), ("+14045500001", "second"), ("+14045500002", "another texter")]
+    for index, (sender, body) in enumerate(texts):
+        inbound.store_sms(runtime, inbound.InboundSms(f"SM{index:032d}", sender, main, body), now + timedelta(milliseconds=index),
+                          with_history=False)
+    other_worker = runtime.engine.connect()
+    other_worker.execute(text(f"SELECT sid FROM inbound_receipts WHERE sid = 'SM{0:032d}' FOR UPDATE"))  # routing "first" now
+    routed = inbound.route_next(runtime, now)
+    assert routed is not None
+    assert _bodies(runtime) == {"+14045500002": ["another texter"]}, "the held sender's texts wait, not only the held one"
+    assert inbound.route_next(runtime, now) is None
+    other_worker.rollback()  # that worker gave up: "first" waits again
+    other_worker.close()
+    while inbound.route_next(runtime, now) is not None:
+        pass
+    assert _bodies(runtime)["+14045500001"] == ["first", "second"]
+
+
+def _bodies(runtime: Runtime) -> dict[str, list[str]]:
+    vault = runtime.vault
+    found: dict[str, list[str]] = {}
+    with runtime.sessions() as session:
+        for phone_hash, body in session.execute(
+            select(Texter.phone_hash, Message.body_encrypted).join(Conversation, Conversation.texter_id == Texter.id)
+            .join(Message, Message.conversation_id == Conversation.id).where(Message.author == "texter").order_by(Message.id)
+        ):
+            phone = next(number for number in ("+14045500001", "+14045500002") if vault.lookup_hash(number) == phone_hash)
+            found.setdefault(phone, []).append(vault.decrypt(body))
+    return found
