@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, Select, and_, bindparam, exists, func, literal, or_, select, tuple_, update
+from sqlalchemy import Boolean, ColumnElement, FromClause, Select, and_, bindparam, exists, false, func, literal, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.orm import aliased
 
@@ -71,12 +71,14 @@ class Reading:
 
 @dataclass(frozen=True)
 class Stored:
-    """What storing a text found: whether it is new (else the reply its first delivery got),
-    whether the sender is a volunteer or supervisor, and what the crisis text depends on: the
-    texter's language and their open conversation's state and earlier verdicts (`history`,
+    """What storing a text found: whether it is new (else the reply its first delivery got) and
+    held, whether the sender is a volunteer or supervisor, and what the crisis text depends on:
+    the texter's language and their open conversation's state and earlier verdicts (`history`,
     when asked for)."""
 
     new: bool
+    # Stored held: no worker routes it until the webhook has decided its reply (`release`).
+    held: bool
     earlier_reply: str | None
     staff: bool
     language: str | None
@@ -118,17 +120,10 @@ def can_store(runtime: Runtime) -> bool:
 
 def _store_statement(with_history: bool) -> Select[Any]:
     """The receipt, inserted unless its MessageSid is known, with what the webhook needs to
-    know next; built once, run with each text's values. The statement's snapshot predates its
-    own insert, so a reply found here is an earlier delivery's."""
-    stored = (
-        insert(InboundReceipt)
-        .values(sid=bindparam("sid"), kind="sms", received_at=bindparam("received_at", type_=InboundReceipt.received_at.type),
-                sender_hash=bindparam("sender_hash"), sender_encrypted=bindparam("sender_encrypted"),
-                line_number=bindparam("line_number"), body_encrypted=bindparam("body_encrypted"))
-        .on_conflict_do_nothing(index_elements=[InboundReceipt.sid])
-        .returning(InboundReceipt.sid)
-        .cte("stored")
-    )
+    know next; built once, run with each text's values. A text that may need the crisis text
+    is inserted held: when its words carry risk (`hold`), or its conversation is in imminent
+    danger. The statement's snapshot predates its own insert, so a reply found here is an
+    earlier delivery's."""
     sender = (
         select(Texter.language, Conversation.id.label("conversation_id"), Conversation.status, Conversation.risk_level,
                Conversation.safety_sent_at)
@@ -139,10 +134,24 @@ def _store_statement(with_history: bool) -> Select[Any]:
         .limit(1)
         .cte("sender")
     )
+    in_danger = func.coalesce(select(sender.c.risk_level).scalar_subquery() == Level.IMMINENT.value, false())
+    stored = (
+        insert(InboundReceipt)
+        .from_select(
+            ["sid", "kind", "received_at", "sender_hash", "sender_encrypted", "line_number", "body_encrypted", "held"],
+            select(bindparam("sid"), literal("sms"), bindparam("received_at", type_=InboundReceipt.received_at.type),
+                   bindparam("sender_hash"), bindparam("sender_encrypted"), bindparam("line_number"), bindparam("body_encrypted"),
+                   or_(bindparam("hold", type_=Boolean), in_danger)),
+        )
+        .on_conflict_do_nothing(index_elements=[InboundReceipt.sid])
+        .returning(InboundReceipt.held)
+        .cte("stored")
+    )
     staff = or_(exists().where(Volunteer.phone == bindparam("sender"), Volunteer.active),
                 exists().where(Supervisor.phone == bindparam("sender"), Supervisor.active))
     columns: list[Any] = [
         exists(select(literal(1)).select_from(stored)),
+        select(stored.c.held).scalar_subquery(),
         select(InboundReceipt.reply).where(InboundReceipt.sid == bindparam("sid")).scalar_subquery(),
         staff,
         *(select(column).scalar_subquery() for column in sender.c),
@@ -164,23 +173,23 @@ def _history(conversation_id: Any, column: Any) -> Any:
 _STORE = _store_statement(with_history=False)
 _STORE_WITH_HISTORY = _store_statement(with_history=True)
 _HISTORY = select(_history(bindparam("conversation_id"), Message.risk_level), _history(bindparam("conversation_id"), Message.risk_detail))
-_KEEP_REPLY = (
-    update(InboundReceipt).where(InboundReceipt.sid == bindparam("stored_sid"), InboundReceipt.routed_at.is_(None))
-    .values(reply=bindparam("crisis_reply")).returning(InboundReceipt.sid)
-)
+_RELEASE = update(InboundReceipt).where(InboundReceipt.sid == bindparam("held_sid")).values(held=False, reply=bindparam("crisis_reply"))
 
 
-def store_sms(runtime: Runtime, sms: InboundSms, now: datetime, with_history: bool) -> Stored:
+def store_sms(runtime: Runtime, sms: InboundSms, now: datetime, reading: Reading) -> Stored:
     """Keep a verified text for a worker: one statement, committed on its own (no transaction
     round trips around it), durable before the webhook answers."""
     vault = runtime.vault
+    risky = reading.urgency is Urgency.RISK
     values = {"sid": sms.sid, "received_at": now, "sender_hash": vault.lookup_hash(sms.sender), "sender": sms.sender,
-              "sender_encrypted": vault.encrypt(sms.sender), "line_number": sms.line_number, "body_encrypted": vault.encrypt(sms.body)}
+              "sender_encrypted": vault.encrypt(sms.sender), "line_number": sms.line_number, "body_encrypted": vault.encrypt(sms.body),
+              "hold": risky}
     with one_statement(runtime.engine) as connection:
-        row = connection.execute(_STORE_WITH_HISTORY if with_history else _STORE, values).one()
-    new, reply, staff, language, conversation_id, status, risk_level, safety_sent_at, *verdicts = row
-    return Stored(new=bool(new), earlier_reply=reply, staff=bool(staff), language=language, conversation_id=conversation_id,
-                  status=status, risk_level=risk_level, safety_sent_at=safety_sent_at, history=_zipped(verdicts))
+        row = connection.execute(_STORE_WITH_HISTORY if risky else _STORE, values).one()
+    new, held, reply, staff, language, conversation_id, status, risk_level, safety_sent_at, *verdicts = row
+    return Stored(new=bool(new), held=bool(held), earlier_reply=reply, staff=bool(staff), language=language,
+                  conversation_id=conversation_id, status=status, risk_level=risk_level, safety_sent_at=safety_sent_at,
+                  history=_zipped(verdicts))
 
 
 def _zipped(verdicts: list[list[str | None] | None]) -> list[tuple[str, str | None]]:
@@ -207,12 +216,11 @@ def crisis_reply(runtime: Runtime, sms: InboundSms, reading: Reading, stored: St
     return texts.for_texter(language, "safety")
 
 
-def keep_reply(runtime: Runtime, sid: str, reply: str) -> bool:
-    """Note on the stored text that its webhook answered it inline (its turn then sends that
-    reply no second time, and a redelivery gets it again). False when a worker has routed it
-    already: it has sent the crisis text as a text."""
+def release(runtime: Runtime, sid: str, reply: str | None) -> None:
+    """Let the workers route a held text, noting the reply its webhook gave (its turn then does
+    not send that reply a second time, and a redelivery gets it again)."""
     with one_statement(runtime.engine) as connection:
-        return connection.execute(_KEEP_REPLY, {"stored_sid": sid, "crisis_reply": reply}).first() is not None
+        connection.execute(_RELEASE, {"held_sid": sid, "crisis_reply": reply})
 
 
 def receive_sms(runtime: Runtime, sms: InboundSms, now: datetime) -> Turn:
@@ -274,7 +282,7 @@ def route_next(runtime: Runtime, now: datetime) -> tuple[Turn, bool] | None:
 
     def work(turn: Turn) -> bool | None:
         receipts = turn.session.scalars(
-            select(InboundReceipt).where(InboundReceipt.routed_at.is_(None), oldest_of_sender)
+            select(InboundReceipt).where(InboundReceipt.routed_at.is_(None), ~InboundReceipt.held, oldest_of_sender)
             .order_by(InboundReceipt.received_at, InboundReceipt.sid).limit(ROUTING_BATCH).with_for_update(skip_locked=True)
         ).all()
         if not receipts:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.db.base import Base
@@ -36,6 +36,8 @@ class InboundReceipt(Base):
     body_encrypted: Mapped[str | None] = mapped_column(Text)
     # When its turn ran; None while it waits for a worker.
     routed_at: Mapped[datetime | None]
+    # Not for a worker yet: its webhook is still deciding whether the crisis text is due.
+    held: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 # Delivery statuses in the order a text moves through them; a callback never moves a row back.

@@ -89,13 +89,14 @@ def _route_or_store(runtime: Runtime, message: inbound.InboundSms) -> str | None
         turn = inbound.receive_sms(runtime, message, now)
         queue.submit(turn)
         return turn.inline_reply
-    stored = inbound.store_sms(runtime, message, now, with_history=reading.urgency is inbound.Urgency.RISK)
+    stored = inbound.store_sms(runtime, message, now, reading)
     if not stored.new:
         log.info("sms.duplicate")
         return stored.earlier_reply
-    reply = inbound.crisis_reply(runtime, message, reading, stored, now)
-    if reply is not None and not inbound.keep_reply(runtime, message.sid, reply):
-        reply = None  # a worker was quicker: the crisis text went as a text
+    reply = None
+    if stored.held:
+        reply = inbound.crisis_reply(runtime, message, reading, stored, now)
+        inbound.release(runtime, message.sid, reply)
     if queue.route_stored():
         return reply
     turn = inbound.route_stored(runtime, message.sid, now, answering=True)

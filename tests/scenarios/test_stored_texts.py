@@ -64,11 +64,22 @@ def test_a_text_whose_routing_job_was_lost_is_routed_by_the_sweeper(line: Line, 
     texter = people.texter()
     line.texter_numbers.add(texter)
     sms = inbound.InboundSms(sid="SM" + "5" * 32, sender=texter, line_number=line.main_number, body="hello, anyone?")
-    assert inbound.store_sms(stack.runtime, sms, datetime.now(UTC), with_history=False).new  # and no job is queued
+    stored = inbound.store_sms(stack.runtime, sms, datetime.now(UTC), inbound.read(stack.runtime, sms.body))
+    assert stored.new and not stored.held  # and no job is queued
     line.wait_for(texter, "trained peer volunteer", timeout=20)
     with stack.runtime.sessions() as session:
         receipt = session.get_one(InboundReceipt, sms.sid)
         assert receipt.routed_at is not None and receipt.body_encrypted is None and receipt.sender_encrypted is None
+
+
+def test_a_held_text_whose_webhook_died_is_routed_by_the_sweeper_and_the_crisis_text_goes_as_a_text(
+        line: Line, people: People, stack: Stack) -> None:
+    people.supervisor("Sam")
+    texter = people.texter()
+    line.texter_numbers.add(texter)
+    sms = inbound.InboundSms(sid="SM" + "6" * 32, sender=texter, line_number=line.main_number, body=IMMINENT)
+    assert inbound.store_sms(stack.runtime, sms, datetime.now(UTC), inbound.read(stack.runtime, sms.body)).held  # never released
+    line.wait_for(texter, "988", timeout=20)
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +102,7 @@ def test_a_worker_never_routes_a_senders_text_before_an_earlier_one_another_work
     texts = [("+14045500001", "first"), ("+14045500001", "second"), ("+14045500002", "another texter")]
     for index, (sender, body) in enumerate(texts):
         inbound.store_sms(runtime, inbound.InboundSms(f"SM{index:032d}", sender, main, body), now + timedelta(milliseconds=index),
-                          with_history=False)
+                          inbound.read(runtime, body))
     other_worker = runtime.engine.connect()
     other_worker.execute(text(f"SELECT sid FROM inbound_receipts WHERE sid = 'SM{0:032d}' FOR UPDATE"))  # routing "first" now
     routed = inbound.route_next(runtime, now)
