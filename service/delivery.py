@@ -164,6 +164,30 @@ def texter_unsubscribed(turn: Turn, texter_id: int) -> None:
         dispatch.offer_waiting(turn)
 
 
+_STATUS_RANK = case(STATUS_ORDER, value=OutboxMessage.status, else_=-1)
+
+
+def record_callback(runtime: Runtime, sid: str, status: str, error_code: int | None, now: datetime) -> tuple[bool, Turn | None]:
+    """A status callback: whether the SID is ours, and the turn of any follow-up. On
+    PostgreSQL one statement moves the row forward (Twilio posts two callbacks a text, the
+    commonest webhook there is); an unsubscribed texter (21610), and SQLite, take a turn."""
+    if error_code == UNSUBSCRIBED or runtime.engine.dialect.name != "postgresql":
+        return run_turn(runtime, now, lambda turn: record_status(turn, sid, status, error_code))
+    query = select(exists().where(OutboxMessage.twilio_sid == sid))
+    if status in STATUS_ORDER:  # a status we do not know moves nothing (and may not fit the column)
+        moved = (
+            update(OutboxMessage)
+            .where(OutboxMessage.twilio_sid == sid, _STATUS_RANK < STATUS_ORDER[status])
+            .values(status=status, updated_at=now, error_code=func.coalesce(error_code, OutboxMessage.error_code))
+            .returning(OutboxMessage.id)
+            .cte("moved")
+        )
+        query = query.add_columns(select(func.count()).select_from(moved).scalar_subquery())
+    with one_statement(runtime.engine) as connection:
+        known = connection.execute(query).one()[0]
+    return bool(known), None
+
+
 def record_status(turn: Turn, sid: str, status: str, error_code: int | None) -> bool:
     """A status callback: move the row forward only (callbacks arrive out of order)."""
     row = turn.session.scalars(select(OutboxMessage).where(OutboxMessage.twilio_sid == sid).with_for_update()).first()

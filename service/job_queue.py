@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import cached_property
 
 from redis.exceptions import RedisError
 from rq import Queue
@@ -34,8 +35,12 @@ ROUTING_QUEUED_SECONDS = 30
 class JobQueue:
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
+
+    @cached_property
+    def _queue(self) -> Queue:
+        """Built when a job is enqueued (most webhooks only check that one is queued)."""
         # JSON, not RQ's default pickle: a job payload must never be able to run code.
-        self._queue = Queue(QUEUE_NAME, connection=runtime.redis, serializer=JSONSerializer, default_timeout=JOB_TIMEOUT_SECONDS)
+        return Queue(QUEUE_NAME, connection=self._runtime.redis, serializer=JSONSerializer, default_timeout=JOB_TIMEOUT_SECONDS)
 
     def route_stored(self) -> bool:
         """See that a worker routes the texts the webhook stored: a `route_stored` job, unless
@@ -43,7 +48,7 @@ class JobQueue:
         costs one job, not one each). False (and logged) when Redis is unreachable: the
         webhook then routes the text itself."""
         try:
-            if self._queue.connection.set(ROUTING_QUEUED, "1", nx=True, ex=ROUTING_QUEUED_SECONDS):
+            if self._runtime.redis.set(ROUTING_QUEUED, "1", nx=True, ex=ROUTING_QUEUED_SECONDS):
                 self._queue.enqueue("service.jobs.route_stored", result_ttl=0)
         except RedisError as error:
             log.error("jobs.enqueue_failed error=%s job=route_stored", type(error).__name__)
@@ -52,7 +57,7 @@ class JobQueue:
 
     def routing_started(self) -> None:
         """A `route_stored` job starts: a text stored from now on needs a job of its own."""
-        self._queue.connection.delete(ROUTING_QUEUED)
+        self._runtime.redis.delete(ROUTING_QUEUED)
 
     def submit(self, turn: Turn) -> bool:
         """Enqueue the turn's deliveries and timers; False (and logged) when Redis is unreachable."""

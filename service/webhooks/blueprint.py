@@ -16,7 +16,7 @@ from service import delivery, inbound
 from service.job_queue import JobQueue
 from service.runtime import Runtime
 from service.spool import Spool, SpooledSms
-from service.turn import DATABASE_DOWN, Turn, run_turn
+from service.turn import DATABASE_DOWN, Turn
 from service.webhooks.signature import twilio_signed
 
 log = logging.getLogger(__name__)
@@ -134,8 +134,9 @@ def status() -> Response:
     raw_code = request.form.get("ErrorCode", "")
     error_code = int(raw_code) if raw_code.isascii() and raw_code.isdigit() else None  # "²" is a digit to Python
     runtime = _runtime()
-    known, turn = run_turn(runtime, datetime.now(UTC), lambda turn: delivery.record_status(turn, sid, message_status, error_code))
+    known, turn = delivery.record_callback(runtime, sid, message_status, error_code, datetime.now(UTC))
     if not known:
         log.info("status.unknown_sid status=%s", message_status)
-    JobQueue(runtime).submit(turn)
+    if turn is not None:
+        JobQueue(runtime).submit(turn)
     return Response(status=204)
