@@ -24,7 +24,7 @@ from service.runtime import Runtime
 from service.webhooks import twilio_blueprint
 from tests.fuzz.invariants import DatabaseWrites, assert_consistent
 from tests.support.routes import blueprint_rules
-from tests.support.world import CALLER_PHONES, TEXTER_PHONES, VOLUNTEER_PHONES, build_line, twilio_post
+from tests.support.world import CALLER_PHONES, TEXTER_PHONES, VOLUNTEER_PHONES, build_line, route_stored_texts, twilio_post
 
 WEBHOOKS = [rule.rule for rule in blueprint_rules(twilio_blueprint)]
 # Each example is sent three ways; with the dashboard's share (test_dashboard_fuzz.py), over
@@ -88,7 +88,8 @@ class Fuzzing:
 @pytest.fixture(scope="module")
 def fuzzing(runtime: Runtime) -> Iterator[Fuzzing]:
     """The line built by signed webhooks; once the requests are sent, every webhook has had some,
-    the router's rules hold and exactly the signed, well-formed texts were received."""
+    the stored texts route without error, the router's rules hold and exactly the signed,
+    well-formed texts were received."""
     client = create_app(runtime).test_client()
     received = build_line(client, runtime)
     fuzz = Fuzzing(client, DatabaseWrites(runtime.engine), received)
@@ -96,6 +97,7 @@ def fuzzing(runtime: Runtime) -> Iterator[Fuzzing]:
     fuzz.writes.close()
     assert sum(fuzz.sent.values()) >= EXAMPLES * REQUESTS_PER_EXAMPLE and set(fuzz.sent) == set(WEBHOOKS), fuzz.sent
     assert fuzz.writes.count, "no signed request wrote: the refused ones' silence proves nothing"
+    route_stored_texts(runtime)  # the fuzzed texts too, as a worker would
     with runtime.sessions() as session:
         assert_consistent(runtime, session)
         receipts = set(session.scalars(select(InboundReceipt.sid)))

@@ -4,6 +4,9 @@ webhook's own reply when it is due, and only then."""
 
 from __future__ import annotations
 
+import os
+import signal
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree
@@ -15,7 +18,7 @@ from service import inbound
 from service.db import Conversation, InboundReceipt, Message, Shift, Texter, Volunteer
 from service.runtime import Runtime
 from tests.support.line import Line
-from tests.support.stack import People, Stack, empty, runtime_of_its_own
+from tests.support.stack import People, Stack, empty_database, runtime_of_its_own
 
 IMMINENT = "I have the pills in front of me and I'm going to take them all tonight"
 
@@ -82,6 +85,28 @@ def test_a_held_text_whose_webhook_died_is_routed_by_the_sweeper_and_the_crisis_
     line.wait_for(texter, "988", timeout=20)
 
 
+def test_with_the_worker_hung_an_imminent_text_still_gets_the_crisis_text_and_the_supervisor_is_alerted_once_it_runs(
+        line: Line, people: People, stack: Stack) -> None:
+    sam = people.supervisor("Sam")
+    texter = people.texter()
+    line.texter_numbers.add(texter)
+    os.kill(stack.worker_pid, signal.SIGSTOP)  # alive to RQ and Redis, doing nothing: as hung as a worker gets
+    try:
+        started = time.monotonic()
+        response = line.post("/twilio/sms", line.sms_form(texter, IMMINENT))
+        assert response.status_code == 200 and "988" in _inline(response.text), "the crisis text is in the webhook's own answer"
+        assert time.monotonic() - started < 5
+        time.sleep(1)
+        assert not line.inbox(sam), "nothing can go out with the worker hung"
+    finally:
+        os.kill(stack.worker_pid, signal.SIGCONT)
+    alert = line.wait_for(sam, "escalation #", timeout=20)
+    assert texter not in alert["Body"]
+    crisis_text = stack.runtime.texts.for_texter("en", "safety")
+    assert crisis_text in _inline(response.text)
+    assert not [message for message in line.inbox(texter) if message.get("Body") == crisis_text], "the crisis text is not sent twice"
+
+
 @pytest.fixture(scope="module")
 def quiet_runtime(environment: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
     """A database no worker routes from: the test plays the workers."""
@@ -92,7 +117,7 @@ def quiet_runtime(environment: dict[str, str], tmp_path_factory: pytest.TempPath
 
 def test_a_worker_never_routes_a_senders_text_before_an_earlier_one_another_worker_holds(quiet_runtime: Runtime) -> None:
     runtime = quiet_runtime
-    empty(runtime)
+    empty_database(runtime.engine, restart_ids=True)
     now = datetime.now(UTC)
     with runtime.sessions() as session, session.begin():
         session.add(Volunteer(id=1, name="Ana", alias="Ana", phone="+13035500001", languages="en", active=True, awaiting_ok=False, created_at=now))

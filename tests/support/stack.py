@@ -78,6 +78,10 @@ class Stack:
     _server: object
     _worker: subprocess.Popen[bytes]
 
+    @property
+    def worker_pid(self) -> int:
+        return self._worker.pid
+
     def stop(self) -> None:
         self._server.shutdown()  # type: ignore[attr-defined]
         self._worker.terminate()
