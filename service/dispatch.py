@@ -22,13 +22,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, literal, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, literal, or_, select, true
 
 from routing import calls as call_rules
-from routing.limits import VolunteerState
+from routing.limits import AWAITING_OK, COOLDOWN, MAX_CONCURRENT, NO_FREE_LINE_NUMBER, ShiftLimits, VolunteerState, refusal
 from routing.matching import Seeker, choose_volunteer
 from service import conversations, outbox, shifts
-from service.db import Call, Conversation, Offer, Shift, Volunteer
+from service.db import Call, Conversation, LimitOverride, Offer, Shift, Volunteer
 from service.turn import Turn
 
 # Conversations examined per dispatch; the rest wait for the next event (or the sweeper).
@@ -53,19 +53,24 @@ def offer_waiting(turn: Turn) -> None:
         .limit(DISPATCH_BATCH)
         .with_for_update(skip_locked=True, of=Conversation)
     ).all()
+    # Volunteers a limit refuses whoever the seeker is: examined once for the whole queue.
+    refused: set[int] = set()
     for conversation in waiting:
         seeker = _seeker(turn, conversation)
-        offered = _ring_best(turn, conversation, seeker) if conversation.channel == "voice" else _offer_best(turn, conversation, seeker)
+        if conversation.channel == "voice":
+            offered = _ring_best(turn, conversation, seeker, refused)
+        else:
+            offered = _offer_best(turn, conversation, seeker, refused)
         if offered is None:
             return  # nobody at all is free: the rest of the queue waits too
 
 
-def _offer_best(turn: Turn, conversation: Conversation, seeker: Seeker) -> bool | None:
+def _offer_best(turn: Turn, conversation: Conversation, seeker: Seeker, refused: set[int]) -> bool | None:
     """Offer a text (or a callback) to the best eligible volunteer. False when nobody eligible
     for this seeker is free; None when nobody at all is."""
     limits = turn.runtime.shift_limits
     found_anyone = False
-    for window in _candidate_windows(turn, seeker, seeker.passed_by):
+    for window in _candidate_windows(turn, seeker, seeker.passed_by, refused):
         found_anyone = True
         # A callback is a phone call too: not for a volunteer already on one.
         available = [v for v in window if conversation.channel != "callback" or not v.on_call]
@@ -76,7 +81,7 @@ def _offer_best(turn: Turn, conversation: Conversation, seeker: Seeker) -> bool 
     return None if not found_anyone and not seeker.passed_by else False
 
 
-def _ring_best(turn: Turn, conversation: Conversation, seeker: Seeker) -> bool | None:
+def _ring_best(turn: Turn, conversation: Conversation, seeker: Seeker, refused: set[int]) -> bool | None:
     """Ring the best eligible volunteers for a caller (`ring_group_size` of them). False when
     nobody eligible for this caller is free; None when nobody at all is."""
     voice = turn.runtime.settings.voice
@@ -85,7 +90,7 @@ def _ring_best(turn: Turn, conversation: Conversation, seeker: Seeker) -> bool |
     tried = call_rules.tried(seeker, missed_at, turn.now, ring_again_after)
     rung: list[int] = []
     found_anyone = False
-    for window in _candidate_windows(turn, seeker, tried):
+    for window in _candidate_windows(turn, seeker, tried, refused):
         found_anyone = True
         rung += call_rules.volunteers_to_ring(
             seeker, window, turn.runtime.shift_limits, turn.now, voice.ring_group_size - len(rung),
@@ -99,19 +104,29 @@ def _ring_best(turn: Turn, conversation: Conversation, seeker: Seeker) -> bool |
     return None if not found_anyone and not tried else False
 
 
-def _candidate_windows(turn: Turn, seeker: Seeker, excluded: frozenset[int]) -> Iterator[list[VolunteerState]]:
+def _candidate_windows(turn: Turn, seeker: Seeker, excluded: frozenset[int], refused: set[int]) -> Iterator[list[VolunteerState]]:
     """The free volunteers on shift, best first for this seeker, `CANDIDATE_WINDOW` at a
     time: each window locked (volunteers another transaction is changing are skipped) and
-    then read afresh (a new statement sees everything committed before the locks)."""
+    then read afresh (a new statement sees everything committed before the locks). Those a
+    limit refuses for any seeker are added to `refused`, so the rest of the queue skips them
+    (a text refusal for want of a free thread still allows a call)."""
+    limits = turn.runtime.shift_limits
     for tier in _tiers(seeker):
         examined: set[int] = set()
         while True:
-            locked = turn.session.scalars(_candidates(turn, tier, excluded | examined)).all()
+            locked = turn.session.scalars(_candidates(turn, tier, excluded | examined | refused)).all()
             if locked:
-                yield list(shifts.volunteer_states(turn.session, locked, turn.now).values())
+                window = list(shifts.volunteer_states(turn.session, locked, turn.now).values())
+                refused.update(v.volunteer_id for v in window if _refused_for_anyone(v, limits, turn.now))
+                yield window
             if len(locked) < CANDIDATE_WINDOW:
                 break
             examined.update(locked)
+
+
+def _refused_for_anyone(volunteer: VolunteerState, limits: ShiftLimits, now: datetime) -> bool:
+    found = refusal(volunteer, limits, now)
+    return found is not None and found.limit != NO_FREE_LINE_NUMBER
 
 
 def _tiers(seeker: Seeker) -> list[ColumnElement[bool]]:
@@ -133,17 +148,30 @@ def _tiers(seeker: Seeker) -> list[ColumnElement[bool]]:
 
 
 def _candidates(turn: Turn, tier: ColumnElement[bool], excluded: frozenset[int] | set[int]) -> Select[tuple[int]]:
-    """The next window of a tier, walking ix_volunteers_dispatch. SQL keeps only those the
-    limits could allow (on shift, not on a break, no pending offer, a free thread); the rest
-    of the limits (cooldowns, wrap-up, lifted limits) are the pure choice's to judge."""
+    """The next window of a tier, walking ix_volunteers_dispatch. SQL keeps those the limits
+    could allow, the same limits as `routing.limits.refusal` with a limit a supervisor lifted
+    counted as lifted (on shift, not on a break, no pending offer, not cooling down, not
+    awaiting an ok, under their concurrency limit); the pure choice judges the rest (wrap-up,
+    conversations this shift, a free thread) and decides. A looser filter would make a busy
+    line walk, and lock, every volunteer on shift for each waiting texter."""
+    limits = turn.runtime.shift_limits
     pending_offer = exists().where(Offer.volunteer_id == Volunteer.id, Offer.status == "pending")
+
+    def lifted(limit: str) -> ColumnElement[bool]:
+        return exists().where(LimitOverride.volunteer_id == Volunteer.id, LimitOverride.limit == limit, LimitOverride.until > turn.now)
+
+    active = Volunteer.active_conversations
+    # routing.limits.concurrency_limit: their own limit and the line's, or the number pool's when lifted.
+    under_own_limit = and_(active < limits.max_concurrent, Volunteer.max_concurrent.is_(None) | (active < Volunteer.max_concurrent))
     query = (
         select(Volunteer.id)
         .where(
             Volunteer.active, Volunteer.on_shift, tier, ~pending_offer,
             Volunteer.break_until.is_(None) | (Volunteer.break_until <= turn.now),
-            # Nobody's concurrency limit exceeds the line numbers (routing.limits.concurrency_limit).
-            Volunteer.active_conversations < len(turn.runtime.shift_limits.line_numbers),
+            or_(Volunteer.cooldown_until.is_(None), Volunteer.cooldown_until <= turn.now, lifted(COOLDOWN)),
+            or_(~Volunteer.awaiting_ok, lifted(AWAITING_OK)),
+            active < len(limits.line_numbers),
+            under_own_limit | lifted(MAX_CONCURRENT),
         )
         .order_by(Volunteer.active_conversations, Volunteer.last_assigned_at.asc().nulls_first(), Volunteer.id)
         .limit(CANDIDATE_WINDOW)
