@@ -6,6 +6,7 @@ phone is ringing. Ids restart at 1, so small numbers name real rows."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
@@ -14,7 +15,7 @@ from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
 from service import inbound
-from service.db import Call, Conversation, Escalation, Offer, Volunteer
+from service.db import Call, Conversation, Escalation, InboundReceipt, Offer, Volunteer
 from service.runtime import Runtime
 from tests.conftest import PUBLIC_URL
 from tests.support.stack import empty_database
@@ -53,7 +54,7 @@ def build_line(client: FlaskClient, runtime: Runtime) -> set[str]:
         status, answer = twilio_post(client, runtime, "/twilio/sms", {"MessageSid": sid, "From": sender, "To": line_number, "Body": body})
         assert status == 200, answer
         sids.add(sid)
-    route_stored_texts(runtime)
+        route_stored_texts(runtime, until_routed=sid)  # in order, as the world is written
     for number, caller in enumerate(CALLER_PHONES):
         call_sid = f"CA{number:032x}"
         assert twilio_post(client, runtime, "/twilio/voice", {"CallSid": call_sid, "From": caller, "To": line_number})[0] == 200
@@ -74,8 +75,19 @@ def build_line(client: FlaskClient, runtime: Runtime) -> set[str]:
     return sids
 
 
-def route_stored_texts(runtime: Runtime) -> None:
-    """Route the texts the SMS webhook stored, as the rq workers would (none runs here); what
-    the turns write to the outbox stays unsent."""
-    while inbound.route_next(runtime, datetime.now(UTC)) is not None:
-        pass
+def route_stored_texts(runtime: Runtime, until_routed: str | None = None) -> None:
+    """Route the texts the SMS webhook stored, as the rq workers would (what the turns write to
+    the outbox stays unsent); with `until_routed`, until that text is routed, here or by a
+    worker of another test that took its job."""
+    deadline = time.monotonic() + 15
+    while True:
+        while inbound.route_next(runtime, datetime.now(UTC)) is not None:
+            pass
+        if until_routed is None:
+            return
+        with runtime.sessions() as session:
+            if session.scalar(select(InboundReceipt.routed_at).where(InboundReceipt.sid == until_routed)) is not None:
+                return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"text {until_routed} was never routed")
+        time.sleep(0.01)
