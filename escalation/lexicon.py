@@ -165,7 +165,7 @@ class Spelling:
     emoji: re.Pattern[str] | None
     emoji_words: Mapping[str, str]
     rewrites: re.Pattern[str] | None
-    rewritten: Mapping[str, str]  # every spelling the rewrites pattern can match -> " " + replacement
+    rewritten: Mapping[str, str]  # " " + every spelling the rewrites pattern can match -> " " + replacement
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, object], where: str) -> Spelling:
@@ -194,8 +194,9 @@ class Spelling:
             leet_table=str.maketrans(leet),
             emoji=_alternation(list(emoji_words), "", "", _characters) if emoji_words else None,
             emoji_words=emoji_words,
-            rewrites=_alternation(list(rewrites), " (", ")" + _END, _word_atoms) if rewrites else None,
-            rewritten={form: value for key, value in rewrites.items() for form in _spellings(key)},
+            # no capture group: the engine would open one at every word
+            rewrites=_alternation(list(rewrites), " ", _END, _word_atoms) if rewrites else None,
+            rewritten={" " + form: value for key, value in rewrites.items() for form in _spellings(key)},
         )
 
     def normalise_message(self, folded: str) -> str:
@@ -224,7 +225,7 @@ class Spelling:
         return match.group().translate(self.leet_table)
 
     def _rewritten_word(self, match: re.Match[str]) -> str:
-        return self.rewritten[match.group(1)]
+        return self.rewritten[match.group()]
 
 
 @dataclass(frozen=True)

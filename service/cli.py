@@ -215,7 +215,7 @@ def assess() -> None:
         if not line.strip():
             continue
         try:
-            item = json.loads(line)
+            item = _parse_line(line)
             text = item["text"]
             if not isinstance(text, str):
                 raise TypeError("text must be a string")
@@ -226,6 +226,23 @@ def assess() -> None:
         verdict = assess_text(text, item.get("language"))
         write('{"id": ' + _json_id(item.get("id")) + ", " + verdict_json(verdict))
     sys.stdout.flush()
+
+
+# The scanner json.loads runs after skipping whitespace, called directly for the usual line.
+_SCAN_VALUE = json.JSONDecoder().scan_once
+
+
+def _parse_line(line: str) -> object:
+    """json.loads(line), without its two whitespace scans when the line is one object and its newline;
+    any other line, and every error, goes through json.loads so its error message stays the same."""
+    if line[:1] == "{":
+        try:
+            item, end = _SCAN_VALUE(line, 0)
+        except (StopIteration, ValueError):
+            return json.loads(line)
+        if end == len(line) or line[end:] == "\n":
+            return item
+    return json.loads(line)
 
 
 # What json.dumps(..., ensure_ascii=False) writes, built once instead of per line.
