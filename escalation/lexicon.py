@@ -70,7 +70,6 @@ _SPACED = re.compile(r" [a-z](?:[ .*_\-]{1,3}[a-z](?![a-z0-9])){2,}")
 _WORD_BREAK = re.compile(r"\s{2,}")
 _LETTER_SEPARATORS = re.compile(r"[ .*_\-]")
 _EMPHASIS = re.compile(r"([a-z])\1\1+")  # "killll", "nooo": three or more of a letter read as one
-_EMPHASIS_START = r"(?P<emphatic>[a-z])(?P=emphatic){2}"  # where _EMPHASIS would match, for Spelling.habits
 
 
 def fold(text: str) -> str:
@@ -88,11 +87,10 @@ def _join_spaced(match: re.Match[str]) -> str:
     return " " + " ".join(_LETTER_SEPARATORS.sub("", word) for word in _WORD_BREAK.split(match.group()[1:]))
 
 
-def _squeeze(text: str, emphasis: bool = True) -> str:
-    """Words one space apart with a space in front, clause marks as " ,", emphatic letters once
-    (unless the caller already knows there are none)."""
+def _squeeze(text: str) -> str:
+    """Words one space apart with a space in front, clause marks as " ,", emphatic letters once."""
     text = _CLAUSE.sub(" , ", _PUNCTUATION.sub(" ", text))
-    if emphasis and _EMPHASIS.search(text) is not None:  # rare, and searching is cheaper than substituting
+    if _EMPHASIS.search(text) is not None:  # rare, and searching is cheaper than substituting
         text = _EMPHASIS.sub(r"\1", text)
     return " " + " ".join(text.split())
 
@@ -168,9 +166,6 @@ class Spelling:
     emoji_words: Mapping[str, str]
     rewrites: re.Pattern[str] | None
     rewritten: Mapping[str, str]  # " " + every spelling the rewrites pattern can match -> " " + replacement
-    # Leet, spaced letters or emphasis anywhere in " " + a folded message: most messages have none,
-    # and one search for all three costs less than the two substitutions and the search it spares.
-    habits: re.Pattern[str]
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, object], where: str) -> Spelling:
@@ -202,7 +197,6 @@ class Spelling:
             # no capture group: the engine would open one at every word
             rewrites=_alternation(list(rewrites), " ", _END, _word_atoms) if rewrites else None,
             rewritten={" " + form: value for key, value in rewrites.items() for form in _spellings(key)},
-            habits=re.compile("|".join((*([leet_pattern.pattern] if leet_pattern else []), _SPACED.pattern, _EMPHASIS_START))),
         )
 
     def normalise_message(self, folded: str) -> str:
@@ -210,10 +204,6 @@ class Spelling:
         text = folded
         if self.emoji is not None and not text.isascii():
             text = self.emoji.sub(self._emoji_word, text)
-        if self.habits.search(" " + text) is None:
-            # Leet and spaced letters would change nothing, and squeezing makes no letters adjacent,
-            # so there is no emphasis to find either. (A leading space moves no leet lookbehind's answer.)
-            return self._rewrite(_squeeze(" " + text, emphasis=False))
         if self.leet is not None:
             text = self.leet.sub(self._unleet, text)
         return self._rewrite(_squeeze(_SPACED.sub(_join_spaced, " " + text)))
