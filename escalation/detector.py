@@ -70,7 +70,7 @@ def _verdict(readings: Iterable[tuple[Lexicon, str]]) -> Assessment:
         covered = -1  # end of the furthest-reaching risk phrase so far
         for match in matches:
             rule = match.rule
-            if rule.idiom or (idioms and any(start < match.end and match.start < end for start, end in idioms)):
+            if rule.idiom or (idioms and _overlaps(idioms, match.start, match.end)):
                 continue  # part of a figure of speech ("this exam is killing me", "jump rope")
             if rule.signal is not None:
                 signals.add(rule.signal)
@@ -108,6 +108,14 @@ def _verdict(readings: Iterable[tuple[Lexicon, str]]) -> Assessment:
         rules=tuple(rules),
         signals=_ordered(signals, _SIGNAL_ORDER),
     )
+
+
+def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Whether [start, end) overlaps one of the spans; a loop, as a generator costs more than a few idioms."""
+    for span_start, span_end in spans:
+        if span_start < end and start < span_end:
+            return True
+    return False
 
 
 def _raise(levels: dict[Category, Level], category: Category, level: Level) -> None:

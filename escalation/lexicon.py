@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import product
 from typing import NamedTuple
 
@@ -26,10 +26,14 @@ from escalation.assessment import Category, Level, Signal
 
 _END = "(?![a-z0-9])"
 # Between a phrase's words: a space, none ("killmyself"), or a clause mark ("I want to... die").
-_OPTIONAL_SPACE = " ?(?:, )?"
-_GAP = "(?: (?:, )?[a-z0-9]+){0,4}"
+# Written out as the four strings " ?(?:, )?" matches, in the order it tries them: the regex engine
+# rejects each alternative on its first character, where an optional group needs a repeat context.
+_OPTIONAL_SPACE = "(?: , | |, |)"
+_GAP = "(?: , [a-z0-9]+| [a-z0-9]+){0,4}"
 _NUMBER = "[0-9]+"
 _TERM = re.compile(r"<([a-z0-9_]+)>")
+# How many distinct phrase texts a lexicon remembers the rule of; past it, readers run for new ones.
+_KNOWN_PHRASES = 20_000
 
 
 class LexiconError(ValueError):
@@ -161,7 +165,7 @@ class Spelling:
     emoji: re.Pattern[str] | None
     emoji_words: Mapping[str, str]
     rewrites: re.Pattern[str] | None
-    rewritten: Mapping[str, str]  # every spelling the rewrites pattern can match -> " " + replacement
+    rewritten: Mapping[str, str]  # " " + every spelling the rewrites pattern can match -> " " + replacement
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, object], where: str) -> Spelling:
@@ -190,8 +194,9 @@ class Spelling:
             leet_table=str.maketrans(leet),
             emoji=_alternation(list(emoji_words), "", "", _characters) if emoji_words else None,
             emoji_words=emoji_words,
-            rewrites=_alternation(list(rewrites), " (", ")" + _END, _word_atoms) if rewrites else None,
-            rewritten={form: value for key, value in rewrites.items() for form in _spellings(key)},
+            # no capture group: the engine would open one at every word
+            rewrites=_alternation(list(rewrites), " ", _END, _word_atoms) if rewrites else None,
+            rewritten={" " + form: value for key, value in rewrites.items() for form in _spellings(key)},
         )
 
     def normalise_message(self, folded: str) -> str:
@@ -220,7 +225,7 @@ class Spelling:
         return match.group().translate(self.leet_table)
 
     def _rewritten_word(self, match: re.Match[str]) -> str:
-        return self.rewritten[match.group(1)]
+        return self.rewritten[match.group()]
 
 
 @dataclass(frozen=True)
@@ -367,14 +372,18 @@ class Lexicon:
 
     language: str
     spelling: Spelling
-    # Risk phrases, signals and idioms are read in two steps. `scan` has no capture groups (each one
-    # slows every step of the engine) and finds the words where some phrase starts; at each of those
+    # Risk phrases, signals and idioms are read in two steps. `scan` has one capture group (each one
+    # slows every step of the engine) spanning the phrase found at each word where some phrase starts;
     # the reader for the word's first letter, a smaller pattern with one empty group per phrase, says
     # which: readers[c] = (pattern, rules) where rules[i] is the phrase whose group is i + 1.
     scan: re.Pattern[str]
     readers: Mapping[str, tuple[re.Pattern[str], tuple[Rule, ...]]]
     negations: re.Pattern[str] | None
     past: re.Pattern[str] | None
+    # The rule each phrase text found so far is read as. Both patterns try phrases in the same order,
+    # and a phrase ends with a lookahead at one character, so the text the scan spans decides the rule:
+    # the reader runs once per distinct phrase text ("is killing me") instead of once per message.
+    _known: dict[str, Rule] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_mapping(cls, language: str, data: Mapping[str, object]) -> Lexicon:
@@ -412,7 +421,7 @@ class Lexicon:
         _expect_keys(idioms, {"benign": None}, f"{where} [idioms]")
         add(_strings(idioms.get("benign", []), f"{where} [idioms] benign"), f"{language}.idioms: ", idiom=True)
 
-        scan = re.compile(" (?=" + _emit(trie, lambda _: _END) + ")") if trie else re.compile("(?!)")
+        scan = re.compile(" (?=(" + _emit(trie, lambda _: _END) + "))") if trie else re.compile("(?!)")
 
         negation = _section(data, "negation", where)
         _expect_keys(negation, {"cues": None, "window": None}, f"{where} [negation]")
@@ -447,13 +456,23 @@ class Lexicon:
     def find(self, text: str) -> list[Match]:
         """Every rule matching a prepared message, one per word where a phrase starts, in order."""
         matches: list[Match] = []
-        readers = self.readers
+        known = self._known
         for hit in self.scan.finditer(text):
-            start = hit.end()
-            reader, rules = readers[text[start]]
-            found = reader.match(text, start)
-            matches.append(Match(rules[found.lastindex - 1], start, found.start(found.lastindex)))  # type: ignore[union-attr, operator]
+            start, end = hit.span(1)
+            phrase = text[start:end]
+            rule = known.get(phrase)
+            if rule is None:
+                rule = self._read(text, start)
+                if len(known) < _KNOWN_PHRASES:
+                    known[phrase] = rule
+            matches.append(Match(rule, start, end))
         return matches
+
+    def _read(self, text: str, start: int) -> Rule:
+        """Which rule the phrase the scan found at `start` is, by the reader for its first character."""
+        reader, rules = self.readers[text[start]]
+        found = reader.match(text, start)
+        return rules[found.lastindex - 1]  # type: ignore[union-attr, operator]
 
     def denies(self, text: str, start: int) -> bool:
         """Whether a negation cue ("not", "never") stands just before the phrase starting at `start`."""

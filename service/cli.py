@@ -8,10 +8,12 @@ import os
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
+from json.encoder import encode_basestring
 
 import click
 from sqlalchemy import select
 
+from escalation.assessment import Assessment
 from routing.limits import LIFTABLE
 from service import roster, supervision
 from service.db import Supervisor, Volunteer
@@ -205,6 +207,7 @@ def assess() -> None:
     without it every lexicon reads the text); write one JSON line of risk per input."""
     runtime = _runtime_for_config()
     assess_text = runtime.detector.assess
+    verdict_json = _VerdictLines()
     # Written through Python's own buffering (line by line on a terminal, in blocks into a
     # pipe or a file): click.echo flushes every line, a system call per message.
     write = sys.stdout.write
@@ -212,7 +215,7 @@ def assess() -> None:
         if not line.strip():
             continue
         try:
-            item = json.loads(line)
+            item = _parse_line(line)
             text = item["text"]
             if not isinstance(text, str):
                 raise TypeError("text must be a string")
@@ -221,9 +224,57 @@ def assess() -> None:
             write(json.dumps({"id": None, "line": number, "error": f"not a JSON object with a text field: {error}"}) + "\n")
             continue
         verdict = assess_text(text, item.get("language"))
-        write(json.dumps({"id": item.get("id"), "level": verdict.level.value, "categories": [c.value for c in verdict.categories],
-                          "rules": list(verdict.rules)}, ensure_ascii=False) + "\n")
+        write('{"id": ' + _json_id(item.get("id")) + ", " + verdict_json(verdict))
     sys.stdout.flush()
+
+
+# The scanner json.loads runs after skipping whitespace, called directly for the usual line.
+_SCAN_VALUE = json.JSONDecoder().scan_once
+
+
+def _parse_line(line: str) -> object:
+    """json.loads(line), without its two whitespace scans when the line is one object and its newline;
+    any other line, and every error, goes through json.loads so its error message stays the same."""
+    if line[:1] == "{":
+        try:
+            item, end = _SCAN_VALUE(line, 0)
+        except (StopIteration, ValueError):
+            return json.loads(line)
+        if end == len(line) or line[end:] == "\n":
+            return item
+    return json.loads(line)
+
+
+# What json.dumps(..., ensure_ascii=False) writes, built once instead of per line.
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _json_id(value: object) -> str:
+    """An input's id as json.dumps writes it; ids are mostly plain numbers or strings."""
+    if type(value) is int:
+        return int.__repr__(value)
+    if type(value) is str:
+        return encode_basestring(value)
+    return _ENCODE(value)
+
+
+class _VerdictLines:
+    """The JSON of a verdict after its id, up to the newline, made once per distinct verdict:
+    most messages share a handful of verdicts, and json.dumps costs as much as half an assessment."""
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self._lines: dict[tuple[object, ...], str] = {}
+        self._limit = limit
+
+    def __call__(self, verdict: Assessment) -> str:
+        key = (verdict.level, verdict.categories, verdict.rules)
+        line = self._lines.get(key)
+        if line is None:
+            line = _ENCODE({"level": verdict.level.value, "categories": [c.value for c in verdict.categories],
+                            "rules": list(verdict.rules)})[1:] + "\n"
+            if len(self._lines) < self._limit:
+                self._lines[key] = line
+        return line
 
 
 @main.group()
