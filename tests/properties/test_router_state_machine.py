@@ -161,6 +161,6 @@ def test_router_state_machine(template: Path, tmp_path: Path) -> None:
     RouterMachine.template = template
     RouterMachine.folder = tmp_path
     runner = RouterMachine.TestCase
-    runner.settings = settings(max_examples=60, stateful_step_count=35, deadline=None,
+    runner.settings = settings(max_examples=30, stateful_step_count=35, deadline=None,
                                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
     runner().runTest()
