@@ -153,20 +153,6 @@ def _drain(stack: bench_world.Stack, plan: Plan) -> float:
     return round(stored / (time.monotonic() - started), 1)
 
 
-def _settle(stack: bench_world.Stack, quiet: float, timeout: float) -> int:
-    """Wait until the fake Twilio has received nothing new for `quiet` seconds; returns its count."""
-    deadline = time.monotonic() + timeout
-    count, since = len(stack.twilio.messages()), time.monotonic()
-    while time.monotonic() < deadline:
-        time.sleep(0.25)
-        now_count = len(stack.twilio.messages())
-        if now_count != count:
-            count, since = now_count, time.monotonic()
-        elif time.monotonic() - since >= quiet:
-            break
-    return count
-
-
 # --- Fixed rates (open loop) -------------------------------------------------------------------
 
 
@@ -226,7 +212,7 @@ def fixed_rates(stack: bench_world.Stack, pairs: Sequence[Conversation], imminen
         used_imminent += imminent_needed
         seen = len(stack.twilio.messages())
         result = load.drive(_endpoint(stack), phase)
-        _settle(stack, quiet=1.5, timeout=plan.settle_seconds)
+        stack.twilio.settle(quiet=1.5, timeout=plan.settle_seconds)
         row.update(_mix_figures(result, stack.twilio.messages(after=seen), phase.number))
         row["ratio_to_empty"] = _ratios(row["webhook"], row["empty"])
         row["ratio_to_insert"] = _ratios(row["webhook"], row["insert"])

@@ -9,7 +9,6 @@ database (the webhooks would take minutes to build the same world).
 
 from __future__ import annotations
 
-import secrets
 import subprocess
 import time
 from dataclasses import dataclass
@@ -63,18 +62,7 @@ class Stack:
         self.redis_url = f"redis://127.0.0.1:6379/{redis_db}"
         redis.Redis.from_url(self.redis_url).flushdb()
         (folder / "bench.toml").write_text(CONFIG)
-        self.env = procfile.process_environment({
-            "DATABASE_URL": database_url,
-            "REDIS_URL": self.redis_url,
-            "TWILIO_ACCOUNT_SID": self.twilio.account_sid,
-            "TWILIO_AUTH_TOKEN": self.twilio.auth_token,
-            "TWILIO_API_BASE_URL": self.twilio.base_url,
-            "WARMLINE_PUBLIC_URL": PUBLIC_URL,
-            "WARMLINE_SECRET_KEY": secrets.token_urlsafe(32),
-            "WARMLINE_DATA_KEY": secrets.token_urlsafe(32),
-            "WARMLINE_CONFIG": str(folder / "bench.toml"),
-            "WEB_CONCURRENCY": "2",
-        })
+        self.env = procfile.line_environment(self.twilio, database_url, self.redis_url, folder / "bench.toml", PUBLIC_URL)
         self.runtime = Runtime(Settings.from_environment(self.env))
         self.web: subprocess.Popen[bytes] | None = None
         self.baseline: subprocess.Popen[bytes] | None = None

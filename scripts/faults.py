@@ -73,19 +73,8 @@ class Lab:
         self.database = f"warmline_faults_{secrets.token_hex(3)}"
         database_url = procfile.create_database(self.database).replace(":5432/", f":{self.proxy.port}/")
         (folder / "faults.toml").write_text(CONFIG)
-        self.env = procfile.process_environment({
-            "DATABASE_URL": database_url,
-            "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0",
-            "TWILIO_ACCOUNT_SID": self.twilio.account_sid,
-            "TWILIO_AUTH_TOKEN": self.twilio.auth_token,
-            "TWILIO_API_BASE_URL": self.twilio.base_url,
-            "WARMLINE_PUBLIC_URL": PUBLIC_URL,
-            "WARMLINE_SECRET_KEY": secrets.token_urlsafe(32),
-            "WARMLINE_DATA_KEY": secrets.token_urlsafe(32),
-            "WARMLINE_CONFIG": str(folder / "faults.toml"),
-            "PORT": str(self.web_port),
-            "WEB_CONCURRENCY": "2",
-        })
+        self.env = procfile.line_environment(self.twilio, database_url, f"redis://127.0.0.1:{self.redis_port}/0",
+                                             folder / "faults.toml", PUBLIC_URL, PORT=str(self.web_port))
         engine = create_engine(self.env["DATABASE_URL"])
         upgrade(engine)
         engine.dispose()

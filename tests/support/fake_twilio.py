@@ -131,6 +131,20 @@ class FakeTwilio:
         (a time.time() stamp taken as the request arrived); `after` skips the first that many."""
         return self._control("GET", f"messages?after={after}" if after else "messages")
 
+    def settle(self, quiet: float, timeout: float) -> list[dict[str, Any]]:
+        """Wait until no new message has arrived for `quiet` seconds (at most `timeout`);
+        returns every message."""
+        deadline = time.monotonic() + timeout
+        count, since = len(self.messages()), time.monotonic()
+        while time.monotonic() < deadline:
+            time.sleep(0.1)
+            now_count = len(self.messages())
+            if now_count != count:
+                count, since = now_count, time.monotonic()
+            elif time.monotonic() - since >= quiet:
+                break
+        return self.messages()
+
     def requests(self) -> list[dict[str, Any]]:
         """Every Twilio API request, rejected ones too: method, path, query, form, status, error_code."""
         return self._control("GET", "requests")

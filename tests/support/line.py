@@ -87,16 +87,7 @@ class Line:
 
     def settle(self, quiet: float = 1.0, timeout: float = 15.0) -> list[dict[str, Any]]:
         """Wait until no new text has been sent for `quiet` seconds; returns everything sent."""
-        deadline = time.monotonic() + timeout
-        count, since = len(self.twilio.messages()), time.monotonic()
-        while time.monotonic() < deadline:
-            time.sleep(0.1)
-            now_count = len(self.twilio.messages())
-            if now_count != count:
-                count, since = now_count, time.monotonic()
-            elif time.monotonic() - since >= quiet:
-                break
-        return self.twilio.messages()
+        return self.twilio.settle(quiet, timeout)
 
     def start_shift(self, volunteer: str) -> None:
         self.text(volunteer, "#on", texter=False)

@@ -17,6 +17,8 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from tests.support.fake_twilio import FakeTwilio
+
 import requests
 from sqlalchemy import create_engine, text
 from twilio.request_validator import RequestValidator
@@ -41,6 +43,25 @@ def process_environment(extra: Mapping[str, str]) -> dict[str, str]:
     """This environment plus `extra`, with this interpreter's bin folder first on PATH (for
     `gunicorn` and `rq`)."""
     return {**os.environ, **extra, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+
+
+def line_environment(twilio: FakeTwilio, database_url: str, redis_url: str, config: Path, public_url: str,
+                     **extra: str) -> dict[str, str]:
+    """The environment the Procfile's processes need to run a line against `twilio`, with
+    fresh secret and data keys, plus `extra`."""
+    return process_environment({
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "TWILIO_ACCOUNT_SID": twilio.account_sid,
+        "TWILIO_AUTH_TOKEN": twilio.auth_token,
+        "TWILIO_API_BASE_URL": twilio.base_url,
+        "WARMLINE_PUBLIC_URL": public_url,
+        "WARMLINE_SECRET_KEY": secrets.token_urlsafe(32),
+        "WARMLINE_DATA_KEY": secrets.token_urlsafe(32),
+        "WARMLINE_CONFIG": str(config),
+        "WEB_CONCURRENCY": "2",
+        **extra,
+    })
 
 
 def spawn(command: str, env: Mapping[str, str], log: Path) -> subprocess.Popen[bytes]:
