@@ -135,25 +135,25 @@ def _store_statement(with_history: bool) -> Select[Any]:
         .cte("sender")
     )
     in_danger = func.coalesce(select(sender.c.risk_level).scalar_subquery() == Level.IMMINENT.value, false())
+    staff = or_(exists().where(Volunteer.phone == bindparam("sender"), Volunteer.active),
+                exists().where(Supervisor.phone == bindparam("sender"), Supervisor.active))
     stored = (
         insert(InboundReceipt)
         .from_select(
-            ["sid", "kind", "received_at", "sender_hash", "sender_encrypted", "line_number", "body_encrypted", "held"],
+            ["sid", "kind", "received_at", "sender_hash", "sender_encrypted", "line_number", "body_encrypted", "held", "from_staff"],
             select(bindparam("sid"), literal("sms"), bindparam("received_at", type_=InboundReceipt.received_at.type),
                    bindparam("sender_hash"), bindparam("sender_encrypted"), bindparam("line_number"), bindparam("body_encrypted"),
-                   or_(bindparam("hold", type_=Boolean), in_danger)),
+                   or_(bindparam("hold", type_=Boolean), in_danger), staff),
         )
         .on_conflict_do_nothing(index_elements=[InboundReceipt.sid])
-        .returning(InboundReceipt.held)
+        .returning(InboundReceipt.held, InboundReceipt.from_staff)
         .cte("stored")
     )
-    staff = or_(exists().where(Volunteer.phone == bindparam("sender"), Volunteer.active),
-                exists().where(Supervisor.phone == bindparam("sender"), Supervisor.active))
     columns: list[Any] = [
         exists(select(literal(1)).select_from(stored)),
         select(stored.c.held).scalar_subquery(),
         select(InboundReceipt.reply).where(InboundReceipt.sid == bindparam("sid")).scalar_subquery(),
-        staff,
+        select(stored.c.from_staff).scalar_subquery(),
         *(select(column).scalar_subquery() for column in sender.c),
     ]
     if with_history:
@@ -267,30 +267,44 @@ def _route_up_to(turn: Turn, sid: str, answering: bool) -> None:
         _route(turn, receipt, inline=answering and receipt.sid == sid)
 
 
-def route_next(runtime: Runtime, now: datetime) -> tuple[Turn, bool] | None:
-    """Route the oldest stored texts no other worker is routing, up to `ROUTING_BATCH` in one
-    turn (one commit for a burst), whose texts the caller sends at once (`Turn.sendings`);
-    and whether more may be waiting. None when none is left.
-
-    Only a sender's oldest waiting text is taken: the next one waits until it is routed, so
-    each sender's texts are routed in order, and no worker ever waits for another's lock."""
-    earlier = aliased(InboundReceipt)
+def _next_statement() -> Select[tuple[InboundReceipt, bool]]:
+    """`route_next`'s query, built once: the oldest waiting texts, each its sender's oldest,
+    with whether a later one from the same sender waits too."""
+    earlier, later = aliased(InboundReceipt), aliased(InboundReceipt)
     oldest_of_sender = ~exists().where(
         earlier.sender_hash == InboundReceipt.sender_hash, earlier.routed_at.is_(None),
         tuple_(earlier.received_at, earlier.sid) < tuple_(InboundReceipt.received_at, InboundReceipt.sid),
     )
+    followed = exists().where(later.sender_hash == InboundReceipt.sender_hash, later.routed_at.is_(None), later.sid != InboundReceipt.sid)
+    return (
+        select(InboundReceipt, followed).where(InboundReceipt.routed_at.is_(None), ~InboundReceipt.held, oldest_of_sender)
+        .order_by(InboundReceipt.received_at, InboundReceipt.sid).limit(ROUTING_BATCH)
+        .with_for_update(of=InboundReceipt, skip_locked=True)
+    )
+
+
+_NEXT = _next_statement()
+
+
+def route_next(runtime: Runtime, now: datetime) -> tuple[Turn, bool] | None:
+    """Route the oldest stored texts no other worker is routing, up to `ROUTING_BATCH` in one
+    turn (one commit for a burst), whose texts the caller sends at once (`Turn.sendings`);
+    and whether more were waiting then (a full batch, or a later text from one of its
+    senders). None when none is left.
+
+    Only a sender's oldest waiting text is taken: the next one waits until it is routed, so
+    each sender's texts are routed in order, and no worker ever waits for another's lock.
+    A text it did not see was stored after it looked, or was held, or another worker has it:
+    its webhook wakes a router once it may be routed (`JobQueue.route_stored`)."""
 
     def work(turn: Turn) -> bool | None:
-        receipts = turn.session.scalars(
-            select(InboundReceipt).where(InboundReceipt.routed_at.is_(None), ~InboundReceipt.held, oldest_of_sender)
-            .order_by(InboundReceipt.received_at, InboundReceipt.sid).limit(ROUTING_BATCH).with_for_update(skip_locked=True)
-        ).all()
-        if not receipts:
+        rows = turn.session.execute(_NEXT).all()
+        if not rows:
             return None
         turn.sends_at_once = True
-        for receipt in receipts:
+        for receipt, _ in rows:
             _route(turn, receipt, inline=False)
-        return len(receipts) == ROUTING_BATCH
+        return len(rows) == ROUTING_BATCH or any(more for _, more in rows)
 
     more, turn = run_turn(runtime, now, work)
     return None if more is None else (turn, more)
@@ -318,15 +332,21 @@ def _route(turn: Turn, receipt: InboundReceipt, inline: bool) -> None:
     turn.replies_inline = inline or answered
     turn.inline_reply = None
     _handle(turn, InboundSms(sid=receipt.sid, sender=vault.decrypt(receipt.sender_encrypted), line_number=receipt.line_number,
-                             body=vault.decrypt(receipt.body_encrypted)))
+                             body=vault.decrypt(receipt.body_encrypted)), staff=receipt.from_staff)
     if inline and not answered:
         receipt.reply = turn.inline_reply
     receipt.routed_at = turn.now
     receipt.sender_hash = receipt.sender_encrypted = receipt.body_encrypted = None
 
 
-def _handle(turn: Turn, sms: InboundSms) -> None:
-    """A volunteer's command or words, a supervisor's command, or a texter's text."""
+def _handle(turn: Turn, sms: InboundSms, staff: bool | None = None) -> None:
+    """A volunteer's command or words, a supervisor's command, or a texter's text. `staff`:
+    whether the sender was an active volunteer or supervisor when the text was stored (False:
+    a texter, with no lookups for the rest); None when not known."""
+    if staff is False:
+        texter = texters.on_texter_message(turn, sms.sender, sms.body)
+        log.info("sms.received from=texter pseudonym=%s", texter.pseudonym)
+        return
     # A volunteer's own row is locked first: their texts are handled one at a time, and
     # every path that changes their load takes locks in the same order (volunteer, offer,
     # conversation, shift), so PostgreSQL rarely has a deadlock to break.

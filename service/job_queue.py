@@ -26,10 +26,13 @@ RETENTION_INTERVAL_SECONDS = 3600
 JOB_TIMEOUT_SECONDS = 60
 # How many times a failed or abandoned job is run again before it is left for an operator.
 REQUEUE_LIMIT = 3
-# Set while a `route_stored` job is queued and not yet started. It expires in case that job
-# is lost with it (the sweeper also routes texts left waiting).
+# Set while a `route_stored` job (the router) is queued or running: it routes every text
+# stored before it ends. It expires in case that job is lost with it (the sweeper also
+# routes texts left waiting).
 ROUTING_QUEUED = "warmline:route-stored-queued"
 ROUTING_QUEUED_SECONDS = 30
+# Pushed (at most one entry) with every stored text: wakes a router waiting for more.
+ROUTING_WAKEUP = "warmline:route-stored-wakeup"
 
 
 class JobQueue:
@@ -43,20 +46,40 @@ class JobQueue:
         return Queue(QUEUE_NAME, connection=self._runtime.redis, serializer=JSONSerializer, default_timeout=JOB_TIMEOUT_SECONDS)
 
     def route_stored(self) -> bool:
-        """See that a worker routes the texts the webhook stored: a `route_stored` job, unless
-        one is queued already (it routes every text waiting when it runs, so a burst of texts
-        costs one job, not one each). False (and logged) when Redis is unreachable: the
-        webhook then routes the text itself."""
+        """See that a worker routes the texts the webhook stored: wake the router, or queue a
+        `route_stored` job when none is queued or running (a stream of texts costs one job,
+        not one each). False (and logged) when Redis is unreachable: the webhook then routes
+        the text itself."""
         try:
-            if self._runtime.redis.set(ROUTING_QUEUED, "1", nx=True, ex=ROUTING_QUEUED_SECONDS):
+            with self._runtime.redis.pipeline(transaction=False) as pipe:
+                pipe.set(ROUTING_QUEUED, "1", nx=True, ex=ROUTING_QUEUED_SECONDS)
+                pipe.lpush(ROUTING_WAKEUP, "1")
+                pipe.ltrim(ROUTING_WAKEUP, 0, 0)
+                queued, _, _ = pipe.execute()
+            if queued:
                 self._queue.enqueue("service.jobs.route_stored", result_ttl=0)
         except RedisError as error:
             log.error("jobs.enqueue_failed error=%s job=route_stored", type(error).__name__)
             return False
         return True
 
-    def routing_started(self) -> None:
-        """A `route_stored` job starts: a text stored from now on needs a job of its own."""
+    def hand_over_routing(self) -> None:
+        """The router's job has run long enough: a fresh one, behind the jobs queued meanwhile,
+        goes on (the router stays queued-or-running throughout)."""
+        self._runtime.redis.set(ROUTING_QUEUED, "1", ex=ROUTING_QUEUED_SECONDS)
+        self._queue.enqueue("service.jobs.route_stored", result_ttl=0)
+
+    def share_routing(self) -> None:
+        """A backlog: one more worker routes it too, until none is left (`jobs.help_route`)."""
+        self._queue.enqueue("service.jobs.help_route", result_ttl=0)
+
+    def wait_for_texts(self, seconds: float) -> bool:
+        """Wait up to `seconds` for the webhook to store a text; whether one may have come."""
+        return self._runtime.redis.blpop([ROUTING_WAKEUP], timeout=seconds) is not None
+
+    def routing_stopped(self) -> None:
+        """The router ends: a text stored from now on needs a job of its own. The router looks
+        once more after this, for the texts stored while the flag still stood."""
         self._runtime.redis.delete(ROUTING_QUEUED)
 
     def submit(self, turn: Turn) -> bool:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from service import callbacks, calls, delivery, dispatch, escalations, inbound, retention, sweeper
 from service.job_queue import JobQueue
-from service.runtime import process_runtime
+from service.runtime import Runtime, process_runtime
 from service.spool import Spool
 from service.turn import Turn, run_turn
 from service.twilio_gateway import TwilioGateway
@@ -16,9 +16,12 @@ from service.twilio_gateway import TwilioGateway
 log = logging.getLogger(__name__)
 
 _gateway: TwilioGateway | None = None
-# A `route_stored` job hands over to a new one after this long, so that the jobs queued behind
+# The router's job hands over to a new one after this long, so that the jobs queued behind
 # it (offer timers, the sweeper) wait no longer (and the 60 s job timeout is never near).
 ROUTING_JOB_SECONDS = 5
+# How long the router waits for the next text before its job ends: while texts keep coming,
+# one job routes them all, instead of a job (and its overhead in RQ) for each text.
+ROUTING_LINGER_SECONDS = 0.5
 
 
 def _now() -> datetime:
@@ -34,20 +37,43 @@ def _twilio() -> TwilioGateway:
 
 
 def route_stored() -> None:
-    """Route every text the webhook stored, oldest first, each sender's in order, until none
-    is left waiting; several workers may run this at once. Each text's own texts go out from
-    here, in order, before the next text (a job for each text would cost more than sending it)."""
+    """The router: route every text the webhook stored, oldest first, each sender's in order,
+    and wait a moment for more; hand over to a fresh job after `ROUTING_JOB_SECONDS`. One
+    router runs at a time (`JobQueue.route_stored`); with a backlog it asks other workers to
+    help (`help_route`)."""
     runtime = process_runtime()
     queue = JobQueue(runtime)
-    queue.routing_started()
     deadline = time.monotonic() + ROUTING_JOB_SECONDS
-    shared = False
-    while (routed := inbound.route_next(runtime, _now())) is not None:
+    while not _route_waiting(runtime, queue, deadline, share=True):
+        if not queue.wait_for_texts(ROUTING_LINGER_SECONDS):
+            queue.routing_stopped()
+            # A text stored while the flag still stood queued no job of its own: routed now,
+            # or by a router started for it if this one runs out of time first.
+            if _route_waiting(runtime, queue, time.monotonic() + ROUTING_JOB_SECONDS, share=False):
+                queue.route_stored()
+            return
+    queue.hand_over_routing()
+
+
+def help_route() -> None:
+    """Help the router with a backlog: route texts until none is left waiting (or for as long
+    as a router's job runs)."""
+    runtime = process_runtime()
+    _route_waiting(runtime, JobQueue(runtime), time.monotonic() + ROUTING_JOB_SECONDS, share=False)
+
+
+def _route_waiting(runtime: Runtime, queue: JobQueue, deadline: float, share: bool) -> bool:
+    """Route stored texts until none is left (False) or the deadline passes (True). Each
+    text's own texts go out from here, in order, before the next (a job for each would cost
+    more than sending it). With `share`, a full batch (more waiting) asks one more worker to
+    help (`help_route`)."""
+    shared = not share
+    more = True
+    while more and (routed := inbound.route_next(runtime, _now())) is not None:
         turn, more = routed
         if more and not shared:
-            # More texts wait: another worker may as well route them too (and ask for a third
-            # in turn), so that a backlog is shared out among the workers.
-            shared = queue.route_stored()
+            queue.share_routing()
+            shared = True
         queue.schedule(turn)
         claimed = {sending.outbox_id for sending in turn.sendings}
         follow_ups: list[Turn | None] = list(delivery.send_claimed(runtime, _twilio(), turn.sendings, _now()))
@@ -57,8 +83,8 @@ def route_stored() -> None:
             if follow_up is not None:
                 queue.submit(follow_up)
         if time.monotonic() > deadline:
-            queue.route_stored()  # a fresh job, behind the jobs queued meanwhile, goes on
-            return
+            return True
+    return False
 
 
 def deliver_outbound(outbox_id: int) -> None:

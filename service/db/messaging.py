@@ -38,6 +38,9 @@ class InboundReceipt(Base):
     routed_at: Mapped[datetime | None]
     # Not for a worker yet: its webhook is still deciding whether the crisis text is due.
     held: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The sender was an active volunteer or supervisor when it was stored; NULL: not known
+    # (routed in its webhook). A texter's text is routed with no lookups for staff.
+    from_staff: Mapped[bool | None]
 
 
 # Delivery statuses in the order a text moves through them; a callback never moves a row back.

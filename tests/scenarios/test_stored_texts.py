@@ -40,6 +40,25 @@ def test_a_burst_from_one_texter_reaches_the_volunteer_in_order(line: Line, peop
     assert [body.split("part ")[1][0] for body in relayed] == [str(index) for index in range(8)]
 
 
+def test_a_steady_stream_of_texts_is_routed_by_one_job_not_one_each(line: Line, people: People, stack: Stack) -> None:
+    """The router waits a moment for the next text instead of ending its job: RQ's cost per job
+    (several Redis round trips) is paid once for the stream."""
+    ana = people.volunteer("Ana")
+    line.start_shift(ana)
+    texter = people.texter()
+    line.connect(ana, texter)
+    time.sleep(1.0)  # the router of the texts so far has ended
+    jobs_before = stack.worker_log.read_text().count("service.jobs.route_stored(")
+    before = len(line.inbox(ana))
+    for index in range(10):
+        line.post("/twilio/sms", line.sms_form(texter, f"line {index} of my day"))
+        time.sleep(0.1)
+    line.wait_for(ana, "line 9 of my day", after=before)
+    relayed = [message["Body"] for message in line.inbox(ana)[before:] if "of my day" in message["Body"]]
+    assert len(relayed) == 10
+    assert stack.worker_log.read_text().count("service.jobs.route_stored(") - jobs_before <= 2
+
+
 def test_a_volunteers_words_of_risk_get_no_crisis_text(line: Line, people: People) -> None:
     ana = people.volunteer("Ana")
     line.start_shift(ana)
