@@ -7,7 +7,7 @@ from enum import Enum
 from typing import TypeVar
 
 from escalation.assessment import NONE_ASSESSMENT, Assessment, Category, Level, Signal
-from escalation.lexicon import Lexicon, fold
+from escalation.lexicon import Lexicon, Spelled, fold
 
 _Member = TypeVar("_Member", bound=Enum)
 _CATEGORY_ORDER = tuple(Category)
@@ -51,8 +51,10 @@ class Detector:
         """Assess one message; with no or an unknown language every lexicon reads it and the worst reading wins."""
         folded = fold(text)
         lexicon = self._lexicons.get(language) if language is not None else None
-        readings = (lexicon,) if lexicon is not None else self._all
-        return _verdict((reader, reader.prepare(folded)) for reader in readings)
+        if lexicon is not None:
+            return _verdict(((lexicon, lexicon.prepare(folded)),))
+        shared: Spelled = {}
+        return _verdict((reader, reader.prepare(folded, shared)) for reader in self._all)
 
 
 def _verdict(readings: Iterable[tuple[Lexicon, str]]) -> Assessment:

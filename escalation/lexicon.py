@@ -32,6 +32,8 @@ _OPTIONAL_SPACE = "(?: , | |, |)"
 _GAP = "(?: , [a-z0-9]+| [a-z0-9]+){0,4}"
 _NUMBER = "[0-9]+"
 _TERM = re.compile(r"<([a-z0-9_]+)>")
+# Texts a message's readings have spelled alike, by text after the emoji and leet table (Spelling.normalise_message).
+Spelled = dict[tuple[str, tuple[tuple[str, str], ...]], str]
 # How many distinct phrase texts a lexicon remembers the rule of; past it, readers run for new ones.
 _KNOWN_PHRASES = 20_000
 
@@ -65,11 +67,17 @@ _APOSTROPHES = re.compile("['`\u00b4\u02bc\u2018\u2019\u2032]")
 # Clause marks become " ," (a negation does not reach across "No, I want to die"); other punctuation a space.
 _CLAUSE = re.compile(r"[.,;:!?\u2026\u3001\u3002](?:\s*[.,;:!?\u2026\u3001\u3002])*")
 _PUNCTUATION = re.compile(r"[\"#$%&()*+\-/<=>@\[\\\]^_{|}~\u00a1-\u00bf\u2010-\u205e\u3000-\u303f]+")
+# The same for ASCII text (most messages) as a byte table: bytes.translate costs a quarter of the regex.
+# A space per mark instead of per run: _squeeze's clause pattern and its split read any run of spaces alike.
+_ASCII_PUNCTUATION = bytes(32 if _PUNCTUATION.match(chr(code)) else code for code in range(256))
 # Letters typed with separators ("k i l l", "s.u.i.c.i.d.e"); two or more spaces separate words.
-_SPACED = re.compile(r" [a-z](?:[ .*_\-]{1,3}[a-z](?![a-z0-9])){2,}")
+_SPACED_LETTER = r"[ .*_\-]{1,3}[a-z](?![a-z0-9])"
+_SPACED = re.compile(rf" [a-z](?:{_SPACED_LETTER}){{2,}}")
+_SPACED_FOUND = re.compile(rf" [a-z]{_SPACED_LETTER}{_SPACED_LETTER}")  # where _SPACED matches; found faster
 _WORD_BREAK = re.compile(r"\s{2,}")
 _LETTER_SEPARATORS = re.compile(r"[ .*_\-]")
 _EMPHASIS = re.compile(r"([a-z])\1\1+")  # "killll", "nooo": three or more of a letter read as one
+_TRIPLE = re.compile(r"(.)\1\1")  # any character thrice: a search twice as fast that most messages fail
 
 
 def fold(text: str) -> str:
@@ -89,10 +97,16 @@ def _join_spaced(match: re.Match[str]) -> str:
 
 def _squeeze(text: str) -> str:
     """Words one space apart with a space in front, clause marks as " ,", emphatic letters once."""
-    text = _CLAUSE.sub(" , ", _PUNCTUATION.sub(" ", text))
-    if _EMPHASIS.search(text) is not None:  # rare, and searching is cheaper than substituting
+    if text.isascii():
+        text = text.encode("ascii").translate(_ASCII_PUNCTUATION).decode("ascii")
+    else:
+        text = _PUNCTUATION.sub(" ", text)
+    # Emphasis touches letters only and splitting spaces only, so they go in either order; after the
+    # split, three of a character are most likely emphasis. Rare, and searching is cheaper than substituting.
+    text = " ".join(_CLAUSE.sub(" , ", text).split())
+    if _TRIPLE.search(text) is not None and _EMPHASIS.search(text) is not None:
         text = _EMPHASIS.sub(r"\1", text)
-    return " " + " ".join(text.split())
+    return " " + text
 
 
 def _spellings(word: str) -> list[str]:
@@ -166,6 +180,9 @@ class Spelling:
     emoji_words: Mapping[str, str]
     rewrites: re.Pattern[str] | None
     rewritten: Mapping[str, str]  # " " + every spelling the rewrites pattern can match -> " " + replacement
+    # The leet table as sorted pairs: spellings with equal tables read letters alike, so readings of one
+    # message by several lexicons share every step but the emoji and the rewrites (normalise_message).
+    letters: tuple[tuple[str, str], ...]
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, object], where: str) -> Spelling:
@@ -197,16 +214,25 @@ class Spelling:
             # no capture group: the engine would open one at every word
             rewrites=_alternation(list(rewrites), " ", _END, _word_atoms) if rewrites else None,
             rewritten={" " + form: value for key, value in rewrites.items() for form in _spellings(key)},
+            letters=tuple(sorted(leet.items())),
         )
 
-    def normalise_message(self, folded: str) -> str:
-        """A folded message in the form phrases are written in; leet and spaced letters are texters' habits only."""
+    def normalise_message(self, folded: str, shared: Spelled | None = None) -> str:
+        """A folded message in the form phrases are written in; leet and spaced letters are texters' habits only.
+
+        Lexicons reading one message pass the same `shared`: after the emoji, the steps up to the rewrites
+        depend only on the leet table, so they run once per table instead of once per lexicon.
+        """
         text = folded
         if self.emoji is not None and not text.isascii():
             text = self.emoji.sub(self._emoji_word, text)
-        if self.leet is not None:
-            text = self.leet.sub(self._unleet, text)
-        return self._rewrite(_squeeze(_SPACED.sub(_join_spaced, " " + text)))
+        if shared is None:
+            return self._rewrite(self._spell(text))
+        key = (text, self.letters)
+        spelled = shared.get(key)
+        if spelled is None:
+            spelled = shared[key] = self._spell(text)
+        return self._rewrite(spelled)
 
     def normalise_phrase(self, phrase: str) -> str:
         """An operator's phrase as plain words, one space apart, in the form messages are read in."""
@@ -214,6 +240,15 @@ class Spelling:
         if self.emoji is not None and not text.isascii():
             text = self.emoji.sub(self._emoji_word, text)
         return self._rewrite(_squeeze(text)).strip()
+
+    def _spell(self, text: str) -> str:
+        """Leet undone, spaced letters joined, then squeezed: what a message is before the rewrites."""
+        if self.leet is not None:
+            text = self.leet.sub(self._unleet, text)
+        text = " " + text
+        if _SPACED_FOUND.search(text) is not None:  # rare, and searching is cheaper than substituting
+            text = _SPACED.sub(_join_spaced, text)
+        return _squeeze(text)
 
     def _rewrite(self, text: str) -> str:
         return text if self.rewrites is None else self.rewrites.sub(self._rewritten_word, text)
@@ -449,9 +484,9 @@ class Lexicon:
             past=words(past.get("cues", []), "[history] cues", " ", _END),
         )
 
-    def prepare(self, folded: str) -> str:
-        """The message as phrases see it (see the module docstring)."""
-        return self.spelling.normalise_message(folded)
+    def prepare(self, folded: str, shared: Spelled | None = None) -> str:
+        """The message as phrases see it (see the module docstring); `shared` as in Spelling.normalise_message."""
+        return self.spelling.normalise_message(folded, shared)
 
     def find(self, text: str) -> list[Match]:
         """Every rule matching a prepared message, one per word where a phrase starts, in order."""
