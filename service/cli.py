@@ -206,7 +206,8 @@ def assess() -> None:
     """Read JSON lines {"id": ..., "text": ..., "language": ...} on stdin (language optional:
     without it every lexicon reads the text); write one JSON line of risk per input."""
     runtime = _runtime_for_config()
-    verdict_line = _MessageLines(runtime.detector.assess, _VerdictLines())
+    assess_text = runtime.detector.assess
+    verdict_json = _VerdictLines()
     # Written through Python's own buffering (line by line on a terminal, in blocks into a
     # pipe or a file): click.echo flushes every line, a system call per message.
     write = sys.stdout.write
@@ -222,7 +223,8 @@ def assess() -> None:
             # One output line per input line, so results stay aligned with what was sent.
             write(json.dumps({"id": None, "line": number, "error": f"not a JSON object with a text field: {error}"}) + "\n")
             continue
-        write('{"id": ' + _json_id(item.get("id")) + ", " + verdict_line(text, item.get("language")))
+        verdict = assess_text(text, item.get("language"))
+        write('{"id": ' + _json_id(item.get("id")) + ", " + verdict_json(verdict))
     sys.stdout.flush()
 
 
@@ -270,30 +272,6 @@ class _VerdictLines:
         if line is None:
             line = _ENCODE({"level": verdict.level.value, "categories": [c.value for c in verdict.categories],
                             "rules": list(verdict.rules)})[1:] + "\n"
-            if len(self._lines) < self._limit:
-                self._lines[key] = line
-        return line
-
-
-class _MessageLines:
-    """The JSON of a message's verdict after its id, assessed once per distinct text and language:
-    a batch repeats messages ("ok", "thank you", a day's log replayed), and a look-up costs far less
-    than an assessment. Only texts are remembered, never ids, and only for the one command's run."""
-
-    def __init__(self, assess: Callable[[str, str | None], Assessment], verdict_json: _VerdictLines,
-                 limit: int = 50_000) -> None:
-        self._assess = assess
-        self._verdict_json = verdict_json
-        self._lines: dict[tuple[str, str | None], str] = {}
-        self._limit = limit
-
-    def __call__(self, text: str, language: object) -> str:
-        if language is not None and type(language) is not str:  # as the detector reads it, unhashable or not
-            return self._verdict_json(self._assess(text, language))  # type: ignore[arg-type]
-        key = (text, language)
-        line = self._lines.get(key)
-        if line is None:
-            line = self._verdict_json(self._assess(text, language))
             if len(self._lines) < self._limit:
                 self._lines[key] = line
         return line
