@@ -71,6 +71,8 @@ class Plan:
     imminent_conversations: int
     workers: int
     settle_seconds: float
+    # After each rate: the line is quiet once no text has gone out for this long.
+    settle_quiet_seconds: float
     # Measure `warmline assess` and routing while the processes start (their figures then
     # count nothing but that the code runs: the smoke test's pass).
     overlap_start: bool
@@ -78,10 +80,12 @@ class Plan:
 
 FULL = Plan(wrk_seconds=8, wrk_connections=(1, 2, 4, 8, 16), rates=(50, 100, 200), phase_seconds=20, baseline_seconds=8,
             rosters=bench_routing.ROSTERS, routing_samples=15, assess_messages=200_000, conversations=600,
-            imminent_conversations=800, workers=3, settle_seconds=60, overlap_start=False)
+            imminent_conversations=800, workers=3, settle_seconds=60, settle_quiet_seconds=1.5,
+            overlap_start=False)
 SHORT = Plan(wrk_seconds=1, wrk_connections=(2,), rates=(50, 100, 200), phase_seconds=1.5, baseline_seconds=0.5,
              rosters=bench_routing.ROSTERS, routing_samples=1, assess_messages=2_000, conversations=60,
-             imminent_conversations=40, workers=2, settle_seconds=15, overlap_start=True)
+             imminent_conversations=40, workers=2, settle_seconds=15, settle_quiet_seconds=0.75,
+             overlap_start=True)
 
 
 # --- Maximum sustained throughput (closed loop) -----------------------------------------------
@@ -114,7 +118,7 @@ def max_throughput(stack: bench_world.Stack, conversations: Sequence[Conversatio
         files[name] = folder / f"wrk-{name}.txt"
         bench_wrk.write_requests(files[name], _sms_requests(stack, conversations, 2_000, 0, f"/{name}", signed=False))
     urls = {"empty": f"{stack.baseline_url}/empty", "insert": f"{stack.baseline_url}/insert", "webhook": f"{stack.web_url}/twilio/sms"}
-    stack.stop_workers()
+    stack.pause_workers()
     runs: dict[str, list[bench_wrk.WrkRun]] = {name: [] for name in urls}
     for index, connections in enumerate(plan.wrk_connections):
         files["webhook"] = folder / f"wrk-webhook-{index}.txt"  # every request a new message, every run new ones
@@ -138,10 +142,10 @@ def max_throughput(stack: bench_world.Stack, conversations: Sequence[Conversatio
 
 
 def _drain(stack: bench_world.Stack, plan: Plan) -> float:
-    """Start the workers on the texts the webhook stored: texts routed (and relayed) a second
+    """Resume the workers on the texts the webhook stored: texts routed (and relayed) a second
     until none is left waiting."""
     waiting = select(func.count()).select_from(InboundReceipt).where(InboundReceipt.routed_at.is_(None))
-    stack.start_workers(plan.workers)
+    stack.resume_workers()
     with stack.runtime.engine.connect() as connection:
         stored = connection.scalar(waiting) or 0
         started = time.monotonic()
@@ -212,7 +216,7 @@ def fixed_rates(stack: bench_world.Stack, pairs: Sequence[Conversation], imminen
         used_imminent += imminent_needed
         seen = len(stack.twilio.messages())
         result = load.drive(_endpoint(stack), phase)
-        stack.twilio.settle(quiet=1.5, timeout=plan.settle_seconds)
+        stack.twilio.settle(quiet=plan.settle_quiet_seconds, timeout=plan.settle_seconds)
         row.update(_mix_figures(result, stack.twilio.messages(after=seen), phase.number))
         row["ratio_to_empty"] = _ratios(row["webhook"], row["empty"])
         row["ratio_to_insert"] = _ratios(row["webhook"], row["insert"])

@@ -9,6 +9,7 @@ database (the webhooks would take minutes to build the same world).
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import time
 from dataclasses import dataclass
@@ -97,21 +98,20 @@ class Stack:
     def baseline_url(self) -> str:
         return f"http://127.0.0.1:{self.baseline_port}"
 
-    def start_workers(self, count: int) -> None:
-        """Start `count` rq workers and wait until each has compiled the lexicons and registered
-        with Redis, so that no measurement counts their start."""
-        self._spawn_workers(count)
-        self.wait_until_ready()
+    def pause_workers(self) -> None:
+        """Stop the rq workers where they are (SIGSTOP): they take no CPU and no job until
+        `resume_workers`, and need no new start (seconds of lexicon compiling) afterwards."""
+        for worker in self.workers:
+            worker.send_signal(signal.SIGSTOP)
+
+    def resume_workers(self) -> None:
+        for worker in self.workers:
+            worker.send_signal(signal.SIGCONT)
 
     def _spawn_workers(self, count: int) -> None:
         command = procfile.procfile()["worker"]
         self.workers += [procfile.spawn(command, self.env, self.folder / f"worker-{len(self.workers) + index}.log")
                          for index in range(count)]
-
-    def stop_workers(self) -> None:
-        for worker in self.workers:
-            procfile.stop(worker)
-        self.workers = []
 
     def processes(self) -> dict[str, int]:
         """The pid of every process serving the line, named as a report would name them."""
@@ -126,6 +126,7 @@ class Stack:
         return found
 
     def stop(self) -> None:
+        self.resume_workers()  # a paused worker would not hear SIGTERM until resumed
         for process in (self.web, self.baseline, *self.workers):
             procfile.stop(process)
         self.web = self.baseline = None

@@ -5,7 +5,7 @@ against a PostgreSQL database of its own (behind a TCP proxy that can cut it), a
 its own (so it can be restarted) and the fake Twilio API, then streams texter and volunteer
 messages while injecting one fault at a time: a worker SIGKILLed mid-delivery, Redis
 restarted, Twilio answering 500, 429, or hanging past the client timeout, PostgreSQL down
-for 10 seconds. Each message carries a unique token, so the fake Twilio's record tells, per
+for 10 seconds (the short pass: shorter faults). Each message carries a unique token, so the fake Twilio's record tells, per
 fault, what was sent, delivered, lost and duplicated, and how long recovery took.
 
     .venv/bin/python scripts/faults.py            # the full run, ~3 minutes
@@ -195,23 +195,29 @@ def main() -> int:
     parser.add_argument("--short", action="store_true", help="short phases (for the test suite)")
     parser.add_argument("--json", type=Path, help="write the table as JSON here too")
     args = parser.parse_args()
-    seconds, rate = (4.0, 5.0) if args.short else (20.0, 10.0)
+    # How long each fault lasts, full run and short pass; a short pass also injects it after half
+    # a second and streams on for half a second past the heal (a hang outlasts the 2 s client timeout).
+    seconds, rate, fault_at, after_heal = (2.0, 5.0, 0.5, 0.5) if args.short else (20.0, 10.0, 1.0, 1.0)
     with tempfile.TemporaryDirectory(prefix="warmline-faults-") as scratch:
         lab = Lab(Path(scratch))
         try:
             pairs = connect_pairs(lab, 4)
             nothing = lambda: None  # noqa: E731
-            phases: list[tuple[str, Callable[[], None], Callable[[], None], float, float]] = [
-                ("none", nothing, nothing, 0, 0),
-                ("worker SIGKILL mid-delivery", lab.kill_worker, lab.start_worker, 1, 3),
-                ("Redis restart", lab.stop_redis, lambda: (lab.start_redis(), time.sleep(0.5), lab.start_worker()), 1, 4),
-                ("Twilio 500", lambda: lab.twilio.fault("status500", seconds=3), lab.twilio.clear_faults, 1, 4),
-                ("Twilio 429", lambda: lab.twilio.fault("status429", seconds=3), lab.twilio.clear_faults, 1, 4),
-                ("Twilio hangs past the client timeout", lambda: lab.twilio.fault("hang", seconds=4), lab.twilio.clear_faults, 1, 5),
-                ("PostgreSQL down 10 s" if not args.short else "PostgreSQL down 3 s", lab.proxy.cut, lab.proxy.start, 1, 11 if not args.short else 4),
+            lasting = {"kill": (2, 1), "redis": (3, 1.5), "twilio": (3, 1.5), "hang": (4, 3), "postgres": (10, 3)}
+            last = {name: short if args.short else full for name, (full, short) in lasting.items()}
+            phases: list[tuple[str, Callable[[], None], Callable[[], None], float]] = [
+                ("none", nothing, nothing, 0),
+                ("worker SIGKILL mid-delivery", lab.kill_worker, lab.start_worker, last["kill"]),
+                ("Redis restart", lab.stop_redis, lambda: (lab.start_redis(), time.sleep(0.5), lab.start_worker()), last["redis"]),
+                ("Twilio 500", lambda: lab.twilio.fault("status500", seconds=last["twilio"]), lab.twilio.clear_faults, last["twilio"]),
+                ("Twilio 429", lambda: lab.twilio.fault("status429", seconds=last["twilio"]), lab.twilio.clear_faults, last["twilio"]),
+                ("Twilio hangs past the client timeout", lambda: lab.twilio.fault("hang", seconds=last["hang"]), lab.twilio.clear_faults,
+                 last["hang"]),
+                (f"PostgreSQL down {last['postgres']:g} s", lab.proxy.cut, lab.proxy.start, last["postgres"]),
             ]
-            rows = [run_phase(lab, index, name, pairs, max(seconds, heal_at + 1), rate, fault, heal, fault_at, heal_at, settle=60)
-                    for index, (name, fault, heal, fault_at, heal_at) in enumerate(phases)]
+            rows = [run_phase(lab, index, name, pairs, max(seconds, fault_at + lasts + after_heal), rate, fault, heal, fault_at,
+                              fault_at + lasts, settle=60)
+                    for index, (name, fault, heal, lasts) in enumerate(phases)]
         finally:
             lab.stop()
     print("| fault | sent | delivered | lost | duplicated | time to recover (s) |")

@@ -16,7 +16,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Boolean, ColumnElement, FromClause, Select, and_, bindparam, exists, false, func, literal, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
@@ -286,28 +286,35 @@ def _next_statement() -> Select[tuple[InboundReceipt, bool]]:
 _NEXT = _next_statement()
 
 
-def route_next(runtime: Runtime, now: datetime) -> tuple[Turn, bool] | None:
+class Routed(NamedTuple):
+    """What `route_next` did: its turn (whose texts the caller sends), how many texts it
+    routed, and whether more were waiting then (a full batch, or a later text from one of its
+    senders)."""
+
+    turn: Turn
+    texts: int
+    more: bool
+
+
+def route_next(runtime: Runtime, now: datetime) -> Routed | None:
     """Route the oldest stored texts no other worker is routing, up to `ROUTING_BATCH` in one
-    turn (one commit for a burst), whose texts the caller sends at once (`Turn.sendings`);
-    and whether more were waiting then (a full batch, or a later text from one of its
-    senders). None when none is left.
+    turn (one commit for a burst), whose texts the caller sends at once (`Turn.sendings`).
+    None when none is left.
 
     Only a sender's oldest waiting text is taken: the next one waits until it is routed, so
     each sender's texts are routed in order, and no worker ever waits for another's lock.
     A text it did not see was stored after it looked, or was held, or another worker has it:
     its webhook wakes a router once it may be routed (`JobQueue.route_stored`)."""
 
-    def work(turn: Turn) -> bool | None:
+    def work(turn: Turn) -> tuple[int, bool]:
         rows = turn.session.execute(_NEXT).all()
-        if not rows:
-            return None
         turn.sends_at_once = True
         for receipt, _ in rows:
             _route(turn, receipt, inline=False)
-        return len(rows) == ROUTING_BATCH or any(more for _, more in rows)
+        return len(rows), len(rows) == ROUTING_BATCH or any(followed for _, followed in rows)
 
-    more, turn = run_turn(runtime, now, work)
-    return None if more is None else (turn, more)
+    (texts, more), turn = run_turn(runtime, now, work)
+    return Routed(turn, texts, more) if texts else None
 
 
 def _waiting(turn: Turn, which: ColumnElement[bool], *joined: FromClause) -> list[InboundReceipt]:

@@ -28,9 +28,12 @@ JOB_TIMEOUT_SECONDS = 60
 REQUEUE_LIMIT = 3
 # Set while a `route_stored` job (the router) is queued or running: it routes every text
 # stored before it ends. It expires in case that job is lost with it (the sweeper also
-# routes texts left waiting).
+# routes texts left waiting): 30 s while queued (jobs may wait behind others), and a running
+# router renews it for 3 s at a time, so that a router killed mid-job is replaced within
+# seconds by the next text's webhook.
 ROUTING_QUEUED = "warmline:route-stored-queued"
 ROUTING_QUEUED_SECONDS = 30
+ROUTER_ALIVE_SECONDS = 3
 # Pushed (at most one entry) with every stored text: wakes a router waiting for more.
 ROUTING_WAKEUP = "warmline:route-stored-wakeup"
 
@@ -62,6 +65,10 @@ class JobQueue:
             log.error("jobs.enqueue_failed error=%s job=route_stored", type(error).__name__)
             return False
         return True
+
+    def router_alive(self) -> None:
+        """The running router is still there (see `ROUTER_ALIVE_SECONDS`)."""
+        self._runtime.redis.set(ROUTING_QUEUED, "1", ex=ROUTER_ALIVE_SECONDS)
 
     def hand_over_routing(self) -> None:
         """The router's job has run long enough: a fresh one, behind the jobs queued meanwhile,

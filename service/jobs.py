@@ -44,6 +44,7 @@ def route_stored() -> None:
     runtime = process_runtime()
     queue = JobQueue(runtime)
     deadline = time.monotonic() + ROUTING_JOB_SECONDS
+    queue.router_alive()
     while not _route_waiting(runtime, queue, deadline, share=True):
         if not queue.wait_for_texts(ROUTING_LINGER_SECONDS):
             queue.routing_stopped()
@@ -52,6 +53,7 @@ def route_stored() -> None:
             if _route_waiting(runtime, queue, time.monotonic() + ROUTING_JOB_SECONDS, share=False):
                 queue.route_stored()
             return
+        queue.router_alive()
     queue.hand_over_routing()
 
 
@@ -65,13 +67,13 @@ def help_route() -> None:
 def _route_waiting(runtime: Runtime, queue: JobQueue, deadline: float, share: bool) -> bool:
     """Route stored texts until none is left (False) or the deadline passes (True). Each
     text's own texts go out from here, in order, before the next (a job for each would cost
-    more than sending it). With `share`, a full batch (more waiting) asks one more worker to
+    more than sending it). With `share`, a full batch (a backlog) asks one more worker to
     help (`help_route`)."""
     shared = not share
     more = True
     while more and (routed := inbound.route_next(runtime, _now())) is not None:
-        turn, more = routed
-        if more and not shared:
+        turn, more = routed.turn, routed.more
+        if routed.texts == inbound.ROUTING_BATCH and not shared:
             queue.share_routing()
             shared = True
         queue.schedule(turn)
