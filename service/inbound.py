@@ -18,7 +18,8 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, NamedTuple
 
-from sqlalchemy import Boolean, ColumnElement, FromClause, Select, and_, bindparam, exists, false, func, literal, or_, select, tuple_, update
+from sqlalchemy import (Boolean, ColumnElement, FromClause, Select, and_, bindparam, exists, false, func, literal, literal_column, or_, select,
+                        tuple_, update)
 from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.orm import aliased
 
@@ -129,7 +130,8 @@ def _store_statement(with_history: bool) -> Select[Any]:
                Conversation.safety_sent_at)
         .select_from(Texter)
         .outerjoin(Conversation, and_(Conversation.texter_id == Texter.id, Conversation.channel == "sms",
-                                      Conversation.status.in_(OPEN_STATUSES)))
+                                      # inline: an IN of bound values is rendered anew at every execution
+                                      Conversation.status.in_([literal_column(f"'{status}'") for status in OPEN_STATUSES])))
         .where(Texter.phone_hash == bindparam("sender_hash"))
         .limit(1)
         .cte("sender")
