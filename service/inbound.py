@@ -305,8 +305,9 @@ def route_next(runtime: Runtime, now: datetime) -> Routed | None:
 
     Only a sender's oldest waiting text is taken: the next one waits until it is routed, so
     each sender's texts are routed in order, and no worker ever waits for another's lock.
-    A text it did not see was stored after it looked, or was held, or another worker has it:
-    its webhook wakes a router once it may be routed (`JobQueue.route_stored`)."""
+    A text it did not see was stored after it looked or was held (its webhook wakes a router
+    once it may be routed: `JobQueue.route_stored`), or another worker is routing it (and
+    then its sender's next)."""
 
     def work(turn: Turn) -> tuple[int, bool]:
         rows = turn.session.execute(_NEXT).all()
