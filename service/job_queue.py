@@ -10,6 +10,7 @@ import logging
 from datetime import datetime
 from functools import cached_property
 
+from redis.commands.core import Script
 from redis.exceptions import RedisError
 from rq import Queue
 from rq.serializers import JSONSerializer
@@ -36,6 +37,15 @@ ROUTING_QUEUED_SECONDS = 30
 ROUTER_ALIVE_SECONDS = 3
 # Pushed (at most one entry) with every stored text: wakes a router waiting for more.
 ROUTING_WAKEUP = "warmline:route-stored-wakeup"
+# What the webhook asks of Redis for each stored text, in one command (a script, not a
+# pipeline of three): is a router queued or running (else it is now), and wake it.
+_WAKE_ROUTER = Script(None, b"""
+local queued = redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1])
+redis.call('LPUSH', KEYS[2], '1')
+redis.call('LTRIM', KEYS[2], 0, 0)
+if queued then return 1 end
+return 0
+""")
 
 
 class JobQueue:
@@ -54,12 +64,7 @@ class JobQueue:
         not one each). False (and logged) when Redis is unreachable: the webhook then routes
         the text itself."""
         try:
-            with self._runtime.redis.pipeline(transaction=False) as pipe:
-                pipe.set(ROUTING_QUEUED, "1", nx=True, ex=ROUTING_QUEUED_SECONDS)
-                pipe.lpush(ROUTING_WAKEUP, "1")
-                pipe.ltrim(ROUTING_WAKEUP, 0, 0)
-                queued, _, _ = pipe.execute()
-            if queued:
+            if _WAKE_ROUTER(keys=[ROUTING_QUEUED, ROUTING_WAKEUP], args=[ROUTING_QUEUED_SECONDS], client=self._runtime.redis):
                 self._queue.enqueue("service.jobs.route_stored", result_ttl=0)
         except RedisError as error:
             log.error("jobs.enqueue_failed error=%s job=route_stored", type(error).__name__)
