@@ -353,10 +353,14 @@ def _handle(turn: Turn, sms: InboundSms, staff: bool | None = None) -> None:
     """A volunteer's command or words, a supervisor's command, or a texter's text. `staff`:
     whether the sender was an active volunteer or supervisor when the text was stored (False:
     a texter, with no lookups for the rest); None when not known."""
-    if staff is False:
-        texter = texters.on_texter_message(turn, sms.sender, sms.body)
-        log.info("sms.received from=texter pseudonym=%s", texter.pseudonym)
+    if staff is not False and _handled_as_staff(turn, sms):
         return
+    texter = texters.on_texter_message(turn, sms.sender, sms.body)
+    log.info("sms.received from=texter pseudonym=%s", texter.pseudonym)
+
+
+def _handled_as_staff(turn: Turn, sms: InboundSms) -> bool:
+    """Handle the text if an active volunteer or supervisor sent it; whether one did."""
     # A volunteer's own row is locked first: their texts are handled one at a time, and
     # every path that changes their load takes locks in the same order (volunteer, offer,
     # conversation, shift), so PostgreSQL rarely has a deadlock to break.
@@ -366,14 +370,13 @@ def _handle(turn: Turn, sms: InboundSms, staff: bool | None = None) -> None:
     if volunteer is not None:
         volunteers.on_volunteer_message(turn, volunteer, sms.line_number, sms.body)
         log.info("sms.received from=volunteer volunteer=%d", volunteer.id)
-        return
+        return True
     supervisor = turn.session.scalars(select(Supervisor).where(Supervisor.phone == sms.sender, Supervisor.active)).first()
     if supervisor is not None:
         supervisors.on_supervisor_message(turn, supervisor, sms.body)
         log.info("sms.received from=supervisor supervisor=%d", supervisor.id)
-        return
-    texter = texters.on_texter_message(turn, sms.sender, sms.body)
-    log.info("sms.received from=texter pseudonym=%s", texter.pseudonym)
+        return True
+    return False
 
 
 def replay_spooled(runtime: Runtime, message: SpooledSms) -> Turn:
