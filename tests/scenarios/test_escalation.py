@@ -91,9 +91,8 @@ def test_waiting_texter_in_danger_goes_to_the_head_of_the_queue(line: Line, peop
     calm, urgent = people.texter(), people.texter()
     line.text(calm, "hi, rough week, just want to talk")
     line.wait_for(calm, "No volunteer is on shift")
-    response = line.text(urgent, "i want to kill myself")
+    line.text(urgent, "i want to kill myself")
     line.text(urgent, "i have the rope ready")
-    assert "988" not in _inline_reply(response.text) or True  # the first message alone may be elevated
     ana = people.volunteer("Ana")
     line.text(ana, "#on", texter=False)
     offer = line.wait_for(ana, "is waiting")

@@ -4,9 +4,10 @@ REST server. Every test ends with a privacy audit of what it produced."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
-import secrets
+import random
 import subprocess
 import sys
 import threading
@@ -201,9 +202,13 @@ class People:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
 
-    @staticmethod
-    def new_number() -> str:
-        return f"+1202555{secrets.randbelow(10_000):04d}"
+    # Every number handed out in this test run is distinct: two people drawn at random from
+    # 10,000 numbers shared one in a CI run (a duplicate-phone error, not a warmline bug).
+    _numbers: Iterator[int] = itertools.cycle(random.sample(range(10_000), 10_000))
+
+    @classmethod
+    def new_number(cls) -> str:
+        return f"+1202555{next(cls._numbers):04d}"
 
     def volunteer(self, alias: str, languages: str = "en", max_concurrent: int | None = None) -> str:
         phone = self.new_number()
