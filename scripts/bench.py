@@ -36,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -46,10 +47,11 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
 
 from scripts import bench_assess, bench_load, bench_report, bench_routing, bench_world, bench_wrk  # noqa: E402
 from scripts.bench_load import Conversation, Endpoint, Phase, percentile  # noqa: E402
+from service import router_seat  # noqa: E402
 from service.db import InboundReceipt  # noqa: E402
 from tests.support import procfile  # noqa: E402
 
@@ -111,14 +113,16 @@ def _sms_requests(stack: bench_world.Stack, conversations: Sequence[Conversation
 def max_throughput(stack: bench_world.Stack, conversations: Sequence[Conversation], plan: Plan, folder: Path) -> dict[str, Any]:
     """wrk against both baselines and the webhook at each connection count, the three in turn
     (whatever else the machine runs then weighs on all three alike). The webhook runs without
-    workers, as the baselines do: its routing jobs wait, then the workers clear them."""
+    workers, as the baselines do, but as it runs under a stream of texts: a router seated (and
+    paused with the workers), so that each webhook wakes it and queues no job. The texts wait,
+    then the workers clear them."""
     expected = int(4_000 * plan.wrk_seconds)  # more than the webhook answers (the baselines cycle through theirs)
     files = {}
     for name in ("empty", "insert"):
         files[name] = folder / f"wrk-{name}.txt"
         bench_wrk.write_requests(files[name], _sms_requests(stack, conversations, 2_000, 0, f"/{name}", signed=False))
     urls = {"empty": f"{stack.baseline_url}/empty", "insert": f"{stack.baseline_url}/insert", "webhook": f"{stack.web_url}/twilio/sms"}
-    stack.pause_workers()
+    _pause_with_router_seated(stack, _sms_requests(stack, conversations, 200, 10 * expected * len(plan.wrk_connections), "/twilio/sms", True))
     runs: dict[str, list[bench_wrk.WrkRun]] = {name: [] for name in urls}
     for index, connections in enumerate(plan.wrk_connections):
         files["webhook"] = folder / f"wrk-webhook-{index}.txt"  # every request a new message, every run new ones
@@ -139,6 +143,25 @@ def max_throughput(stack: bench_world.Stack, conversations: Sequence[Conversatio
         "workers_clear_per_second": drain,
         "runs": {name: bench_wrk.as_dicts(found) for name, found in runs.items()},
     }
+
+
+def _pause_with_router_seated(stack: bench_world.Stack, texts: Sequence[bench_wrk.Prepared]) -> None:
+    """Send texts until a router holds its seat, then pause the workers with it seated."""
+    seated = select(func.count()).select_from(text("pg_locks")).where(
+        text("locktype = 'advisory' AND granted AND mode = 'ExclusiveLock' AND objid = :seat")).params(seat=router_seat.SEAT)
+    with stack.runtime.engine.connect() as connection:
+        for prepared in texts:
+            request = urllib.request.Request(stack.web_url + prepared.path, data=prepared.body.encode(), method="POST",
+                                             headers={"X-Twilio-Signature": prepared.signature,
+                                                      "Content-Type": "application/x-www-form-urlencoded"})
+            urllib.request.urlopen(request, timeout=10).close()
+            time.sleep(0.02)
+            if connection.scalar(seated):
+                stack.pause_workers()
+                if connection.scalar(seated):
+                    return
+                stack.resume_workers()
+    raise RuntimeError("no router took its seat: see the workers' logs in " + str(stack.folder))
 
 
 def _drain(stack: bench_world.Stack, plan: Plan) -> float:

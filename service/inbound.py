@@ -7,7 +7,8 @@ not leave to the worker is the crisis text: the same statement reads what the po
 (the conversation's risk, earlier verdicts and last crisis text), and when the crisis text is
 due it goes back in the webhook's own reply (`crisis_reply`). A request to delete the
 texter's data, whose confirmation needs the number about to be forgotten, is routed by the
-webhook itself (`receive_sms`), as is every text when Redis is down, and on SQLite.
+webhook itself (`receive_sms`), as is every text on SQLite, and when no router is running and
+Redis is down.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from sqlalchemy.orm import aliased
 from escalation.assessment import Assessment, Level
 from routing.keywords import deletion_request
 from routing.language import detect_language
-from service import risk, supervisors, texters, volunteers
+from service import risk, router_seat, supervisors, texters, volunteers
 from service.db import OPEN_STATUSES, Conversation, InboundReceipt, Message, Supervisor, Texter, Volunteer
 from service.db.engine import one_statement
 from service.phones import normalise
@@ -88,6 +89,8 @@ class Stored:
     risk_level: str | None
     safety_sent_at: datetime | None
     history: list[tuple[str, str | None]]
+    # A router was running when the text was stored (and is woken by it): no job is needed.
+    router_seated: bool
 
 
 def parse_numbers(runtime: Runtime, sender: str, to: str) -> tuple[str, str]:
@@ -124,7 +127,8 @@ def _store_statement(with_history: bool) -> Select[Any]:
     know next; built once, run with each text's values. A text that may need the crisis text
     is inserted held: when its words carry risk (`hold`), or its conversation is in imminent
     danger. The statement's snapshot predates its own insert, so a reply found here is an
-    earlier delivery's."""
+    earlier delivery's. It also wakes the running router, and says whether one is running
+    (`router_seat`)."""
     sender = (
         select(Texter.language, Conversation.id.label("conversation_id"), Conversation.status, Conversation.risk_level,
                Conversation.safety_sent_at)
@@ -157,6 +161,7 @@ def _store_statement(with_history: bool) -> Select[Any]:
         select(InboundReceipt.reply).where(InboundReceipt.sid == bindparam("sid")).scalar_subquery(),
         select(stored.c.from_staff).scalar_subquery(),
         *(select(column).scalar_subquery() for column in sender.c),
+        *router_seat.webhook_columns(),
     ]
     if with_history:
         columns += [_history(select(sender.c.conversation_id).scalar_subquery(), column) for column in (Message.risk_level, Message.risk_detail)]
@@ -188,10 +193,10 @@ def store_sms(runtime: Runtime, sms: InboundSms, now: datetime, reading: Reading
               "hold": risky}
     with one_statement(runtime.engine) as connection:
         row = connection.execute(_STORE_WITH_HISTORY if risky else _STORE, values).one()
-    new, held, reply, staff, language, conversation_id, status, risk_level, safety_sent_at, *verdicts = row
+    new, held, reply, staff, language, conversation_id, status, risk_level, safety_sent_at, seated, _, *verdicts = row
     return Stored(new=bool(new), held=bool(held), earlier_reply=reply, staff=bool(staff), language=language,
                   conversation_id=conversation_id, status=status, risk_level=risk_level, safety_sent_at=safety_sent_at,
-                  history=_zipped(verdicts))
+                  history=_zipped(verdicts), router_seated=bool(seated))
 
 
 def _zipped(verdicts: list[list[str | None] | None]) -> list[tuple[str, str | None]]:

@@ -10,7 +10,6 @@ import logging
 from datetime import datetime
 from functools import cached_property
 
-from redis.commands.core import Script
 from redis.exceptions import RedisError
 from rq import Queue
 from rq.serializers import JSONSerializer
@@ -27,25 +26,11 @@ RETENTION_INTERVAL_SECONDS = 3600
 JOB_TIMEOUT_SECONDS = 60
 # How many times a failed or abandoned job is run again before it is left for an operator.
 REQUEUE_LIMIT = 3
-# Set while a `route_stored` job (the router) is queued or running: it routes every text
-# stored before it ends. It expires in case that job is lost with it (the sweeper also
-# routes texts left waiting): 30 s while queued (jobs may wait behind others), and a running
-# router renews it for 3 s at a time, so that a router killed mid-job is replaced within
-# seconds by the next text's webhook.
+# Set while a `route_stored` job (the router) is queued and not yet running (a running one
+# is seen in PostgreSQL: `router_seat`), so that a burst of texts queues one job, not one
+# each. It expires in case that job is lost (the sweeper also routes texts left waiting).
 ROUTING_QUEUED = "warmline:route-stored-queued"
 ROUTING_QUEUED_SECONDS = 30
-ROUTER_ALIVE_SECONDS = 3
-# Pushed (at most one entry) with every stored text: wakes a router waiting for more.
-ROUTING_WAKEUP = "warmline:route-stored-wakeup"
-# What the webhook asks of Redis for each stored text, in one command (a script, not a
-# pipeline of three): is a router queued or running (else it is now), and wake it.
-_WAKE_ROUTER = Script(None, b"""
-local queued = redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1])
-redis.call('LPUSH', KEYS[2], '1')
-redis.call('LTRIM', KEYS[2], 0, 0)
-if queued then return 1 end
-return 0
-""")
 
 
 class JobQueue:
@@ -59,40 +44,40 @@ class JobQueue:
         return Queue(QUEUE_NAME, connection=self._runtime.redis, serializer=JSONSerializer, default_timeout=JOB_TIMEOUT_SECONDS)
 
     def route_stored(self) -> bool:
-        """See that a worker routes the texts the webhook stored: wake the router, or queue a
-        `route_stored` job when none is queued or running (a stream of texts costs one job,
-        not one each). False (and logged) when Redis is unreachable: the webhook then routes
-        the text itself."""
+        """See that a worker routes the texts the webhook stored when no router is running:
+        queue a `route_stored` job unless one is queued. False (and logged) when Redis is
+        unreachable: the webhook then routes the text itself."""
         try:
-            if _WAKE_ROUTER(keys=[ROUTING_QUEUED, ROUTING_WAKEUP], args=[ROUTING_QUEUED_SECONDS], client=self._runtime.redis):
+            if self._runtime.redis.set(ROUTING_QUEUED, "1", nx=True, ex=ROUTING_QUEUED_SECONDS):
                 self._queue.enqueue("service.jobs.route_stored", result_ttl=0)
         except RedisError as error:
             log.error("jobs.enqueue_failed error=%s job=route_stored", type(error).__name__)
             return False
         return True
 
-    def router_alive(self) -> None:
-        """The running router is still there (see `ROUTER_ALIVE_SECONDS`)."""
-        self._runtime.redis.set(ROUTING_QUEUED, "1", ex=ROUTER_ALIVE_SECONDS)
+    def router_started(self) -> None:
+        """The queued router runs (or found another running): a text stored when no router is
+        seated needs a job again. Left to expire when Redis is unreachable."""
+        try:
+            self._runtime.redis.delete(ROUTING_QUEUED)
+        except RedisError as error:
+            log.error("jobs.router_flag_left error=%s", type(error).__name__)
 
-    def hand_over_routing(self) -> None:
+    def hand_over_routing(self) -> bool:
         """The router's job has run long enough: a fresh one, behind the jobs queued meanwhile,
-        goes on (the router stays queued-or-running throughout)."""
-        self._runtime.redis.set(ROUTING_QUEUED, "1", ex=ROUTING_QUEUED_SECONDS)
-        self._queue.enqueue("service.jobs.route_stored", result_ttl=0)
+        goes on (marked queued before this router leaves its seat). False (and logged) when
+        Redis is unreachable: the router then leaves as when no text comes."""
+        try:
+            self._runtime.redis.set(ROUTING_QUEUED, "1", ex=ROUTING_QUEUED_SECONDS)
+            self._queue.enqueue("service.jobs.route_stored", result_ttl=0)
+        except RedisError as error:
+            log.error("jobs.enqueue_failed error=%s job=route_stored", type(error).__name__)
+            return False
+        return True
 
     def share_routing(self) -> None:
         """A backlog: one more worker routes it too, until none is left (`jobs.help_route`)."""
         self._queue.enqueue("service.jobs.help_route", result_ttl=0)
-
-    def wait_for_texts(self, seconds: float) -> bool:
-        """Wait up to `seconds` for the webhook to store a text; whether one may have come."""
-        return self._runtime.redis.blpop([ROUTING_WAKEUP], timeout=seconds) is not None
-
-    def routing_stopped(self) -> None:
-        """The router ends: a text stored from now on needs a job of its own. The router looks
-        once more after this, for the texts stored while the flag still stood."""
-        self._runtime.redis.delete(ROUTING_QUEUED)
 
     def submit(self, turn: Turn) -> bool:
         """Enqueue the turn's deliveries and timers; False (and logged) when Redis is unreachable."""

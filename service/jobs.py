@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from service import callbacks, calls, delivery, dispatch, escalations, inbound, retention, sweeper
 from service.job_queue import JobQueue
+from service.router_seat import RouterSeat
 from service.runtime import Runtime, process_runtime
 from service.spool import Spool
 from service.turn import Turn, run_turn
@@ -37,24 +38,36 @@ def _twilio() -> TwilioGateway:
 
 
 def route_stored() -> None:
-    """The router: route every text the webhook stored, oldest first, each sender's in order,
-    and wait a moment for more; hand over to a fresh job after `ROUTING_JOB_SECONDS`. One
-    router runs at a time (`JobQueue.route_stored`); with a backlog it asks other workers to
-    help (`help_route`)."""
+    """The router: take the seat (`router_seat`: the webhooks then queue no job and wake this
+    one), route every text the webhook stored, oldest first, each sender's in order, and wait
+    a moment for more; hand over to a fresh job after `ROUTING_JOB_SECONDS`. With a backlog it
+    asks other workers to help (`help_route`)."""
     runtime = process_runtime()
     queue = JobQueue(runtime)
-    deadline = time.monotonic() + ROUTING_JOB_SECONDS
-    queue.router_alive()
-    while not _route_waiting(runtime, queue, deadline, share=True):
-        if not queue.wait_for_texts(ROUTING_LINGER_SECONDS):
-            queue.routing_stopped()
-            # A text stored while the flag still stood queued no job of its own: routed now,
-            # or by a router started for it if this one runs out of time first.
-            if _route_waiting(runtime, queue, time.monotonic() + ROUTING_JOB_SECONDS, share=False):
-                queue.route_stored()
+    with RouterSeat(runtime.engine) as seat:
+        seated = seat.take()
+        queue.router_started()
+        if not seated:
+            return  # another router runs: it routes these texts
+        if _route_until_quiet(runtime, queue, seat) and queue.hand_over_routing():
             return
-        queue.router_alive()
-    queue.hand_over_routing()
+        seat.leave()
+        # Texts stored while the seat was still taken queued no job of their own: routed now,
+        # or by a router queued for them if this one runs out of time first.
+        if _route_waiting(runtime, queue, time.monotonic() + ROUTING_JOB_SECONDS, share=False):
+            queue.route_stored()
+
+
+def _route_until_quiet(runtime: Runtime, queue: JobQueue, seat: RouterSeat) -> bool:
+    """Route texts as webhooks store them: True once the job has run its time, False once
+    none came for `ROUTING_LINGER_SECONDS`."""
+    deadline = time.monotonic() + ROUTING_JOB_SECONDS
+    while not _route_waiting(runtime, queue, deadline, share=True):
+        if time.monotonic() > deadline:
+            return True
+        if not seat.wait_for_texts(ROUTING_LINGER_SECONDS):
+            return False
+    return True
 
 
 def help_route() -> None:

@@ -80,8 +80,8 @@ def sms() -> Response:
 
 def _route_or_store(runtime: Runtime, message: inbound.InboundSms) -> str | None:
     """Store the text for a worker and answer; the crisis text, when due, goes in this reply.
-    A deletion request is routed here (its confirmation goes inline), as is any text when
-    Redis is down. Returns the reply to put inline, if any."""
+    A deletion request is routed here (its confirmation goes inline), as is any text when no
+    router is running and Redis is down. Returns the reply to put inline, if any."""
     now = datetime.now(UTC)
     queue = JobQueue(runtime)
     reading = inbound.read(runtime, message.body)
@@ -97,7 +97,7 @@ def _route_or_store(runtime: Runtime, message: inbound.InboundSms) -> str | None
     if stored.held:
         reply = inbound.crisis_reply(runtime, message, reading, stored, now)
         inbound.release(runtime, message.sid, reply)
-    if queue.route_stored():
+    if stored.router_seated or queue.route_stored():
         return reply
     turn = inbound.route_stored(runtime, message.sid, now, answering=True)
     queue.submit(turn)

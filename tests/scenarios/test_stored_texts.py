@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -14,8 +15,9 @@ from xml.etree import ElementTree
 import pytest
 from sqlalchemy import select, text, update
 
-from service import inbound
+from service import inbound, router_seat
 from service.db import Conversation, InboundReceipt, Message, Shift, Texter, Volunteer
+from service.router_seat import RouterSeat
 from service.runtime import Runtime
 from tests.support.line import Line
 from tests.support.stack import People, Stack, empty_database, runtime_of_its_own
@@ -171,3 +173,44 @@ def _bodies(runtime: Runtime) -> dict[str, list[str]]:
             phone = next(number for number in ("+14045500001", "+14045500002") if vault.lookup_hash(number) == phone_hash)
             found.setdefault(phone, []).append(vault.decrypt(body))
     return found
+
+
+def test_a_webhook_sees_a_seated_router_and_a_leaving_router_waits_for_it_to_commit(quiet_runtime: Runtime) -> None:
+    """The one race of the router's seat: a text stored while the seat seemed taken queues no
+    job, so the router must not take its last look before that text is committed."""
+    engine = quiet_runtime.engine
+    seen = select(*router_seat.webhook_columns())
+    with engine.connect() as webhook:
+        assert webhook.execute(seen).one()[0] is False, "no router yet: the webhook queues one"
+        webhook.commit()
+    with RouterSeat(engine) as router:
+        assert router.take()
+        with RouterSeat(engine) as second:
+            assert not second.take(), "one router at a time"
+        webhook = engine.connect()
+        assert webhook.execute(seen).one()[0] is True  # and not committed yet
+        left = threading.Event()
+        leaving = threading.Thread(target=lambda: (router.leave(), left.set()))
+        leaving.start()
+        assert not left.wait(0.5), "the router left before the webhook that saw it seated committed"
+        webhook.commit()
+        assert left.wait(5)
+        leaving.join()
+        assert webhook.execute(seen).one()[0] is False, "the router left: the next webhook queues a new one"
+        webhook.close()
+
+
+def test_a_seated_router_is_woken_by_each_stored_text(quiet_runtime: Runtime) -> None:
+    runtime = quiet_runtime
+    main = runtime.settings.line.main_number
+    with RouterSeat(runtime.engine) as router:
+        assert router.take()
+        assert not router.wait_for_texts(0.2)
+        stored = inbound.store_sms(runtime, inbound.InboundSms("SM" + "7" * 32, "+14045500003", main, "hello?"), datetime.now(UTC),
+                                   inbound.read(runtime, "hello?"))
+        assert stored.new and stored.router_seated
+        assert router.wait_for_texts(2)
+        assert not router.wait_for_texts(0.2), "one text, one wake-up"
+    stored = inbound.store_sms(runtime, inbound.InboundSms("SM" + "8" * 32, "+14045500003", main, "still there?"), datetime.now(UTC),
+                               inbound.read(runtime, "still there?"))
+    assert not stored.router_seated, "the router's seat is freed with its connection"
