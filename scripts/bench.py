@@ -147,8 +147,7 @@ def max_throughput(stack: bench_world.Stack, conversations: Sequence[Conversatio
 
 def _pause_with_router_seated(stack: bench_world.Stack, texts: Sequence[bench_wrk.Prepared]) -> None:
     """Send texts until a router holds its seat, then pause the workers with it seated."""
-    seated = select(func.count()).select_from(text("pg_locks")).where(
-        text("locktype = 'advisory' AND granted AND mode = 'ExclusiveLock' AND objid = :seat")).params(seat=router_seat.SEAT)
+    seated = text(router_seat.SEAT_TAKEN)
     with stack.runtime.engine.connect() as connection:
         for prepared in texts:
             request = urllib.request.Request(stack.web_url + prepared.path, data=prepared.body.encode(), method="POST",

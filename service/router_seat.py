@@ -30,9 +30,14 @@ CHANNEL = "warmline_stored"
 # PostgreSQL gives up on the router's connection (and frees the seat) about 3 + 2 x 2 seconds
 # after its host stops answering.
 KEEPALIVES = {"tcp_keepalives_idle": 3, "tcp_keepalives_interval": 2, "tcp_keepalives_count": 2}
-# How long a starting router waits for the seat (webhooks hold it shared for a moment each)
-# before concluding that another router has it.
+# How long a starting router waits for the seat (webhooks that saw it free hold it shared
+# until they commit) before concluding that another router has it.
 TAKE_SEAT_TIMEOUT = "2s"
+# Whether a router holds the seat (an advisory lock on a bigint key: its high 32 bits in
+# classid, its low 32 bits in objid, objsubid 1).
+SEAT_TAKEN = f"""SELECT EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND mode = 'ExclusiveLock' AND granted
+    AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+    AND classid = {SEAT >> 32} AND objid = {SEAT & 0xFFFFFFFF} AND objsubid = 1)"""
 
 
 def webhook_columns() -> tuple[ColumnElement[bool], ColumnElement[Any]]:
@@ -53,9 +58,13 @@ class RouterSeat:
         self._connection.autocommit = True
 
     def take(self) -> bool:
-        """Sit down, unless another router has the seat. LISTEN comes first: a webhook that
+        """Sit down, unless another router has the seat (a job queued while it changed hands
+        then ends at once, instead of waiting for it). LISTEN comes first: a webhook that
         sees the seat taken commits after it, so its notification reaches this router."""
         with self._connection.cursor() as cursor:
+            cursor.execute(SEAT_TAKEN)
+            if cursor.fetchone()[0]:
+                return False
             for setting, seconds in KEEPALIVES.items():
                 cursor.execute(f"SET {setting} = {seconds}")
             cursor.execute(f"LISTEN {CHANNEL}")
