@@ -30,8 +30,11 @@ def test_short_benchmark_reports_every_figure(tmp_path: Path) -> None:
 
     assert len(report["targets"]) == 5 and all(target["value"] is not None for target in report["targets"].values())
     throughput = median["throughput"]
-    # 0 when no run kept its p99 under 100 ms (a busy machine): what is tested is that each ran.
-    assert all(throughput["per_second"][name] >= 0 and throughput["runs"][name][0]["requests"] > 0 for name in ("empty", "insert", "webhook"))
+    # The best sustained rate is 0 when no run kept its p99 under 100 ms (a busy machine): what
+    # is tested is that each endpoint was measured.
+    for name in ("empty", "insert", "webhook"):
+        assert name in throughput["per_second"] and throughput["runs"][name][0]["requests"] > 0
+        assert throughput["runs"][name][0]["per_second"] > 0 and throughput["runs"][name][0]["errors"] == 0, throughput["runs"][name]
     assert throughput["webhook_to_insert"] is not None and throughput["workers_clear_per_second"] > 0
     assert set(median["rates"]) == set(RATES)
     for rate in RATES:

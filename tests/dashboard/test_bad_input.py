@@ -4,6 +4,9 @@ report periods at the calendar's ends."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -62,4 +65,7 @@ def test_a_report_period_at_the_calendars_ends_shows_the_last_seven_days(supervi
         assert supervisor_client.get("/dashboard/reports", query_string=period).status_code == 200, period
         download = supervisor_client.get("/dashboard/reports.csv", query_string=period)
         assert download.status_code == 200, period
-        assert "0001-" not in download.headers["Content-Disposition"] and "9999-" not in download.headers["Content-Disposition"]
+        zone = ZoneInfo(supervisor_client.application.extensions["warmline"].settings.line.timezone)
+        today = datetime.now(zone).date()
+        seven_days = f"warmline-report-{today - timedelta(days=6)}-{today}.csv"
+        assert seven_days in download.headers["Content-Disposition"], (period, download.headers["Content-Disposition"])

@@ -23,7 +23,7 @@ def test_pausing_the_line_turns_new_texters_away_with_the_configured_text(dashbo
     texter = people.texter()
     line.text(texter, "hello, is anyone there?")
     line.wait_for(texter, "isn't taking new conversations right now")
-    page.wait_for_timeout(1_500)
+    line.settle()
     expect(page.locator('[data-section="waiting"]')).to_contain_text("Nobody is waiting")
     assert not [text for text in line.inbox(ana) if "is waiting" in text["Body"]], "no offer while the line is paused"
 

@@ -97,7 +97,10 @@ def test_a_paused_line_still_sends_the_crisis_text_and_alerts_but_queues_nobody(
         assert (conversation.status, conversation.close_reason) == ("closed", "line_paused")
         assert session.scalars(select(Escalation.level)).one() == "imminent"
         bodies = [runtime.vault.decrypt(row.body_encrypted) for row in session.scalars(select(OutboxMessage).where(OutboxMessage.recipient_kind == "texter"))]
+        alerts = [runtime.vault.decrypt(row.body_encrypted)
+                  for row in session.scalars(select(OutboxMessage).where(OutboxMessage.recipient_kind == "supervisor"))]
     assert any("isn't taking new conversations" in body for body in bodies)
+    assert alerts and all("escalation #" in alert and "+12025550333" not in alert for alert in alerts), "the supervisor is alerted"
     assert not run_turn(runtime, NOW, lambda turn: line.set_paused(turn, True, "alex@example.org"))[0], "pausing twice changes nothing"
 
 

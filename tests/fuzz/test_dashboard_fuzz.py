@@ -212,6 +212,7 @@ def _send_and_check(fuzz: DashboardFuzz, runtime: Runtime, method: str, endpoint
         assert fuzz.writes.count == before, "a refused request wrote to the database"
 
 def test_the_fuzz_tests_send_over_ten_thousand_requests() -> None:
-    """As the issue asks, across the webhooks (test_webhook_fuzz.py) and the dashboard."""
+    """As the issue asks, across the webhooks (test_webhook_fuzz.py) and the dashboard: the
+    planned requests; each file's fixture checks at its end that it sent as many as planned."""
     webhooks = test_webhook_fuzz.EXAMPLES * test_webhook_fuzz.REQUESTS_PER_EXAMPLE
     assert webhooks + len(FORMS) * EXAMPLES_PER_FORM * 3 + len(PAGES) * EXAMPLES_PER_PAGE * 2 >= 10_000

@@ -114,10 +114,11 @@ def test_generated_webhooks_never_500_and_only_signed_ones_act(fuzzing: Fuzzing,
     for kind in ("forged", "unsigned"):
         before = fuzzing.writes.count
         status, _ = twilio_post(fuzzing.client, runtime, path, form, query, kind)
+        fuzzing.sent[path] += 1
         assert status == 403, kind
         assert fuzzing.writes.count == before, f"a {kind} request wrote to the database"
     status, body = twilio_post(fuzzing.client, runtime, path, form, query, "signed")
-    fuzzing.sent[path] += REQUESTS_PER_EXAMPLE
+    fuzzing.sent[path] += 1
     assert status < 500, body[:300]
     if path == "/twilio/sms" and status == 200:
         fuzzing.accepted_message_sids.add(form["MessageSid"])

@@ -87,17 +87,13 @@ def test_status_callbacks_only_move_forward(line: Line, people: People, stack: S
         assert session.scalars(select(OutboxMessage.status).where(OutboxMessage.twilio_sid == sid)).one() == "delivered"
 
 
-def test_signed_callbacks_from_twilio_mark_texts_delivered(line: Line, people: People, stack: Stack) -> None:
-    line.twilio.callbacks(True)
-    try:
-        # The fake calls back to the public URL; route it to the test server through a Host header is not
-        # possible, so this test checks the callback URL Twilio is given instead.
-        texter = people.texter()
-        line.text(texter, "hello")
-        message = line.wait_for(texter, "trained peer volunteer")
-        assert message["StatusCallback"] == f"{line.public_url}/twilio/status"
-    finally:
-        line.twilio.callbacks(False)
+def test_every_text_asks_twilio_for_status_callbacks_at_the_public_url(line: Line, people: People) -> None:
+    """Twilio calls back the URL it is given, which must be the public one the signature is
+    checked against (signed callbacks moving a row forward: `test_status_callbacks_only_move_forward`)."""
+    texter = people.texter()
+    line.text(texter, "hello")
+    message = line.wait_for(texter, "trained peer volunteer")
+    assert message["StatusCallback"] == f"{line.public_url}/twilio/status"
 
 
 def test_silent_texter_conversation_closes_after_the_inactivity_timeout(line: Line, people: People, stack: Stack) -> None:

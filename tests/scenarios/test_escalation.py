@@ -54,7 +54,8 @@ def test_supervisor_acknowledges_by_text_and_nobody_else_is_paged(line: Line, pe
     number = alert["Body"].split("escalation #")[1].split(":")[0]
     line.text(sam, f"#ack {number}", texter=False)
     line.wait_for(sam, f"Escalation #{number}")
-    time.sleep(4)  # past the (test) re-alert delay of 3 s
+    time.sleep(3)  # past the (test) re-alert delay of 3 s
+    stack.wait_for_sweeps(2)  # each would re-alert an escalation left unacknowledged
     line.settle(quiet=1.0)
     assert line.inbox(kim) == []
     with stack.runtime.sessions() as session:

@@ -36,7 +36,7 @@ def test_a_job_that_keeps_failing_is_run_again_a_few_times_then_shown_on_healthz
 
     _eventually(lambda: int(Job.fetch(broken.id, connection=stack.runtime.redis, serializer=JSONSerializer).meta.get("requeued", 0)) == REQUEUE_LIMIT
                 and broken.id in queue.failed_job_registry.get_job_ids())
-    time.sleep(2.5)  # two more sweeps: it is left alone now
+    stack.wait_for_sweeps(2)  # it is left alone now
     job = Job.fetch(broken.id, connection=stack.runtime.redis, serializer=JSONSerializer)
     assert job.meta["requeued"] == REQUEUE_LIMIT and job.get_status() == "failed"
     health = requests.get(line.server_url + "/healthz", timeout=10).json()

@@ -126,6 +126,7 @@ def test_conversations_per_shift_cap_ends_the_shift_after_the_last_one(line: Lin
     line.wait_for(second, "number 1 in line")
     line.text(ana, "#done", texter=False)
     line.wait_for(ana, "most conversations one shift allows")
+    line.settle()
     assert not any("one more" in m["Body"] for m in line.inbox(ana))
 
 

@@ -134,6 +134,7 @@ def test_concurrent_conversations_use_distinct_line_numbers(line: Line, people: 
     line.text(ana, "reply for the first", to=offer_one["From"], texter=False)
     line.wait_for(second, "reply for the second")
     line.wait_for(first, "reply for the first")
+    line.settle()
     assert not any("reply for the first" in m["Body"] for m in line.inbox(second))
 
 
@@ -153,6 +154,7 @@ def test_returning_texter_is_offered_first_to_their_previous_volunteer(line: Lin
     line.text(texter, "it's me again")
     offer = line.wait_for(ben, "it's me again")
     assert "talked with them before" in offer["Body"]
+    line.settle()
     assert not any("it's me again" in m["Body"] for m in line.inbox(ana))
 
 
@@ -235,6 +237,8 @@ def test_spanish_texter_is_answered_in_spanish_and_routed_to_a_spanish_speaker(l
     assert "prefers español" in offer["Body"]
     line.text(ana, "#yes", texter=False)
     line.wait_for(texter, "Ahora estás hablando con Ana")
+    line.settle()
+    assert not any("necesito" in message["Body"] for message in line.inbox(ben)), "never offered to a volunteer without Spanish"
 
 
 def test_espanol_keyword_switches_language(line: Line, people: People) -> None:

@@ -69,6 +69,10 @@ def log_lines() -> Iterator[list[str]]:
     root.removeHandler(handler)
 
 
+# How RQ's worker log shows a sweep starting.
+SWEEP_STARTED = "warmline: service.jobs.sweep("
+
+
 @dataclass
 class Stack:
     """One deployment of the line: its settings, web server and worker process."""
@@ -82,6 +86,15 @@ class Stack:
     @property
     def worker_pid(self) -> int:
         return self._worker.pid
+
+    def wait_for_sweeps(self, count: int, timeout: float = 30.0) -> None:
+        """Until the worker has started `count` more sweeps than now: what a sweep would do
+        (a re-alert, a requeue) has had its chance, however loaded the machine."""
+        started = self.worker_log.read_text().count(SWEEP_STARTED)
+        deadline = time.monotonic() + timeout
+        while self.worker_log.read_text().count(SWEEP_STARTED) < started + count:
+            assert time.monotonic() < deadline, f"the worker ran no {count} sweeps within {timeout} s"
+            time.sleep(0.1)
 
     def stop(self) -> None:
         self._server.shutdown()  # type: ignore[attr-defined]
