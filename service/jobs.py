@@ -49,7 +49,14 @@ def route_stored() -> None:
         queue.router_started()
         if not seated:
             return  # another router runs: it routes these texts
-        if _route_until_quiet(runtime, queue, seat) and queue.hand_over_routing():
+        try:
+            run_its_time = _route_until_quiet(runtime, queue, seat)
+        except BaseException:
+            # Failed or timed out by RQ: a successor, so that no text stored meanwhile waits
+            # for the sweeper (no webhook may come to queue one).
+            queue.hand_over_routing()
+            raise
+        if run_its_time and queue.hand_over_routing():
             return
         seat.leave()
         # Texts stored while the seat was still taken queued no job of their own: routed now,
