@@ -34,7 +34,7 @@ KEEPALIVES = {"tcp_keepalives_idle": 3, "tcp_keepalives_interval": 2, "tcp_keepa
 # until they commit) before concluding that another router has it.
 TAKE_SEAT_TIMEOUT = "2s"
 # Whether a router holds the seat (an advisory lock on a bigint key: its high 32 bits in
-# classid, its low 32 bits in objid, objsubid 1).
+# classid, its low 32 bits in objid, objsubid 1): for operators and the benchmark.
 SEAT_TAKEN = f"""SELECT EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND mode = 'ExclusiveLock' AND granted
     AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
     AND classid = {SEAT >> 32} AND objid = {SEAT & 0xFFFFFFFF} AND objsubid = 1)"""
@@ -58,13 +58,11 @@ class RouterSeat:
         self._connection.autocommit = True
 
     def take(self) -> bool:
-        """Sit down, unless another router has the seat (a job queued while it changed hands
-        then ends at once, instead of waiting for it). LISTEN comes first: a webhook that
-        sees the seat taken commits after it, so its notification reaches this router."""
+        """Sit down, unless another router keeps the seat past `TAKE_SEAT_TIMEOUT` (a router
+        handing over, or failing, queues its successor while it still sits: the successor
+        waits for it). LISTEN comes first: a webhook that sees the seat taken commits after
+        it, so its notification reaches this router."""
         with self._connection.cursor() as cursor:
-            cursor.execute(SEAT_TAKEN)
-            if cursor.fetchone()[0]:
-                return False
             for setting, seconds in KEEPALIVES.items():
                 cursor.execute(f"SET {setting} = {seconds}")
             cursor.execute(f"LISTEN {CHANNEL}")
