@@ -46,4 +46,5 @@ def test_short_benchmark_reports_every_figure(tmp_path: Path) -> None:
         assert row["imminent_inline_share"] == 1.0, "every imminent text had the crisis text in the webhook's own reply"
     assert set(median["routing_ms"]) == {"10", "100", "1000", "10000"} and all(ms > 0 for ms in median["routing_ms"].values())
     assert median["assess"]["per_second"] > 0
+    assert report["machine"]["speed_vs_issue_machine"] > 0, "how fast this machine is, against the one the targets were set on"
     assert {"web worker 1", "web worker 2", "rq worker 1", "baseline worker 1"} <= set(median["memory_mb"])
