@@ -15,7 +15,9 @@ endpoint that only answers empty TwiML, and one that inserts and commits one row
   rates, and relay latency (webhook due until the fake Twilio receives the relayed text);
 - routing one new texter with 10, 100, 1,000 and 10,000 volunteers on shift;
 - `warmline assess` over a large JSONL file, on one core;
-- each process's resident memory after the load.
+- each process's resident memory after the load;
+- the supervisors' dashboard, each page loaded in Chromium with an empty line and with a big
+  one (500 volunteers on shift, 2,000 conversations in the period).
 
 Figures are ratios and medians measured in one run on a shared machine: compare them with
 each other, not with another machine's. With `--runs N` every figure is the median of N runs.
@@ -49,7 +51,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, select, text  # noqa: E402
 
-from scripts import bench_assess, bench_load, bench_report, bench_routing, bench_world, bench_wrk  # noqa: E402
+from scripts import bench_assess, bench_dashboard, bench_load, bench_report, bench_routing, bench_world, bench_wrk  # noqa: E402
 from scripts.bench_load import Conversation, Endpoint, Phase, percentile  # noqa: E402
 from service import router_seat  # noqa: E402
 from service.db import InboundReceipt  # noqa: E402
@@ -78,16 +80,18 @@ class Plan:
     # Measure `warmline assess` and routing while the processes start (their figures then
     # count nothing but that the code runs: the smoke test's pass).
     overlap_start: bool
+    # Loads of each dashboard page, after one to warm up; the best counts.
+    dashboard_loads: int
 
 
 FULL = Plan(wrk_seconds=8, wrk_connections=(1, 2, 4, 8, 16), rates=(50, 100, 200), phase_seconds=20, baseline_seconds=8,
             rosters=bench_routing.ROSTERS, routing_samples=15, assess_messages=200_000, conversations=600,
             imminent_conversations=800, workers=3, settle_seconds=60, settle_quiet_seconds=1.5,
-            overlap_start=False)
+            overlap_start=False, dashboard_loads=5)
 SHORT = Plan(wrk_seconds=1, wrk_connections=(2,), rates=(50, 100, 200), phase_seconds=1.5, baseline_seconds=0.5,
              rosters=bench_routing.ROSTERS, routing_samples=1, assess_messages=2_000, conversations=60,
              imminent_conversations=40, workers=2, settle_seconds=15, settle_quiet_seconds=0.75,
-             overlap_start=True)
+             overlap_start=True, dashboard_loads=1)
 
 
 # --- Maximum sustained throughput (closed loop) -----------------------------------------------
@@ -350,6 +354,8 @@ def measure(plan: Plan, folder: Path, database: str, redis_db: int) -> dict[str,
         finally:
             load.close()
         figures["memory_mb"] = memory(stack)
+        _progress(started, "the dashboard of an empty line and of a big one")
+        figures["dashboard_ms"] = bench_dashboard.measure(stack, plan.dashboard_loads)
     finally:
         stack.stop()
     _progress(started, "done")

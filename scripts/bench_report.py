@@ -49,6 +49,8 @@ def targets(median: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "routing with 10,000 volunteers / with 10": (median["routing_ratio"], "<= 2", lambda v: v <= 2),
         "imminent webhook p99 at 100/s (ms)": (imminent.get("p99"), "< 50", lambda v: v < 50),
         "assessments a second, one core": (median["assess"]["per_second"], ">= 20000", lambda v: v >= 20_000),
+        "slowest dashboard page, big line (ms)": (max(page["big_line_ms"] for page in median["dashboard_ms"].values()), "< 1000",
+                                                  lambda v: v < 1000),
     }
     return {name: {"value": value, "target": target, "met": value is not None and bool(check(value))}
             for name, (value, target, check) in found.items()}
@@ -108,6 +110,9 @@ def table(report: dict[str, Any]) -> str:
     lines += ["", "| volunteers on shift | " + " | ".join(f"{int(n):,}" for n in routing) + " |",
               "|---|" + "---|" * len(routing),
               "| routing one new texter, median (ms) | " + " | ".join(_number(value) for value in routing.values()) + " |"]
+    lines += ["", "| dashboard page, best load (ms) | empty line | big line | big ÷ empty |", "|---|---|---|---|"]
+    lines += [f"| {path} | {_number(page['empty_ms'])} | {_number(page['big_line_ms'])} | {_number(page['ratio'])} |"
+              for path, page in median["dashboard_ms"].items()]
     lines += ["", "| process | resident memory (MB) |", "|---|---|"]
     lines += [f"| {name} | {_number(value)} |" for name, value in median["memory_mb"].items()]
     return "\n".join(lines)

@@ -28,7 +28,7 @@ def test_short_benchmark_reports_every_figure(tmp_path: Path) -> None:
     report = json.loads(out.read_text())
     median = report["median"]
 
-    assert len(report["targets"]) == 5 and all(target["value"] is not None for target in report["targets"].values())
+    assert len(report["targets"]) == 6 and all(target["value"] is not None for target in report["targets"].values())
     throughput = median["throughput"]
     # The best sustained rate is 0 when no run kept its p99 under 100 ms (a busy machine): what
     # is tested is that each endpoint was measured.
@@ -48,3 +48,5 @@ def test_short_benchmark_reports_every_figure(tmp_path: Path) -> None:
     assert median["assess"]["per_second"] > 0
     assert report["machine"]["speed_vs_issue_machine"] > 0, "how fast this machine is, against the one the targets were set on"
     assert {"web worker 1", "web worker 2", "rq worker 1", "baseline worker 1"} <= set(median["memory_mb"])
+    assert set(median["dashboard_ms"]) == {"/dashboard/", "/dashboard/reports", "/dashboard/people", "/dashboard/history"}
+    assert all(page["empty_ms"] > 0 and page["big_line_ms"] > 0 for page in median["dashboard_ms"].values())

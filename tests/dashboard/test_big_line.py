@@ -1,92 +1,19 @@
-"""A big line's dashboard still opens in under a second: 500 volunteers on shift and 2,000
-conversations in the reporting period, seeded straight into the database, timed in Chromium."""
+"""A big line's dashboard shows all of it: 500 volunteers on shift and 2,000 conversations in
+the period, seeded straight into the database, in Chromium. How long its pages take to load is
+measured by the benchmark (`scripts/bench_dashboard.py`), not here: a timed test fails on a slow
+or busy machine without the line being any slower."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from sqlalchemy import insert
-
-from service.db import Conversation, Escalation, Shift, Texter, Volunteer
-from service.runtime import Runtime
 from tests.dashboard.conftest import Dashboard
+from tests.support.big_line import ACTIVE, CONVERSATIONS, OPEN_ESCALATIONS, QUEUED, VOLUNTEERS, seed_big_line
 from tests.support.stack import Stack
 
-VOLUNTEERS = 500
-CONVERSATIONS = 2_000
-ACTIVE = 600
-QUEUED = 150
-OPEN_ESCALATIONS = 60
 
-
-def seed_big_line(runtime: Runtime, now: datetime) -> None:
-    """Set-based inserts, the way a busy week would leave the tables."""
-    numbers = runtime.settings.line.numbers
-    with runtime.engine.begin() as connection:
-        connection.execute(insert(Volunteer), [
-            {"id": 10_000 + n, "name": f"Volunteer {n}", "alias": f"V{n}", "phone": f"+1303555{n:04d}", "languages": "en,es" if n % 4 == 0 else "en",
-             "max_concurrent": None, "active": True, "awaiting_ok": False, "created_at": now - timedelta(days=30),
-             "break_until": now + timedelta(minutes=10) if n % 25 == 0 else None, "last_assigned_at": None, "cooldown_until": None}
-            for n in range(VOLUNTEERS)
-        ])
-        connection.execute(insert(Shift), [
-            {"volunteer_id": 10_000 + n, "started_at": now - timedelta(minutes=30 + n % 180), "planned_end_at": now + timedelta(minutes=60 + n % 180),
-             "conversations_taken": n % 7, "wrap_up_told": False, "ended_at": None, "end_reason": None}
-            for n in range(VOLUNTEERS)
-        ] + [
-            {"volunteer_id": 10_000 + n, "started_at": now - timedelta(days=1 + n % 6, hours=4), "planned_end_at": now - timedelta(days=1 + n % 6),
-             "conversations_taken": n % 12, "wrap_up_told": True, "ended_at": now - timedelta(days=1 + n % 6),
-             "end_reason": "max_shift" if n % 5 == 0 else "volunteer"}
-            for n in range(VOLUNTEERS)
-        ])
-        connection.execute(insert(Texter), [
-            {"id": 50_000 + n, "pseudonym": f"T-{n:06d}", "phone_hash": f"seed:{n}", "phone_encrypted": "seed", "language": "en",
-             "language_chosen": False, "opted_out": False, "last_volunteer_id": None, "created_at": now - timedelta(days=6)}
-            for n in range(CONVERSATIONS)
-        ])
-        rows = []
-        for n in range(CONVERSATIONS):
-            queued_at = now - timedelta(minutes=5 + (n * 37) % (6 * 24 * 60))
-            row = {"id": 50_000 + n, "texter_id": 50_000 + n, "channel": "sms", "language": "en", "priority": 0, "risk_level": "none",
-                   "volunteer_id": None, "line_number": None, "created_at": queued_at, "queued_at": queued_at, "assigned_at": None,
-                   "last_texter_at": now, "closed_at": None, "close_reason": None, "feedback_score": None, "language_fallback_told": False,
-                   "safety_sent_at": None}
-            if n < ACTIVE:
-                row.update(status="active", volunteer_id=10_000 + n // 2, line_number=numbers[n % 2], assigned_at=queued_at + timedelta(seconds=20 + n % 300),
-                           risk_level="elevated" if n % 10 == 0 else "none", queued_at=now - timedelta(minutes=5 + n % 50))
-                row["assigned_at"] = row["queued_at"] + timedelta(seconds=20 + n % 300)
-            elif n < ACTIVE + QUEUED:
-                row.update(status="queued", queued_at=now - timedelta(seconds=30 * (n - ACTIVE)), risk_level="imminent" if n % 30 == 0 else "none",
-                           priority=2 if n % 30 == 0 else 0)
-            else:
-                answered = n % 9 != 0
-                row.update(status="closed", closed_at=queued_at + timedelta(minutes=25), assigned_at=queued_at + timedelta(seconds=15 + n % 600) if answered else None,
-                           volunteer_id=10_000 + n % VOLUNTEERS if answered else None, close_reason="volunteer_done" if answered else "texter_stop",
-                           feedback_score=1 + n % 5 if answered and n % 3 == 0 else None)
-            rows.append(row)
-        connection.execute(insert(Conversation), rows)
-        connection.execute(insert(Escalation), [
-            {"conversation_id": 50_000 + n * 7, "level": "imminent" if n % 3 == 0 else "elevated", "source": "detector", "reason": "Risk detected: suicide.",
-             "categories": "suicide", "rules": "", "alerted": "Robin", "opened_at": now - timedelta(minutes=n), "realerted_at": None,
-             "acknowledged_at": None if n < OPEN_ESCALATIONS else now, "acknowledged_by": None}
-            for n in range(OPEN_ESCALATIONS + 100)
-        ])
-
-
-def _load_ms(dashboard: Dashboard, path: str) -> float:
-    """From navigation start to the load event, as Chromium measured it."""
-    dashboard.goto(path)
-    timing = dashboard.page.evaluate("() => performance.getEntriesByType('navigation')[0].toJSON()")
-    print(path, {key: round(timing[key]) for key in ("responseStart", "responseEnd", "domInteractive", "loadEventEnd")})
-    return float(timing["loadEventEnd"])
-
-
-def test_the_pages_of_a_big_line_render_in_under_a_second(dashboard: Dashboard, stack: Stack) -> None:
+def test_the_pages_of_a_big_line_show_all_of_it(dashboard: Dashboard, stack: Stack) -> None:
     seed_big_line(stack.runtime, datetime.now(UTC))
-    _load_ms(dashboard, "/dashboard/")  # warm: templates compiled, connections pooled
-    timings = {path: min(_load_ms(dashboard, path) for _ in range(5))
-               for path in ("/dashboard/", "/dashboard/reports", "/dashboard/people", "/dashboard/history")}
-    print("page load (ms):", {path: round(ms) for path, ms in timings.items()})
     page = dashboard.page
     dashboard.goto("/dashboard/")
     assert page.locator('[data-section="volunteers"] tbody tr').count() == VOLUNTEERS
@@ -95,7 +22,9 @@ def test_the_pages_of_a_big_line_render_in_under_a_second(dashboard: Dashboard, 
     assert page.locator('[data-section="escalations"] li.escalation').count() == OPEN_ESCALATIONS
     dashboard.page.screenshot(path=str(dashboard.screenshots / "dashboard-big-line-live.png"))
     dashboard.goto("/dashboard/reports")
-    assert "2000" in page.locator(".figures").inner_text().replace(",", "")
+    assert str(CONVERSATIONS) in page.locator(".figures").inner_text().replace(",", "")
     dashboard.page.screenshot(path=str(dashboard.screenshots / "dashboard-big-line-reports.png"), full_page=True)
-    for path, ms in timings.items():
-        assert ms < 1000, f"{path} took {ms:.0f} ms"
+    dashboard.goto("/dashboard/people")
+    assert page.locator("table").first.locator("tbody tr").count() >= VOLUNTEERS
+    dashboard.goto("/dashboard/history")
+    assert page.locator("h1").inner_text() == "History"
