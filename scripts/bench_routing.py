@@ -16,17 +16,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert, select, text, update
 
-from service.db import Base, Conversation, Offer, Shift, Texter, Volunteer
+from service.db import Conversation, Offer, Shift, Texter, Volunteer
 from service.inbound import InboundSms, receive_sms
 from service.runtime import Runtime
+from tests.support.stack import empty_database
 
 ROSTERS = (10, 100, 1_000, 10_000)
-
-
-def truncate(runtime: Runtime) -> None:
-    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
-    with runtime.engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
 def seed_roster(runtime: Runtime, volunteers: int, now: datetime) -> None:
@@ -87,9 +82,9 @@ def measure(runtime: Runtime, rosters: tuple[int, ...], samples: int) -> dict[st
     """Median milliseconds to route one new texter, per roster size (after two untimed warm-ups)."""
     figures: dict[str, float] = {}
     for volunteers in rosters:
-        truncate(runtime)
+        empty_database(runtime.engine, restart_ids=True)
         seed_roster(runtime, volunteers, datetime.now(UTC))
         timings = [_route_one(runtime, index) for index in range(samples + 2)][2:]
         figures[str(volunteers)] = round(statistics.median(timings) * 1000, 2)
-    truncate(runtime)
+    empty_database(runtime.engine, restart_ids=True)
     return figures

@@ -34,7 +34,7 @@ KEEPALIVES = {"tcp_keepalives_idle": 3, "tcp_keepalives_interval": 2, "tcp_keepa
 # until they commit) before concluding that another router has it.
 TAKE_SEAT_TIMEOUT = "2s"
 # Whether a router holds the seat (an advisory lock on a bigint key: its high 32 bits in
-# classid, its low 32 bits in objid, objsubid 1): for operators and the benchmark.
+# classid, its low 32 bits in objid, objsubid 1): the benchmark waits on it.
 SEAT_TAKEN = f"""SELECT EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND mode = 'ExclusiveLock' AND granted
     AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
     AND classid = {SEAT >> 32} AND objid = {SEAT & 0xFFFFFFFF} AND objsubid = 1)"""
