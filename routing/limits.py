@@ -76,7 +76,7 @@ class VolunteerState:
     awaiting_ok: bool = False
     lifted: frozenset[str] = field(default_factory=frozenset)
     # On a phone call now (a caller's, or a callback): counted in `active_conversations`;
-    # routing.calls rings nobody who is already on the phone.
+    # routing.call_flow rings nobody who is already on the phone.
     on_call: bool = False
 
 

@@ -22,8 +22,8 @@ endpoint that only answers empty TwiML, and one that inserts and commits one row
 Figures are ratios and medians measured in one run on a shared machine: compare them with
 each other, not with another machine's. With `--runs N` every figure is the median of N runs.
 
-    .venv/bin/python scripts/bench.py --runs 3        # the full benchmark; writes docs/performance.*
-    .venv/bin/python scripts/bench.py --short --json /tmp/bench.json --no-docs   # the smoke test's pass
+    .venv/bin/python -m scripts.bench --runs 3        # the full benchmark; writes docs/performance.*
+    .venv/bin/python -m scripts.bench --short --json /tmp/bench.json --no-docs   # the smoke test's pass
 """
 
 from __future__ import annotations
@@ -47,15 +47,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy import func, select, text
 
-from scripts import bench_assess, bench_dashboard, bench_load, bench_report, bench_routing, bench_world, bench_wrk  # noqa: E402
-from scripts.bench_load import Conversation, Endpoint, Phase, percentile  # noqa: E402
-from service import router_seat  # noqa: E402
-from service.db import InboundReceipt  # noqa: E402
-from tests.support import procfile  # noqa: E402
+from scripts import bench_assess, bench_dashboard, bench_load, bench_report, bench_routing, bench_world, bench_wrk
+from scripts.bench_load import Conversation, Endpoint, Phase, percentile
+from service.sms import router_seat
+from service.db import InboundReceipt
+from scripts.harness import procfile
 
 P99_BOUND_MS = 100
 RELAY_KINDS = (bench_load.TEXTER, bench_load.VOLUNTEER)

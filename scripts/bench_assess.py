@@ -4,7 +4,7 @@ Generates a seeded, deterministic JSONL of 20-300 character messages (mostly eve
 English and Spanish, with texting noise), writes it, reads it back and assesses every message once in
 this process. Prints {"messages", "seconds", "per_second", "mean_us"} as JSON; exits 1 below --min-rate.
 
-    .venv/bin/python scripts/bench_assess.py --messages 50000 --min-rate 20000
+    .venv/bin/python -m scripts.bench_assess --messages 50000 --min-rate 20000
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # so the script runs from a checkout without installing the package
 
 from escalation.detector import Detector
 

@@ -2,7 +2,7 @@
 shift and 2,000 conversations in the period, each page renders in under a second).
 
 On the benchmark's own gunicorn, each page is loaded with an empty line (one supervisor and
-nothing else), then again with the big line of `tests/support/big_line.py`: the best of a few
+nothing else), then again with the big line of `scripts/harness/big_line.py`: the best of a few
 loads each, from navigation start to the load event as Chromium measures it. The big line's
 figure is the issue's target; its ratio to the empty line's says how the page's cost grows
 with the line on any machine. The rq workers are paused meanwhile: the big line's waiting
@@ -19,9 +19,9 @@ from playwright.sync_api import Page, sync_playwright
 
 from scripts import bench_world
 from service.db import Supervisor
-from tests.support.big_line import seed_big_line
-from tests.support.browser import CHROMIUM, FLAGS
-from tests.support.stack import empty_database
+from scripts.harness.big_line import seed_big_line
+from scripts.harness.chromium import CHROMIUM, FLAGS
+from scripts.harness.database import empty_database
 
 PAGES = ("/dashboard/", "/dashboard/reports", "/dashboard/people", "/dashboard/history")
 EMAIL = "bench@example.org"

@@ -17,9 +17,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import insert, select, text, update
 
 from service.db import Conversation, Offer, Shift, Texter, Volunteer
-from service.inbound import InboundSms, receive_sms
+from service.sms.inbound import InboundSms, receive_sms
 from service.runtime import Runtime
-from tests.support.stack import empty_database
+from scripts.harness.database import empty_database
 
 ROSTERS = (10, 100, 1_000, 10_000)
 

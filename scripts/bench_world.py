@@ -20,11 +20,12 @@ import redis
 from sqlalchemy import create_engine
 
 from service.db import Conversation, Shift, Supervisor, Texter, Volunteer
-from service.migrate import upgrade
+from service.db.migrate import upgrade
 from service.runtime import Runtime
 from service.settings import Settings
-from tests.support import procfile
-from tests.support.fake_twilio import FakeTwilio
+from scripts.harness import procfile
+from scripts.harness.database import create_database
+from scripts.harness.fake_twilio import FakeTwilio
 
 DATABASE = "warmline_bench"
 REDIS_DB = 4
@@ -56,7 +57,7 @@ class Stack:
         self.folder = folder
         self.twilio = FakeTwilio(log_level="WARNING")
         self.web_port, self.baseline_port = procfile.free_port(), procfile.free_port()
-        database_url = procfile.create_database(database, replace=True)
+        database_url = create_database(database, replace=True)
         engine = create_engine(database_url)
         upgrade(engine)
         engine.dispose()

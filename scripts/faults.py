@@ -8,8 +8,8 @@ restarted, Twilio answering 500, 429, or hanging past the client timeout, Postgr
 for 10 seconds (the short pass: shorter faults). Each message carries a unique token, so the fake Twilio's record tells, per
 fault, what was sent, delivered, lost and duplicated, and how long recovery took.
 
-    .venv/bin/python scripts/faults.py            # the full run, ~3 minutes
-    .venv/bin/python scripts/faults.py --short    # a quick pass (the test suite runs this)
+    .venv/bin/python -m scripts.faults            # the full run, ~3 minutes
+    .venv/bin/python -m scripts.faults --short    # a quick pass (the test suite runs this)
 """
 
 from __future__ import annotations
@@ -31,12 +31,11 @@ import requests
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from service.migrate import upgrade  # noqa: E402
-from tests.support import procfile  # noqa: E402
-from tests.support.fake_twilio import FakeTwilio  # noqa: E402
-from tests.support.tcp_proxy import TcpProxy  # noqa: E402
+from service.db.migrate import upgrade
+from scripts.harness import database, procfile
+from scripts.harness.fake_twilio import FakeTwilio
+from scripts.harness.tcp_proxy import TcpProxy
 
 PUBLIC_URL = "https://warmline.example.org"
 CONFIG = """
@@ -71,7 +70,7 @@ class Lab:
         self.proxy = TcpProxy(5432)
         self.proxy.start()
         self.database = f"warmline_faults_{secrets.token_hex(3)}"
-        database_url = procfile.create_database(self.database).replace(":5432/", f":{self.proxy.port}/")
+        database_url = database.create_database(self.database).replace(":5432/", f":{self.proxy.port}/")
         (folder / "faults.toml").write_text(CONFIG)
         self.env = procfile.line_environment(self.twilio, database_url, f"redis://127.0.0.1:{self.redis_port}/0",
                                              folder / "faults.toml", PUBLIC_URL, PORT=str(self.web_port))
@@ -124,7 +123,7 @@ class Lab:
             self.stop_redis()
         self.proxy.cut()
         self.twilio.stop()
-        procfile.drop_database(self.database)
+        database.drop_database(self.database)
 
 
 def connect_pairs(lab: Lab, pairs: int) -> list[tuple[str, str]]:

@@ -2,11 +2,11 @@
 a simulated clock, and reports waits, give-ups, volunteer load and the limits that held
 volunteers back, per hour, to answer "how many volunteers do we need with these limits?".
 
-Every text goes through `service.inbound.receive_sms` and every deadline through
-`service.sweeper.sweep`, on SQLite in a temporary folder; nothing sleeps, nothing is sent
+Every text goes through `service.sms.inbound.receive_sms` and every deadline through
+`service.jobs.sweeper.sweep`, on SQLite in a temporary folder; nothing sleeps, nothing is sent
 (outbox rows stay unsent) and RQ timers are ignored (the sweeper runs every deadline).
 
-    .venv/bin/python scripts/simulate.py config/scenarios/friday-night.toml [--volunteers N]
+    .venv/bin/python -m scripts.simulate config/scenarios/friday-night.toml [--volunteers N]
         [--staff-range 4-12] [--target-p90-wait-minutes 5] [--target-gave-up-percent 5]
         [--out DIR] [--seed S]
 
@@ -40,26 +40,26 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402  (needs the repository on sys.path)
-from matplotlib.figure import Figure  # noqa: E402
-from sqlalchemy import Row, Select, func, select  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from sqlalchemy import Row, Select, func, select
+from sqlalchemy.orm import Session
 
-from routing import limits as rules  # noqa: E402
-from routing.limits import VolunteerState  # noqa: E402
-from scripts.staffing import (  # noqa: E402
+from routing import limits as rules
+from routing.limits import VolunteerState
+from scripts.staffing import (
     HOUR, Answer, HourFigures, Night, Outcome, Scenario, ScenarioError, SimulationResult, Span, StaffingRow, Target, TexterPlan,
     TexterRecord, VolunteerPlan, answer_offer, hourly_figures, load_scenario, plan_texters, smallest_roster, staffing_row,
     total_figures,
 )
-from service import shifts, sweeper  # noqa: E402
-from service.db import OPEN_STATUSES, Conversation, Escalation, Offer, Shift, Supervisor, Texter, Volunteer  # noqa: E402
-from service.inbound import InboundSms, receive_sms  # noqa: E402
-from service.migrate import upgrade  # noqa: E402
-from service.runtime import Runtime  # noqa: E402
-from service.settings import Settings  # noqa: E402
+from service.conversations import shifts
+from service.jobs import sweeper
+from service.db import OPEN_STATUSES, Conversation, Escalation, Offer, Shift, Supervisor, Texter, Volunteer
+from service.sms.inbound import InboundSms, receive_sms
+from service.db.migrate import upgrade
+from service.runtime import Runtime
+from service.settings import Settings
 
 MINUTE = timedelta(minutes=1)
 SUPERVISOR_PHONE = "+16469999999"
@@ -116,7 +116,7 @@ def open_line(template: Path, folder: Path, scenario: Scenario, roster: Sequence
 
 @dataclass(frozen=True)
 class SweepDeadlines:
-    """When one of `service.sweeper.sweep`'s queries next finds work (stuck outbox rows aside:
+    """When one of `service.jobs.sweeper.sweep`'s queries next finds work (stuck outbox rows aside:
     nothing is delivered here). Sweeps before then would find nothing, so the simulator skips
     them, which keeps a week fast. It mirrors the sweeper's conditions; tests/test_simulate.py
     checks that sweeping at every step gives the same night."""

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
 from service.dashboard import csrf, dashboard_blueprint
-from service.job_queue import JobQueue
+from service.jobs.job_queue import JobQueue
 from service.runtime import Runtime
 from service.settings import Settings
 from service.webhooks import twilio_blueprint

@@ -15,14 +15,14 @@ from sqlalchemy import select
 
 from escalation.assessment import Assessment
 from routing.limits import LIFTABLE
-from service import roster, supervision
+from service.staff import roster, supervision
 from service.db import Supervisor, Volunteer
-from service.job_queue import JobQueue
+from service.jobs.job_queue import JobQueue
 from service.phones import is_e164, normalise
-from service.roster import SupervisorDetails, VolunteerDetails
+from service.staff.roster import SupervisorDetails, VolunteerDetails
 from service.runtime import Runtime
 from service.settings import Settings, SettingsError
-from service.turn import Turn, run_turn
+from service.db.turn import Turn, run_turn
 
 # Who the audit log names for changes made from the command line.
 CLI_ACTOR = "cli"
@@ -73,7 +73,7 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Apply every migration not yet applied."""
-    from service.migrate import upgrade
+    from service.db.migrate import upgrade
 
     upgrade(_runtime().engine)
     click.echo("database is up to date")
@@ -166,7 +166,7 @@ def supervisor_add(name: str, email: str, phone: str, on_call: bool, backup: boo
 @click.option("--data-dir", default=None, help="Where the demo keeps its SQLite file (default: a new temporary folder).")
 def demo(port: int, data_dir: str | None) -> None:
     """Run the whole line on this machine, no Twilio account or services needed."""
-    from service.demo import run_demo
+    from service.simulator.demo import run_demo
 
     run_demo(port=port, data_dir=data_dir)
 
@@ -286,7 +286,7 @@ def keys() -> None:
 def keys_rotate() -> None:
     """Re-encrypt everything under the newest key. Set WARMLINE_DATA_KEY="new,old" first;
     afterwards the old key can be removed."""
-    from service.retention import rotate_keys
+    from service.conversations.retention import rotate_keys
 
     runtime = _runtime()
     with runtime.sessions() as session, session.begin():
@@ -302,7 +302,7 @@ def retention() -> None:
 @retention.command("purge")
 def retention_purge() -> None:
     """Run the retention purge now (the worker also runs it every hour)."""
-    from service.retention import apply_retention
+    from service.conversations.retention import apply_retention
 
     runtime = _runtime()
     with runtime.sessions() as session, session.begin():

@@ -19,7 +19,7 @@ from routing.limits import ShiftLimits
 from service.db.engine import make_engine, make_sessionmaker
 from service.settings import Settings
 from service.texts import TextCatalog
-from service.vault import Vault
+from service.db.vault import Vault
 
 
 @dataclass

@@ -13,14 +13,14 @@ import pytest
 import redis
 from sqlalchemy import create_engine, text
 
-from service.migrate import upgrade
+from service.db.migrate import upgrade
 from service.runtime import Runtime
 from service.settings import Settings
-from tests.support.fake_twilio import FakeTwilio
+from scripts.harness.fake_twilio import FakeTwilio
 
 # Fixtures used by more than one folder are defined once, here, so that each session-wide
 # resource (the live stack, the browser) starts once per run.
-pytest_plugins = ["tests.support.stack", "tests.support.browser"]
+pytest_plugins = ["tests.support.stack", "tests.support.headless_browser"]
 
 REPO = Path(__file__).resolve().parent.parent
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

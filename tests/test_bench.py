@@ -1,4 +1,4 @@
-"""The performance benchmark (scripts/bench.py), short: it starts the Procfile's processes and
+"""The performance benchmark (`python -m scripts.bench`), short: it starts the Procfile's processes and
 the baselines, drives every kind of load and reports every figure. The figures themselves are
 measured, not tested (they depend on the machine and what else it runs); what is tested is
 that each one is there, and that every imminent text got the crisis text inline."""
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tests.conftest import TEST_DATABASE, TEST_REDIS_DB
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "bench.py"
+REPO = Path(__file__).resolve().parents[1]
 RATES = ("50", "100", "200")
 
 
@@ -20,9 +20,9 @@ def test_short_benchmark_reports_every_figure(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     # A database and a Redis database of its own: no worker of the other tests takes its jobs.
     result = subprocess.run(
-        [sys.executable, str(SCRIPT), "--short", "--json", str(out), "--no-docs", "--database", f"{TEST_DATABASE}_bench",
+        [sys.executable, "-m", "scripts.bench", "--short", "--json", str(out), "--no-docs", "--database", f"{TEST_DATABASE}_bench",
          "--redis-db", str(TEST_REDIS_DB - 3)],
-        capture_output=True, text=True, timeout=300,
+        cwd=REPO, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(out.read_text())

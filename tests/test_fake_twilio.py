@@ -17,7 +17,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from tests.support.fake_twilio import REPO_ROOT, FakeTwilio, RedirectingHttpClient
+from scripts.harness.fake_twilio import REPO_ROOT, FakeTwilio, RedirectingHttpClient
 
 SPEC = REPO_ROOT.parent / "shared" / "twilio-oai" / "twilio_api_v2010.json"
 TEXTER = "+15005550006"

@@ -1,4 +1,4 @@
-"""Run scripts/fake_twilio.py for a test and drive it through its control API.
+"""Run scripts/harness/fake_twilio_server.py for a test and drive it through its control API.
 
 Tests talk to Twilio only through the official client pointed at this fake, so
 nothing in our code is patched: `FakeTwilio.client()` (or `RedirectingHttpClient`
@@ -26,7 +26,7 @@ from twilio.http.response import Response
 from twilio.rest import Client
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = REPO_ROOT / "scripts" / "fake_twilio.py"
+SCRIPT = Path(__file__).with_name("fake_twilio_server.py")
 CONTROL_TIMEOUT_SECONDS = 5.0
 
 

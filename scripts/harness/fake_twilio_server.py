@@ -31,7 +31,7 @@ Deliberately stricter than Twilio in one way: unknown parameters are rejected
 (400, code 20001) rather than ignored, so a misspelt parameter fails a test.
 Faults apply only to create and update requests that pass authentication and validation.
 
-Run ``python scripts/fake_twilio.py --port 0 --account-sid AC... --auth-token T``;
+Run ``python -m scripts.harness.fake_twilio_server --port 0 --account-sid AC... --auth-token T``;
 it prints ``listening http://127.0.0.1:PORT`` once ready and serves until
 SIGTERM or SIGINT. It logs method, path and status only, never phone numbers.
 """
@@ -168,7 +168,7 @@ class Contract:
 
 def default_spec_path() -> Path:
     """Where CI and developers keep the spec: shared/ beside the repository checkout."""
-    repo_root = Path(__file__).resolve().parent.parent
+    repo_root = Path(__file__).resolve().parents[2]
     return repo_root.parent / "shared" / "twilio-oai" / "twilio_api_v2010.json"
 
 

@@ -17,14 +17,12 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from tests.support.fake_twilio import FakeTwilio
-
 import requests
-from sqlalchemy import create_engine, text
 from twilio.request_validator import RequestValidator
 
+from scripts.harness.fake_twilio import FakeTwilio
+
 ROOT = Path(__file__).resolve().parents[2]
-ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
 def free_port() -> int:
@@ -116,24 +114,6 @@ def wait_for_http(url: str, log: Path, timeout: float = 20) -> None:
             pass
         time.sleep(0.2)
     raise RuntimeError(f"{url} did not answer: " + log.read_text(errors="replace")[-2000:])
-
-
-def create_database(name: str, *, replace: bool = False) -> str:
-    """A new PostgreSQL database on the local server; returns its URL."""
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        if replace:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-
-
-def drop_database(name: str) -> None:
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
 
 
 def sms_form(account_sid: str, sender: str, to: str, body: str, sid: str | None = None) -> dict[str, str]:

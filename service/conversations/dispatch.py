@@ -5,7 +5,7 @@ considered for it are row-locked (`FOR UPDATE SKIP LOCKED`) before their load is
 every change to a volunteer's load holds that volunteer's row lock, so web and worker
 processes on any number of hosts never offer one texter twice, never ring one volunteer for
 two callers, and never push a volunteer over a limit. The choices themselves are pure:
-`routing.matching.choose_volunteer` for a text, `routing.calls.volunteers_to_ring` for a call.
+`routing.matching.choose_volunteer` for a text, `routing.call_flow.volunteers_to_ring` for a call.
 A ringing phone is an offer too (`kind` "ring"), so the same unique index that allows one
 pending offer per volunteer keeps two calls from ringing the same phone.
 
@@ -24,12 +24,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, literal, or_, select, true
 
-from routing import calls as call_rules
+from routing import call_flow as call_rules
 from routing.limits import AWAITING_OK, COOLDOWN, MAX_CONCURRENT, NO_FREE_LINE_NUMBER, ShiftLimits, VolunteerState, refusal
 from routing.matching import Seeker, choose_volunteer
-from service import conversations, outbox, shifts
+from service.conversations import lifecycle, shifts
+from service.outbound import outbox
 from service.db import Call, Conversation, LimitOverride, Offer, Shift, Volunteer
-from service.turn import Turn
+from service.db.turn import Turn
 
 # Conversations examined per dispatch; the rest wait for the next event (or the sweeper).
 DISPATCH_BATCH = 25
@@ -243,7 +244,7 @@ def _make_offer(turn: Turn, conversation: Conversation, volunteer_id: int, line_
     )
     turn.session.add(offer)
     turn.session.flush()
-    backlog = conversations.texter_backlog(turn, conversation)
+    backlog = lifecycle.texter_backlog(turn, conversation)
     preview = " / ".join(backlog)
     if len(preview) > settings.offer_preview_chars:
         preview = preview[: settings.offer_preview_chars].rstrip() + "…"
@@ -299,7 +300,7 @@ def accept(turn: Turn, volunteer: Volunteer, offer: Offer) -> None:
     texter = conversation.texter
     texter.last_volunteer_id = volunteer.id
     outbox.tell_volunteer(turn, volunteer, "accepted", offer.line_number, conversation, pseudonym=texter.pseudonym)
-    backlog = conversations.texter_backlog(turn, conversation)
+    backlog = lifecycle.texter_backlog(turn, conversation)
     if backlog:
         outbox.tell_volunteer(turn, volunteer, "backlog", offer.line_number, conversation, pseudonym=texter.pseudonym, text="\n".join(backlog))
     outbox.tell_texter(turn, texter, "connected", conversation, alias=volunteer.alias)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from service import outbox, shifts
+from service.outbound import outbox
+from service.conversations import shifts
 from service.db import Conversation, Message, Offer, Volunteer
-from service.turn import Turn
+from service.db.turn import Turn
 
 
 def record(turn: Turn, conversation: Conversation, author: str, body: str, risk: tuple[str, str] | None = None) -> Message:

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.db import LINE_STATE_ID, LineState
-from service.shifts import audit
-from service.turn import Turn
+from service.staff import audit
+from service.db.turn import Turn
 
 
 def is_paused(session: Session) -> bool:
@@ -29,5 +29,5 @@ def set_paused(turn: Turn, paused: bool, actor: str) -> bool:
     if state.paused == paused:
         return False
     state.paused, state.changed_at, state.changed_by = paused, turn.now, actor
-    audit(turn.session, turn.now, actor, "line_paused" if paused else "line_resumed", "line", "")
+    audit.record(turn.session, turn.now, actor, "line_paused" if paused else "line_resumed", "line", "")
     return True

@@ -14,9 +14,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from service.db import Conversation, Message, OutboxMessage, Texter
-from service.vault import Vault
+from service.db.vault import PURGED, Vault
 
-PURGED = "purged"
 BATCH = 500
 
 

@@ -11,10 +11,11 @@ from sqlalchemy import Row, select
 from escalation.assessment import Assessment, Category, Level, Signal
 from escalation.conversation import assess_conversation
 from escalation.policy import PRIORITY, Action, ConversationRisk, Policy, respond
-from service import conversations, escalations, outbox
+from service.conversations import escalations, lifecycle
+from service.outbound import outbox
 from service.db import Conversation, Escalation, Message
 from service.runtime import Runtime
-from service.turn import Turn
+from service.db.turn import Turn
 
 
 def _encode(assessment: Assessment) -> str:
@@ -47,7 +48,7 @@ def record_texter_message(turn: Turn, conversation: Conversation, body: str,
     a texter's language may be guessed wrong; in doubt, the higher reading wins), then assess
     the whole conversation (its earlier messages are `history`) and act."""
     latest = turn.runtime.detector.assess(body)
-    conversations.record(turn, conversation, "texter", body, risk=(latest.level.value, _encode(latest)))
+    lifecycle.record(turn, conversation, "texter", body, risk=(latest.level.value, _encode(latest)))
     earlier = [_decode(level, detail) for level, detail, _ in history if level is not None]
     whole = assess_conversation(earlier, latest)
     act(turn, conversation, whole)

@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from routing import limits as rules
 from routing.limits import PastShift, Refusal, VolunteerState
-from service import outbox
-from service.db import PHONE_CHANNELS, AuditEntry, Conversation, Escalation, LimitOverride, Offer, Shift, Volunteer
-from service.turn import Turn
+from service.outbound import outbox
+from service.db import PHONE_CHANNELS, Conversation, Escalation, LimitOverride, Offer, Shift, Volunteer
+from service.db.turn import Turn
+from service.staff import audit
 
 
 def open_shift(session: Session, volunteer_id: int) -> Shift | None:
@@ -197,9 +198,5 @@ def lift(session: Session, volunteer: Volunteer, limit: str, minutes: int, reaso
     if limit in (rules.COOLDOWN, rules.AWAITING_OK):
         volunteer.cooldown_until = None if limit == rules.COOLDOWN else volunteer.cooldown_until
         volunteer.awaiting_ok = False if limit == rules.AWAITING_OK else volunteer.awaiting_ok
-    audit(session, now, actor, "limit_override", f"volunteer:{volunteer.id}", f"{limit} lifted for {minutes} min: {reason.strip()}")
+    audit.record(session, now, actor, "limit_override", f"volunteer:{volunteer.id}", f"{limit} lifted for {minutes} min: {reason.strip()}")
     return override
-
-
-def audit(session: Session, now: datetime, actor: str, action: str, target: str, detail: str) -> None:
-    session.add(AuditEntry(at=now, actor=actor, action=action, target=target, detail=detail))

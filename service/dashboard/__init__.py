@@ -3,7 +3,7 @@
 Importing the page modules registers their routes on the blueprint.
 """
 
-from service.dashboard import actions, auth, live, people, reports, transcripts  # noqa: F401 - registers routes
+from service.dashboard import actions, auth, live, people_pages, report_pages, transcript_pages  # noqa: F401 - registers routes
 from service.dashboard.blueprint import csrf, dashboard_blueprint
 
 __all__ = ["csrf", "dashboard_blueprint"]

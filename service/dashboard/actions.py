@@ -1,6 +1,6 @@
 """Stepping in: the pages and form posts for escalations, volunteers' shifts, conversations,
-the line's pause and who is on call. Each post calls one `service.supervision` (or
-`service.line`) function in one turn; the outcome is shown as a notice on the next page."""
+the line's pause and who is on call. Each post calls one `service.staff.supervision` (or
+`service.conversations.line_pause`) function in one turn; the outcome is shown as a notice on the next page."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ from flask import Response, abort, flash, redirect, render_template, request
 from sqlalchemy import select
 
 from routing.limits import LIFTABLE
-from service import line, supervision
+from service.conversations import line_pause
+from service.staff import supervision
 from service.dashboard.blueprint import dashboard_blueprint, form_number, now, run_action, runtime, safe_next, supervisor
 from service.dashboard.live import volunteers_on_shift
 from service.db import AuditEntry, Conversation, Escalation, LimitOverride, Shift, Supervisor, Volunteer
-from service.supervision import ActionRefused
-from service.turn import Turn
+from service.staff.supervision import ActionRefused
+from service.db.turn import Turn
 
 HISTORY_PAGE = 200
 
@@ -118,13 +119,13 @@ def reassign(conversation_id: int) -> Response:
 @dashboard_blueprint.post("/line/pause")
 def pause_line() -> Response:
     actor = supervisor().email
-    return _attempt(lambda turn: line.set_paused(turn, True, actor), "line_paused")
+    return _attempt(lambda turn: line_pause.set_paused(turn, True, actor), "line_paused")
 
 
 @dashboard_blueprint.post("/line/resume")
 def resume_line() -> Response:
     actor = supervisor().email
-    return _attempt(lambda turn: line.set_paused(turn, False, actor), "line_resumed")
+    return _attempt(lambda turn: line_pause.set_paused(turn, False, actor), "line_resumed")
 
 
 @dashboard_blueprint.get("/on-call")

@@ -17,9 +17,9 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, Map
 
 from service.db import MAX_ID, Supervisor, parse_id
-from service.job_queue import JobQueue
+from service.jobs.job_queue import JobQueue
 from service.runtime import Runtime
-from service.turn import Turn, run_turn
+from service.db.turn import Turn, run_turn
 
 dashboard_blueprint = Blueprint(
     "dashboard", __name__, url_prefix="/dashboard", template_folder="templates", static_folder="static"

@@ -16,7 +16,7 @@ from routing import limits
 from service.dashboard.blueprint import dashboard_blueprint, now, runtime
 from service.db import Conversation, Escalation, LineState, Offer, Shift, Supervisor, Texter, Volunteer
 from service.runtime import Runtime
-from service.shifts import volunteer_states
+from service.conversations.shifts import volunteer_states
 
 SEVERITY = {"imminent": 0, "elevated": 1}
 # Relative times ("waiting 4 min") are refreshed at least this often even when nothing else changed.

@@ -6,10 +6,10 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from service import roster
+from service.staff import roster
 from service.dashboard.blueprint import admin_only, dashboard_blueprint, form_number, run_action, runtime, supervisor
 from service.db import Supervisor, Volunteer
-from service.roster import RosterRefused, SupervisorDetails, VolunteerDetails
+from service.staff.roster import RosterRefused, SupervisorDetails, VolunteerDetails
 
 
 def _is_admin() -> bool:

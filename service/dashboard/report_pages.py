@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from flask import Response, render_template, request
 
 from service.dashboard.blueprint import dashboard_blueprint, now, runtime
-from service.reports import Report, build_report
+from service.staff.reports import Report, build_report
 
 DEFAULT_DAYS = 7
 LONGEST_PERIOD_DAYS = 366

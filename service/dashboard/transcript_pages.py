@@ -6,7 +6,7 @@ from flask import abort, render_template
 
 from service.dashboard.blueprint import dashboard_blueprint, now, runtime, supervisor
 from service.db import Conversation
-from service.transcripts import read_transcript
+from service.staff.transcripts import read_transcript
 
 
 @dashboard_blueprint.get("/conversations/<id:conversation_id>/transcript")

@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db.base import Base
-from service.db.conversations import Conversation
+from service.db.conversation_records import Conversation
 
 
 class Call(Base):
@@ -16,7 +16,7 @@ class Call(Base):
     line places for a callback (to the volunteer, then to the caller).
 
     It names no number: the caller is the conversation's texter (keyed hash, encrypted number),
-    a volunteer is their own row. `stage` is where the call stands (routing.calls) and every
+    a volunteer is their own row. `stage` is where the call stands (routing.call_flow) and every
     webhook renders the TwiML for it, so a webhook Twilio repeats repeats its answer.
     """
 

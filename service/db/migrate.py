@@ -24,7 +24,7 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
 
 
 def new_revision(engine: Engine, message: str) -> None:
-    """Autogenerate a migration from the models (developers: `python -m service.migrate "message"`)."""
+    """Autogenerate a migration from the models (developers: `python -m service.db.migrate "message"`)."""
     with engine.begin() as connection:
         command.revision(_config(connection), message=message, autogenerate=True)
 

@@ -36,7 +36,7 @@ class Volunteer(Base):
     created_at: Mapped[datetime]
     # Kept by the database (triggers on conversations and shifts), only for dispatch to walk
     # ix_volunteers_dispatch; never set here, and never read for a decision: the limits count
-    # conversations and shifts themselves (`service.shifts.volunteer_states`).
+    # conversations and shifts themselves (`service.conversations.shifts.volunteer_states`).
     active_conversations: Mapped[int] = mapped_column(default=0, server_default="0")
     on_shift: Mapped[bool] = mapped_column(default=False, server_default=false())
 

@@ -15,6 +15,11 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+# What an encrypted column (a texter's number, a message body) holds once the retention purge
+# or a texter's own deletion request has removed it: not a ciphertext, so never decrypted.
+# Whoever is about to decrypt a number or a body checks for it first.
+PURGED = "purged"
+
 
 class VaultError(ValueError):
     """Stored data cannot be read with the configured keys."""

@@ -14,11 +14,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from routing import calls as call_rules
-from service import calls, conversations, dispatch, escalations, inbound, outbox, shifts
+from routing import call_flow as call_rules
+from service.voice import calls
+from service.conversations import dispatch, escalations, lifecycle, shifts
+from service.sms import inbound
+from service.outbound import outbox
 from service.db import Call, Conversation, Escalation, InboundReceipt, Offer, OutboxMessage, Shift, Volunteer
 from service.runtime import Runtime
-from service.turn import Turn, run_turn
+from service.db.turn import Turn, run_turn
 
 # Rows handled per sweep and kind; a larger backlog is taken over the next sweeps.
 BATCH = 200
@@ -106,7 +109,7 @@ def close_if_silent(turn: Turn, conversation_id: int) -> None:
     limit = timedelta(minutes=turn.runtime.settings.routing.texter_inactivity_minutes)
     if conversation is None or conversation.status != "active" or conversation.last_texter_at > turn.now - limit:
         return
-    conversations.close(turn, conversation, "texter_inactive")
+    lifecycle.close(turn, conversation, "texter_inactive")
     dispatch.offer_waiting(turn)
 
 

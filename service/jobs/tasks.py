@@ -6,13 +6,17 @@ import logging
 import time
 from datetime import UTC, datetime
 
-from service import callbacks, calls, delivery, dispatch, escalations, inbound, retention, sweeper
-from service.job_queue import JobQueue
-from service.router_seat import RouterSeat
+from service.voice import callbacks, calls
+from service.outbound import delivery
+from service.conversations import dispatch, escalations, retention
+from service.sms import inbound
+from service.jobs import sweeper
+from service.jobs.job_queue import JobQueue
+from service.sms.router_seat import RouterSeat
 from service.runtime import Runtime, process_runtime
-from service.spool import Spool
-from service.turn import Turn, run_turn
-from service.twilio_gateway import TwilioGateway
+from service.sms.spool import Spool
+from service.db.turn import Turn, run_turn
+from service.outbound.twilio_gateway import TwilioGateway
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The RQ worker class the Procfile runs: `rq worker -w service.worker.Worker -S json`.
+"""The RQ worker class the Procfile runs: `rq worker -w service.jobs.worker.Worker -S json`.
 
 A SimpleWorker runs jobs in its own process instead of forking one per job: our jobs are
 short database and HTTP calls, and forking costs more than they do (about 110 against 280
@@ -19,7 +19,7 @@ from typing import Any
 from redis.exceptions import RedisError
 from rq import SimpleWorker
 
-from service.job_queue import RETENTION_INTERVAL_SECONDS, JobQueue
+from service.jobs.job_queue import RETENTION_INTERVAL_SECONDS, JobQueue
 from service.runtime import process_runtime
 
 log = logging.getLogger(__name__)

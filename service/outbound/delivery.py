@@ -14,13 +14,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, case, exists, func, select, update
 
-from service import conversations, dispatch
+from service.conversations import dispatch, lifecycle
 from service.db import STATUS_ORDER, Conversation, OutboxMessage, Supervisor, Texter, Volunteer
 from service.db.engine import one_statement
-from service.retention import PURGED
+from service.db.vault import PURGED
 from service.runtime import Runtime
-from service.turn import Sending, Turn, run_turn
-from service.twilio_gateway import UNSUBSCRIBED, Accepted, Permanent, Retryable, SendOutcome, TwilioGateway, Unknown
+from service.db.turn import Sending, Turn, run_turn
+from service.outbound.twilio_gateway import UNSUBSCRIBED, Accepted, Permanent, Retryable, SendOutcome, TwilioGateway, Unknown
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +160,7 @@ def texter_unsubscribed(turn: Turn, texter_id: int) -> None:
         .with_for_update()
     ).first()
     if open_conversation is not None:
-        conversations.close(turn, open_conversation, "texter_unsubscribed")
+        lifecycle.close(turn, open_conversation, "texter_unsubscribed")
         dispatch.offer_waiting(turn)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from service.db import Conversation, OutboxMessage, Supervisor, Texter, Volunteer
-from service.turn import Sending, Turn
+from service.db.turn import Sending, Turn
 
 
 def split_body(body: str, max_chars: int, max_parts: int, marker: str, cut_note: str) -> list[str]:

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, render_templ
 from twilio.request_validator import RequestValidator
 
 from service.runtime import Runtime
-from service.simulator.phones import PhoneFeed
+from service.simulator.phone_feed import PhoneFeed
 
 simulator_blueprint = Blueprint(
     "simulator", __name__, url_prefix="/simulator", template_folder="templates", static_folder="static"

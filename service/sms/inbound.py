@@ -27,13 +27,14 @@ from sqlalchemy.orm import aliased
 from escalation.assessment import Assessment, Level
 from routing.keywords import deletion_request
 from routing.language import detect_language
-from service import risk, router_seat, supervisors, texters, volunteers
+from service.conversations import risk
+from service.sms import router_seat, supervisors, texters, volunteers
 from service.db import OPEN_STATUSES, Conversation, InboundReceipt, Message, Supervisor, Texter, Volunteer
 from service.db.engine import one_statement
 from service.phones import normalise
 from service.runtime import Runtime
-from service.spool import SpooledSms
-from service.turn import Turn, run_turn
+from service.sms.spool import SpooledSms
+from service.db.turn import Turn, run_turn
 
 log = logging.getLogger(__name__)
 

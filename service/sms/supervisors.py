@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from routing.commands import parse_command
-from service import escalations, outbox
+from service.conversations import escalations
+from service.outbound import outbox
 from service.db import Supervisor
-from service.turn import Turn
+from service.db.turn import Turn
 
 
 def on_supervisor_message(turn: Turn, supervisor: Supervisor, body: str) -> None:

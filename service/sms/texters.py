@@ -11,9 +11,10 @@ from sqlalchemy.orm import joinedload
 
 from routing.keywords import Keyword, deletion_request, feedback_score, language_switch, opt_keyword
 from routing.language import detect_language
-from service import conversations, dispatch, line, outbox, retention, risk
+from service.conversations import dispatch, lifecycle, line_pause, retention, risk
+from service.outbound import outbox
 from service.db import OPEN_STATUSES, Conversation, Message, Texter
-from service.turn import Turn
+from service.db.turn import Turn
 
 
 def find_or_create_texter(turn: Turn, phone: str) -> tuple[Texter, bool]:
@@ -62,8 +63,8 @@ def on_texter_message(turn: Turn, phone: str, body: str) -> Texter:
         # now would fail with 21610. End the conversation and tell the volunteer.
         texter.opted_out = True
         if conversation is not None:
-            conversations.record(turn, conversation, "texter", body)
-            conversations.close(turn, conversation, "texter_stop")
+            lifecycle.record(turn, conversation, "texter", body)
+            lifecycle.close(turn, conversation, "texter_stop")
             dispatch.offer_waiting(turn)
         return texter
     if keyword is Keyword.OPT_IN and texter.opted_out:
@@ -105,9 +106,9 @@ def on_texter_message(turn: Turn, phone: str, body: str) -> Texter:
 def _delete_data(turn: Turn, texter: Texter, conversation: Conversation | None, language: str) -> None:
     """`DELETE MY DATA`: end the conversation (the volunteer is told), forget the number and
     every message, and confirm in the webhook's reply, the one text that needs no stored number
-    (the webhook routes such a text itself: `service.inbound.urgency`)."""
+    (the webhook routes such a text itself: `service.sms.inbound.urgency`)."""
     if conversation is not None:
-        conversations.close(turn, conversation, "texter_deleted_data")
+        lifecycle.close(turn, conversation, "texter_deleted_data")
     turn.session.flush()
     retention.purge_texter(turn.session, texter, turn.now)
     turn.inline_reply = turn.runtime.texts.for_texter(language, "data_deleted")
@@ -151,9 +152,9 @@ def _start_conversation(turn: Turn, texter: Texter, first_message: str | None) -
     turn.session.flush()
     if first_message is not None:
         risk.record_texter_message(turn, conversation, first_message)
-    if line.is_paused(turn.session):
+    if line_pause.is_paused(turn.session):
         # Risk was assessed above: the crisis text and supervisors' alert still go out.
-        conversations.close(turn, conversation, "line_paused")
+        lifecycle.close(turn, conversation, "line_paused")
         outbox.tell_texter(turn, texter, "line_paused", conversation)
         return
     outbox.tell_texter(turn, texter, "welcome", conversation)
@@ -176,7 +177,7 @@ def _store_feedback(turn: Turn, texter: Texter, body: str) -> bool:
                Conversation.closed_at >= turn.now - window)
         .order_by(Conversation.closed_at.desc())
     ).first()
-    if last is None or last.feedback_score is not None or last.close_reason not in conversations.CLOSING_TEXT:
+    if last is None or last.feedback_score is not None or last.close_reason not in lifecycle.CLOSING_TEXT:
         return False
     last.feedback_score = score
     outbox.tell_texter(turn, texter, "feedback_thanks", last)

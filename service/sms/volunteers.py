@@ -9,9 +9,11 @@ from sqlalchemy import func, select
 
 from routing.commands import Command, CommandText, parse_command
 from routing import limits
-from service import callbacks, conversations, dispatch, escalations, outbox, shifts
+from service.voice import callbacks
+from service.conversations import dispatch, escalations, lifecycle, shifts
+from service.outbound import outbox
 from service.db import PHONE_CHANNELS, Conversation, Volunteer
-from service.turn import Turn
+from service.db.turn import Turn
 
 
 def on_volunteer_message(turn: Turn, volunteer: Volunteer, line_number: str, body: str) -> None:
@@ -31,7 +33,7 @@ def _relay(turn: Turn, volunteer: Volunteer, line_number: str, body: str) -> Non
     if conversation is None or not body.strip():
         outbox.tell_volunteer(turn, volunteer, "not_in_conversation_hint", line_number)
         return
-    conversations.record(turn, conversation, "volunteer", body)
+    lifecycle.record(turn, conversation, "volunteer", body)
     outbox.to_texter(turn, conversation.texter, body, conversation)
 
 
@@ -137,7 +139,7 @@ def _done(turn: Turn, volunteer: Volunteer, line_number: str, _: CommandText) ->
     if conversation.channel in PHONE_CHANNELS:
         outbox.tell_volunteer(turn, volunteer, "call_done_hint", line_number)
         return
-    conversations.close(turn, conversation, "volunteer_done")
+    lifecycle.close(turn, conversation, "volunteer_done")
     dispatch.offer_waiting(turn)
 
 

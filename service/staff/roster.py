@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
-from service import conversations, dispatch, shifts
+from service.conversations import dispatch, lifecycle, shifts
 from service.db import PHONE_CHANNELS, Conversation, Offer, Supervisor, Volunteer
 from service.phones import is_e164, normalise
-from service.turn import Turn
+from service.db.turn import Turn
+from service.staff import audit
 
 MIN_PASSWORD = 12
 ROLES = ("supervisor", "admin")
@@ -85,7 +86,7 @@ def save_volunteer(turn: Turn, volunteer_id: int | None, details: VolunteerDetai
         volunteer.phone = phone
     volunteer.name, volunteer.alias, volunteer.languages, volunteer.max_concurrent = name, alias, ",".join(languages), details.max_concurrent
     turn.session.flush()
-    shifts.audit(turn.session, turn.now, actor, "volunteer_added" if volunteer_id is None else "volunteer_changed", f"volunteer:{volunteer.id}",
+    audit.record(turn.session, turn.now, actor, "volunteer_added" if volunteer_id is None else "volunteer_changed", f"volunteer:{volunteer.id}",
                  f"{alias}{'; phone changed' if phone is not None and volunteer_id is not None else ''}")
     return volunteer
 
@@ -111,12 +112,12 @@ def set_volunteer_active(turn: Turn, volunteer_id: int, active: bool, actor: str
             offer.status = "withdrawn"
             offer.answered_at = turn.now
         for conversation in held:
-            conversations.requeue(turn, conversation)
+            lifecycle.requeue(turn, conversation)
         shift = shifts.open_shift(turn.session, volunteer.id)
         if shift is not None:
             shifts.end(turn, shift, "deactivated")
     volunteer.active = active
-    shifts.audit(turn.session, turn.now, actor, "volunteer_activated" if active else "volunteer_deactivated", f"volunteer:{volunteer.id}",
+    audit.record(turn.session, turn.now, actor, "volunteer_activated" if active else "volunteer_deactivated", f"volunteer:{volunteer.id}",
                  volunteer.alias if active else f"{volunteer.alias}; {len(held)} conversation(s) back in the queue")
     turn.session.flush()
     dispatch.offer_waiting(turn)
@@ -153,7 +154,7 @@ def save_supervisor(turn: Turn, supervisor_id: int | None, details: SupervisorDe
     if details.password is not None:
         supervisor.password_hash = PasswordHasher().hash(details.password)
     turn.session.flush()
-    shifts.audit(turn.session, turn.now, actor, "supervisor_added" if supervisor_id is None else "supervisor_changed", f"supervisor:{supervisor.id}",
+    audit.record(turn.session, turn.now, actor, "supervisor_added" if supervisor_id is None else "supervisor_changed", f"supervisor:{supervisor.id}",
                  f"{name} role={details.role}{'; password set' if details.password is not None else ''}")
     return supervisor
 
@@ -168,5 +169,5 @@ def set_supervisor_active(turn: Turn, supervisor_id: int, active: bool, actor_id
     supervisor.active = active
     if not active:
         supervisor.on_call = supervisor.backup = False
-    shifts.audit(turn.session, turn.now, actor, "supervisor_activated" if active else "supervisor_deactivated", f"supervisor:{supervisor.id}", supervisor.name)
+    audit.record(turn.session, turn.now, actor, "supervisor_activated" if active else "supervisor_deactivated", f"supervisor:{supervisor.id}", supervisor.name)
     return supervisor

@@ -14,9 +14,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 
 from routing import limits
-from service import conversations, dispatch, escalations, outbox, shifts
+from service.conversations import dispatch, escalations, lifecycle, shifts
+from service.outbound import outbox
 from service.db import Conversation, Escalation, LimitOverride, Supervisor, Volunteer
-from service.turn import Turn
+from service.db.turn import Turn
+from service.staff import audit
 
 # How many of the texter's latest messages a volunteer taking over a conversation receives.
 HANDOVER_MESSAGES = 5
@@ -52,7 +54,7 @@ def acknowledge(turn: Turn, supervisor: Supervisor, escalation_id: int) -> Escal
     escalation = escalations.acknowledge(turn, supervisor, escalation_id)
     if escalation is None:
         raise ActionRefused("already_acknowledged")
-    shifts.audit(turn.session, turn.now, supervisor.email, "escalation_acknowledged", f"escalation:{escalation.id}",
+    audit.record(turn.session, turn.now, supervisor.email, "escalation_acknowledged", f"escalation:{escalation.id}",
                  f"{escalation.level} {escalation.conversation.texter.pseudonym}")
     return escalation
 
@@ -69,7 +71,7 @@ def end_shift(turn: Turn, volunteer_id: int, actor: str, reason: str) -> None:
         outbox.tell_volunteer(turn, volunteer, "shift_ended_by_supervisor_open", count=open_count)
     else:
         outbox.tell_volunteer(turn, volunteer, "shift_ended_by_supervisor")
-    shifts.audit(turn.session, turn.now, actor, "shift_ended", f"volunteer:{volunteer.id}", reason.strip())
+    audit.record(turn.session, turn.now, actor, "shift_ended", f"volunteer:{volunteer.id}", reason.strip())
     dispatch.offer_waiting(turn)
 
 
@@ -83,7 +85,7 @@ def put_on_break(turn: Turn, volunteer_id: int, minutes: int, actor: str, reason
     volunteer.break_until = turn.now + timedelta(minutes=minutes)
     shifts.withdraw_offer(turn, volunteer.id)
     outbox.tell_volunteer(turn, volunteer, "break_by_supervisor", until=_local_time(turn, volunteer.break_until))
-    shifts.audit(turn.session, turn.now, actor, "break_started", f"volunteer:{volunteer.id}", _detail(f"{minutes} min", reason))
+    audit.record(turn.session, turn.now, actor, "break_started", f"volunteer:{volunteer.id}", _detail(f"{minutes} min", reason))
     dispatch.offer_waiting(turn)
     return volunteer.break_until
 
@@ -136,11 +138,11 @@ def reassign(turn: Turn, conversation_id: int, volunteer_id: int, actor: str, re
     turn.session.flush()
     outbox.tell_volunteer(turn, previous, "conversation_reassigned", previous_line, pseudonym=texter.pseudonym)
     outbox.tell_volunteer(turn, volunteer, "reassigned_to_you", line_number, conversation, pseudonym=texter.pseudonym)
-    backlog = conversations.texter_backlog(turn, conversation)[-HANDOVER_MESSAGES:]
+    backlog = lifecycle.texter_backlog(turn, conversation)[-HANDOVER_MESSAGES:]
     if backlog:
         outbox.tell_volunteer(turn, volunteer, "backlog", line_number, conversation, pseudonym=texter.pseudonym, text="\n".join(backlog))
     outbox.tell_texter(turn, texter, "reassigned", conversation, alias=volunteer.alias)
-    shifts.audit(turn.session, turn.now, actor, "conversation_reassigned", f"conversation:{conversation.id}",
+    audit.record(turn.session, turn.now, actor, "conversation_reassigned", f"conversation:{conversation.id}",
                  _detail(f"{texter.pseudonym} {previous.alias} → {volunteer.alias}", reason))
     dispatch.offer_waiting(turn)  # the previous volunteer may have room for the next texter
 
@@ -151,6 +153,6 @@ def set_on_call(turn: Turn, supervisor_id: int, on_call: bool, backup: bool, act
     if supervisor is None or not supervisor.active:
         raise ActionRefused("inactive")
     supervisor.on_call, supervisor.backup = on_call, backup
-    shifts.audit(turn.session, turn.now, actor, "on_call_set", f"supervisor:{supervisor.id}",
+    audit.record(turn.session, turn.now, actor, "on_call_set", f"supervisor:{supervisor.id}",
                  f"{supervisor.name} on_call={str(on_call).lower()} backup={str(backup).lower()}")
     return supervisor

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.db import Conversation, Message
-from service.shifts import audit
-from service.vault import Vault
+from service.staff import audit
+from service.db.vault import Vault
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class TranscriptLine:
 def read_transcript(session: Session, vault: Vault, conversation: Conversation, actor: str, now: datetime) -> list[TranscriptLine]:
     """The conversation's messages, decrypted, and an audit entry saying who read them and when."""
     rows = session.scalars(select(Message).where(Message.conversation_id == conversation.id).order_by(Message.created_at, Message.id)).all()
-    audit(session, now, actor, "transcript_read", f"conversation:{conversation.id}", conversation.texter.pseudonym)
+    audit.record(session, now, actor, "transcript_read", f"conversation:{conversation.id}", conversation.texter.pseudonym)
     return [
         TranscriptLine(at=row.created_at, author=row.author, text=vault.decrypt(row.body_encrypted) if row.body_encrypted else None,
                        risk_level=row.risk_level)

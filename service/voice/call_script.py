@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
-from routing import calls as rules
-from service import callbacks, calls
+from routing import call_flow as rules
+from service.voice import callbacks, calls
 from service.runtime import Runtime
 
 HOLD_QUEUE = "warmline-hold"

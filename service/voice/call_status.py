@@ -9,11 +9,11 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from routing import calls as rules
-from service import callbacks, calls
+from routing import call_flow as rules
+from service.voice import callbacks, calls
 from service.db import Call
 from service.runtime import Runtime
-from service.turn import Turn, run_turn
+from service.db.turn import Turn, run_turn
 
 log = logging.getLogger(__name__)
 

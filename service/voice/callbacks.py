@@ -17,13 +17,15 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from routing import calls as rules
-from service import calls, conversations, dispatch, outbox
+from routing import call_flow as rules
+from service.voice import calls
+from service.conversations import dispatch, lifecycle
+from service.outbound import outbox
 from service.db import Call, Conversation, Offer, Volunteer
-from service.retention import PURGED
+from service.db.vault import PURGED
 from service.runtime import Runtime
-from service.turn import Turn, run_turn
-from service.twilio_gateway import Accepted, Retryable, TwilioGateway, Unknown
+from service.db.turn import Turn, run_turn
+from service.outbound.twilio_gateway import Accepted, Retryable, TwilioGateway, Unknown
 
 log = logging.getLogger(__name__)
 
@@ -296,7 +298,7 @@ def _finish(turn: Turn, conversation: Conversation, joined: bool) -> None:
     for leg in turn.session.scalars(select(Call).where(Call.conversation_id == conversation.id, Call.outcome.is_(None))):
         leg.outcome = outcome
     conversation.last_texter_at = turn.now
-    conversations.close(turn, conversation, "call_ended" if joined else "callback_unanswered")
+    lifecycle.close(turn, conversation, "call_ended" if joined else "callback_unanswered")
     dispatch.offer_waiting(turn)
 
 

@@ -1,7 +1,7 @@
 """A call to the line, step by step: the greeting and its menu, ringing volunteers, the hold
 queue, the crisis line, and how the call ends.
 
-Each webhook is one turn: it moves the call's stage (routing.calls) under the conversation's
+Each webhook is one turn: it moves the call's stage (routing.call_flow) under the conversation's
 row lock and returns the next `Step` for whoever is on the line; service/webhooks renders it
 as TwiML. Steps are computed from the stored stage, so a webhook Twilio repeats gets the
 same answer and changes nothing twice. No step carries the caller's number.
@@ -20,14 +20,17 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from routing import calls as rules
-from service import conversations, dispatch, outbox, texters
+from routing import call_flow as rules
+from service.conversations import dispatch, lifecycle
+from service.outbound import outbox
+from service.sms import texters
 from service.db import Call, Conversation, Offer, Texter, Volunteer
 from service.phones import is_anonymous_caller
-from service.retention import PURGED, purge_texter
+from service.conversations.retention import purge_texter
+from service.db.vault import PURGED
 from service.runtime import Runtime
-from service.turn import Turn, run_turn
-from service.twilio_gateway import CALL_GONE, Accepted, Permanent, Retryable, TwilioGateway
+from service.db.turn import Turn, run_turn
+from service.outbound.twilio_gateway import CALL_GONE, Accepted, Permanent, Retryable, TwilioGateway
 
 log = logging.getLogger(__name__)
 
@@ -565,7 +568,7 @@ def close_call(turn: Turn, call: Call, conversation: Conversation, outcome: str)
     if conversation.status == "closed":
         return
     conversation.last_texter_at = turn.now
-    conversations.close(turn, conversation, "call_ended" if conversation.status == "active" else CLOSE_REASONS[call.outcome])
+    lifecycle.close(turn, conversation, "call_ended" if conversation.status == "active" else CLOSE_REASONS[call.outcome])
     dispatch.offer_waiting(turn)
 
 
@@ -635,7 +638,7 @@ def _end_earlier(turn: Turn, texter: Texter) -> None:
     ).all()
     for conversation in earlier:
         if conversation.channel == "callback":
-            conversations.close(turn, conversation, "caller_called_again")
+            lifecycle.close(turn, conversation, "caller_called_again")
             continue
         call = caller_call(turn, conversation.id)
         call.stage, call.ended_at = rules.ENDED, turn.now

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from service.demo import TEXTER_PHONE
+from service.simulator.demo import TEXTER_PHONE
 from tests.support.privacy import leaks
 
 WARMLINE = Path(sys.executable).parent / "warmline"

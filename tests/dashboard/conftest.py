@@ -19,7 +19,8 @@ from playwright.sync_api import Browser, Page
 from service.app import create_app
 from service.db import Supervisor
 from service.runtime import Runtime
-from tests.support.stack import Stack, empty_database
+from scripts.harness.database import empty_database
+from tests.support.stack import Stack
 from tests.support.line import Line
 from tests.support.privacy import leaks
 

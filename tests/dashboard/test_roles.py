@@ -18,7 +18,7 @@ from service.dashboard import dashboard_blueprint
 from service.db import AuditEntry, Base, Supervisor
 from service.runtime import Runtime
 from tests.dashboard.conftest import PASSWORD, Account, add_account, csrf_token, sign_in
-from tests.support.stack import empty_database
+from scripts.harness.database import empty_database
 from tests.dashboard.rights import ADMIN_ONLY, EVERY_SUPERVISOR, OWN_ACCOUNT, PUBLIC
 from tests.support.routes import blueprint_rules
 from tests.support.world import build_line

@@ -10,13 +10,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from service import line, supervision, texters
+from service.conversations import line_pause
+from service.staff import supervision
+from service.sms import texters
 from service.dashboard.live import build_live_state
 from service.db import AuditEntry, Conversation, Escalation, OutboxMessage, Shift, Texter, Volunteer
-from service.reports import build_report, percentile
+from service.staff.reports import build_report, percentile
 from service.runtime import Runtime
-from service.supervision import ActionRefused
-from service.turn import Turn, run_turn
+from service.staff.supervision import ActionRefused
+from service.db.turn import Turn, run_turn
 from tests.dashboard.conftest import Account
 
 # The live stack's sweeper may run beside these tests: times are real (a conversation silent since
@@ -89,7 +91,7 @@ def test_a_reassigned_conversation_gets_a_free_thread_on_the_new_volunteers_phon
 
 
 def test_a_paused_line_still_sends_the_crisis_text_and_alerts_but_queues_nobody(runtime: Runtime, accounts: dict[str, Account]) -> None:
-    run_turn(runtime, NOW, lambda turn: line.set_paused(turn, True, "alex@example.org"))
+    run_turn(runtime, NOW, lambda turn: line_pause.set_paused(turn, True, "alex@example.org"))
     _, turn = run_turn(runtime, NOW, lambda turn: texters.on_texter_message(turn, "+12025550333", "i want to end my life tonight"))
     assert turn.inline_reply and "988" in turn.inline_reply
     with runtime.sessions() as session:
@@ -101,7 +103,7 @@ def test_a_paused_line_still_sends_the_crisis_text_and_alerts_but_queues_nobody(
                   for row in session.scalars(select(OutboxMessage).where(OutboxMessage.recipient_kind == "supervisor"))]
     assert any("isn't taking new conversations" in body for body in bodies)
     assert alerts and all("escalation #" in alert and "+12025550333" not in alert for alert in alerts), "the supervisor is alerted"
-    assert not run_turn(runtime, NOW, lambda turn: line.set_paused(turn, True, "alex@example.org"))[0], "pausing twice changes nothing"
+    assert not run_turn(runtime, NOW, lambda turn: line_pause.set_paused(turn, True, "alex@example.org"))[0], "pausing twice changes nothing"
 
 
 def test_the_live_view_lists_the_most_severe_then_newest_escalations_first(runtime: Runtime, accounts: dict[str, Account]) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
-from service import shifts
+from service.conversations import shifts
 from service.db import PHONE_CHANNELS, Conversation, Volunteer
 from service.runtime import Runtime
 

@@ -16,10 +16,11 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from sqlalchemy import select
 
 from routing import limits as rules
-from service import shifts, sweeper
+from service.conversations import shifts
+from service.jobs import sweeper
 from service.db import Conversation, Offer, Shift, Texter, Volunteer
-from service.inbound import InboundSms, receive_sms
-from service.migrate import upgrade
+from service.sms.inbound import InboundSms, receive_sms
+from service.db.migrate import upgrade
 from service.runtime import Runtime
 from service.settings import Settings
 

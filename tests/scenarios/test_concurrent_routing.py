@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from service.db import Conversation, Offer, Volunteer
-from service.migrate import upgrade
+from service.db.migrate import upgrade
 from tests.conftest import POSTGRES_ADMIN_URL, TEST_DATABASE
 from tests.support import routing_load
 

@@ -14,10 +14,10 @@ from sqlalchemy import select
 
 from service.db import Conversation, Escalation, Message
 from tests.support.stack import People, Stack, _clean_line, start_stack
-from tests.support.fake_twilio import FakeTwilio
+from scripts.harness.fake_twilio import FakeTwilio
 from tests.support.line import Line
 from tests.support.phone_calls import Call, says
-from tests.support.tcp_proxy import TcpProxy
+from scripts.harness.tcp_proxy import TcpProxy
 
 
 def _inline(response_text: str) -> str:

@@ -14,11 +14,12 @@ import pytest
 from sqlalchemy import insert, select
 
 from routing.matching import choose_volunteer
-from service import dispatch, shifts
+from service.conversations import dispatch, shifts
 from service.db import Conversation, LimitOverride, Offer, Shift, Texter, Volunteer
 from service.runtime import Runtime
-from service.turn import Turn, run_turn
-from tests.support.stack import empty_database, runtime_of_its_own
+from service.db.turn import Turn, run_turn
+from scripts.harness.database import empty_database
+from tests.support.stack import runtime_of_its_own
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 

@@ -12,7 +12,7 @@ from rq.executions import Execution
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
-from service.job_queue import QUEUE_NAME, REQUEUE_LIMIT
+from service.jobs.job_queue import QUEUE_NAME, REQUEUE_LIMIT
 from tests.support.line import Line
 from tests.support.stack import Stack
 

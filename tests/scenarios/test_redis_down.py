@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from service.db import Escalation, OutboxMessage
 from tests.support.stack import People, Stack, _clean_line, start_stack
-from tests.support.fake_twilio import FakeTwilio
+from scripts.harness.fake_twilio import FakeTwilio
 from tests.support.line import Line
 
 
@@ -85,7 +85,7 @@ def test_imminent_message_with_redis_stopped_gets_the_crisis_text_and_is_deliver
     redis.start()
     if stack._worker.poll() is not None:  # as the Procfile's process manager would: start the worker again
         stack._worker = subprocess.Popen([str(Path(os.sys.executable).parent / "rq"), "worker", "--with-scheduler", "--worker-class",
-                                          "service.worker.Worker", "--serializer", "json", "--url", env["REDIS_URL"], "warmline"],
+                                          "service.jobs.worker.Worker", "--serializer", "json", "--url", env["REDIS_URL"], "warmline"],
                                          env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     line.wait_for(sam, "escalation #", timeout=30)
     line.wait_for(texter, "trained peer volunteer", timeout=30)

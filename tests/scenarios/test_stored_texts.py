@@ -15,12 +15,13 @@ from xml.etree import ElementTree
 import pytest
 from sqlalchemy import select, text, update
 
-from service import inbound, router_seat
+from service.sms import inbound, router_seat
 from service.db import Conversation, InboundReceipt, Message, Shift, Texter, Volunteer
-from service.router_seat import RouterSeat
+from service.sms.router_seat import RouterSeat
 from service.runtime import Runtime
 from tests.support.line import Line
-from tests.support.stack import People, Stack, empty_database, runtime_of_its_own
+from scripts.harness.database import empty_database
+from tests.support.stack import People, Stack, runtime_of_its_own
 
 IMMINENT = "I have the pills in front of me and I'm going to take them all tonight"
 
@@ -50,7 +51,7 @@ def test_a_steady_stream_of_texts_is_routed_by_one_job_not_one_each(line: Line, 
     texter = people.texter()
     line.connect(ana, texter)
     time.sleep(1.0)  # the router of the texts so far has ended
-    jobs_before = stack.worker_log.read_text().count("warmline: service.jobs.route_stored(")
+    jobs_before = stack.worker_log.read_text().count("warmline: service.jobs.tasks.route_stored(")
     before = len(line.inbox(ana))
     for index in range(10):
         line.post("/twilio/sms", line.sms_form(texter, f"line {index} of my day"))
@@ -58,7 +59,7 @@ def test_a_steady_stream_of_texts_is_routed_by_one_job_not_one_each(line: Line, 
     line.wait_for(ana, "line 9 of my day", after=before)
     relayed = [message["Body"] for message in line.inbox(ana)[before:] if "of my day" in message["Body"]]
     assert len(relayed) == 10
-    assert stack.worker_log.read_text().count("warmline: service.jobs.route_stored(") - jobs_before <= 2
+    assert stack.worker_log.read_text().count("warmline: service.jobs.tasks.route_stored(") - jobs_before <= 2
 
 
 def test_a_volunteers_words_of_risk_get_no_crisis_text(line: Line, people: People) -> None:

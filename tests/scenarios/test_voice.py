@@ -16,7 +16,7 @@ from sqlalchemy import select
 from service.db import Call, Conversation, Escalation, Offer, Shift
 from tests.conftest import TEST_REDIS_DB
 from tests.support.stack import People, Stack, _clean_line, start_stack
-from tests.support.fake_twilio import FakeTwilio
+from scripts.harness.fake_twilio import FakeTwilio
 from tests.support.line import Line
 from tests.support.phone_calls import Call as PhoneCall
 from tests.support.phone_calls import answer_placed_call, new_call_sid, says, wait_for_api_request, wait_for_call_request

@@ -14,7 +14,7 @@ import requests
 from twilio.request_validator import RequestValidator
 
 from tests.support import twiml
-from tests.support.fake_twilio import FakeTwilio
+from scripts.harness.fake_twilio import FakeTwilio
 
 
 @dataclass

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from service.db import Conversation, Offer, Volunteer
-from service.inbound import InboundSms, receive_sms
+from service.sms.inbound import InboundSms, receive_sms
 from service.runtime import Runtime
 from service.settings import Settings
 

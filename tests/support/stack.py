@@ -19,35 +19,20 @@ from pathlib import Path
 
 import pytest
 import redis
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import create_engine, select
 from sqlalchemy.exc import OperationalError
 from werkzeug.serving import make_server
 
 from service.app import create_app
-from service.db import Base, InboundReceipt, Supervisor, Volunteer
-from service.migrate import upgrade
+from service.db import InboundReceipt, Supervisor, Volunteer
+from service.db.migrate import upgrade
 from service.runtime import Runtime
 from service.settings import Settings
 from tests.conftest import PUBLIC_URL, TEST_DATABASE, TEST_REDIS_DB
-from tests.support import procfile
-from tests.support.fake_twilio import FakeTwilio
+from scripts.harness.database import create_database, empty_database
+from scripts.harness.fake_twilio import FakeTwilio
 from tests.support.line import Line
 from tests.support.privacy import leaks
-
-def empty_database(engine: Engine, *, restart_ids: bool = False) -> None:
-    """Empty every table. A live stack's worker may hold a table for a moment (a sweep), and
-    TRUNCATE then waits or is chosen as a deadlock's victim: try again."""
-    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
-    for attempt in range(10):
-        try:
-            with engine.begin() as connection:
-                connection.execute(text(f"TRUNCATE {tables}{' RESTART IDENTITY' if restart_ids else ''} CASCADE"))
-            return
-        except OperationalError:
-            if attempt == 9:
-                raise
-            time.sleep(0.2)
-
 
 class _Collect(logging.Handler):
     def __init__(self) -> None:
@@ -70,7 +55,7 @@ def log_lines() -> Iterator[list[str]]:
 
 
 # How RQ's worker log shows a sweep starting.
-SWEEP_STARTED = "warmline: service.jobs.sweep("
+SWEEP_STARTED = "warmline: service.jobs.tasks.sweep("
 
 
 @dataclass
@@ -108,7 +93,7 @@ class Stack:
 def runtime_of_its_own(environment: dict[str, str], name: str, folder: Path, config: str = "") -> Runtime:
     """A runtime on a fresh, migrated database of its own (`{TEST_DATABASE}_{name}`), which no
     worker of the other tests touches, with `config` layered over the tests' own."""
-    url = procfile.create_database(f"{TEST_DATABASE}_{name}", replace=True)
+    url = create_database(f"{TEST_DATABASE}_{name}", replace=True)
     engine = create_engine(url)
     upgrade(engine)
     engine.dispose()
@@ -123,7 +108,7 @@ def start_stack(environment: dict[str, str], folder: Path) -> Stack:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     log_path = folder / "worker.log"
     rq = Path(sys.executable).parent / "rq"
-    command = [str(rq), "worker", "--with-scheduler", "--worker-class", "service.worker.Worker",
+    command = [str(rq), "worker", "--with-scheduler", "--worker-class", "service.jobs.worker.Worker",
                "--serializer", "json", "--url", environment["REDIS_URL"], "warmline"]
     with log_path.open("wb") as log:
         worker = subprocess.Popen(command, env={**os.environ, **environment}, stdout=log, stderr=subprocess.STDOUT)

@@ -14,11 +14,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
-from service import inbound
+from service.sms import inbound
 from service.db import Call, Conversation, Escalation, InboundReceipt, Offer, Volunteer
 from service.runtime import Runtime
 from tests.conftest import PUBLIC_URL
-from tests.support.stack import empty_database
+from scripts.harness.database import empty_database
 
 VOLUNTEER_PHONES = tuple(f"+120255501{number:02d}" for number in range(1, 9))
 TEXTER_PHONES = ("+12025550143", "+12025550144")

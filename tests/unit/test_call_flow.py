@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from routing import calls, limits
-from routing.calls import MenuChoice, RingLeg, call_refusal, hold_is_over, language_keys, read_menu, settle_round, volunteers_to_ring
+from routing import call_flow, limits
+from routing.call_flow import MenuChoice, RingLeg, call_refusal, hold_is_over, language_keys, read_menu, settle_round, volunteers_to_ring
 from routing.limits import ShiftLimits, VolunteerState
 from routing.matching import Seeker
 
@@ -44,7 +44,7 @@ def test_a_call_needs_no_thread_number_but_nobody_takes_two_calls() -> None:
     all_threads_busy = volunteer(1, active_conversations=1, busy_line_numbers=frozenset(NUMBERS), max_concurrent=2)
     assert limits.refusal(all_threads_busy, POLICY, NOW) == limits.Refusal(limits.NO_FREE_LINE_NUMBER)
     assert call_refusal(all_threads_busy, POLICY, NOW) is None
-    assert call_refusal(volunteer(1, active_conversations=1, on_call=True), POLICY, NOW) == limits.Refusal(calls.ON_CALL)
+    assert call_refusal(volunteer(1, active_conversations=1, on_call=True), POLICY, NOW) == limits.Refusal(call_flow.ON_CALL)
 
 
 def test_a_call_counts_toward_the_same_shift_limits_as_a_text() -> None:

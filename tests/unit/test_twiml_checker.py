@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from service import callbacks, calls
+from service.voice import callbacks, calls
 from service.runtime import Runtime
 from service.settings import Settings
-from service.webhooks.voice_twiml import CallScript
+from service.voice.call_script import CallScript
 from tests.support import twiml
 
 PUBLIC = "https://warmline.example.org"
