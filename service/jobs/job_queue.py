@@ -2,6 +2,9 @@
 
 Redis being down never fails a webhook: the rows and deadlines are already committed in the
 database and the sweeper picks them up once Redis is back.
+
+Jobs are queued by name (`deliver_outbound`), not by module path: the worker looks the name up
+in `service.jobs.registry`, so moving a module never strands a job waiting in Redis.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ class JobQueue:
         unreachable: the webhook then routes the text itself."""
         try:
             if self._runtime.redis.set(ROUTING_QUEUED, "1", nx=True, ex=ROUTING_QUEUED_SECONDS):
-                self._queue.enqueue("service.jobs.tasks.route_stored", result_ttl=0)
+                self._queue.enqueue("route_stored", result_ttl=0)
         except RedisError as error:
             log.error("jobs.enqueue_failed error=%s job=route_stored", type(error).__name__)
             return False
@@ -69,7 +72,7 @@ class JobQueue:
         Redis is unreachable: the router then leaves as when no text comes."""
         try:
             self._runtime.redis.set(ROUTING_QUEUED, "1", ex=ROUTING_QUEUED_SECONDS)
-            self._queue.enqueue("service.jobs.tasks.route_stored", result_ttl=0)
+            self._queue.enqueue("route_stored", result_ttl=0)
         except RedisError as error:
             log.error("jobs.enqueue_failed error=%s job=route_stored", type(error).__name__)
             return False
@@ -77,14 +80,14 @@ class JobQueue:
 
     def share_routing(self) -> None:
         """A backlog: one more worker routes it too, until none is left (`jobs.help_route`)."""
-        self._queue.enqueue("service.jobs.tasks.help_route", result_ttl=0)
+        self._queue.enqueue("help_route", result_ttl=0)
 
     def submit(self, turn: Turn) -> bool:
         """Enqueue the turn's deliveries and timers; False (and logged) when Redis is unreachable."""
         try:
             with self._queue.connection.pipeline() as pipe:
                 for outbox_id in turn.outbox_ids:
-                    self._queue.enqueue("service.jobs.tasks.deliver_outbound", outbox_id, pipeline=pipe, job_id=f"deliver-{outbox_id}-{turn.now.timestamp():.0f}", result_ttl=0)
+                    self._queue.enqueue("deliver_outbound", outbox_id, pipeline=pipe, job_id=f"deliver-{outbox_id}-{turn.now.timestamp():.0f}", result_ttl=0)
                 pipe.execute()
         except RedisError as error:
             log.error("jobs.enqueue_failed error=%s outbox=%d timers=%d", type(error).__name__, len(turn.outbox_ids), len(turn.timers))
@@ -95,7 +98,7 @@ class JobQueue:
         """Enqueue the turn's timers only; False (and logged) when Redis is unreachable."""
         try:
             for timer in turn.timers:
-                job, job_id = f"service.jobs.tasks.{timer.job}", f"{timer.job}-{timer.target_id}"
+                job, job_id = timer.job, f"{timer.job}-{timer.target_id}"
                 if timer.at <= turn.now:  # due already (a caller to take off hold): now, not at the scheduler's next tick
                     self._queue.enqueue(job, timer.target_id, job_id=job_id, result_ttl=0)
                 else:
@@ -111,7 +114,7 @@ class JobQueue:
         slot = int(now.timestamp()) // interval
         job_id = f"{job}-{slot}"
         if self._queue.fetch_job(job_id) is None:
-            self._queue.enqueue(f"service.jobs.tasks.{job}", job_id=job_id, result_ttl=interval, failure_ttl=interval)
+            self._queue.enqueue(job, job_id=job_id, result_ttl=interval, failure_ttl=interval)
 
     def requeue_failed(self) -> int:
         """Run failed and abandoned jobs again, each at most `REQUEUE_LIMIT` times; returns how

@@ -1,4 +1,7 @@
-"""RQ jobs: small named functions that take ids, load what they need, and are safe to run twice."""
+"""RQ jobs: small named functions that take ids, load what they need, and are safe to run twice.
+
+Each is queued by its name and listed in `service.jobs.registry`, the only jobs a worker runs.
+"""
 
 from __future__ import annotations
 

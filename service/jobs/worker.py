@@ -20,12 +20,19 @@ from redis.exceptions import RedisError
 from rq import SimpleWorker
 
 from service.jobs.job_queue import RETENTION_INTERVAL_SECONDS, JobQueue
+from service.jobs.registry import RegisteredJob
 from service.runtime import process_runtime
 
 log = logging.getLogger(__name__)
 
 
 class Worker(SimpleWorker):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Only the line's own jobs run, found by name (`registry`), whatever `--job-class` says:
+        # the rq command passes its default, `rq.job.Job`, which imports any dotted path.
+        kwargs["job_class"] = RegisteredJob
+        super().__init__(*args, **kwargs)
+
     def work(self, *args: Any, **kwargs: Any) -> bool:
         # Compile the risk lexicons now (seconds), not in the first texter's routing job.
         process_runtime().detector  # noqa: B018

@@ -51,7 +51,7 @@ def test_a_steady_stream_of_texts_is_routed_by_one_job_not_one_each(line: Line, 
     texter = people.texter()
     line.connect(ana, texter)
     time.sleep(1.0)  # the router of the texts so far has ended
-    jobs_before = stack.worker_log.read_text().count("warmline: service.jobs.tasks.route_stored(")
+    jobs_before = stack.worker_log.read_text().count("warmline: route_stored(")
     before = len(line.inbox(ana))
     for index in range(10):
         line.post("/twilio/sms", line.sms_form(texter, f"line {index} of my day"))
@@ -59,7 +59,7 @@ def test_a_steady_stream_of_texts_is_routed_by_one_job_not_one_each(line: Line, 
     line.wait_for(ana, "line 9 of my day", after=before)
     relayed = [message["Body"] for message in line.inbox(ana)[before:] if "of my day" in message["Body"]]
     assert len(relayed) == 10
-    assert stack.worker_log.read_text().count("warmline: service.jobs.tasks.route_stored(") - jobs_before <= 2
+    assert stack.worker_log.read_text().count("warmline: route_stored(") - jobs_before <= 2
 
 
 def test_a_volunteers_words_of_risk_get_no_crisis_text(line: Line, people: People) -> None:

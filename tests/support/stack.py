@@ -55,7 +55,7 @@ def log_lines() -> Iterator[list[str]]:
 
 
 # How RQ's worker log shows a sweep starting.
-SWEEP_STARTED = "warmline: service.jobs.tasks.sweep("
+SWEEP_STARTED = "warmline: sweep("
 
 
 @dataclass
