@@ -62,7 +62,9 @@ def call_refusal(volunteer: VolunteerState, limits: ShiftLimits, now: datetime) 
     return None
 
 
-def tried(seeker: Seeker, missed_at: Mapping[int, datetime], now: datetime, ring_again_after: timedelta) -> frozenset[int]:
+def tried(
+    seeker: Seeker, missed_at: Mapping[int, datetime], now: datetime, ring_again_after: timedelta
+) -> frozenset[int]:
     """Volunteers not to ring for this caller now. One who declined (any key but 1) is never
     rung for this caller again; one who missed the ring (no answer, a voicemail) not before
     `ring_again_after`, so a caller on hold can still reach a volunteer who had only stepped
@@ -71,8 +73,13 @@ def tried(seeker: Seeker, missed_at: Mapping[int, datetime], now: datetime, ring
 
 
 def volunteers_to_ring(
-    seeker: Seeker, candidates: Iterable[VolunteerState], limits: ShiftLimits, now: datetime, group_size: int,
-    missed_at: Mapping[int, datetime], ring_again_after: timedelta,
+    seeker: Seeker,
+    candidates: Iterable[VolunteerState],
+    limits: ShiftLimits,
+    now: datetime,
+    group_size: int,
+    missed_at: Mapping[int, datetime],
+    ring_again_after: timedelta,
 ) -> tuple[int, ...]:
     """Up to `group_size` eligible volunteers to ring for this caller, best first, never one
     already `tried`."""
@@ -112,8 +119,11 @@ class MenuChoice:
 
 
 def read_menu(
-    digits: str, speech: str, languages: Sequence[str],
-    crisis_words: Iterable[str], language_words: Mapping[str, Iterable[str]],
+    digits: str,
+    speech: str,
+    languages: Sequence[str],
+    crisis_words: Iterable[str],
+    language_words: Mapping[str, Iterable[str]],
 ) -> MenuChoice:
     """What the caller asked for at the greeting, by key or by voice. The crisis line wins
     over anything else said in the same breath."""

@@ -145,7 +145,9 @@ def hours_in_week(shifts: Sequence[PastShift], now: datetime) -> timedelta:
     return total
 
 
-def shift_start_refusal(shifts: Sequence[PastShift], limits: ShiftLimits, now: datetime, lifted: frozenset[str] = frozenset()) -> Refusal | None:
+def shift_start_refusal(
+    shifts: Sequence[PastShift], limits: ShiftLimits, now: datetime, lifted: frozenset[str] = frozenset()
+) -> Refusal | None:
     """Whether `#on` may start a shift now: minimum rest since the last one, weekly hours."""
     if any(shift.ended_at is None for shift in shifts):
         return Refusal(ALREADY_ON_SHIFT)
@@ -170,7 +172,9 @@ def _weekly_hours_free_at(shifts: Sequence[PastShift], allowance: timedelta, now
     return moment
 
 
-def shift_ends_at(started_at: datetime, earlier: Sequence[PastShift], limits: ShiftLimits, lifted: frozenset[str] = frozenset()) -> datetime | None:
+def shift_ends_at(
+    started_at: datetime, earlier: Sequence[PastShift], limits: ShiftLimits, lifted: frozenset[str] = frozenset()
+) -> datetime | None:
     """When a shift starting now must end: its maximum length, or sooner when the weekly
     hours run out first. None when both limits are lifted."""
     ends: list[datetime] = []

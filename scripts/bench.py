@@ -83,21 +83,48 @@ class Plan:
     dashboard_loads: int
 
 
-FULL = Plan(wrk_seconds=8, wrk_connections=(1, 2, 4, 8, 16), rates=(50, 100, 200), phase_seconds=20, baseline_seconds=8,
-            rosters=bench_routing.ROSTERS, routing_samples=15, assess_messages=200_000, conversations=600,
-            imminent_conversations=800, workers=3, settle_seconds=60, settle_quiet_seconds=1.5,
-            overlap_start=False, dashboard_loads=5)
-SHORT = Plan(wrk_seconds=1, wrk_connections=(2,), rates=(50, 100, 200), phase_seconds=1.5, baseline_seconds=0.5,
-             rosters=bench_routing.ROSTERS, routing_samples=1, assess_messages=2_000, conversations=60,
-             imminent_conversations=40, workers=2, settle_seconds=15, settle_quiet_seconds=0.75,
-             overlap_start=True, dashboard_loads=1)
+FULL = Plan(
+    wrk_seconds=8,
+    wrk_connections=(1, 2, 4, 8, 16),
+    rates=(50, 100, 200),
+    phase_seconds=20,
+    baseline_seconds=8,
+    rosters=bench_routing.ROSTERS,
+    routing_samples=15,
+    assess_messages=200_000,
+    conversations=600,
+    imminent_conversations=800,
+    workers=3,
+    settle_seconds=60,
+    settle_quiet_seconds=1.5,
+    overlap_start=False,
+    dashboard_loads=5,
+)
+SHORT = Plan(
+    wrk_seconds=1,
+    wrk_connections=(2,),
+    rates=(50, 100, 200),
+    phase_seconds=1.5,
+    baseline_seconds=0.5,
+    rosters=bench_routing.ROSTERS,
+    routing_samples=1,
+    assess_messages=2_000,
+    conversations=60,
+    imminent_conversations=40,
+    workers=2,
+    settle_seconds=15,
+    settle_quiet_seconds=0.75,
+    overlap_start=True,
+    dashboard_loads=1,
+)
 
 
 # --- Maximum sustained throughput (closed loop) -----------------------------------------------
 
 
-def _sms_requests(stack: bench_world.Stack, conversations: Sequence[Conversation], count: int, first: int, path: str,
-                  signed: bool) -> list[bench_wrk.Prepared]:
+def _sms_requests(
+    stack: bench_world.Stack, conversations: Sequence[Conversation], count: int, first: int, path: str, signed: bool
+) -> list[bench_wrk.Prepared]:
     """Texters (3 in 5) and volunteers (2 in 5) in conversation, each request a new message."""
     endpoint = _endpoint(stack)
     prepared = []
@@ -113,7 +140,9 @@ def _sms_requests(stack: bench_world.Stack, conversations: Sequence[Conversation
     return prepared
 
 
-def max_throughput(stack: bench_world.Stack, conversations: Sequence[Conversation], plan: Plan, folder: Path) -> dict[str, Any]:
+def max_throughput(
+    stack: bench_world.Stack, conversations: Sequence[Conversation], plan: Plan, folder: Path
+) -> dict[str, Any]:
     """wrk against both baselines and the webhook at each connection count, the three in turn
     (whatever else the machine runs then weighs on all three alike). The webhook runs without
     workers, as the baselines do, but as it runs under a stream of texts: a router seated (and
@@ -124,12 +153,20 @@ def max_throughput(stack: bench_world.Stack, conversations: Sequence[Conversatio
     for name in ("empty", "insert"):
         files[name] = folder / f"wrk-{name}.txt"
         bench_wrk.write_requests(files[name], _sms_requests(stack, conversations, 2_000, 0, f"/{name}", signed=False))
-    urls = {"empty": f"{stack.baseline_url}/empty", "insert": f"{stack.baseline_url}/insert", "webhook": f"{stack.web_url}/twilio/sms"}
-    _pause_with_router_seated(stack, _sms_requests(stack, conversations, 200, 10 * expected * len(plan.wrk_connections), "/twilio/sms", True))
+    urls = {
+        "empty": f"{stack.baseline_url}/empty",
+        "insert": f"{stack.baseline_url}/insert",
+        "webhook": f"{stack.web_url}/twilio/sms",
+    }
+    _pause_with_router_seated(
+        stack, _sms_requests(stack, conversations, 200, 10 * expected * len(plan.wrk_connections), "/twilio/sms", True)
+    )
     runs: dict[str, list[bench_wrk.WrkRun]] = {name: [] for name in urls}
     for index, connections in enumerate(plan.wrk_connections):
         files["webhook"] = folder / f"wrk-webhook-{index}.txt"  # every request a new message, every run new ones
-        bench_wrk.write_requests(files["webhook"], _sms_requests(stack, conversations, expected, index * expected, "/twilio/sms", True))
+        bench_wrk.write_requests(
+            files["webhook"], _sms_requests(stack, conversations, expected, index * expected, "/twilio/sms", True)
+        )
         for name, url in urls.items():
             run = bench_wrk.run(url, files[name], connections, plan.wrk_seconds, folder)
             if name == "webhook" and run.requests >= expected:
@@ -153,9 +190,12 @@ def _pause_with_router_seated(stack: bench_world.Stack, texts: Sequence[bench_wr
     seated = text(router_seat.SEAT_TAKEN)
     with stack.runtime.engine.connect() as connection:
         for prepared in texts:
-            request = urllib.request.Request(stack.web_url + prepared.path, data=prepared.body.encode(), method="POST",
-                                             headers={"X-Twilio-Signature": prepared.signature,
-                                                      "Content-Type": "application/x-www-form-urlencoded"})
+            request = urllib.request.Request(
+                stack.web_url + prepared.path,
+                data=prepared.body.encode(),
+                method="POST",
+                headers={"X-Twilio-Signature": prepared.signature, "Content-Type": "application/x-www-form-urlencoded"},
+            )
             urllib.request.urlopen(request, timeout=10).close()
             time.sleep(0.02)
             if connection.scalar(seated):
@@ -186,9 +226,14 @@ def _drain(stack: bench_world.Stack, plan: Plan) -> float:
 
 
 def _endpoint(stack: bench_world.Stack, url: str | None = None) -> Endpoint:
-    return Endpoint(url=url or stack.web_url, public_url=bench_world.PUBLIC_URL, account_sid=stack.twilio.account_sid,
-                    auth_token=stack.twilio.auth_token, twilio_control_url=stack.twilio.base_url,
-                    main_number=stack.runtime.settings.line.main_number)
+    return Endpoint(
+        url=url or stack.web_url,
+        public_url=bench_world.PUBLIC_URL,
+        account_sid=stack.twilio.account_sid,
+        auth_token=stack.twilio.auth_token,
+        twilio_control_url=stack.twilio.base_url,
+        main_number=stack.runtime.settings.line.main_number,
+    )
 
 
 class LoadProcess:
@@ -213,13 +258,24 @@ class LoadProcess:
 
 
 def _latency(sent: Sequence[bench_load.Sent]) -> dict[str, float | int | None]:
-    answered = [request.latency_ms for request in sent if 200 <= request.status < 300 and request.latency_ms is not None]
-    return {"p50": percentile(answered, 0.5), "p99": percentile(answered, 0.99), "count": len(sent),
-            "failed": len(sent) - len(answered)}
+    answered = [
+        request.latency_ms for request in sent if 200 <= request.status < 300 and request.latency_ms is not None
+    ]
+    return {
+        "p50": percentile(answered, 0.5),
+        "p99": percentile(answered, 0.99),
+        "count": len(sent),
+        "failed": len(sent) - len(answered),
+    }
 
 
-def fixed_rates(stack: bench_world.Stack, pairs: Sequence[Conversation], imminent: Sequence[Conversation], plan: Plan,
-                load: LoadProcess) -> dict[str, Any]:
+def fixed_rates(
+    stack: bench_world.Stack,
+    pairs: Sequence[Conversation],
+    imminent: Sequence[Conversation],
+    plan: Plan,
+    load: LoadProcess,
+) -> dict[str, Any]:
     """At each rate: both baselines, then the mix against the webhook, then until the line is quiet."""
     figures: dict[str, Any] = {}
     used_imminent = 0
@@ -227,17 +283,32 @@ def fixed_rates(stack: bench_world.Stack, pairs: Sequence[Conversation], imminen
     for rate in plan.rates:
         row: dict[str, Any] = {}
         for name in ("empty", "insert"):
-            phase = Phase(number=number, rate=rate, seconds=plan.baseline_seconds, conversations=tuple(pairs),
-                          imminent_conversations=(), new_texters=(), path=f"/{name}")
+            phase = Phase(
+                number=number,
+                rate=rate,
+                seconds=plan.baseline_seconds,
+                conversations=tuple(pairs),
+                imminent_conversations=(),
+                new_texters=(),
+                path=f"/{name}",
+            )
             row[name] = _latency(load.drive(_endpoint(stack, stack.baseline_url), phase).requests)
             number += 1
         share = bench_load.MIX.count(bench_load.IMMINENT) / len(bench_load.MIX)
         imminent_needed = int(rate * plan.phase_seconds * share) + 1
         if used_imminent + imminent_needed > len(imminent):
             raise RuntimeError("not enough conversations for imminent messages: seed more")
-        new_texters = tuple(f"+140457{number:02d}{index:03d}" for index in range(int(rate * plan.phase_seconds / 20) + 1))
-        phase = Phase(number=number, rate=rate, seconds=plan.phase_seconds, conversations=tuple(pairs),
-                      imminent_conversations=tuple(imminent[used_imminent:used_imminent + imminent_needed]), new_texters=new_texters)
+        new_texters = tuple(
+            f"+140457{number:02d}{index:03d}" for index in range(int(rate * plan.phase_seconds / 20) + 1)
+        )
+        phase = Phase(
+            number=number,
+            rate=rate,
+            seconds=plan.phase_seconds,
+            conversations=tuple(pairs),
+            imminent_conversations=tuple(imminent[used_imminent : used_imminent + imminent_needed]),
+            new_texters=new_texters,
+        )
         used_imminent += imminent_needed
         seen = len(stack.twilio.messages())
         result = load.drive(_endpoint(stack), phase)
@@ -253,11 +324,18 @@ def fixed_rates(stack: bench_world.Stack, pairs: Sequence[Conversation], imminen
 def _mix_figures(result: bench_load.Result, sent_texts: Sequence[dict[str, Any]], phase: int) -> dict[str, Any]:
     """Webhook latency overall and by kind, the crisis text's presence, and relay latency."""
     requests = [request for request in result.requests if request.kind != "status_skipped"]
-    figures: dict[str, Any] = {"webhook": _latency(requests), "late_start_ms": round(result.late_start_ms, 1),
-                               "status_callbacks_skipped": sum(request.kind == "status_skipped" for request in result.requests)}
-    figures["by_kind"] = {kind: _latency([r for r in requests if r.kind == kind]) for kind in (*bench_load.SMS_KINDS, bench_load.STATUS)}
+    figures: dict[str, Any] = {
+        "webhook": _latency(requests),
+        "late_start_ms": round(result.late_start_ms, 1),
+        "status_callbacks_skipped": sum(request.kind == "status_skipped" for request in result.requests),
+    }
+    figures["by_kind"] = {
+        kind: _latency([r for r in requests if r.kind == kind]) for kind in (*bench_load.SMS_KINDS, bench_load.STATUS)
+    }
     imminent = [request for request in requests if request.kind == bench_load.IMMINENT]
-    figures["imminent_inline_share"] = round(sum(r.inline_reply for r in imminent) / len(imminent), 3) if imminent else None
+    figures["imminent_inline_share"] = (
+        round(sum(r.inline_reply for r in imminent) / len(imminent), 3) if imminent else None
+    )
     arrived: dict[str, float] = {}
     token = re.compile(rf"\bb{phase}-(\d+)\b")
     for text in sent_texts:
@@ -265,13 +343,20 @@ def _mix_figures(result: bench_load.Result, sent_texts: Sequence[dict[str, Any]]
             arrived.setdefault(f"b{phase}-{found}", text["received_at"])
     relayed = [request for request in requests if request.kind in RELAY_KINDS and request.status == 200]
     delays = [(arrived[r.token] - r.due) * 1000 for r in relayed if r.token in arrived]
-    figures["relay"] = {"p50": percentile(delays, 0.5), "p99": percentile(delays, 0.99), "relayed": len(delays),
-                        "expected": len(relayed)}
+    figures["relay"] = {
+        "p50": percentile(delays, 0.5),
+        "p99": percentile(delays, 0.99),
+        "relayed": len(delays),
+        "expected": len(relayed),
+    }
     return figures
 
 
 def _ratios(measured: dict[str, Any], baseline: dict[str, Any]) -> dict[str, float | None]:
-    return {key: round(measured[key] / baseline[key], 2) if measured[key] and baseline[key] else None for key in ("p50", "p99")}
+    return {
+        key: round(measured[key] / baseline[key], 2) if measured[key] and baseline[key] else None
+        for key in ("p50", "p99")
+    }
 
 
 # --- Assessment, memory -----------------------------------------------------------------------
@@ -290,7 +375,7 @@ def assess_rate(messages: int, env: dict[str, str], folder: Path, net_of_start: 
     def timed(source: Path | None) -> tuple[float, float]:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
-        with (source.open("rb") if source else open(os.devnull, "rb")) as stdin:
+        with source.open("rb") if source else open(os.devnull, "rb") as stdin:
             subprocess.run(command, stdin=stdin, stdout=subprocess.DEVNULL, env=env, check=True)
         wall = time.perf_counter() - started
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -298,11 +383,21 @@ def assess_rate(messages: int, env: dict[str, str], folder: Path, net_of_start: 
 
     if not net_of_start:
         cpu, wall = timed(with_language)
-        return {"messages": messages, "per_second": round(messages / cpu), "per_second_wall": round(messages / wall),
-                "per_second_any_language": None, "startup_seconds": None}
+        return {
+            "messages": messages,
+            "per_second": round(messages / cpu),
+            "per_second_wall": round(messages / wall),
+            "per_second_any_language": None,
+            "startup_seconds": None,
+        }
     without_language = folder / "assess-any-language.jsonl"
-    without_language.write_text("".join(json.dumps({key: value for key, value in json.loads(line).items() if key != "language"},
-                                                   ensure_ascii=False) + "\n" for line in with_language.read_text().splitlines()))
+    without_language.write_text(
+        "".join(
+            json.dumps({key: value for key, value in json.loads(line).items() if key != "language"}, ensure_ascii=False)
+            + "\n"
+            for line in with_language.read_text().splitlines()
+        )
+    )
     start_cpu, start_wall = timed(None)
     cpu, wall = timed(with_language)
     any_cpu, _ = timed(without_language)
@@ -341,9 +436,11 @@ def measure(plan: Plan, folder: Path, database: str, redis_db: int) -> dict[str,
         _progress(started, "routing with 10 to 10,000 volunteers on shift")
         figures["routing_ms"] = bench_routing.measure(stack.runtime, plan.rosters, plan.routing_samples)
         stack.wait_until_ready()
-        seeded = bench_world.seed_pairs(stack.runtime, plan.conversations + plan.imminent_conversations, 20, datetime.now(UTC))
+        seeded = bench_world.seed_pairs(
+            stack.runtime, plan.conversations + plan.imminent_conversations, 20, datetime.now(UTC)
+        )
         conversations = [Conversation(pair.texter, pair.volunteer, pair.thread) for pair in seeded]
-        pairs, imminent = conversations[:plan.conversations], conversations[plan.conversations:]
+        pairs, imminent = conversations[: plan.conversations], conversations[plan.conversations :]
         _progress(started, "maximum throughput (wrk)")
         figures["throughput"] = max_throughput(stack, pairs, plan, folder)
         load = LoadProcess()
@@ -364,7 +461,9 @@ def measure(plan: Plan, folder: Path, database: str, redis_db: int) -> dict[str,
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--short", action="store_true", help="a quick pass with every figure (the test suite runs this)")
+    parser.add_argument(
+        "--short", action="store_true", help="a quick pass with every figure (the test suite runs this)"
+    )
     parser.add_argument("--runs", type=int, default=1, help="repeat the whole run; figures are the medians")
     parser.add_argument("--workers", type=int, help="rq worker processes (default: the plan's)")
     parser.add_argument("--json", type=Path, help="write the report as JSON here (default docs/performance.json)")

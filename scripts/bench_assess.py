@@ -112,7 +112,10 @@ def generate(path: Path, count: int, seed: int) -> None:
     with path.open("w", encoding="utf-8") as out:
         for number in range(count):
             language = "en" if rng.random() < 0.65 else "es"
-            out.write(json.dumps({"id": number, "language": language, "text": message(rng, language)}, ensure_ascii=False) + "\n")
+            out.write(
+                json.dumps({"id": number, "language": language, "text": message(rng, language)}, ensure_ascii=False)
+                + "\n"
+            )
 
 
 def webhook_added_latency(detector: Detector, texts: list[str]) -> dict[str, float]:

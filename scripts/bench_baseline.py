@@ -19,7 +19,8 @@ from service.db.engine import make_engine, make_sessionmaker
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response />'
 metadata = MetaData()
 writes = Table(
-    "bench_writes", metadata,
+    "bench_writes",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("sid", String(64)),
     Column("body", Text),
@@ -47,8 +48,13 @@ def create_app() -> Flask:
     @app.post("/insert")
     def one_insert() -> Response:
         with sessions() as session, session.begin():
-            session.execute(insert(writes).values(sid=request.form.get("MessageSid", ""), body=request.form.get("Body", ""),
-                                                  received_at=datetime.now(UTC)))
+            session.execute(
+                insert(writes).values(
+                    sid=request.form.get("MessageSid", ""),
+                    body=request.form.get("Body", ""),
+                    received_at=datetime.now(UTC),
+                )
+            )
         return Response(EMPTY_TWIML, mimetype="text/xml")
 
     return app

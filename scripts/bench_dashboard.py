@@ -44,13 +44,27 @@ def measure(stack: bench_world.Stack, loads: int) -> dict[str, dict[str, float]]
             browser.close()
     finally:
         stack.resume_workers()
-    return {path: {"empty_ms": empty[path], "big_line_ms": big[path], "ratio": round(big[path] / empty[path], 2)} for path in PAGES}
+    return {
+        path: {"empty_ms": empty[path], "big_line_ms": big[path], "ratio": round(big[path] / empty[path], 2)}
+        for path in PAGES
+    }
 
 
 def _add_supervisor(stack: bench_world.Stack) -> None:
     with stack.runtime.sessions() as session, session.begin():
-        session.add(Supervisor(name="Bench", email=EMAIL, phone="+13035559998", password_hash=PasswordHasher().hash(PASSWORD),
-                               role="admin", on_call=True, backup=False, active=True, created_at=datetime.now(UTC)))
+        session.add(
+            Supervisor(
+                name="Bench",
+                email=EMAIL,
+                phone="+13035559998",
+                password_hash=PasswordHasher().hash(PASSWORD),
+                role="admin",
+                on_call=True,
+                backup=False,
+                active=True,
+                created_at=datetime.now(UTC),
+            )
+        )
 
 
 def _sign_in(page: Page, base_url: str) -> None:

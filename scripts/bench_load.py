@@ -36,8 +36,28 @@ STATUS = "status"
 SMS_KINDS = (TEXTER, IMMINENT, VOLUNTEER, NEW_TEXTER)
 # One cycle of 20 requests: 45% texters (5% of all requests imminent), 30% volunteers,
 # 5% new texters, 20% status callbacks.
-MIX = (TEXTER, VOLUNTEER, STATUS, TEXTER, VOLUNTEER, TEXTER, IMMINENT, STATUS, VOLUNTEER, TEXTER,
-       TEXTER, VOLUNTEER, STATUS, TEXTER, NEW_TEXTER, VOLUNTEER, TEXTER, STATUS, VOLUNTEER, TEXTER)
+MIX = (
+    TEXTER,
+    VOLUNTEER,
+    STATUS,
+    TEXTER,
+    VOLUNTEER,
+    TEXTER,
+    IMMINENT,
+    STATUS,
+    VOLUNTEER,
+    TEXTER,
+    TEXTER,
+    VOLUNTEER,
+    STATUS,
+    TEXTER,
+    NEW_TEXTER,
+    VOLUNTEER,
+    TEXTER,
+    STATUS,
+    VOLUNTEER,
+    TEXTER,
+)
 EVERYDAY = (
     "work was rough today and my manager keeps piling things on me",
     "I can't sleep again, my brain won't shut off",
@@ -126,7 +146,9 @@ class _Sids:
         self.poll()
 
     def poll(self) -> None:
-        with urllib.request.urlopen(f"{self._control_url}/_control/messages?after={self._seen}", timeout=10) as response:
+        with urllib.request.urlopen(
+            f"{self._control_url}/_control/messages?after={self._seen}", timeout=10
+        ) as response:
             new = json.loads(response.read())
         with self._lock:
             self._seen += len(new)
@@ -141,32 +163,67 @@ def twilio_sms_form(endpoint: Endpoint, sender: str, to: str, body: str, index: 
     """An inbound SMS with the fields Twilio sends (their number changes the signature's cost)."""
     sid = f"SM{index:032x}"
     return {
-        "ToCountry": "US", "ToState": "CA", "SmsMessageSid": sid, "NumMedia": "0", "ToCity": "", "FromZip": "",
-        "SmsSid": sid, "FromState": "CO", "SmsStatus": "received", "FromCity": "", "Body": body, "FromCountry": "US",
-        "To": to, "ToZip": "", "NumSegments": "1", "MessageSid": sid, "AccountSid": endpoint.account_sid, "From": sender,
+        "ToCountry": "US",
+        "ToState": "CA",
+        "SmsMessageSid": sid,
+        "NumMedia": "0",
+        "ToCity": "",
+        "FromZip": "",
+        "SmsSid": sid,
+        "FromState": "CO",
+        "SmsStatus": "received",
+        "FromCity": "",
+        "Body": body,
+        "FromCountry": "US",
+        "To": to,
+        "ToZip": "",
+        "NumSegments": "1",
+        "MessageSid": sid,
+        "AccountSid": endpoint.account_sid,
+        "From": sender,
         "ApiVersion": "2010-04-01",
     }
 
 
-def _prepared(endpoint: Endpoint, phase: Phase, kind: str, index: int, cursors: dict[str, int]) -> tuple[str, dict[str, str], str]:
+def _prepared(
+    endpoint: Endpoint, phase: Phase, kind: str, index: int, cursors: dict[str, int]
+) -> tuple[str, dict[str, str], str]:
     """(path, form, token) of one SMS request of this kind."""
     token = f"b{phase.number}-{index}"
     position = cursors[kind]
     cursors[kind] += 1
     if kind == IMMINENT:
         pair = phase.imminent_conversations[position % len(phase.imminent_conversations)]
-        return "/twilio/sms", twilio_sms_form(endpoint, pair.texter, endpoint.main_number, f"{IMMINENT_TEXT} {token}", _sid_index(phase, index)), token
+        return (
+            "/twilio/sms",
+            twilio_sms_form(
+                endpoint, pair.texter, endpoint.main_number, f"{IMMINENT_TEXT} {token}", _sid_index(phase, index)
+            ),
+            token,
+        )
     if kind == VOLUNTEER:
         pair = phase.conversations[(position * 7 + 3) % len(phase.conversations)]
         body = f"{REPLIES[position % len(REPLIES)]} {token}"
-        return "/twilio/sms", twilio_sms_form(endpoint, pair.volunteer, pair.thread, body, _sid_index(phase, index)), token
+        return (
+            "/twilio/sms",
+            twilio_sms_form(endpoint, pair.volunteer, pair.thread, body, _sid_index(phase, index)),
+            token,
+        )
     if kind == NEW_TEXTER:
         texter = phase.new_texters[position % len(phase.new_texters)]
         body = f"hi, is anyone there? {token}"
-        return "/twilio/sms", twilio_sms_form(endpoint, texter, endpoint.main_number, body, _sid_index(phase, index)), token
+        return (
+            "/twilio/sms",
+            twilio_sms_form(endpoint, texter, endpoint.main_number, body, _sid_index(phase, index)),
+            token,
+        )
     pair = phase.conversations[position % len(phase.conversations)]
     body = f"{EVERYDAY[position % len(EVERYDAY)]} {token}"
-    return phase.path or "/twilio/sms", twilio_sms_form(endpoint, pair.texter, endpoint.main_number, body, _sid_index(phase, index)), token
+    return (
+        phase.path or "/twilio/sms",
+        twilio_sms_form(endpoint, pair.texter, endpoint.main_number, body, _sid_index(phase, index)),
+        token,
+    )
 
 
 def _sid_index(phase: Phase, index: int) -> int:
@@ -197,8 +254,10 @@ def drive(endpoint: Endpoint, phase: Phase) -> Result:
             plan.append((kind, "/twilio/status", None, {}, ""))
             continue
         path, form, token = _prepared(endpoint, phase, kind, index, cursors)
-        headers = {"Content-Type": "application/x-www-form-urlencoded",
-                   "X-Twilio-Signature": "" if phase.path else validator.compute_signature(endpoint.public_url + path, form)}
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Twilio-Signature": "" if phase.path else validator.compute_signature(endpoint.public_url + path, form),
+        }
         plan.append((kind, path, urlencode(form).encode(), headers, token))
     sids = _Sids(endpoint.twilio_control_url) if not phase.path else None
     result = Result(requests=[Sent(kind=kind, due=0.0, token=token) for kind, _, _, _, token in plan])
@@ -254,14 +313,26 @@ def drive(endpoint: Endpoint, phase: Phase) -> Result:
     return result
 
 
-def _status_callback(endpoint: Endpoint, validator: RequestValidator, sids: _Sids | None, index: int) -> tuple[bytes | None, dict[str, str]]:
+def _status_callback(
+    endpoint: Endpoint, validator: RequestValidator, sids: _Sids | None, index: int
+) -> tuple[bytes | None, dict[str, str]]:
     sid = sids.take() if sids is not None else None
     if sid is None:
         return None, {}
-    form = {"MessageSid": sid, "SmsSid": sid, "MessageStatus": "delivered" if index % 2 else "sent", "SmsStatus": "delivered",
-            "AccountSid": endpoint.account_sid, "To": "+13035550000", "From": endpoint.main_number, "ApiVersion": "2010-04-01"}
-    headers = {"Content-Type": "application/x-www-form-urlencoded",
-               "X-Twilio-Signature": validator.compute_signature(endpoint.public_url + "/twilio/status", form)}
+    form = {
+        "MessageSid": sid,
+        "SmsSid": sid,
+        "MessageStatus": "delivered" if index % 2 else "sent",
+        "SmsStatus": "delivered",
+        "AccountSid": endpoint.account_sid,
+        "To": "+13035550000",
+        "From": endpoint.main_number,
+        "ApiVersion": "2010-04-01",
+    }
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Twilio-Signature": validator.compute_signature(endpoint.public_url + "/twilio/status", form),
+    }
     return urlencode(form).encode(), headers
 
 

@@ -25,7 +25,9 @@ def _median(values: Sequence[Any]) -> Any:
     """The median of each number across runs, key by key; other values from the first run."""
     first = values[0]
     if isinstance(first, dict):
-        return {key: _median([value[key] for value in values if isinstance(value, dict) and key in value]) for key in first}
+        return {
+            key: _median([value[key] for value in values if isinstance(value, dict) and key in value]) for key in first
+        }
     numbers = [value for value in values if isinstance(value, (int, float)) and not isinstance(value, bool)]
     if numbers and len(numbers) == len(values):
         return round(statistics.median(numbers), 3)
@@ -44,16 +46,25 @@ def targets(median: dict[str, Any]) -> dict[str, dict[str, Any]]:
     at_100 = median["rates"].get("100", {})
     imminent = at_100.get("by_kind", {}).get("imminent", {})
     found = {
-        "webhook throughput / one-insert throughput": (median["throughput"]["webhook_to_insert"], ">= 0.7", lambda v: v >= 0.7),
+        "webhook throughput / one-insert throughput": (
+            median["throughput"]["webhook_to_insert"],
+            ">= 0.7",
+            lambda v: v >= 0.7,
+        ),
         "relay p99 at 100/s (ms)": (at_100.get("relay", {}).get("p99"), "< 250", lambda v: v < 250),
         "routing with 10,000 volunteers / with 10": (median["routing_ratio"], "<= 2", lambda v: v <= 2),
         "imminent webhook p99 at 100/s (ms)": (imminent.get("p99"), "< 50", lambda v: v < 50),
         "assessments a second, one core": (median["assess"]["per_second"], ">= 20000", lambda v: v >= 20_000),
-        "slowest dashboard page, big line (ms)": (max(page["big_line_ms"] for page in median["dashboard_ms"].values()), "< 1000",
-                                                  lambda v: v < 1000),
+        "slowest dashboard page, big line (ms)": (
+            max(page["big_line_ms"] for page in median["dashboard_ms"].values()),
+            "< 1000",
+            lambda v: v < 1000,
+        ),
     }
-    return {name: {"value": value, "target": target, "met": value is not None and bool(check(value))}
-            for name, (value, target, check) in found.items()}
+    return {
+        name: {"value": value, "target": target, "met": value is not None and bool(check(value))}
+        for name, (value, target, check) in found.items()
+    }
 
 
 def speed_vs_issue_machine(median: dict[str, Any]) -> float:
@@ -66,9 +77,13 @@ def summarise(runs: Sequence[dict[str, Any]], plan: dict[str, Any], short: bool)
     median = _median(runs)
     return {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cores": os.cpu_count(), "runs": len(runs), "short": short,
-                    "load_average": [[run["load_average_before"], run["load_average_after"]] for run in runs],
-                    "speed_vs_issue_machine": speed_vs_issue_machine(median)},
+        "machine": {
+            "cores": os.cpu_count(),
+            "runs": len(runs),
+            "short": short,
+            "load_average": [[run["load_average_before"], run["load_average_after"]] for run in runs],
+            "speed_vs_issue_machine": speed_vs_issue_machine(median),
+        },
         "plan": plan,
         "targets": targets(median),
         "median": median,
@@ -92,27 +107,43 @@ def table(report: dict[str, Any]) -> str:
     median = report["median"]
     throughput = median["throughput"]
     lines = ["| target | measured | goal | met |", "|---|---|---|---|"]
-    lines += [f"| {name} | {_number(t['value'])} | {t['target']} | {'✓' if t['met'] else '✗'} |" for name, t in report["targets"].items()]
+    lines += [
+        f"| {name} | {_number(t['value'])} | {t['target']} | {'✓' if t['met'] else '✗'} |"
+        for name, t in report["targets"].items()
+    ]
     rate = throughput["per_second"]
-    lines += ["", "| maximum sustained, p99 under 100 ms (requests/s) | empty TwiML | one insert | SMS webhook | webhook / insert | webhook / empty | workers then route (texts/s) |",
-              "|---|---|---|---|---|---|---|",
-              f"| wrk, closed loop | {_number(rate['empty'])} | {_number(rate['insert'])} | {_number(rate['webhook'])} | "
-              f"{_number(throughput['webhook_to_insert'])} | {_number(throughput['webhook_to_empty'])} | {_number(throughput['workers_clear_per_second'])} |"]
-    lines += ["", "| rate (/s) | webhook p50 / p99 (ms) | empty p50 / p99 | one insert p50 / p99 | webhook ÷ empty | webhook ÷ insert "
-              "| imminent p50 / p99 (crisis text inline) | relay p50 / p99 (relayed) |", "|---|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "| maximum sustained, p99 under 100 ms (requests/s) | empty TwiML | one insert | SMS webhook | webhook / insert | webhook / empty | workers then route (texts/s) |",
+        "|---|---|---|---|---|---|---|",
+        f"| wrk, closed loop | {_number(rate['empty'])} | {_number(rate['insert'])} | {_number(rate['webhook'])} | "
+        f"{_number(throughput['webhook_to_insert'])} | {_number(throughput['webhook_to_empty'])} | {_number(throughput['workers_clear_per_second'])} |",
+    ]
+    lines += [
+        "",
+        "| rate (/s) | webhook p50 / p99 (ms) | empty p50 / p99 | one insert p50 / p99 | webhook ÷ empty | webhook ÷ insert "
+        "| imminent p50 / p99 (crisis text inline) | relay p50 / p99 (relayed) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for rate_name, row in median["rates"].items():
         imminent = row["by_kind"]["imminent"]
         lines.append(
             f"| {rate_name} | {_pair(row['webhook'])} | {_pair(row['empty'])} | {_pair(row['insert'])} | {_pair(row['ratio_to_empty'])} "
             f"| {_pair(row['ratio_to_insert'])} | {_pair(imminent)} ({_number(row['imminent_inline_share'])}) "
-            f"| {_pair(row['relay'])} ({_number(row['relay']['relayed'])} of {_number(row['relay']['expected'])}) |")
+            f"| {_pair(row['relay'])} ({_number(row['relay']['relayed'])} of {_number(row['relay']['expected'])}) |"
+        )
     routing = median["routing_ms"]
-    lines += ["", "| volunteers on shift | " + " | ".join(f"{int(n):,}" for n in routing) + " |",
-              "|---|" + "---|" * len(routing),
-              "| routing one new texter, median (ms) | " + " | ".join(_number(value) for value in routing.values()) + " |"]
+    lines += [
+        "",
+        "| volunteers on shift | " + " | ".join(f"{int(n):,}" for n in routing) + " |",
+        "|---|" + "---|" * len(routing),
+        "| routing one new texter, median (ms) | " + " | ".join(_number(value) for value in routing.values()) + " |",
+    ]
     lines += ["", "| dashboard page, best load (ms) | empty line | big line | big ÷ empty |", "|---|---|---|---|"]
-    lines += [f"| {path} | {_number(page['empty_ms'])} | {_number(page['big_line_ms'])} | {_number(page['ratio'])} |"
-              for path, page in median["dashboard_ms"].items()]
+    lines += [
+        f"| {path} | {_number(page['empty_ms'])} | {_number(page['big_line_ms'])} | {_number(page['ratio'])} |"
+        for path, page in median["dashboard_ms"].items()
+    ]
     lines += ["", "| process | resident memory (MB) |", "|---|---|"]
     lines += [f"| {name} | {_number(value)} |" for name, value in median["memory_mb"].items()]
     return "\n".join(lines)
@@ -122,22 +153,24 @@ def write_markdown(report: dict[str, Any], path: Path) -> None:
     """Put the tables between the markers in `path`, keeping everything written around them."""
     machine = report["machine"]
     loads = ", ".join(f"{before:.1f} → {after:.1f}" for before, after in machine["load_average"])
-    section = "\n".join([
-        START,
-        f"Measured {report['measured_at']} on {machine['cores']} cores, median of {machine['runs']} run(s); "
-        f"load average before → after each run: {loads}. The empty TwiML endpoint sustained "
-        f"{_number(report['median']['throughput']['per_second']['empty'])} requests a second here, "
-        f"{machine['speed_vs_issue_machine']:.2f} of the about {ISSUE_MACHINE_EMPTY_PER_SECOND:,} of the machine the targets were set on: "
-        "the ratios compare endpoints within a run, the latencies at fixed rates and the assessments a second do not.",
-        "",
-        table(report),
-        "",
-        "![Benchmark](performance.png)",
-        END,
-    ])
+    section = "\n".join(
+        [
+            START,
+            f"Measured {report['measured_at']} on {machine['cores']} cores, median of {machine['runs']} run(s); "
+            f"load average before → after each run: {loads}. The empty TwiML endpoint sustained "
+            f"{_number(report['median']['throughput']['per_second']['empty'])} requests a second here, "
+            f"{machine['speed_vs_issue_machine']:.2f} of the about {ISSUE_MACHINE_EMPTY_PER_SECOND:,} of the machine the targets were set on: "
+            "the ratios compare endpoints within a run, the latencies at fixed rates and the assessments a second do not.",
+            "",
+            table(report),
+            "",
+            "![Benchmark](performance.png)",
+            END,
+        ]
+    )
     text = path.read_text() if path.exists() else ""
     if START in text and END in text:
-        text = text[:text.index(START)] + section + text[text.index(END) + len(END):]
+        text = text[: text.index(START)] + section + text[text.index(END) + len(END) :]
     else:
         text = text.rstrip() + "\n\n" + section + "\n"
     path.write_text(text)
@@ -149,7 +182,11 @@ def write_chart(report: dict[str, Any], path: Path) -> None:
     figure = Figure(figsize=(13, 4))
     latency, throughput, routing = figure.subplots(1, 3)
     rates = [int(rate) for rate in median["rates"]]
-    for name, label, colour in (("webhook", "SMS webhook", "tab:red"), ("insert", "one insert", "tab:blue"), ("empty", "empty TwiML", "tab:grey")):
+    for name, label, colour in (
+        ("webhook", "SMS webhook", "tab:red"),
+        ("insert", "one insert", "tab:blue"),
+        ("empty", "empty TwiML", "tab:grey"),
+    ):
         for key, style in (("p50", "-"), ("p99", "--")):
             values = [median["rates"][str(rate)][name][key] for rate in rates]
             latency.plot(rates, values, style, marker="o", color=colour, label=f"{label} {key}")
@@ -158,8 +195,11 @@ def write_chart(report: dict[str, Any], path: Path) -> None:
     latency.set(title="Latency at fixed rates", xlabel="requests per second", ylabel="ms", yscale="log")
     latency.legend(fontsize=7)
     per_second = median["throughput"]["per_second"]
-    throughput.bar(["empty TwiML", "one insert", "SMS webhook"], [per_second["empty"], per_second["insert"], per_second["webhook"]],
-                   color=["tab:grey", "tab:blue", "tab:red"])
+    throughput.bar(
+        ["empty TwiML", "one insert", "SMS webhook"],
+        [per_second["empty"], per_second["insert"], per_second["webhook"]],
+        color=["tab:grey", "tab:blue", "tab:red"],
+    )
     throughput.set(title="Maximum sustained (p99 < 100 ms)", ylabel="requests per second")
     rosters = sorted(median["routing_ms"], key=int)
     routing.plot([int(n) for n in rosters], [median["routing_ms"][n] for n in rosters], marker="o", color="tab:green")

@@ -28,53 +28,108 @@ def seed_roster(runtime: Runtime, volunteers: int, now: datetime) -> None:
     """`volunteers` on shift, in bulk (Core inserts: the ORM would take longer than the measurement)."""
     vault, numbers = runtime.vault, runtime.settings.line.numbers
     with runtime.engine.begin() as connection:
-        connection.execute(insert(Volunteer), [
-            {"id": index + 1, "name": f"Volunteer {index}", "alias": f"V{index}", "phone": f"+130355{index:05d}",
-             "languages": "en,es" if index % 5 == 0 else "en", "active": True, "awaiting_ok": False,
-             "last_assigned_at": None if index % 7 == 0 else now - timedelta(minutes=5 + index % 113),
-             "created_at": now - timedelta(days=30)}
-            for index in range(volunteers)
-        ])
-        connection.execute(insert(Shift), [
-            {"volunteer_id": index + 1, "started_at": now - timedelta(minutes=40), "planned_end_at": now + timedelta(hours=3),
-             "conversations_taken": 2, "wrap_up_told": False}
-            for index in range(volunteers)
-        ])
+        connection.execute(
+            insert(Volunteer),
+            [
+                {
+                    "id": index + 1,
+                    "name": f"Volunteer {index}",
+                    "alias": f"V{index}",
+                    "phone": f"+130355{index:05d}",
+                    "languages": "en,es" if index % 5 == 0 else "en",
+                    "active": True,
+                    "awaiting_ok": False,
+                    "last_assigned_at": None if index % 7 == 0 else now - timedelta(minutes=5 + index % 113),
+                    "created_at": now - timedelta(days=30),
+                }
+                for index in range(volunteers)
+            ],
+        )
+        connection.execute(
+            insert(Shift),
+            [
+                {
+                    "volunteer_id": index + 1,
+                    "started_at": now - timedelta(minutes=40),
+                    "planned_end_at": now + timedelta(hours=3),
+                    "conversations_taken": 2,
+                    "wrap_up_told": False,
+                }
+                for index in range(volunteers)
+            ],
+        )
         held = [(index + 1, thread) for index in range(volunteers) for thread in range({0: 2, 1: 1}.get(index % 4, 0))]
-        connection.execute(insert(Texter), [
-            {"id": number + 1, "pseudonym": f"T-{number:06d}", "phone_hash": vault.lookup_hash(f"+140455{number:05d}"),
-             "phone_encrypted": vault.encrypt(f"+140455{number:05d}"), "language": "en", "language_chosen": False,
-             "opted_out": False, "created_at": now - timedelta(minutes=30)}
-            for number in range(len(held))
-        ])
+        connection.execute(
+            insert(Texter),
+            [
+                {
+                    "id": number + 1,
+                    "pseudonym": f"T-{number:06d}",
+                    "phone_hash": vault.lookup_hash(f"+140455{number:05d}"),
+                    "phone_encrypted": vault.encrypt(f"+140455{number:05d}"),
+                    "language": "en",
+                    "language_chosen": False,
+                    "opted_out": False,
+                    "created_at": now - timedelta(minutes=30),
+                }
+                for number in range(len(held))
+            ],
+        )
         if held:
-            connection.execute(insert(Conversation), [
-                {"texter_id": number + 1, "channel": "sms", "status": "active", "language": "en", "priority": 0, "risk_level": "none",
-                 "volunteer_id": volunteer_id, "line_number": numbers[thread], "created_at": now - timedelta(minutes=30),
-                 "queued_at": now - timedelta(minutes=30), "assigned_at": now - timedelta(minutes=29), "last_texter_at": now,
-                 "language_fallback_told": False}
-                for number, (volunteer_id, thread) in enumerate(held)
-            ])
+            connection.execute(
+                insert(Conversation),
+                [
+                    {
+                        "texter_id": number + 1,
+                        "channel": "sms",
+                        "status": "active",
+                        "language": "en",
+                        "priority": 0,
+                        "risk_level": "none",
+                        "volunteer_id": volunteer_id,
+                        "line_number": numbers[thread],
+                        "created_at": now - timedelta(minutes=30),
+                        "queued_at": now - timedelta(minutes=30),
+                        "assigned_at": now - timedelta(minutes=29),
+                        "last_texter_at": now,
+                        "language_fallback_told": False,
+                    }
+                    for number, (volunteer_id, thread) in enumerate(held)
+                ],
+            )
         for table in ("volunteers", "texters"):
-            connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
+            connection.execute(
+                text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+            )
         connection.execute(text("ANALYZE"))
 
 
 def _route_one(runtime: Runtime, index: int) -> float:
     """Seconds to handle one new texter's first text; then puts the roster back as it was."""
     phone = f"+140456{index:05d}"
-    sms = InboundSms(sid=f"SM{index:032x}", sender=phone, line_number=runtime.settings.line.main_number, body="hi, is anyone there?")
+    sms = InboundSms(
+        sid=f"SM{index:032x}", sender=phone, line_number=runtime.settings.line.main_number, body="hi, is anyone there?"
+    )
     started = time.perf_counter()
     receive_sms(runtime, sms, datetime.now(UTC))
     elapsed = time.perf_counter() - started
     with runtime.sessions() as session, session.begin():
         texter_id = session.scalar(select(Texter.id).where(Texter.phone_hash == runtime.vault.lookup_hash(phone)))
         conversation = session.scalars(select(Conversation).where(Conversation.texter_id == texter_id)).one()
-        offered = session.execute(update(Offer).where(Offer.conversation_id == conversation.id, Offer.status == "pending")
-                                  .values(status="withdrawn")).rowcount
-        conversation.status, conversation.closed_at, conversation.close_reason = "closed", datetime.now(UTC), "texter_inactive"
+        offered = session.execute(
+            update(Offer)
+            .where(Offer.conversation_id == conversation.id, Offer.status == "pending")
+            .values(status="withdrawn")
+        ).rowcount
+        conversation.status, conversation.closed_at, conversation.close_reason = (
+            "closed",
+            datetime.now(UTC),
+            "texter_inactive",
+        )
     if not offered:
-        raise RuntimeError("the new texter was not offered to anyone: the roster is not what the benchmark means to measure")
+        raise RuntimeError(
+            "the new texter was not offered to anyone: the roster is not what the benchmark means to measure"
+        )
     return elapsed
 
 

@@ -64,7 +64,9 @@ class Stack:
         self.redis_url = f"redis://127.0.0.1:6379/{redis_db}"
         redis.Redis.from_url(self.redis_url).flushdb()
         (folder / "bench.toml").write_text(CONFIG)
-        self.env = procfile.line_environment(self.twilio, database_url, self.redis_url, folder / "bench.toml", PUBLIC_URL)
+        self.env = procfile.line_environment(
+            self.twilio, database_url, self.redis_url, folder / "bench.toml", PUBLIC_URL
+        )
         self.runtime = Runtime(Settings.from_environment(self.env))
         self.web: subprocess.Popen[bytes] | None = None
         self.baseline: subprocess.Popen[bytes] | None = None
@@ -76,8 +78,11 @@ class Stack:
         commands = procfile.procfile()
         assert APP in commands["web"], "the Procfile's web command no longer names the app factory"
         self.web = procfile.spawn(commands["web"], {**self.env, "PORT": str(self.web_port)}, self.folder / "web.log")
-        self.baseline = procfile.spawn(commands["web"].replace(APP, BASELINE_APP), {**self.env, "PORT": str(self.baseline_port)},
-                                       self.folder / "baseline.log")
+        self.baseline = procfile.spawn(
+            commands["web"].replace(APP, BASELINE_APP),
+            {**self.env, "PORT": str(self.baseline_port)},
+            self.folder / "baseline.log",
+        )
         self._spawn_workers(workers)
 
     def wait_until_ready(self) -> None:
@@ -111,8 +116,10 @@ class Stack:
 
     def _spawn_workers(self, count: int) -> None:
         command = procfile.procfile()["worker"]
-        self.workers += [procfile.spawn(command, self.env, self.folder / f"worker-{len(self.workers) + index}.log")
-                         for index in range(count)]
+        self.workers += [
+            procfile.spawn(command, self.env, self.folder / f"worker-{len(self.workers) + index}.log")
+            for index in range(count)
+        ]
 
     def processes(self) -> dict[str, int]:
         """The pid of every process serving the line, named as a report would name them."""
@@ -153,26 +160,64 @@ def seed_pairs(runtime: Runtime, pairs: int, idle_volunteers: int, now: datetime
     made: list[Pair] = []
     with runtime.sessions() as session, session.begin():
         volunteers = [
-            Volunteer(name=f"Volunteer {index}", alias=f"V{index}", phone=volunteer_phone(index),
-                      languages="en,es" if index % 5 == 0 else "en", active=True, awaiting_ok=False,
-                      created_at=now - timedelta(days=30))
+            Volunteer(
+                name=f"Volunteer {index}",
+                alias=f"V{index}",
+                phone=volunteer_phone(index),
+                languages="en,es" if index % 5 == 0 else "en",
+                active=True,
+                awaiting_ok=False,
+                created_at=now - timedelta(days=30),
+            )
             for index in range(holding + idle_volunteers)
         ]
         session.add_all(volunteers)
-        session.add(Supervisor(name="Sam Lee", email="sam@example.org", phone="+13035559999", password_hash="!", role="supervisor",
-                               on_call=True, active=True, created_at=now))
+        session.add(
+            Supervisor(
+                name="Sam Lee",
+                email="sam@example.org",
+                phone="+13035559999",
+                password_hash="!",
+                role="supervisor",
+                on_call=True,
+                active=True,
+                created_at=now,
+            )
+        )
         session.flush()
         session.add_all(
-            Shift(volunteer_id=volunteer.id, started_at=now - timedelta(minutes=30), planned_end_at=now + timedelta(hours=3),
-                  conversations_taken=2 if index < holding else 0)
+            Shift(
+                volunteer_id=volunteer.id,
+                started_at=now - timedelta(minutes=30),
+                planned_end_at=now + timedelta(hours=3),
+                conversations_taken=2 if index < holding else 0,
+            )
             for index, volunteer in enumerate(volunteers)
         )
         for index in range(pairs):
             volunteer, thread, phone = volunteers[index // 2], numbers[index % 2], texter_phone(index)
-            texter = Texter(pseudonym=f"T-{index:06d}", phone_hash=vault.lookup_hash(phone), phone_encrypted=vault.encrypt(phone),
-                            language="en", last_volunteer_id=volunteer.id, created_at=now - timedelta(minutes=20))
-            session.add(Conversation(texter=texter, channel="sms", status="active", language="en", priority=0, volunteer_id=volunteer.id,
-                                     line_number=thread, created_at=now - timedelta(minutes=20), queued_at=now - timedelta(minutes=20),
-                                     assigned_at=now - timedelta(minutes=19), last_texter_at=now - timedelta(minutes=1)))
+            texter = Texter(
+                pseudonym=f"T-{index:06d}",
+                phone_hash=vault.lookup_hash(phone),
+                phone_encrypted=vault.encrypt(phone),
+                language="en",
+                last_volunteer_id=volunteer.id,
+                created_at=now - timedelta(minutes=20),
+            )
+            session.add(
+                Conversation(
+                    texter=texter,
+                    channel="sms",
+                    status="active",
+                    language="en",
+                    priority=0,
+                    volunteer_id=volunteer.id,
+                    line_number=thread,
+                    created_at=now - timedelta(minutes=20),
+                    queued_at=now - timedelta(minutes=20),
+                    assigned_at=now - timedelta(minutes=19),
+                    last_texter_at=now - timedelta(minutes=1),
+                )
+            )
             made.append(Pair(texter=phone, volunteer=volunteer.phone, thread=thread))
     return made

@@ -79,14 +79,33 @@ def run(url: str, requests_file: Path, connections: int, seconds: float, folder:
     script = folder / "prepared.lua"
     script.write_text(SCRIPT)
     result = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s", "-s", str(script), url, "--", str(requests_file)],
-        capture_output=True, text=True, check=True, timeout=seconds + 60,
+        [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{seconds:g}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(script),
+            url,
+            "--",
+            str(requests_file),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 60,
     )
     line = next(line for line in result.stdout.splitlines() if line.startswith("WRK "))
     figures = json.loads(line.removeprefix("WRK "))
     return WrkRun(
-        connections=connections, requests=figures["requests"], per_second=round(figures["requests"] / figures["seconds"], 1),
-        p50_ms=figures["p50_us"] / 1000, p90_ms=figures["p90_us"] / 1000, p99_ms=figures["p99_us"] / 1000,
+        connections=connections,
+        requests=figures["requests"],
+        per_second=round(figures["requests"] / figures["seconds"], 1),
+        p50_ms=figures["p50_us"] / 1000,
+        p90_ms=figures["p90_us"] / 1000,
+        p99_ms=figures["p99_us"] / 1000,
         errors=figures["socket_errors"] + figures["non_2xx"],
     )
 

@@ -72,8 +72,14 @@ class Lab:
         self.database = f"warmline_faults_{secrets.token_hex(3)}"
         database_url = database.create_database(self.database).replace(":5432/", f":{self.proxy.port}/")
         (folder / "faults.toml").write_text(CONFIG)
-        self.env = procfile.line_environment(self.twilio, database_url, f"redis://127.0.0.1:{self.redis_port}/0",
-                                             folder / "faults.toml", PUBLIC_URL, PORT=str(self.web_port))
+        self.env = procfile.line_environment(
+            self.twilio,
+            database_url,
+            f"redis://127.0.0.1:{self.redis_port}/0",
+            folder / "faults.toml",
+            PUBLIC_URL,
+            PORT=str(self.web_port),
+        )
         engine = create_engine(self.env["DATABASE_URL"])
         upgrade(engine)
         engine.dispose()
@@ -93,8 +99,22 @@ class Lab:
         procfile.kill(self.worker)
 
     def start_redis(self) -> None:
-        self.redis = subprocess.Popen(["redis-server", "--port", str(self.redis_port), "--bind", "127.0.0.1", "--save", "",
-                                       "--appendonly", "no", "--dir", str(self.folder)], stdout=subprocess.DEVNULL)
+        self.redis = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.redis_port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
         for _ in range(50):
             try:
                 socket.create_connection(("127.0.0.1", self.redis_port), timeout=0.2).close()
@@ -111,8 +131,12 @@ class Lab:
         form = procfile.sms_form(self.twilio.account_sid, sender, "+15005550006", body)
         signature = procfile.signature(self.twilio.auth_token, PUBLIC_URL, "/twilio/sms", form)
         try:
-            return requests.post(f"http://127.0.0.1:{self.web_port}/twilio/sms", data=form, timeout=20,
-                                 headers={"X-Twilio-Signature": signature}).status_code
+            return requests.post(
+                f"http://127.0.0.1:{self.web_port}/twilio/sms",
+                data=form,
+                timeout=20,
+                headers={"X-Twilio-Signature": signature},
+            ).status_code
         except requests.RequestException:
             return 0
 
@@ -132,8 +156,13 @@ def connect_pairs(lab: Lab, pairs: int) -> list[tuple[str, str]]:
     engine = create_engine(lab.env["DATABASE_URL"])
     with engine.begin() as connection:
         for phone in volunteers:
-            connection.execute(text("INSERT INTO volunteers (name, alias, phone, languages, active, awaiting_ok, created_at) "
-                                    "VALUES (:p, 'V', :p, 'en', true, false, now())"), {"p": phone})
+            connection.execute(
+                text(
+                    "INSERT INTO volunteers (name, alias, phone, languages, active, awaiting_ok, created_at) "
+                    "VALUES (:p, 'V', :p, 'en', true, false, now())"
+                ),
+                {"p": phone},
+            )
     engine.dispose()
     for phone in volunteers:
         lab.text(phone, "#on")
@@ -148,8 +177,19 @@ def connect_pairs(lab: Lab, pairs: int) -> list[tuple[str, str]]:
     return pairs_made
 
 
-def run_phase(lab: Lab, phase: int, name: str, pairs: list[tuple[str, str]], seconds: float, rate: float,
-              fault: Callable[[], None], heal: Callable[[], None], fault_after: float, heal_after: float, settle: float) -> Row:
+def run_phase(
+    lab: Lab,
+    phase: int,
+    name: str,
+    pairs: list[tuple[str, str]],
+    seconds: float,
+    rate: float,
+    fault: Callable[[], None],
+    heal: Callable[[], None],
+    fault_after: float,
+    heal_after: float,
+    settle: float,
+) -> Row:
     """Stream messages for `seconds`; inject the fault and heal it at the given offsets; then
     wait for delivery and count, from the fake Twilio's record, what arrived how often. Time
     to recover: from the heal until the last message sent before it reached Twilio."""
@@ -185,8 +225,14 @@ def run_phase(lab: Lab, phase: int, name: str, pairs: list[tuple[str, str]], sec
         time.sleep(0.25)
     delivered = len(set(arrivals) & expected)
     backlog_cleared = max((min(arrivals[n]) for n in range(sent_before_heal) if n in arrivals), default=healed_at)
-    return Row(fault=name, sent=count, delivered=delivered, lost=count - delivered,
-               duplicated=sum(len(times) - 1 for times in arrivals.values()), recover_seconds=round(max(0.0, backlog_cleared - healed_at), 1))
+    return Row(
+        fault=name,
+        sent=count,
+        delivered=delivered,
+        lost=count - delivered,
+        duplicated=sum(len(times) - 1 for times in arrivals.values()),
+        recover_seconds=round(max(0.0, backlog_cleared - healed_at), 1),
+    )
 
 
 def main() -> int:
@@ -207,16 +253,48 @@ def main() -> int:
             phases: list[tuple[str, Callable[[], None], Callable[[], None], float]] = [
                 ("none", nothing, nothing, 0),
                 ("worker SIGKILL mid-delivery", lab.kill_worker, lab.start_worker, last["kill"]),
-                ("Redis restart", lab.stop_redis, lambda: (lab.start_redis(), time.sleep(0.5), lab.start_worker()), last["redis"]),
-                ("Twilio 500", lambda: lab.twilio.fault("status500", seconds=last["twilio"]), lab.twilio.clear_faults, last["twilio"]),
-                ("Twilio 429", lambda: lab.twilio.fault("status429", seconds=last["twilio"]), lab.twilio.clear_faults, last["twilio"]),
-                ("Twilio hangs past the client timeout", lambda: lab.twilio.fault("hang", seconds=last["hang"]), lab.twilio.clear_faults,
-                 last["hang"]),
+                (
+                    "Redis restart",
+                    lab.stop_redis,
+                    lambda: (lab.start_redis(), time.sleep(0.5), lab.start_worker()),
+                    last["redis"],
+                ),
+                (
+                    "Twilio 500",
+                    lambda: lab.twilio.fault("status500", seconds=last["twilio"]),
+                    lab.twilio.clear_faults,
+                    last["twilio"],
+                ),
+                (
+                    "Twilio 429",
+                    lambda: lab.twilio.fault("status429", seconds=last["twilio"]),
+                    lab.twilio.clear_faults,
+                    last["twilio"],
+                ),
+                (
+                    "Twilio hangs past the client timeout",
+                    lambda: lab.twilio.fault("hang", seconds=last["hang"]),
+                    lab.twilio.clear_faults,
+                    last["hang"],
+                ),
                 (f"PostgreSQL down {last['postgres']:g} s", lab.proxy.cut, lab.proxy.start, last["postgres"]),
             ]
-            rows = [run_phase(lab, index, name, pairs, max(seconds, fault_at + lasts + after_heal), rate, fault, heal, fault_at,
-                              fault_at + lasts, settle=60)
-                    for index, (name, fault, heal, lasts) in enumerate(phases)]
+            rows = [
+                run_phase(
+                    lab,
+                    index,
+                    name,
+                    pairs,
+                    max(seconds, fault_at + lasts + after_heal),
+                    rate,
+                    fault,
+                    heal,
+                    fault_at,
+                    fault_at + lasts,
+                    settle=60,
+                )
+                for index, (name, fault, heal, lasts) in enumerate(phases)
+            ]
         finally:
             lab.stop()
     print("| fault | sent | delivered | lost | duplicated | time to recover (s) |")
@@ -225,8 +303,11 @@ def main() -> int:
         print(f"| {row.fault} | {row.sent} | {row.delivered} | {row.lost} | {row.duplicated} | {row.recover_seconds} |")
     total_sent = sum(row.sent for row in rows)
     duplicated = sum(row.duplicated for row in rows)
-    summary = {"rows": [asdict(row) for row in rows], "lost": sum(row.lost for row in rows),
-               "duplicated_share": round(duplicated / max(total_sent, 1), 4)}
+    summary = {
+        "rows": [asdict(row) for row in rows],
+        "lost": sum(row.lost for row in rows),
+        "duplicated_share": round(duplicated / max(total_sent, 1), 4),
+    }
     print(json.dumps(summary))
     if args.json:
         args.json.write_text(json.dumps(summary, indent=2))

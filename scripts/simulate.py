@@ -49,8 +49,26 @@ from sqlalchemy.orm import Session
 from routing import limits as rules
 from routing.limits import VolunteerState
 from scripts.staffing import (
-    HOUR, Answer, HourFigures, Night, Outcome, Scenario, ScenarioError, SimulationResult, Span, StaffingRow, Target, TexterPlan,
-    TexterRecord, VolunteerPlan, answer_offer, hourly_figures, load_scenario, plan_texters, smallest_roster, staffing_row,
+    HOUR,
+    Answer,
+    HourFigures,
+    Night,
+    Outcome,
+    Scenario,
+    ScenarioError,
+    SimulationResult,
+    Span,
+    StaffingRow,
+    Target,
+    TexterPlan,
+    TexterRecord,
+    VolunteerPlan,
+    answer_offer,
+    hourly_figures,
+    load_scenario,
+    plan_texters,
+    smallest_roster,
+    staffing_row,
     total_figures,
 )
 from service.conversations import shifts
@@ -94,7 +112,9 @@ def volunteer_phone(index: int) -> str:
     return f"+1646{index:07d}"
 
 
-def open_line(template: Path, folder: Path, scenario: Scenario, roster: Sequence[VolunteerPlan]) -> tuple[Runtime, list[int]]:
+def open_line(
+    template: Path, folder: Path, scenario: Scenario, roster: Sequence[VolunteerPlan]
+) -> tuple[Runtime, list[int]]:
     """A copy of the template with the scenario's policy, its volunteers and a supervisor on
     call (so escalations have someone to alert); returns the runtime and the volunteers' ids."""
     database = folder / f"{scenario.name}-{len(roster)}-{secrets.token_hex(4)}.db"
@@ -102,14 +122,31 @@ def open_line(template: Path, folder: Path, scenario: Scenario, roster: Sequence
     runtime = Runtime(Settings.from_environment(_environment(database), overrides=scenario.policy))
     with runtime.sessions() as session, session.begin():
         volunteers = [
-            Volunteer(name=plan.alias, alias=plan.alias, phone=volunteer_phone(index), languages=",".join(plan.languages),
-                      max_concurrent=plan.max_concurrent, active=True, awaiting_ok=False, created_at=scenario.start)
+            Volunteer(
+                name=plan.alias,
+                alias=plan.alias,
+                phone=volunteer_phone(index),
+                languages=",".join(plan.languages),
+                max_concurrent=plan.max_concurrent,
+                active=True,
+                awaiting_ok=False,
+                created_at=scenario.start,
+            )
             for index, plan in enumerate(roster)
         ]
         session.add_all(volunteers)
-        session.add(Supervisor(name="Supervisor", email="supervisor@warmline.invalid", phone=SUPERVISOR_PHONE,
-                               password_hash="!simulation-no-login", role="supervisor", on_call=True, active=True,
-                               created_at=scenario.start))
+        session.add(
+            Supervisor(
+                name="Supervisor",
+                email="supervisor@warmline.invalid",
+                phone=SUPERVISOR_PHONE,
+                password_hash="!simulation-no-login",
+                role="supervisor",
+                on_call=True,
+                active=True,
+                created_at=scenario.start,
+            )
+        )
         session.flush()
         return runtime, [volunteer.id for volunteer in volunteers]
 
@@ -131,22 +168,40 @@ class SweepDeadlines:
         open_shift = Shift.ended_at.is_(None)
         candidates = (
             (select(func.min(Offer.expires_at)).where(Offer.status == "pending"), timedelta()),
-            (select(func.min(Conversation.last_texter_at)).where(Conversation.status == "active"),
-             timedelta(minutes=routing.texter_inactivity_minutes)),
+            (
+                select(func.min(Conversation.last_texter_at)).where(Conversation.status == "active"),
+                timedelta(minutes=routing.texter_inactivity_minutes),
+            ),
             (select(func.min(Volunteer.break_until)), timedelta()),
             (select(func.min(Volunteer.cooldown_until)), timedelta()),
-            (select(func.min(Shift.planned_end_at)).where(open_shift, ~Shift.wrap_up_told), -timedelta(minutes=limits.wrap_up_minutes)),
+            (
+                select(func.min(Shift.planned_end_at)).where(open_shift, ~Shift.wrap_up_told),
+                -timedelta(minutes=limits.wrap_up_minutes),
+            ),
             (select(func.min(Shift.planned_end_at)).where(open_shift), timedelta()),
-            (select(func.min(Shift.started_at)).where(open_shift, Shift.conversations_taken >= limits.max_conversations_per_shift),
-             timedelta()),
-            (select(func.min(Escalation.opened_at)).where(Escalation.acknowledged_at.is_(None), Escalation.realerted_at.is_(None)),
-             timedelta(minutes=runtime.settings.escalation.realert_after_minutes)),
+            (
+                select(func.min(Shift.started_at)).where(
+                    open_shift, Shift.conversations_taken >= limits.max_conversations_per_shift
+                ),
+                timedelta(),
+            ),
+            (
+                select(func.min(Escalation.opened_at)).where(
+                    Escalation.acknowledged_at.is_(None), Escalation.realerted_at.is_(None)
+                ),
+                timedelta(minutes=runtime.settings.escalation.realert_after_minutes),
+            ),
         )
-        return cls(select(*(query.scalar_subquery() for query, _ in candidates)), tuple(offset for _, offset in candidates))
+        return cls(
+            select(*(query.scalar_subquery() for query, _ in candidates)), tuple(offset for _, offset in candidates)
+        )
 
     def earliest(self, session: Session) -> datetime | None:
         row = session.execute(self.statement).one()
-        return min((moment + offset for moment, offset in zip(row, self.offsets, strict=True) if moment is not None), default=None)
+        return min(
+            (moment + offset for moment, offset in zip(row, self.offsets, strict=True) if moment is not None),
+            default=None,
+        )
 
 
 # What happens on the line, each at its simulated moment.
@@ -209,8 +264,16 @@ class ShiftEnds:
 
 
 Event = (
-    TexterArrives | TexterGivesUp | TexterWrites | VolunteerAnswers | VolunteerEscalates | VolunteerEnds | VolunteerReady
-    | VolunteerBreaks | ShiftStarts | ShiftEnds
+    TexterArrives
+    | TexterGivesUp
+    | TexterWrites
+    | VolunteerAnswers
+    | VolunteerEscalates
+    | VolunteerEnds
+    | VolunteerReady
+    | VolunteerBreaks
+    | ShiftStarts
+    | ShiftEnds
 )
 
 
@@ -219,7 +282,12 @@ class Simulation:
     interval, and what each phone would have been told read back from the tables."""
 
     def __init__(
-        self, runtime: Runtime, scenario: Scenario, roster: Sequence[VolunteerPlan], volunteer_ids: Sequence[int], sweep_every_step: bool
+        self,
+        runtime: Runtime,
+        scenario: Scenario,
+        roster: Sequence[VolunteerPlan],
+        volunteer_ids: Sequence[int],
+        sweep_every_step: bool,
     ) -> None:
         self.runtime = runtime
         self.scenario = scenario
@@ -262,7 +330,9 @@ class Simulation:
             self._at(self.scenario.start + window.start_hour * HOUR, ShiftStarts(index))
             self._at(self.scenario.start + window.end_hour * HOUR, ShiftEnds(index))
             if plan.break_after_hours is not None and window.start_hour + plan.break_after_hours < window.end_hour:
-                self._at(self.scenario.start + (window.start_hour + plan.break_after_hours) * HOUR, VolunteerBreaks(index))
+                self._at(
+                    self.scenario.start + (window.start_hour + plan.break_after_hours) * HOUR, VolunteerBreaks(index)
+                )
 
     def _at(self, moment: datetime, event: Event) -> None:
         heapq.heappush(self.events, (moment, next(self.order), event))
@@ -324,7 +394,9 @@ class Simulation:
         and when the sweeper will next have work."""
         with self.runtime.sessions() as session:
             offers = session.execute(
-                select(Offer.id, Offer.volunteer_id).where(Offer.status == "pending", Offer.id > self.last_offer_id).order_by(Offer.id)
+                select(Offer.id, Offer.volunteer_id)
+                .where(Offer.status == "pending", Offer.id > self.last_offer_id)
+                .order_by(Offer.id)
             ).all()
             paused = session.scalars(select(Volunteer.id).where(Volunteer.awaiting_ok)).all()
             self.deadline = self.deadlines.earliest(session)
@@ -379,8 +451,11 @@ class Simulation:
         self._text(phone, texter.language.opening, self.main_number)
         with self.runtime.sessions() as session:
             conversation_id = session.scalars(
-                select(Conversation.id).join(Texter, Conversation.texter_id == Texter.id)
-                .where(Texter.phone_hash == self.runtime.vault.lookup_hash(phone), Conversation.status.in_(OPEN_STATUSES))
+                select(Conversation.id)
+                .join(Texter, Conversation.texter_id == Texter.id)
+                .where(
+                    Texter.phone_hash == self.runtime.vault.lookup_hash(phone), Conversation.status.in_(OPEN_STATUSES)
+                )
             ).first()
         if conversation_id is None:
             self.unrouted.append(texter)
@@ -432,13 +507,25 @@ class Simulation:
 
     def night(self) -> Night:
         with self.runtime.sessions() as session:
-            conversations = {row.id: row for row in session.execute(
-                select(Conversation.id, Conversation.status, Conversation.queued_at, Conversation.assigned_at,
-                       Conversation.closed_at, Conversation.close_reason, Conversation.volunteer_id)
-            )}
+            conversations = {
+                row.id: row
+                for row in session.execute(
+                    select(
+                        Conversation.id,
+                        Conversation.status,
+                        Conversation.queued_at,
+                        Conversation.assigned_at,
+                        Conversation.closed_at,
+                        Conversation.close_reason,
+                        Conversation.volunteer_id,
+                    )
+                )
+            }
             shift_rows = session.execute(select(Shift.volunteer_id, Shift.started_at, Shift.ended_at)).all()
             escalations = session.scalar(select(func.count()).select_from(Escalation)) or 0
-            offers = dict(session.execute(select(Offer.status, func.count()).group_by(Offer.status).order_by(Offer.status)).all())
+            offers = dict(
+                session.execute(select(Offer.status, func.count()).group_by(Offer.status).order_by(Offer.status)).all()
+            )
             personal = dict(session.execute(select(Volunteer.id, Volunteer.max_concurrent)).all())
         limits = self.runtime.shift_limits
         return Night(
@@ -451,9 +538,13 @@ class Simulation:
             shifts=tuple(Span(row.volunteer_id, row.started_at, row.ended_at) for row in shift_rows),
             conversations=tuple(
                 Span(row.volunteer_id, row.assigned_at, row.closed_at if row.status == "closed" else None)
-                for row in conversations.values() if row.assigned_at is not None and row.volunteer_id is not None
+                for row in conversations.values()
+                if row.assigned_at is not None and row.volunteer_id is not None
             ),
-            capacity={volunteer_id: limits.concurrency_limit(personal.get(volunteer_id)) for volunteer_id in self.volunteer_ids},
+            capacity={
+                volunteer_id: limits.concurrency_limit(personal.get(volunteer_id))
+                for volunteer_id in self.volunteer_ids
+            },
             limit_minutes={hour: dict(minutes) for hour, minutes in self.limit_minutes.items()},
             escalations=int(escalations),
             offers=offers,
@@ -496,7 +587,11 @@ def simulate(
         seed=scenario.seed,
         volunteers=len(roster),
         timezone=settings.line.timezone,
-        policy={"shifts": asdict(settings.shifts), "routing": asdict(settings.routing), "line": {"numbers": len(settings.line.numbers)}},
+        policy={
+            "shifts": asdict(settings.shifts),
+            "routing": asdict(settings.routing),
+            "line": {"numbers": len(settings.line.numbers)},
+        },
         hours=hourly_figures(night),
         totals=total_figures(night),
         turns=simulation.turns,
@@ -527,7 +622,10 @@ def _percent(share: float | None) -> str:
 
 def _counts_cell(counts: Mapping[str, int]) -> str:
     """`max_concurrent 42, wrap_up 30`: largest first."""
-    return ", ".join(f"{name} {count}" for name, count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))) or "–"
+    return (
+        ", ".join(f"{name} {count}" for name, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+        or "–"
+    )
 
 
 def _table(headings: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
@@ -543,25 +641,91 @@ def markdown_report(result: SimulationResult) -> str:
     totals = result.totals
     zone = ZoneInfo(result.timezone)
     summary = _table(
-        ["volunteers", "seed", "arrived", "connected", "gave up", "gave up %", "waiting at end", "lost", "wait p50 (min)",
-         "wait p90 (min)", "mean load", "utilisation", "peak load", "escalations", "offers", "shift starts refused", "run time (s)"],
-        [[str(result.volunteers), str(result.seed), str(totals.arrived), str(totals.connected), str(totals.gave_up),
-          _cell(totals.gave_up_percent), str(totals.waiting_at_end), str(totals.lost), _cell(totals.wait_p50_minutes),
-          _cell(totals.wait_p90_minutes), _cell(totals.mean_load, 2), _percent(totals.utilisation), str(totals.peak_load),
-          str(totals.escalations), _counts_cell(totals.offers), _counts_cell(totals.shift_starts_refused), _cell(result.seconds)]],
+        [
+            "volunteers",
+            "seed",
+            "arrived",
+            "connected",
+            "gave up",
+            "gave up %",
+            "waiting at end",
+            "lost",
+            "wait p50 (min)",
+            "wait p90 (min)",
+            "mean load",
+            "utilisation",
+            "peak load",
+            "escalations",
+            "offers",
+            "shift starts refused",
+            "run time (s)",
+        ],
+        [
+            [
+                str(result.volunteers),
+                str(result.seed),
+                str(totals.arrived),
+                str(totals.connected),
+                str(totals.gave_up),
+                _cell(totals.gave_up_percent),
+                str(totals.waiting_at_end),
+                str(totals.lost),
+                _cell(totals.wait_p50_minutes),
+                _cell(totals.wait_p90_minutes),
+                _cell(totals.mean_load, 2),
+                _percent(totals.utilisation),
+                str(totals.peak_load),
+                str(totals.escalations),
+                _counts_cell(totals.offers),
+                _counts_cell(totals.shift_starts_refused),
+                _cell(result.seconds),
+            ]
+        ],
     )
     hourly = _table(
-        [f"hour ({result.timezone})", "arrived", "connected", "gave up", "waiting at end", "wait p50 (min)", "wait p90 (min)",
-         "on shift", "mean load", "utilisation", "peak load", "limits hit (volunteer-minutes)"],
-        ([_hour_label(hour, zone), str(hour.arrived), str(hour.connected), str(hour.gave_up), str(hour.waiting_at_end),
-          _cell(hour.wait_p50_minutes), _cell(hour.wait_p90_minutes), _cell(hour.volunteers_on_shift), _cell(hour.mean_load, 2),
-          _percent(hour.utilisation), str(hour.peak_load), _counts_cell(hour.limits_hit)] for hour in result.hours),
+        [
+            f"hour ({result.timezone})",
+            "arrived",
+            "connected",
+            "gave up",
+            "waiting at end",
+            "wait p50 (min)",
+            "wait p90 (min)",
+            "on shift",
+            "mean load",
+            "utilisation",
+            "peak load",
+            "limits hit (volunteer-minutes)",
+        ],
+        (
+            [
+                _hour_label(hour, zone),
+                str(hour.arrived),
+                str(hour.connected),
+                str(hour.gave_up),
+                str(hour.waiting_at_end),
+                _cell(hour.wait_p50_minutes),
+                _cell(hour.wait_p90_minutes),
+                _cell(hour.volunteers_on_shift),
+                _cell(hour.mean_load, 2),
+                _percent(hour.utilisation),
+                str(hour.peak_load),
+                _counts_cell(hour.limits_hit),
+            ]
+            for hour in result.hours
+        ),
     )
     policy = _table(
         ["setting", "value"],
-        ([f"{section}.{key}", str(value)] for section, values in result.policy.items() for key, value in values.items()),
+        (
+            [f"{section}.{key}", str(value)]
+            for section, values in result.policy.items()
+            for key, value in values.items()
+        ),
     )
-    return "\n".join([f"# {result.title}", "", *summary, "", "## Per hour", "", *hourly, "", "## Policy", "", *policy, ""])
+    return "\n".join(
+        [f"# {result.title}", "", *summary, "", "## Per hour", "", *hourly, "", "## Policy", "", *policy, ""]
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -599,10 +763,14 @@ def write_chart(result: SimulationResult, path: Path) -> None:
     people.legend(loc="upper left")
     load.bar(x, [hour.volunteers_on_shift for hour in hours], color="#dddddd", label="volunteers on shift")
     load.plot(x, [_nan(hour.mean_load) for hour in hours], color="#1f6f43", marker="o", label="mean load")
-    load.axhline(result.policy["shifts"]["max_concurrent"], color="#888888", linestyle="--", linewidth=1, label="max_concurrent")
+    load.axhline(
+        result.policy["shifts"]["max_concurrent"], color="#888888", linestyle="--", linewidth=1, label="max_concurrent"
+    )
     load.set_ylabel("volunteers / conversations")
     load.legend(loc="upper left")
-    every = next(step for step in (1, 2, 3, 6, 12, 24, len(hours)) if len(hours) / step <= 28)  # whole hours of the clock
+    every = next(
+        step for step in (1, 2, 3, 6, 12, 24, len(hours)) if len(hours) / step <= 28
+    )  # whole hours of the clock
     zone = ZoneInfo(result.timezone)
     load.set_xticks(x[::every], [_hour_label(hour, zone) for hour in hours[::every]], rotation=45, ha="right")
     figure.savefig(path, dpi=100)
@@ -623,14 +791,30 @@ def write_reports(result: SimulationResult, out: Path) -> str:
 def staffing_markdown(scenario: Scenario, rows: Sequence[StaffingRow], target: Target, seconds: float) -> str:
     table = _table(
         ["volunteers", "wait p90 (min)", "worst hour wait p90 (min)", "gave up %", "mean load", "meets target"],
-        ([str(row.volunteers), _cell(row.wait_p90_minutes), _cell(row.worst_hour_wait_p90_minutes), _cell(row.gave_up_percent),
-          _cell(row.mean_load, 2), "✓" if row.meets_target else "✗"] for row in rows),
+        (
+            [
+                str(row.volunteers),
+                _cell(row.wait_p90_minutes),
+                _cell(row.worst_hour_wait_p90_minutes),
+                _cell(row.gave_up_percent),
+                _cell(row.mean_load, 2),
+                "✓" if row.meets_target else "✗",
+            ]
+            for row in rows
+        ),
     )
     smallest = smallest_roster(rows)
     answer = _table(
         ["seed", "target wait p90 (min)", "target gave up %", "smallest roster", "run time (s)"],
-        [[str(scenario.seed), _cell(target.p90_wait_minutes), _cell(target.gave_up_percent), "–" if smallest is None else str(smallest),
-          _cell(seconds)]],
+        [
+            [
+                str(scenario.seed),
+                _cell(target.p90_wait_minutes),
+                _cell(target.gave_up_percent),
+                "–" if smallest is None else str(smallest),
+                _cell(seconds),
+            ]
+        ],
     )
     return "\n".join([f"# {scenario.title}", "", *table, "", *answer, ""])
 
@@ -639,8 +823,12 @@ def staffing_json(
     scenario: Scenario, rows: Sequence[StaffingRow], target: Target, results: Sequence[SimulationResult], seconds: float
 ) -> str:
     report = {
-        "scenario": scenario.name, "seed": scenario.seed, "target": asdict(target), "smallest_roster": smallest_roster(rows),
-        "rows": [asdict(row) for row in rows], "totals": {str(result.volunteers): asdict(result.totals) for result in results},
+        "scenario": scenario.name,
+        "seed": scenario.seed,
+        "target": asdict(target),
+        "smallest_roster": smallest_roster(rows),
+        "rows": [asdict(row) for row in rows],
+        "totals": {str(result.volunteers): asdict(result.totals) for result in results},
         "seconds": seconds,
     }
     return json.dumps(_plain(report), indent=2, ensure_ascii=False) + "\n"
@@ -671,7 +859,9 @@ def _arguments() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="simulate.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("scenario", type=Path, help="a scenario file, e.g. config/scenarios/friday-night.toml")
     size = parser.add_mutually_exclusive_group()
-    size.add_argument("--volunteers", type=_roster_size, metavar="N", help="roster size (default: the scenario's roster)")
+    size.add_argument(
+        "--volunteers", type=_roster_size, metavar="N", help="roster size (default: the scenario's roster)"
+    )
     size.add_argument("--staff-range", type=_staff_range, metavar="A-B", help="run each roster size from A to B")
     parser.add_argument("--target-p90-wait-minutes", type=float, default=5.0)
     parser.add_argument("--target-gave-up-percent", type=float, default=5.0)
@@ -701,7 +891,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def write_staffing(scenario: Scenario, template: Path, folder: Path, sizes: Sequence[int], target: Target, out: Path) -> str:
+def write_staffing(
+    scenario: Scenario, template: Path, folder: Path, sizes: Sequence[int], target: Target, out: Path
+) -> str:
     """Every roster size in the range, and the smallest that meets the target."""
     started = time.perf_counter()
     results = simulate_sizes(scenario, template, folder, sizes)

@@ -133,7 +133,18 @@ class Scenario:
         return plan if lap == 0 else replace(plan, alias=f"{plan.alias}-{lap + 1}")
 
 
-SCENARIO_KEYS = {"title", "seed", "start", "hours", "arrivals", "conversations", "texters", "volunteer_defaults", "volunteers", "policy"}
+SCENARIO_KEYS = {
+    "title",
+    "seed",
+    "start",
+    "hours",
+    "arrivals",
+    "conversations",
+    "texters",
+    "volunteer_defaults",
+    "volunteers",
+    "policy",
+}
 
 
 def load_scenario(path: Path, seed: int | None = None) -> Scenario:
@@ -157,7 +168,9 @@ def load_scenario(path: Path, seed: int | None = None) -> Scenario:
     texters = _table(data, "texters")
     _only(texters, {"patience_minutes", "writes_every_minutes", "languages"}, "[texters]")
     defaults = _table(data, "volunteer_defaults")
-    volunteers = tuple(_volunteer(entry, defaults, number) for number, entry in enumerate(data.get("volunteers", []), start=1))
+    volunteers = tuple(
+        _volunteer(entry, defaults, number) for number, entry in enumerate(data.get("volunteers", []), start=1)
+    )
     if not volunteers:
         raise ScenarioError("the scenario lists no [[volunteers]]")
     return Scenario(
@@ -167,10 +180,16 @@ def load_scenario(path: Path, seed: int | None = None) -> Scenario:
         start=_start(_required(data, "start", "scenario")),
         hours=hours,
         arrivals_per_hour=per_hour,
-        conversation_minutes=_distribution(_required(conversations, "minutes", "[conversations]"), "[conversations] minutes"),
+        conversation_minutes=_distribution(
+            _required(conversations, "minutes", "[conversations]"), "[conversations] minutes"
+        ),
         escalation_share=_share(conversations.get("escalation_share", 0.0), "[conversations] escalation_share"),
-        patience_minutes=_distribution(_required(texters, "patience_minutes", "[texters]"), "[texters] patience_minutes"),
-        writes_every_minutes=_positive(_required(texters, "writes_every_minutes", "[texters]"), "[texters] writes_every_minutes"),
+        patience_minutes=_distribution(
+            _required(texters, "patience_minutes", "[texters]"), "[texters] patience_minutes"
+        ),
+        writes_every_minutes=_positive(
+            _required(texters, "writes_every_minutes", "[texters]"), "[texters] writes_every_minutes"
+        ),
         languages=_languages(_table(texters, "languages")),
         volunteers=volunteers,
         policy={section: dict(values) for section, values in _table(data, "policy").items()},
@@ -225,7 +244,11 @@ def _distribution(value: Any, where: str) -> Distribution:
         return Fixed(float(value))
     if isinstance(value, Mapping) and set(value) == {"median", "sigma"} and value["median"] > 0 and value["sigma"] >= 0:
         return Lognormal(float(value["median"]), float(value["sigma"]))
-    if isinstance(value, Mapping) and set(value) == {"low", "mode", "high"} and 0 <= value["low"] <= value["mode"] <= value["high"]:
+    if (
+        isinstance(value, Mapping)
+        and set(value) == {"low", "mode", "high"}
+        and 0 <= value["low"] <= value["mode"] <= value["high"]
+    ):
         return Triangular(float(value["low"]), float(value["mode"]), float(value["high"]))
     raise ScenarioError(
         f"{where}: expected a number >= 0, {{ median > 0, sigma >= 0 }} or {{ low, mode, high }} with 0 <= low <= mode <= high,"
@@ -239,8 +262,12 @@ def _languages(table: Mapping[str, Any]) -> tuple[TexterLanguage, ...]:
         _only(entry, {"share", "opening", "follow_up"}, f"[texters.languages.{code}]")
         where = f"[texters.languages.{code}]"
         languages.append(
-            TexterLanguage(code, _share(_required(entry, "share", where), f"{where} share"), str(_required(entry, "opening", where)),
-                           str(_required(entry, "follow_up", where)))
+            TexterLanguage(
+                code,
+                _share(_required(entry, "share", where), f"{where} share"),
+                str(_required(entry, "opening", where)),
+                str(_required(entry, "follow_up", where)),
+            )
         )
     if not languages or not math.isclose(sum(language.share for language in languages), 1.0, abs_tol=1e-6):
         raise ScenarioError("[texters.languages.*] shares must add up to 1")
@@ -248,7 +275,12 @@ def _languages(table: Mapping[str, Any]) -> tuple[TexterLanguage, ...]:
 
 
 VOLUNTEER_KEYS = {
-    "languages", "response_delay_seconds", "accept_probability", "pass_probability", "ok_after_minutes", "max_concurrent",
+    "languages",
+    "response_delay_seconds",
+    "accept_probability",
+    "pass_probability",
+    "ok_after_minutes",
+    "max_concurrent",
     "break_after_hours",
 }
 
@@ -271,7 +303,9 @@ def _volunteer(entry: Mapping[str, Any], defaults: Mapping[str, Any], number: in
         alias=str(_required(merged, "alias", where)),
         languages=tuple(_required(merged, "languages", where)),
         shifts=shifts,
-        response_delay_seconds=_distribution(_required(merged, "response_delay_seconds", where), f"{where} response_delay_seconds"),
+        response_delay_seconds=_distribution(
+            _required(merged, "response_delay_seconds", where), f"{where} response_delay_seconds"
+        ),
         accept_probability=accept,
         pass_probability=passing,
         ok_after_minutes=_distribution(_required(merged, "ok_after_minutes", where), f"{where} ok_after_minutes"),
@@ -506,7 +540,11 @@ def _count(texters: Iterable[TexterRecord], outcome: Outcome) -> int:
 
 
 def _waits(texters: Iterable[TexterRecord]) -> list[float]:
-    return [(texter.connected_at - texter.arrived_at) / timedelta(minutes=1) for texter in texters if texter.connected_at is not None]
+    return [
+        (texter.connected_at - texter.arrived_at) / timedelta(minutes=1)
+        for texter in texters
+        if texter.connected_at is not None
+    ]
 
 
 def percentile(values: Sequence[float], share: float) -> float | None:
@@ -615,4 +653,3 @@ def meets(totals: Totals, target: Target) -> bool:
 
 def smallest_roster(rows: Sequence[StaffingRow]) -> int | None:
     return min((row.volunteers for row in rows if row.meets_target), default=None)
-

@@ -18,7 +18,9 @@ from service.webhooks import twilio_blueprint
 # Twilio's bodies are at most 1600 characters; this leaves room for every other field and
 # for a generous margin, and refuses floods before they are parsed.
 MAX_REQUEST_BYTES = 256 * 1024
-CONTENT_SECURITY_POLICY = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+)
 
 
 def create_app(runtime: Runtime | None = None, *, simulator: bool = False) -> Flask:
@@ -26,7 +28,11 @@ def create_app(runtime: Runtime | None = None, *, simulator: bool = False) -> Fl
     # Compile the risk lexicons now (about 3 s), not on the first texter's message.
     runtime.detector  # noqa: B018
     app = Flask(__name__)
-    app.config.update(SECRET_KEY=runtime.settings.secret_key, MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES, **dashboard_session_config(runtime))
+    app.config.update(
+        SECRET_KEY=runtime.settings.secret_key,
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        **dashboard_session_config(runtime),
+    )
     app.extensions["warmline"] = runtime
     app.register_blueprint(twilio_blueprint)
     csrf.init_app(app)

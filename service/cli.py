@@ -45,7 +45,12 @@ def _runtime() -> Runtime:
 
 def _runtime_for_config() -> Runtime:
     """Commands that only read config (no database) work without the service's secrets."""
-    environ = {"DATABASE_URL": "sqlite://", "WARMLINE_PUBLIC_URL": "http://localhost", "WARMLINE_SECRET_KEY": "-", "WARMLINE_DATA_KEY": "-" * 16}
+    environ = {
+        "DATABASE_URL": "sqlite://",
+        "WARMLINE_PUBLIC_URL": "http://localhost",
+        "WARMLINE_SECRET_KEY": "-",
+        "WARMLINE_DATA_KEY": "-" * 16,
+    }
     environ.update(os.environ)
     try:
         return Runtime(Settings.from_environment(environ))
@@ -96,9 +101,16 @@ def volunteer_add(name: str, phone: str, alias: str | None, languages: str, max_
     codes = tuple(code.strip().lower() for code in languages.split(",") if code.strip())
     unknown = set(codes) - set(runtime.settings.line.languages)
     if unknown or not codes:
-        raise click.BadParameter(f"languages must be among {', '.join(runtime.settings.line.languages)}", param_hint="--languages")
-    details = VolunteerDetails(name=name, alias=alias or name.split()[0], phone=_phone(runtime, phone), languages=codes,
-                               max_concurrent=max_concurrent)
+        raise click.BadParameter(
+            f"languages must be among {', '.join(runtime.settings.line.languages)}", param_hint="--languages"
+        )
+    details = VolunteerDetails(
+        name=name,
+        alias=alias or name.split()[0],
+        phone=_phone(runtime, phone),
+        languages=codes,
+        max_concurrent=max_concurrent,
+    )
     _roster_change(runtime, lambda turn: roster.save_volunteer(turn, None, details, CLI_ACTOR))
     click.echo(f"volunteer {name} added")
 
@@ -149,8 +161,9 @@ def supervisor_add(name: str, email: str, phone: str, on_call: bool, backup: boo
             raise click.ClickException("passwords differ")
     else:
         password = sys.stdin.readline().rstrip("\n")
-    details = SupervisorDetails(name=name, email=email, phone=number, role="admin" if admin else "supervisor",
-                                password=password)
+    details = SupervisorDetails(
+        name=name, email=email, phone=number, role="admin" if admin else "supervisor", password=password
+    )
 
     def add(turn: Turn) -> None:
         account = roster.save_supervisor(turn, None, details, CLI_ACTOR)
@@ -163,7 +176,9 @@ def supervisor_add(name: str, email: str, phone: str, on_call: bool, backup: boo
 
 @main.command()
 @click.option("--port", default=5000, show_default=True)
-@click.option("--data-dir", default=None, help="Where the demo keeps its SQLite file (default: a new temporary folder).")
+@click.option(
+    "--data-dir", default=None, help="Where the demo keeps its SQLite file (default: a new temporary folder)."
+)
 def demo(port: int, data_dir: str | None) -> None:
     """Run the whole line on this machine, no Twilio account or services needed."""
     from service.simulator.demo import run_demo
@@ -187,14 +202,20 @@ def shift_override(phone: str, limit: str, minutes: int, reason: str, actor: str
     runtime = _runtime()
     number = _phone(runtime, phone)
     with runtime.sessions() as session:
-        supervisor = session.scalars(select(Supervisor).where(Supervisor.email == actor.lower(), Supervisor.active)).first()
+        supervisor = session.scalars(
+            select(Supervisor).where(Supervisor.email == actor.lower(), Supervisor.active)
+        ).first()
         person = session.scalars(select(Volunteer).where(Volunteer.phone == number)).first()
     if supervisor is None:
         raise click.ClickException(f"no active supervisor with email {actor}")
     if person is None:
         raise click.ClickException("no volunteer with that phone")
     try:
-        _, turn = run_turn(runtime, datetime.now(UTC), lambda turn: supervision.lift_limit(turn, person.id, limit, minutes, reason, supervisor.email))
+        _, turn = run_turn(
+            runtime,
+            datetime.now(UTC),
+            lambda turn: supervision.lift_limit(turn, person.id, limit, minutes, reason, supervisor.email),
+        )
     except supervision.ActionRefused as refused:
         raise click.ClickException(refused.reason.replace("_", " ")) from refused
     JobQueue(runtime).submit(turn)
@@ -221,7 +242,10 @@ def assess() -> None:
                 raise TypeError("text must be a string")
         except (ValueError, KeyError, TypeError) as error:
             # One output line per input line, so results stay aligned with what was sent.
-            write(json.dumps({"id": None, "line": number, "error": f"not a JSON object with a text field: {error}"}) + "\n")
+            write(
+                json.dumps({"id": None, "line": number, "error": f"not a JSON object with a text field: {error}"})
+                + "\n"
+            )
             continue
         verdict = assess_text(text, item.get("language"))
         write('{"id": ' + _json_id(item.get("id")) + ", " + verdict_json(verdict))
@@ -270,8 +294,16 @@ class _VerdictLines:
         key = (verdict.level, verdict.categories, verdict.rules)
         line = self._lines.get(key)
         if line is None:
-            line = _ENCODE({"level": verdict.level.value, "categories": [c.value for c in verdict.categories],
-                            "rules": list(verdict.rules)})[1:] + "\n"
+            line = (
+                _ENCODE(
+                    {
+                        "level": verdict.level.value,
+                        "categories": [c.value for c in verdict.categories],
+                        "rules": list(verdict.rules),
+                    }
+                )[1:]
+                + "\n"
+            )
             if len(self._lines) < self._limit:
                 self._lines[key] = line
         return line

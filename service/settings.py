@@ -243,7 +243,10 @@ def _check(settings: Settings) -> None:
         raise SettingsError("voice.ring_group_size must be from 1 to 10 (Twilio dials at most 10 numbers at once)")
     if not 5 <= voice.ring_timeout_seconds <= 600:
         raise SettingsError("voice.ring_timeout_seconds must be from 5 to 600 (Twilio's <Dial> timeout)")
-    if min(voice.whisper_timeout_seconds, voice.menu_timeout_seconds, voice.hold_announce_seconds) < 1 or voice.max_hold_minutes <= 0:
+    if (
+        min(voice.whisper_timeout_seconds, voice.menu_timeout_seconds, voice.hold_announce_seconds) < 1
+        or voice.max_hold_minutes <= 0
+    ):
         raise SettingsError("voice timeouts and voice.max_hold_minutes must be positive")
     if not voice.crisis_number.removeprefix("+").isdigit():
         raise SettingsError(f"voice.crisis_number {voice.crisis_number!r} must be a number to dial (digits, or E.164)")

@@ -29,8 +29,10 @@ class VoiceTexts:
     def read(cls, section: dict[str, Any]) -> VoiceTexts:
         fields = ("say_voice", "say_language", "choose_words", "crisis_words")
         return cls(
-            say_voice=section["say_voice"], say_language=section["say_language"],
-            choose_words=tuple(section["choose_words"]), crisis_words=tuple(section["crisis_words"]),
+            say_voice=section["say_voice"],
+            say_language=section["say_language"],
+            choose_words=tuple(section["choose_words"]),
+            crisis_words=tuple(section["crisis_words"]),
             spoken={key: value for key, value in section.items() if key not in fields},
         )
 

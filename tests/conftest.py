@@ -74,7 +74,9 @@ def fake_twilio() -> Iterator[FakeTwilio]:
 
 
 @pytest.fixture(scope="session")
-def environment(database_url: str, redis_url: str, fake_twilio: FakeTwilio, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def environment(
+    database_url: str, redis_url: str, fake_twilio: FakeTwilio, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, str]:
     config = tmp_path_factory.mktemp("config") / "test.toml"
     config.write_text(TEST_CONFIG)
     return {

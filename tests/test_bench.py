@@ -20,9 +20,23 @@ def test_short_benchmark_reports_every_figure(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     # A database and a Redis database of its own: no worker of the other tests takes its jobs.
     result = subprocess.run(
-        [sys.executable, "-m", "scripts.bench", "--short", "--json", str(out), "--no-docs", "--database", f"{TEST_DATABASE}_bench",
-         "--redis-db", str(TEST_REDIS_DB - 3)],
-        cwd=REPO, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "scripts.bench",
+            "--short",
+            "--json",
+            str(out),
+            "--no-docs",
+            "--database",
+            f"{TEST_DATABASE}_bench",
+            "--redis-db",
+            str(TEST_REDIS_DB - 3),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(out.read_text())
@@ -34,19 +48,37 @@ def test_short_benchmark_reports_every_figure(tmp_path: Path) -> None:
     # is tested is that each endpoint was measured.
     for name in ("empty", "insert", "webhook"):
         assert name in throughput["per_second"] and throughput["runs"][name][0]["requests"] > 0
-        assert throughput["runs"][name][0]["per_second"] > 0 and throughput["runs"][name][0]["errors"] == 0, throughput["runs"][name]
+        assert throughput["runs"][name][0]["per_second"] > 0 and throughput["runs"][name][0]["errors"] == 0, throughput[
+            "runs"
+        ][name]
     assert throughput["webhook_to_insert"] is not None and throughput["workers_clear_per_second"] > 0
     assert set(median["rates"]) == set(RATES)
     for rate in RATES:
         row = median["rates"][rate]
-        for figures in (row["webhook"], row["empty"], row["insert"], row["relay"], row["by_kind"]["imminent"], row["ratio_to_empty"],
-                        row["ratio_to_insert"]):
+        for figures in (
+            row["webhook"],
+            row["empty"],
+            row["insert"],
+            row["relay"],
+            row["by_kind"]["imminent"],
+            row["ratio_to_empty"],
+            row["ratio_to_insert"],
+        ):
             assert figures["p50"] is not None and figures["p99"] is not None
         assert row["webhook"]["failed"] == 0 and row["relay"]["relayed"] == row["relay"]["expected"] > 0
         assert row["imminent_inline_share"] == 1.0, "every imminent text had the crisis text in the webhook's own reply"
-    assert set(median["routing_ms"]) == {"10", "100", "1000", "10000"} and all(ms > 0 for ms in median["routing_ms"].values())
+    assert set(median["routing_ms"]) == {"10", "100", "1000", "10000"} and all(
+        ms > 0 for ms in median["routing_ms"].values()
+    )
     assert median["assess"]["per_second"] > 0
-    assert report["machine"]["speed_vs_issue_machine"] > 0, "how fast this machine is, against the one the targets were set on"
+    assert report["machine"]["speed_vs_issue_machine"] > 0, (
+        "how fast this machine is, against the one the targets were set on"
+    )
     assert {"web worker 1", "web worker 2", "rq worker 1", "baseline worker 1"} <= set(median["memory_mb"])
-    assert set(median["dashboard_ms"]) == {"/dashboard/", "/dashboard/reports", "/dashboard/people", "/dashboard/history"}
+    assert set(median["dashboard_ms"]) == {
+        "/dashboard/",
+        "/dashboard/reports",
+        "/dashboard/people",
+        "/dashboard/history",
+    }
     assert all(page["empty_ms"] > 0 and page["big_line_ms"] > 0 for page in median["dashboard_ms"].values())

@@ -46,12 +46,20 @@ def _messages_uri(fake: FakeTwilio) -> str:
 
 def test_create_returns_queued_message_and_records_it(fake: FakeTwilio, client: Client) -> None:
     before = time.time()
-    message = client.messages.create(to=TEXTER, from_=LINE, body="You're talking to a peer now.",
-                                     status_callback="https://warmline.example/twilio/status")
+    message = client.messages.create(
+        to=TEXTER,
+        from_=LINE,
+        body="You're talking to a peer now.",
+        status_callback="https://warmline.example/twilio/status",
+    )
 
     assert message.sid.startswith("SM") and len(message.sid) == 34
     assert (message.status, message.direction, message.to, message.body) == (
-        "queued", "outbound-api", TEXTER, "You're talking to a peer now.")
+        "queued",
+        "outbound-api",
+        TEXTER,
+        "You're talking to a peer now.",
+    )
     [recorded] = fake.messages()
     assert recorded["sid"] == message.sid
     assert recorded["To"] == TEXTER and recorded["From"] == LINE
@@ -65,8 +73,11 @@ def test_resource_fields_are_exactly_the_specs(fake: FakeTwilio, client: Client)
     fields = set(spec["components"]["schemas"]["api.v2010.account.message"]["properties"])
     sid = client.messages.create(to=TEXTER, from_=LINE, body="hi").sid
 
-    fetched = requests.get(f"{fake.base_url}/2010-04-01/Accounts/{fake.account_sid}/Messages/{sid}.json",
-                           auth=(fake.account_sid, fake.auth_token), timeout=5)
+    fetched = requests.get(
+        f"{fake.base_url}/2010-04-01/Accounts/{fake.account_sid}/Messages/{sid}.json",
+        auth=(fake.account_sid, fake.auth_token),
+        timeout=5,
+    )
 
     assert fetched.status_code == 200
     assert set(fetched.json()) == fields
@@ -85,8 +96,9 @@ def test_resource_fields_are_exactly_the_specs(fake: FakeTwilio, client: Client)
     ],
     ids=["no-body", "no-from", "to-not-e164", "body-too-long", "bad-callback-url", "bad-enum"],
 )
-def test_invalid_creates_get_twilios_error_codes(fake: FakeTwilio, client: Client, kwargs: dict[str, Any],
-                                                 code: int) -> None:
+def test_invalid_creates_get_twilios_error_codes(
+    fake: FakeTwilio, client: Client, kwargs: dict[str, Any], code: int
+) -> None:
     with pytest.raises(TwilioRestException) as caught:
         client.messages.create(**kwargs)
 
@@ -97,8 +109,9 @@ def test_invalid_creates_get_twilios_error_codes(fake: FakeTwilio, client: Clien
 
 def test_unknown_parameter_is_rejected(fake: FakeTwilio, client: Client) -> None:
     with pytest.raises(TwilioRestException) as caught:
-        client.api.v2010.create("POST", _messages_uri(fake),
-                                data={"To": TEXTER, "From": LINE, "Body": "hi", "Tags": "{}"})
+        client.api.v2010.create(
+            "POST", _messages_uri(fake), data={"To": TEXTER, "From": LINE, "Body": "hi", "Tags": "{}"}
+        )
 
     assert (caught.value.status, caught.value.code) == (400, 20001)
     assert fake.messages() == []
@@ -113,10 +126,10 @@ def test_wrong_auth_token_is_401(fake: FakeTwilio) -> None:
     assert (caught.value.status, caught.value.code) == (401, 20003)
 
 
-@pytest.mark.parametrize(("mode", "status", "code"),
-                         [("status500", 500, 20500), ("status429", 429, 20429), ("error21610", 400, 21610)])
-def test_counted_fault_fails_then_clears(fake: FakeTwilio, client: Client, mode: str, status: int,
-                                         code: int) -> None:
+@pytest.mark.parametrize(
+    ("mode", "status", "code"), [("status500", 500, 20500), ("status429", 429, 20429), ("error21610", 400, 21610)]
+)
+def test_counted_fault_fails_then_clears(fake: FakeTwilio, client: Client, mode: str, status: int, code: int) -> None:
     fake.fault(mode, count=1)
 
     with pytest.raises(TwilioRestException) as caught:
@@ -181,8 +194,7 @@ def callback_sink() -> Iterator[tuple[str, list[Callback]]]:
     server.server_close()
 
 
-def test_signed_status_callbacks(fake: FakeTwilio, client: Client,
-                                 callback_sink: tuple[str, list[Callback]]) -> None:
+def test_signed_status_callbacks(fake: FakeTwilio, client: Client, callback_sink: tuple[str, list[Callback]]) -> None:
     base, received = callback_sink
     url = f"{base}/twilio/status?shift=7"
     fake.callbacks(True)
@@ -211,9 +223,13 @@ def test_a_poller_asks_only_for_the_messages_it_has_not_seen(fake: FakeTwilio, c
 
 def test_bad_input_is_a_400_not_a_crash(fake: FakeTwilio, client: Client) -> None:
     auth = (fake.account_sid, fake.auth_token)
-    form = requests.post(f"{fake.base_url}/2010-04-01/Accounts/{fake.account_sid}/Messages.json", auth=auth,
-                         data=b"To&&=%FF", headers={"Content-Type": "application/x-www-form-urlencoded"},
-                         timeout=5)
+    form = requests.post(
+        f"{fake.base_url}/2010-04-01/Accounts/{fake.account_sid}/Messages.json",
+        auth=auth,
+        data=b"To&&=%FF",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        timeout=5,
+    )
     control = requests.post(f"{fake.base_url}/_control/fault", data=b"{nope", timeout=5)
     bad_mode = requests.post(f"{fake.base_url}/_control/fault", json={"mode": "explode"}, timeout=5)
 
@@ -240,15 +256,30 @@ def test_placed_call_is_queued_recorded_and_shaped_like_the_spec(fake: FakeTwili
     spec = json.loads(SPEC.read_text(encoding="utf-8"))
     fields = set(spec["components"]["schemas"]["api.v2010.account.call"]["properties"])
 
-    call = client.calls.create(to=VOLUNTEER, from_=LINE, url=TWIML_URL, timeout=20,
-                               status_callback="https://warmline.example/twilio/voice/status?call=1")
+    call = client.calls.create(
+        to=VOLUNTEER,
+        from_=LINE,
+        url=TWIML_URL,
+        timeout=20,
+        status_callback="https://warmline.example/twilio/voice/status?call=1",
+    )
 
     assert call.sid.startswith("CA") and len(call.sid) == 34
     assert (call.status, call.direction, call.to, call.from_formatted) == ("queued", "outbound-api", VOLUNTEER, LINE)
     [placed] = fake.calls()
-    assert (placed["action"], placed["sid"], placed["To"], placed["Url"], placed["Timeout"]) == ("create", call.sid, VOLUNTEER, TWIML_URL, "20")
-    raw = requests.post(f"{fake.base_url}/2010-04-01/Accounts/{fake.account_sid}/Calls.json", auth=(fake.account_sid, fake.auth_token),
-                        data={"To": VOLUNTEER, "From": LINE, "Url": TWIML_URL}, timeout=5)
+    assert (placed["action"], placed["sid"], placed["To"], placed["Url"], placed["Timeout"]) == (
+        "create",
+        call.sid,
+        VOLUNTEER,
+        TWIML_URL,
+        "20",
+    )
+    raw = requests.post(
+        f"{fake.base_url}/2010-04-01/Accounts/{fake.account_sid}/Calls.json",
+        auth=(fake.account_sid, fake.auth_token),
+        data={"To": VOLUNTEER, "From": LINE, "Url": TWIML_URL},
+        timeout=5,
+    )
     assert raw.status_code == 201 and set(raw.json()) == fields
 
 
@@ -262,7 +293,9 @@ def test_placed_call_is_queued_recorded_and_shaped_like_the_spec(fake: FakeTwili
     ],
     ids=["no-url-twiml-or-app", "to-not-e164", "unknown-parameter", "malformed-twiml"],
 )
-def test_invalid_call_creates_get_twilios_error_codes(fake: FakeTwilio, client: Client, data: dict[str, str], code: int) -> None:
+def test_invalid_call_creates_get_twilios_error_codes(
+    fake: FakeTwilio, client: Client, data: dict[str, str], code: int
+) -> None:
     with pytest.raises(TwilioRestException) as caught:
         client.api.v2010.create("POST", f"/Accounts/{fake.account_sid}/Calls.json", data=data)
 
@@ -285,7 +318,9 @@ def test_redirect_needs_a_live_call(fake: FakeTwilio, client: Client) -> None:
     assert (unknown.value.status, unknown.value.code) == (404, 20404)
     assert redirected.sid == inbound
     assert (over.value.status, over.value.code) == (400, 21220)
-    assert [(c["action"], c["sid"], c["Url"], c["Method"]) for c in fake.calls()] == [("update", inbound, ring_url, "POST")]
+    assert [(c["action"], c["sid"], c["Url"], c["Method"]) for c in fake.calls()] == [
+        ("update", inbound, ring_url, "POST")
+    ]
 
 
 def test_faults_apply_to_call_requests_too(fake: FakeTwilio, client: Client) -> None:

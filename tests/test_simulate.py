@@ -12,7 +12,16 @@ import pytest
 
 from scripts.simulate import migrated_database, simulate, write_reports
 from scripts.staffing import (
-    Fixed, HourFigures, Scenario, ShiftWindow, SimulationResult, Target, load_scenario, plan_texters, smallest_roster, staffing_row,
+    Fixed,
+    HourFigures,
+    Scenario,
+    ShiftWindow,
+    SimulationResult,
+    Target,
+    load_scenario,
+    plan_texters,
+    smallest_roster,
+    staffing_row,
 )
 
 # Two busy hours for two volunteers: enough to queue, give up, pass, escalate, take a break,
@@ -88,7 +97,9 @@ def evening(scenario: Scenario, template: Path, folder: Path) -> SimulationResul
     return simulate(scenario, template, folder)
 
 
-def test_every_texter_who_arrives_is_connected_gave_up_or_still_waiting(scenario: Scenario, evening: SimulationResult) -> None:
+def test_every_texter_who_arrives_is_connected_gave_up_or_still_waiting(
+    scenario: Scenario, evening: SimulationResult
+) -> None:
     totals = evening.totals
     assert totals.arrived == len(plan_texters(scenario)) > 0
     assert totals.lost == 0
@@ -113,7 +124,9 @@ def test_report_has_a_row_per_hour_with_every_figure(evening: SimulationResult, 
     assert [hour["hour"] for hour in report["hours"]] == list(range(2))
     for hour in report["hours"]:
         assert set(hour) == figures
-        assert hour["mean_load"] is not None and hour["utilisation"] is not None and hour["wait_p90_minutes"] is not None
+        assert (
+            hour["mean_load"] is not None and hour["utilisation"] is not None and hour["wait_p90_minutes"] is not None
+        )
     hourly_rows = [line for line in markdown.splitlines() if line.startswith("| Fri ")]
     assert len(hourly_rows) == 2
     for row in hourly_rows:
@@ -137,7 +150,9 @@ def test_doubling_the_volunteers_does_not_lengthen_waits_nor_give_ups(
     assert doubled.totals.wait_p90_minutes <= evening.totals.wait_p90_minutes
 
 
-def test_one_volunteer_who_may_hold_one_conversation_never_holds_two(scenario: Scenario, template: Path, folder: Path) -> None:
+def test_one_volunteer_who_may_hold_one_conversation_never_holds_two(
+    scenario: Scenario, template: Path, folder: Path
+) -> None:
     alone = replace(scenario, policy={"shifts": {"max_concurrent": 1}})
     result = simulate(alone, template, folder, roster_size=1)
     assert result.totals.connected > 0
@@ -146,16 +161,28 @@ def test_one_volunteer_who_may_hold_one_conversation_never_holds_two(scenario: S
     assert result.totals.limits_hit.get("max_concurrent", 0) > 0
 
 
-def test_texters_waiting_out_the_only_volunteers_break_are_taken_when_it_ends(scenario: Scenario, template: Path, folder: Path) -> None:
+def test_texters_waiting_out_the_only_volunteers_break_are_taken_when_it_ends(
+    scenario: Scenario, template: Path, folder: Path
+) -> None:
     """The sweeper ends the break and offers the first of them; the volunteer's #yes ten
     seconds later must come before that offer's expiry, not after (the clock never runs back)."""
     prompt = replace(
-        scenario.volunteers[0], shifts=(ShiftWindow(0, 1),), break_after_hours=0.25, accept_probability=1.0,
-        pass_probability=0.0, response_delay_seconds=Fixed(10),
+        scenario.volunteers[0],
+        shifts=(ShiftWindow(0, 1),),
+        break_after_hours=0.25,
+        accept_probability=1.0,
+        pass_probability=0.0,
+        response_delay_seconds=Fixed(10),
     )
     hour = replace(
-        scenario, seed=5, hours=1, arrivals_per_hour=(6,), patience_minutes=Fixed(60), conversation_minutes=Fixed(2),
-        escalation_share=0.0, volunteers=(prompt,),
+        scenario,
+        seed=5,
+        hours=1,
+        arrivals_per_hour=(6,),
+        patience_minutes=Fixed(60),
+        conversation_minutes=Fixed(2),
+        escalation_share=0.0,
+        volunteers=(prompt,),
     )
     break_ = (hour.start + timedelta(minutes=15), hour.start + timedelta(minutes=30))
     assert any(break_[0] <= texter.arrives_at < break_[1] for texter in plan_texters(hour))
@@ -175,10 +202,15 @@ def test_skipping_sweeps_with_nothing_due_changes_nothing(
 
 def test_the_smallest_roster_meets_both_the_wait_and_the_give_up_targets(evening: SimulationResult) -> None:
     def roster(size: int, p90: float, gave_up: float) -> SimulationResult:
-        return replace(evening, volunteers=size, totals=replace(evening.totals, wait_p90_minutes=p90, gave_up_percent=gave_up))
+        return replace(
+            evening, volunteers=size, totals=replace(evening.totals, wait_p90_minutes=p90, gave_up_percent=gave_up)
+        )
 
     target = Target(p90_wait_minutes=5, gave_up_percent=5)
-    rows = [staffing_row(roster(*figures), target) for figures in ((4, 3.0, 12.0), (5, 6.0, 4.0), (6, 4.9, 5.0), (7, 1.0, 0.0))]
+    rows = [
+        staffing_row(roster(*figures), target)
+        for figures in ((4, 3.0, 12.0), (5, 6.0, 4.0), (6, 4.9, 5.0), (7, 1.0, 0.0))
+    ]
     assert [row.meets_target for row in rows] == [False, False, True, True]
     assert smallest_roster(rows) == 6
     assert smallest_roster(rows[:2]) is None

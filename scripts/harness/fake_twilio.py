@@ -61,8 +61,18 @@ class FakeTwilio:
     ) -> None:
         self.account_sid = account_sid or "AC" + secrets.token_hex(16)
         self.auth_token = auth_token or secrets.token_hex(16)
-        command = [sys.executable, str(SCRIPT), "--port", "0",
-                   "--account-sid", self.account_sid, "--auth-token", self.auth_token, "--log-level", log_level]
+        command = [
+            sys.executable,
+            str(SCRIPT),
+            "--port",
+            "0",
+            "--account-sid",
+            self.account_sid,
+            "--auth-token",
+            self.auth_token,
+            "--log-level",
+            log_level,
+        ]
         if spec is not None:
             command += ["--spec", str(spec)]
         if status_callbacks:
@@ -91,8 +101,9 @@ class FakeTwilio:
     def __enter__(self) -> FakeTwilio:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     def stop(self) -> None:
@@ -116,8 +127,9 @@ class FakeTwilio:
         data = None if payload is None else json.dumps(payload).encode("utf-8")
         if method == "POST" and data is None:
             data = b""
-        request = urllib.request.Request(f"{self.base_url}/_control/{path}", data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"{self.base_url}/_control/{path}", data=data, method=method, headers={"Content-Type": "application/json"}
+        )
         try:
             with urllib.request.urlopen(request, timeout=CONTROL_TIMEOUT_SECONDS) as response:
                 return json.loads(response.read())

@@ -244,7 +244,9 @@ def parse_form(content_type: str, body: bytes) -> dict[str, list[str]]:
 def validate_create(contract: Contract, form: dict[str, list[str]]) -> dict[str, str | list[str]]:
     """Apply the spec's and Twilio's documented rules to a message; return the fields, one
     value each except arrays."""
-    fields = validate_form(FormContract(contract.create_properties, contract.create_required, contract.create_one_of), form)
+    fields = validate_form(
+        FormContract(contract.create_properties, contract.create_required, contract.create_one_of), form
+    )
     body = fields.get("Body", "")
     if isinstance(body, str) and len(body) > BODY_MAX_CHARS:
         raise ApiError(400, 21617, f"The concatenated message body exceeds the {BODY_MAX_CHARS} character limit.")
@@ -389,7 +391,9 @@ def message_resource(
     return {name: known.get(name) for name in contract.message_fields}
 
 
-def call_resource(contract: Contract, account_sid: str, fields: dict[str, str | list[str]], now: datetime) -> dict[str, Any]:
+def call_resource(
+    contract: Contract, account_sid: str, fields: dict[str, str | list[str]], now: datetime
+) -> dict[str, Any]:
     """A queued outbound call, with exactly the spec's field names (null for any we have no value for)."""
     sid = "CA" + uuid.uuid4().hex
     uri = f"/{API_VERSION}/Accounts/{account_sid}/Calls/{sid}"
@@ -525,9 +529,7 @@ class State:
             record["status"] = status
             record["error_code"] = error_code
 
-    def accept(
-        self, resource: dict[str, Any], fields: dict[str, Any], received_at: float, sent_at: datetime
-    ) -> None:
+    def accept(self, resource: dict[str, Any], fields: dict[str, Any], received_at: float, sent_at: datetime) -> None:
         """Store an accepted message for the list/fetch endpoints and the control API."""
         with self._lock:
             sid = resource["sid"]
@@ -608,8 +610,9 @@ class State:
 class FakeTwilioServer(ThreadingHTTPServer):
     """The HTTP server plus what its handlers share: credentials, the spec contract and state."""
 
-    def __init__(self, address: tuple[str, int], contract: Contract, account_sid: str, auth_token: str,
-                 callbacks_enabled: bool) -> None:
+    def __init__(
+        self, address: tuple[str, int], contract: Contract, account_sid: str, auth_token: str, callbacks_enabled: bool
+    ) -> None:
         super().__init__(address, Handler)
         self.contract = contract
         self.account_sid = account_sid
@@ -745,8 +748,14 @@ class Handler(BaseHTTPRequestHandler):
         except ApiError as exc:
             self._send_json(exc.status, exc.body(), exc.headers)
 
-    def _calls_api(self, calls: re.Match[str] | None, call: re.Match[str] | None, form: dict[str, list[str]] | None,
-                   form_error: ApiError | None, received_at: float) -> None:
+    def _calls_api(
+        self,
+        calls: re.Match[str] | None,
+        call: re.Match[str] | None,
+        form: dict[str, list[str]] | None,
+        form_error: ApiError | None,
+        received_at: float,
+    ) -> None:
         """Place a call (POST Calls.json) or redirect one (POST Calls/{Sid}.json); nothing else."""
         self._authenticate((calls or call).group(1))  # type: ignore[union-attr]
         if self.command != "POST":
@@ -816,19 +825,24 @@ class Handler(BaseHTTPRequestHandler):
     def _list(self, path: str, query: dict[str, list[str]]) -> None:
         page_size = _int_param(query, "PageSize", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
         page = _int_param(query, "Page", 0, 0, math.inf)
-        filters = [(key, value) for key in ("To", "From", "DateSent", "DateSent<", "DateSent>")
-                   if (value := _single(query, key)) is not None]
+        filters = [
+            (key, value)
+            for key in ("To", "From", "DateSent", "DateSent<", "DateSent>")
+            if (value := _single(query, key)) is not None
+        ]
         to, sender = _single(query, "To"), _single(query, "From")
         dates = [_date_predicate(key, value) for key, value in filters if key.startswith("DateSent")]
 
         def keep(resource: dict[str, Any], sent_at: datetime) -> bool:
-            return ((to is None or resource["to"] == to)
-                    and (sender is None or resource["from"] == sender)
-                    and all(test(sent_at) for test in dates))
+            return (
+                (to is None or resource["to"] == to)
+                and (sender is None or resource["from"] == sender)
+                and all(test(sent_at) for test in dates)
+            )
 
         found = self.server.state.find(keep)
         start = page * page_size
-        messages = found[start:start + page_size]
+        messages = found[start : start + page_size]
 
         def page_uri(number: int, token: str | None = None) -> str:
             params = [*filters, ("PageSize", page_size), ("Page", number)]
@@ -982,10 +996,17 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one")
     parser.add_argument("--account-sid", required=True, help="the AC... SID clients must authenticate as")
     parser.add_argument("--auth-token", required=True, help="the auth token clients must present")
-    parser.add_argument("--spec", type=Path, default=None,
-                        help="Twilio's twilio_api_v2010.json (default: ../shared/twilio-oai/ beside the repo)")
-    parser.add_argument("--status-callbacks", action="store_true",
-                        help="POST signed sent/delivered callbacks to each message's StatusCallback")
+    parser.add_argument(
+        "--spec",
+        type=Path,
+        default=None,
+        help="Twilio's twilio_api_v2010.json (default: ../shared/twilio-oai/ beside the repo)",
+    )
+    parser.add_argument(
+        "--status-callbacks",
+        action="store_true",
+        help="POST signed sent/delivered callbacks to each message's StatusCallback",
+    )
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     args = parser.parse_args(argv)
     if not ACCOUNT_SID.fullmatch(args.account_sid):
@@ -998,16 +1019,18 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Serve until SIGTERM or SIGINT (exit 0); print the URL on stdout once listening so callers can wait on it."""
     args = _parse_args(argv)
-    logging.basicConfig(stream=sys.stderr, level=args.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        stream=sys.stderr, level=args.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
     spec_path = args.spec or default_spec_path()
     try:
         contract = load_contract(spec_path)
     except (OSError, ValueError, KeyError) as exc:
         logger.error("cannot load Twilio spec %s: %s: %s", spec_path, exc.__class__.__name__, exc)
         return 2
-    server = FakeTwilioServer((args.host, args.port), contract, args.account_sid, args.auth_token,
-                              args.status_callbacks)
+    server = FakeTwilioServer(
+        (args.host, args.port), contract, args.account_sid, args.auth_token, args.status_callbacks
+    )
 
     def stop(signum: int, frame: FrameType | None) -> None:
         # shutdown() waits for serve_forever(), which runs in this (the signal-handling) thread.

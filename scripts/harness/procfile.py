@@ -43,30 +43,39 @@ def process_environment(extra: Mapping[str, str]) -> dict[str, str]:
     return {**os.environ, **extra, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
 
 
-def line_environment(twilio: FakeTwilio, database_url: str, redis_url: str, config: Path, public_url: str,
-                     **extra: str) -> dict[str, str]:
+def line_environment(
+    twilio: FakeTwilio, database_url: str, redis_url: str, config: Path, public_url: str, **extra: str
+) -> dict[str, str]:
     """The environment the Procfile's processes need to run a line against `twilio`, with
     fresh secret and data keys, plus `extra`."""
-    return process_environment({
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "TWILIO_ACCOUNT_SID": twilio.account_sid,
-        "TWILIO_AUTH_TOKEN": twilio.auth_token,
-        "TWILIO_API_BASE_URL": twilio.base_url,
-        "WARMLINE_PUBLIC_URL": public_url,
-        "WARMLINE_SECRET_KEY": secrets.token_urlsafe(32),
-        "WARMLINE_DATA_KEY": secrets.token_urlsafe(32),
-        "WARMLINE_CONFIG": str(config),
-        "WEB_CONCURRENCY": "2",
-        **extra,
-    })
+    return process_environment(
+        {
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "TWILIO_ACCOUNT_SID": twilio.account_sid,
+            "TWILIO_AUTH_TOKEN": twilio.auth_token,
+            "TWILIO_API_BASE_URL": twilio.base_url,
+            "WARMLINE_PUBLIC_URL": public_url,
+            "WARMLINE_SECRET_KEY": secrets.token_urlsafe(32),
+            "WARMLINE_DATA_KEY": secrets.token_urlsafe(32),
+            "WARMLINE_CONFIG": str(config),
+            "WEB_CONCURRENCY": "2",
+            **extra,
+        }
+    )
 
 
 def spawn(command: str, env: Mapping[str, str], log: Path) -> subprocess.Popen[bytes]:
     """Run a Procfile command line (its ${VARIABLES} expanded by bash from `env`), output to `log`."""
     with log.open("ab") as output:
-        return subprocess.Popen(["bash", "-c", f"exec {command}"], env=dict(env), cwd=ROOT, stdout=output,
-                                stderr=output, start_new_session=True)
+        return subprocess.Popen(
+            ["bash", "-c", f"exec {command}"],
+            env=dict(env),
+            cwd=ROOT,
+            stdout=output,
+            stderr=output,
+            start_new_session=True,
+        )
 
 
 def stop(process: subprocess.Popen[bytes] | None, timeout: float = 15) -> None:
@@ -118,8 +127,13 @@ def wait_for_http(url: str, log: Path, timeout: float = 20) -> None:
 
 def sms_form(account_sid: str, sender: str, to: str, body: str, sid: str | None = None) -> dict[str, str]:
     """An inbound SMS webhook's fields, as Twilio posts them (one new MessageSid unless given)."""
-    return {"MessageSid": sid or "SM" + secrets.token_hex(16), "AccountSid": account_sid, "From": sender, "To": to,
-            "Body": body}
+    return {
+        "MessageSid": sid or "SM" + secrets.token_hex(16),
+        "AccountSid": account_sid,
+        "From": sender,
+        "To": to,
+        "Body": body,
+    }
 
 
 def signature(auth_token: str, public_url: str, path: str, form: Mapping[str, str]) -> str:

@@ -25,7 +25,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, literal, or_, select, true
 
 from routing import call_flow as call_rules
-from routing.limits import AWAITING_OK, COOLDOWN, MAX_CONCURRENT, NO_FREE_LINE_NUMBER, ShiftLimits, VolunteerState, refusal
+from routing.limits import (
+    AWAITING_OK,
+    COOLDOWN,
+    MAX_CONCURRENT,
+    NO_FREE_LINE_NUMBER,
+    ShiftLimits,
+    VolunteerState,
+    refusal,
+)
 from routing.matching import Seeker, choose_volunteer
 from service.conversations import lifecycle, shifts
 from service.outbound import outbox
@@ -50,7 +58,12 @@ def offer_waiting(turn: Turn) -> None:
     waiting = session.scalars(
         select(Conversation)
         .where(Conversation.status == "queued", ~has_pending, (Conversation.channel != "voice") | caller_ready)
-        .order_by(Conversation.priority.desc(), (Conversation.channel == "voice").desc(), Conversation.queued_at, Conversation.id)
+        .order_by(
+            Conversation.priority.desc(),
+            (Conversation.channel == "voice").desc(),
+            Conversation.queued_at,
+            Conversation.id,
+        )
         .limit(DISPATCH_BATCH)
         .with_for_update(skip_locked=True, of=Conversation)
     ).all()
@@ -77,7 +90,9 @@ def _offer_best(turn: Turn, conversation: Conversation, seeker: Seeker, refused:
         available = [v for v in window if conversation.channel != "callback" or not v.on_call]
         match = choose_volunteer(seeker, available, limits, turn.now)
         if match is not None:
-            _make_offer(turn, conversation, match.volunteer_id, match.line_number, match.language_fallback, match.returning)
+            _make_offer(
+                turn, conversation, match.volunteer_id, match.line_number, match.language_fallback, match.returning
+            )
             return True
     return None if not found_anyone and not seeker.passed_by else False
 
@@ -94,8 +109,13 @@ def _ring_best(turn: Turn, conversation: Conversation, seeker: Seeker, refused: 
     for window in _candidate_windows(turn, seeker, tried, refused):
         found_anyone = True
         rung += call_rules.volunteers_to_ring(
-            seeker, window, turn.runtime.shift_limits, turn.now, voice.ring_group_size - len(rung),
-            missed_at=missed_at, ring_again_after=ring_again_after,
+            seeker,
+            window,
+            turn.runtime.shift_limits,
+            turn.now,
+            voice.ring_group_size - len(rung),
+            missed_at=missed_at,
+            ring_again_after=ring_again_after,
         )
         if len(rung) >= voice.ring_group_size:
             break
@@ -105,7 +125,9 @@ def _ring_best(turn: Turn, conversation: Conversation, seeker: Seeker, refused: 
     return None if not found_anyone and not tried else False
 
 
-def _candidate_windows(turn: Turn, seeker: Seeker, excluded: frozenset[int], refused: set[int]) -> Iterator[list[VolunteerState]]:
+def _candidate_windows(
+    turn: Turn, seeker: Seeker, excluded: frozenset[int], refused: set[int]
+) -> Iterator[list[VolunteerState]]:
     """The free volunteers on shift, best first for this seeker, `CANDIDATE_WINDOW` at a
     time: each window locked (volunteers another transaction is changing are skipped) and
     then read afresh (a new statement sees everything committed before the locks). Those a
@@ -159,15 +181,22 @@ def _candidates(turn: Turn, tier: ColumnElement[bool], excluded: frozenset[int] 
     pending_offer = exists().where(Offer.volunteer_id == Volunteer.id, Offer.status == "pending")
 
     def lifted(limit: str) -> ColumnElement[bool]:
-        return exists().where(LimitOverride.volunteer_id == Volunteer.id, LimitOverride.limit == limit, LimitOverride.until > turn.now)
+        return exists().where(
+            LimitOverride.volunteer_id == Volunteer.id, LimitOverride.limit == limit, LimitOverride.until > turn.now
+        )
 
     active = Volunteer.active_conversations
     # routing.limits.concurrency_limit: their own limit and the line's, or the number pool's when lifted.
-    under_own_limit = and_(active < limits.max_concurrent, Volunteer.max_concurrent.is_(None) | (active < Volunteer.max_concurrent))
+    under_own_limit = and_(
+        active < limits.max_concurrent, Volunteer.max_concurrent.is_(None) | (active < Volunteer.max_concurrent)
+    )
     query = (
         select(Volunteer.id)
         .where(
-            Volunteer.active, Volunteer.on_shift, tier, ~pending_offer,
+            Volunteer.active,
+            Volunteer.on_shift,
+            tier,
+            ~pending_offer,
             Volunteer.break_until.is_(None) | (Volunteer.break_until <= turn.now),
             or_(Volunteer.cooldown_until.is_(None), Volunteer.cooldown_until <= turn.now, lifted(COOLDOWN)),
             or_(~Volunteer.awaiting_ok, lifted(AWAITING_OK)),
@@ -185,7 +214,9 @@ def _candidates(turn: Turn, tier: ColumnElement[bool], excluded: frozenset[int] 
 
 def _seeker(turn: Turn, conversation: Conversation) -> Seeker:
     answered = turn.session.execute(
-        select(Offer.volunteer_id, Offer.status).where(Offer.conversation_id == conversation.id, Offer.status.in_(("declined", "expired")))
+        select(Offer.volunteer_id, Offer.status).where(
+            Offer.conversation_id == conversation.id, Offer.status.in_(("declined", "expired"))
+        )
     ).all()
     return Seeker(
         conversation_id=conversation.id,
@@ -206,8 +237,13 @@ def _ring(turn: Turn, conversation: Conversation, volunteer_ids: tuple[int, ...]
     expires_at = turn.now + timedelta(seconds=turn.runtime.settings.voice.ring_seconds)
     for volunteer_id in volunteer_ids:
         offer = Offer(
-            conversation_id=conversation.id, volunteer_id=volunteer_id, line_number=call.line_number, kind="ring",
-            status="pending", created_at=turn.now, expires_at=expires_at,
+            conversation_id=conversation.id,
+            volunteer_id=volunteer_id,
+            line_number=call.line_number,
+            kind="ring",
+            status="pending",
+            created_at=turn.now,
+            expires_at=expires_at,
         )
         turn.session.add(offer)
         turn.session.flush()
@@ -229,7 +265,14 @@ def _missed_rings(turn: Turn, conversation: Conversation) -> dict[int, datetime]
     return {volunteer_id: missed_at for volunteer_id, missed_at in rows}
 
 
-def _make_offer(turn: Turn, conversation: Conversation, volunteer_id: int, line_number: str, language_fallback: bool, returning: bool) -> None:
+def _make_offer(
+    turn: Turn,
+    conversation: Conversation,
+    volunteer_id: int,
+    line_number: str,
+    language_fallback: bool,
+    returning: bool,
+) -> None:
     settings = turn.runtime.settings.routing
     texts = turn.runtime.texts
     volunteer = turn.session.get_one(Volunteer, volunteer_id)
@@ -250,10 +293,15 @@ def _make_offer(turn: Turn, conversation: Conversation, volunteer_id: int, line_
         preview = preview[: settings.offer_preview_chars].rstrip() + "…"
     language_note = ""
     if conversation.language != turn.runtime.settings.line.languages[0] or language_fallback:
-        language_note = texts.for_volunteer("offer_language_note", language_name=texts.language(conversation.language).name)
+        language_note = texts.for_volunteer(
+            "offer_language_note", language_name=texts.language(conversation.language).name
+        )
     body = texts.for_volunteer(
         "offer_callback" if conversation.channel == "callback" else "offer",
-        pseudonym=texter.pseudonym, preview=preview, timeout=settings.offer_timeout_seconds, language_note=language_note,
+        pseudonym=texter.pseudonym,
+        preview=preview,
+        timeout=settings.offer_timeout_seconds,
+        language_note=language_note,
     )
     if returning:
         body += texts.for_volunteer("returning_note")
@@ -262,14 +310,18 @@ def _make_offer(turn: Turn, conversation: Conversation, volunteer_id: int, line_
     outbox.to_volunteer(turn, volunteer, body, line_number, conversation)
     if language_fallback and not conversation.language_fallback_told:
         conversation.language_fallback_told = True
-        outbox.tell_texter(turn, texter, "language_fallback", conversation, language_name=texts.language(conversation.language).name)
+        outbox.tell_texter(
+            turn, texter, "language_fallback", conversation, language_name=texts.language(conversation.language).name
+        )
     turn.schedule("expire_offer", offer.id, offer.expires_at)
 
 
 def pending_offer(turn: Turn, volunteer: Volunteer) -> Offer | None:
     """The offer a volunteer's `#yes` or `#pass` answers (a ringing phone is answered by pressing 1)."""
     return turn.session.scalars(
-        select(Offer).where(Offer.volunteer_id == volunteer.id, Offer.status == "pending", Offer.kind == "text").with_for_update()
+        select(Offer)
+        .where(Offer.volunteer_id == volunteer.id, Offer.status == "pending", Offer.kind == "text")
+        .with_for_update()
     ).first()
 
 
@@ -302,7 +354,15 @@ def accept(turn: Turn, volunteer: Volunteer, offer: Offer) -> None:
     outbox.tell_volunteer(turn, volunteer, "accepted", offer.line_number, conversation, pseudonym=texter.pseudonym)
     backlog = lifecycle.texter_backlog(turn, conversation)
     if backlog:
-        outbox.tell_volunteer(turn, volunteer, "backlog", offer.line_number, conversation, pseudonym=texter.pseudonym, text="\n".join(backlog))
+        outbox.tell_volunteer(
+            turn,
+            volunteer,
+            "backlog",
+            offer.line_number,
+            conversation,
+            pseudonym=texter.pseudonym,
+            text="\n".join(backlog),
+        )
     outbox.tell_texter(turn, texter, "connected", conversation, alias=volunteer.alias)
     turn.session.flush()
     offer_waiting(turn)  # a volunteer with room for another conversation gets the next texter
@@ -327,7 +387,9 @@ def expire(turn: Turn, offer_id: int) -> None:
     else:
         offer.status = "expired"
         offer.answered_at = turn.now
-        outbox.tell_volunteer(turn, offer.volunteer, "offer_expired", offer.line_number, pseudonym=offer.conversation.texter.pseudonym)
+        outbox.tell_volunteer(
+            turn, offer.volunteer, "offer_expired", offer.line_number, pseudonym=offer.conversation.texter.pseudonym
+        )
     turn.session.flush()
     offer_waiting(turn)
 
@@ -349,9 +411,13 @@ def _ring_lapsed(turn: Turn, offer: Offer) -> None:
 
 def ring_offers(turn: Turn, conversation_id: int) -> list[Offer]:
     """The volunteers reserved (their phones ringing, or about to) for a caller."""
-    return list(turn.session.scalars(
-        select(Offer).where(Offer.conversation_id == conversation_id, Offer.kind == "ring", Offer.status == "pending").order_by(Offer.id)
-    ))
+    return list(
+        turn.session.scalars(
+            select(Offer)
+            .where(Offer.conversation_id == conversation_id, Offer.kind == "ring", Offer.status == "pending")
+            .order_by(Offer.id)
+        )
+    )
 
 
 def _lock_volunteer(turn: Turn, volunteer: Volunteer) -> None:
@@ -367,13 +433,19 @@ def queue_position(turn: Turn, conversation: Conversation) -> int:
             Conversation.channel == conversation.channel,
             (Conversation.priority > conversation.priority)
             | ((Conversation.priority == conversation.priority) & (Conversation.queued_at < conversation.queued_at))
-            | ((Conversation.priority == conversation.priority) & (Conversation.queued_at == conversation.queued_at) & (Conversation.id < conversation.id)),
+            | (
+                (Conversation.priority == conversation.priority)
+                & (Conversation.queued_at == conversation.queued_at)
+                & (Conversation.id < conversation.id)
+            ),
         )
     )
     return int(ahead or 0) + 1
 
 
 def anyone_on_shift(turn: Turn) -> bool:
-    return bool(turn.session.scalar(
-        select(exists().where(Shift.volunteer_id == Volunteer.id, Shift.ended_at.is_(None), Volunteer.active))
-    ))
+    return bool(
+        turn.session.scalar(
+            select(exists().where(Shift.volunteer_id == Volunteer.id, Shift.ended_at.is_(None), Volunteer.active))
+        )
+    )

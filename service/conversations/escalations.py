@@ -19,12 +19,18 @@ def supervisors_to_alert(turn: Turn) -> list[Supervisor]:
     return on_call or list(active)
 
 
-def open_escalation(turn: Turn, conversation: Conversation, level: str, source: str, reason: str, assessment: Assessment | None = None) -> bool:
+def open_escalation(
+    turn: Turn, conversation: Conversation, level: str, source: str, reason: str, assessment: Assessment | None = None
+) -> bool:
     """Record the escalation and text the supervisors (pseudonym and dashboard link, never the
     texter's number); a timer re-sends it to the backup if nobody acknowledges it. False when
     no supervisor exists to text."""
     escalation = Escalation(
-        conversation_id=conversation.id, level=level, source=source, reason=reason, opened_at=turn.now,
+        conversation_id=conversation.id,
+        level=level,
+        source=source,
+        reason=reason,
+        opened_at=turn.now,
         categories=",".join(c.value for c in assessment.categories) if assessment else "",
         rules="; ".join(assessment.rules) if assessment else "",
     )
@@ -58,7 +64,9 @@ def _alert(turn: Turn, escalation: Escalation, supervisors: list[Supervisor], ke
 def realert(turn: Turn, escalation_id: int) -> None:
     """Nobody acknowledged in time: alert the backup supervisors (those marked backup, else
     every other active supervisor, else the same ones again). Safe to run twice."""
-    escalation = turn.session.scalars(select(Escalation).where(Escalation.id == escalation_id).with_for_update()).first()
+    escalation = turn.session.scalars(
+        select(Escalation).where(Escalation.id == escalation_id).with_for_update()
+    ).first()
     delay = timedelta(minutes=turn.runtime.settings.escalation.realert_after_minutes)
     if escalation is None or escalation.acknowledged_at is not None or escalation.realerted_at is not None:
         return
@@ -66,7 +74,11 @@ def realert(turn: Turn, escalation_id: int) -> None:
         return
     active = turn.session.scalars(select(Supervisor).where(Supervisor.active).order_by(Supervisor.id)).all()
     alerted = set(escalation.alerted.split(", "))
-    backups = [s for s in active if s.backup and s.name not in alerted] or [s for s in active if s.name not in alerted] or list(active)
+    backups = (
+        [s for s in active if s.backup and s.name not in alerted]
+        or [s for s in active if s.name not in alerted]
+        or list(active)
+    )
     escalation.realerted_at = turn.now
     _alert(turn, escalation, backups, "escalation_realert")
 
@@ -74,7 +86,11 @@ def realert(turn: Turn, escalation_id: int) -> None:
 def acknowledge(turn: Turn, supervisor: Supervisor, escalation_id: int | None) -> Escalation | None:
     """`#ack [number]` (or the dashboard): the supervisor has it; the latest open one when no number is given."""
     query = select(Escalation).where(Escalation.acknowledged_at.is_(None))
-    query = query.where(Escalation.id == escalation_id) if escalation_id is not None else query.order_by(Escalation.opened_at.desc())
+    query = (
+        query.where(Escalation.id == escalation_id)
+        if escalation_id is not None
+        else query.order_by(Escalation.opened_at.desc())
+    )
     escalation = turn.session.scalars(query.with_for_update()).first()
     if escalation is None:
         return None
@@ -87,5 +103,7 @@ def request_debrief(turn: Turn, volunteer: Volunteer) -> bool:
     """`#debrief`: ask the supervisors on call to reach out to a volunteer after a hard conversation."""
     supervisors = supervisors_to_alert(turn)
     for supervisor in supervisors:
-        outbox.to_supervisor(turn, supervisor, turn.runtime.texts.for_supervisor("debrief_request", volunteer=volunteer.name))
+        outbox.to_supervisor(
+            turn, supervisor, turn.runtime.texts.for_supervisor("debrief_request", volunteer=volunteer.name)
+        )
     return bool(supervisors)

@@ -10,11 +10,19 @@ from service.db import Conversation, Message, Offer, Volunteer
 from service.db.turn import Turn
 
 
-def record(turn: Turn, conversation: Conversation, author: str, body: str, risk: tuple[str, str] | None = None) -> Message:
+def record(
+    turn: Turn, conversation: Conversation, author: str, body: str, risk: tuple[str, str] | None = None
+) -> Message:
     """Keep a line of the transcript, encrypted (a supervisor may read it during retention),
     with the detector's verdict (`risk`: level and detail) on a texter's message."""
-    message = Message(conversation_id=conversation.id, author=author, body_encrypted=turn.runtime.vault.encrypt(body), created_at=turn.now,
-                      risk_level=risk[0] if risk else None, risk_detail=risk[1] if risk else None)
+    message = Message(
+        conversation_id=conversation.id,
+        author=author,
+        body_encrypted=turn.runtime.vault.encrypt(body),
+        created_at=turn.now,
+        risk_level=risk[0] if risk else None,
+        risk_detail=risk[1] if risk else None,
+    )
     turn.session.add(message)
     turn.session.flush()
     return message
@@ -33,12 +41,21 @@ def texter_backlog(turn: Turn, conversation: Conversation) -> list[str]:
 def withdraw_offers(turn: Turn, conversation: Conversation) -> None:
     """A conversation that closes while queued takes back its pending offers and says so (a
     ringing phone says so by itself: it stops)."""
-    pending = turn.session.scalars(select(Offer).where(Offer.conversation_id == conversation.id, Offer.status == "pending")).all()
+    pending = turn.session.scalars(
+        select(Offer).where(Offer.conversation_id == conversation.id, Offer.status == "pending")
+    ).all()
     for offer in pending:
         offer.status = "withdrawn"
         offer.answered_at = turn.now
         if offer.kind == "text":
-            outbox.tell_volunteer(turn, offer.volunteer, "offer_withdrawn", offer.line_number, conversation, pseudonym=conversation.texter.pseudonym)
+            outbox.tell_volunteer(
+                turn,
+                offer.volunteer,
+                "offer_withdrawn",
+                offer.line_number,
+                conversation,
+                pseudonym=conversation.texter.pseudonym,
+            )
 
 
 def requeue(turn: Turn, conversation: Conversation) -> None:
@@ -86,8 +103,13 @@ def close(turn: Turn, conversation: Conversation, reason: str) -> None:
         texter.last_volunteer_id = volunteer.id
         turn.session.execute(update(Volunteer).where(Volunteer.id == volunteer.id).values(last_assigned_at=turn.now))
         outbox.tell_volunteer(
-            turn, volunteer, VOLUNTEER_TEXT[reason], conversation.line_number, conversation,
-            pseudonym=texter.pseudonym, minutes=f"{turn.runtime.settings.routing.texter_inactivity_minutes:g}",
+            turn,
+            volunteer,
+            VOLUNTEER_TEXT[reason],
+            conversation.line_number,
+            conversation,
+            pseudonym=texter.pseudonym,
+            minutes=f"{turn.runtime.settings.routing.texter_inactivity_minutes:g}",
         )
         turn.session.flush()
         shifts.after_conversation(turn, conversation)

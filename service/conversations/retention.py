@@ -30,7 +30,8 @@ def purge_texter(session: Session, texter: Texter, now: datetime) -> None:
     session.execute(
         update(OutboxMessage)
         .where(
-            OutboxMessage.conversation_id.in_(conversation_ids) | ((OutboxMessage.recipient_kind == "texter") & (OutboxMessage.recipient_id == texter.id)),
+            OutboxMessage.conversation_id.in_(conversation_ids)
+            | ((OutboxMessage.recipient_kind == "texter") & (OutboxMessage.recipient_id == texter.id)),
             OutboxMessage.created_at < now,
         )
         .values(body_encrypted=PURGED)
@@ -40,14 +41,26 @@ def purge_texter(session: Session, texter: Texter, now: datetime) -> None:
 def apply_retention(session: Session, now: datetime, days: float) -> int:
     """Purge bodies older than the retention period, and texters silent for that long."""
     cutoff = now - timedelta(days=days)
-    session.execute(update(Message).where(Message.created_at < cutoff, Message.body_encrypted.is_not(None)).values(body_encrypted=None))
-    session.execute(update(OutboxMessage).where(OutboxMessage.created_at < cutoff, OutboxMessage.body_encrypted != PURGED).values(body_encrypted=PURGED))
+    session.execute(
+        update(Message)
+        .where(Message.created_at < cutoff, Message.body_encrypted.is_not(None))
+        .values(body_encrypted=None)
+    )
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.created_at < cutoff, OutboxMessage.body_encrypted != PURGED)
+        .values(body_encrypted=PURGED)
+    )
     last_seen = (
-        select(Conversation.texter_id, func.max(Conversation.last_texter_at).label("seen")).group_by(Conversation.texter_id).subquery()
+        select(Conversation.texter_id, func.max(Conversation.last_texter_at).label("seen"))
+        .group_by(Conversation.texter_id)
+        .subquery()
     )
     stale = session.scalars(
-        select(Texter).join(last_seen, last_seen.c.texter_id == Texter.id)
-        .where(last_seen.c.seen < cutoff, Texter.phone_encrypted != PURGED).limit(BATCH)
+        select(Texter)
+        .join(last_seen, last_seen.c.texter_id == Texter.id)
+        .where(last_seen.c.seen < cutoff, Texter.phone_encrypted != PURGED)
+        .limit(BATCH)
     ).all()
     for texter in stale:
         purge_texter(session, texter, now)

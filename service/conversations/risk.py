@@ -19,7 +19,13 @@ from service.db.turn import Turn
 
 
 def _encode(assessment: Assessment) -> str:
-    return "|".join((",".join(c.value for c in assessment.categories), "\x1f".join(assessment.rules), ",".join(s.value for s in assessment.signals)))
+    return "|".join(
+        (
+            ",".join(c.value for c in assessment.categories),
+            "\x1f".join(assessment.rules),
+            ",".join(s.value for s in assessment.signals),
+        )
+    )
 
 
 def _decode(level: str, detail: str | None) -> Assessment:
@@ -35,15 +41,21 @@ def _decode(level: str, detail: str | None) -> Assessment:
 def texter_history(turn: Turn, conversation: Conversation) -> list[Row[tuple[str | None, str | None, datetime]]]:
     """The conversation's texter messages so far, oldest first: each one's verdict (for the
     conversation's assessment) and time (for the flood limit), in one query."""
-    return list(turn.session.execute(
-        select(Message.risk_level, Message.risk_detail, Message.created_at)
-        .where(Message.conversation_id == conversation.id, Message.author == "texter")
-        .order_by(Message.id)
-    ).all())
+    return list(
+        turn.session.execute(
+            select(Message.risk_level, Message.risk_detail, Message.created_at)
+            .where(Message.conversation_id == conversation.id, Message.author == "texter")
+            .order_by(Message.id)
+        ).all()
+    )
 
 
-def record_texter_message(turn: Turn, conversation: Conversation, body: str,
-                          history: Sequence[Row[tuple[str | None, str | None, datetime]]] = ()) -> Assessment:
+def record_texter_message(
+    turn: Turn,
+    conversation: Conversation,
+    body: str,
+    history: Sequence[Row[tuple[str | None, str | None, datetime]]] = (),
+) -> Assessment:
     """Keep a texter's message with the detector's verdict (every language's lexicon reads it:
     a texter's language may be guessed wrong; in doubt, the higher reading wins), then assess
     the whole conversation (its earlier messages are `history`) and act."""
@@ -55,13 +67,24 @@ def record_texter_message(turn: Turn, conversation: Conversation, body: str,
     return whole
 
 
-def crisis_text_due(runtime: Runtime, latest: Assessment, history: Sequence[tuple[str, str | None]], status: str | None,
-                    flagged: str | None, safety_sent_at: datetime | None, now: datetime) -> bool:
+def crisis_text_due(
+    runtime: Runtime,
+    latest: Assessment,
+    history: Sequence[tuple[str, str | None]],
+    status: str | None,
+    flagged: str | None,
+    safety_sent_at: datetime | None,
+    now: datetime,
+) -> bool:
     """Whether the policy sends the crisis text with this message (what `act` will decide for
     the same conversation): for the webhook, which answers before the message is routed."""
     whole = assess_conversation([_decode(level, detail) for level, detail in history], latest)
-    state = ConversationRisk(status=status or "queued", flagged=Level(flagged or Level.NONE.value), open_escalation=None,
-                             safety_sent_at=safety_sent_at)
+    state = ConversationRisk(
+        status=status or "queued",
+        flagged=Level(flagged or Level.NONE.value),
+        open_escalation=None,
+        safety_sent_at=safety_sent_at,
+    )
     return Action.SAFETY_REPLY in respond(whole, state, now, Policy(runtime.settings.escalation.safety_repeat_minutes))
 
 
@@ -69,7 +92,9 @@ def act(turn: Turn, conversation: Conversation, whole: Assessment) -> None:
     open_escalation = None
     if whole.level is Level.IMMINENT:  # the policy weighs open escalations only for imminent danger
         open_levels = turn.session.scalars(
-            select(Escalation.level).where(Escalation.conversation_id == conversation.id, Escalation.acknowledged_at.is_(None))
+            select(Escalation.level).where(
+                Escalation.conversation_id == conversation.id, Escalation.acknowledged_at.is_(None)
+            )
         ).all()
         open_escalation = max((Level(level) for level in open_levels), default=None)
     state = ConversationRisk(
@@ -94,13 +119,34 @@ def act(turn: Turn, conversation: Conversation, whole: Assessment) -> None:
         else:
             outbox.to_texter(turn, texter, safety, conversation)
         conversation.safety_sent_at = turn.now
-        turn.session.add(Message(conversation_id=conversation.id, author="line", body_encrypted=turn.runtime.vault.encrypt(safety), created_at=turn.now))
+        turn.session.add(
+            Message(
+                conversation_id=conversation.id,
+                author="line",
+                body_encrypted=turn.runtime.vault.encrypt(safety),
+                created_at=turn.now,
+            )
+        )
     if Action.OPEN_ESCALATION in actions:
         reason = texts.for_supervisor("detector_reason", categories=categories)
         escalations.open_escalation(turn, conversation, whole.level.value, "detector", reason, whole)
     if Action.GUIDE_VOLUNTEER in actions and volunteer is not None:
-        outbox.tell_volunteer(turn, volunteer, "risk_imminent_guidance", conversation.line_number, conversation,
-                              pseudonym=texter.pseudonym, categories=categories)
+        outbox.tell_volunteer(
+            turn,
+            volunteer,
+            "risk_imminent_guidance",
+            conversation.line_number,
+            conversation,
+            pseudonym=texter.pseudonym,
+            categories=categories,
+        )
     if Action.ALERT_VOLUNTEER in actions and volunteer is not None:
-        outbox.tell_volunteer(turn, volunteer, "risk_elevated_alert", conversation.line_number, conversation,
-                              pseudonym=texter.pseudonym, categories=categories)
+        outbox.tell_volunteer(
+            turn,
+            volunteer,
+            "risk_elevated_alert",
+            conversation.line_number,
+            conversation,
+            pseudonym=texter.pseudonym,
+            categories=categories,
+        )

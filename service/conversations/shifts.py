@@ -54,20 +54,26 @@ def volunteer_states(session: Session, volunteer_ids: Iterable[int], now: dateti
     if not ids:
         return {}
     volunteers = {v.id: v for v in session.scalars(select(Volunteer).where(Volunteer.id.in_(ids)))}
-    shifts = {s.volunteer_id: s for s in session.scalars(select(Shift).where(Shift.volunteer_id.in_(ids), Shift.ended_at.is_(None)))}
+    shifts = {
+        s.volunteer_id: s
+        for s in session.scalars(select(Shift).where(Shift.volunteer_id.in_(ids), Shift.ended_at.is_(None)))
+    }
     busy: dict[int, set[str]] = {volunteer_id: set() for volunteer_id in ids}
     active: dict[int, int] = dict.fromkeys(ids, 0)
     on_call: set[int] = set()
     for volunteer_id, line_number, channel in session.execute(
-        select(Conversation.volunteer_id, Conversation.line_number, Conversation.channel)
-        .where(Conversation.status == "active", Conversation.volunteer_id.in_(ids))
+        select(Conversation.volunteer_id, Conversation.line_number, Conversation.channel).where(
+            Conversation.status == "active", Conversation.volunteer_id.in_(ids)
+        )
     ):
         active[volunteer_id] += 1
         if line_number is not None:  # a caller's call holds no text thread
             busy[volunteer_id].add(line_number)
         if channel in PHONE_CHANNELS:
             on_call.add(volunteer_id)
-    pending = set(session.scalars(select(Offer.volunteer_id).where(Offer.status == "pending", Offer.volunteer_id.in_(ids))))
+    pending = set(
+        session.scalars(select(Offer.volunteer_id).where(Offer.status == "pending", Offer.volunteer_id.in_(ids)))
+    )
     lifted = lifted_limits(session, ids, now)
     states = {}
     for volunteer_id in ids:
@@ -121,7 +127,9 @@ def end(turn: Turn, shift: Shift, reason: str) -> None:
 
 def withdraw_offer(turn: Turn, volunteer_id: int) -> None:
     """A volunteer leaving (`#off`, `#break`, a forced end) hands their pending offer back to the queue."""
-    offer = turn.session.scalars(select(Offer).where(Offer.volunteer_id == volunteer_id, Offer.status == "pending").with_for_update()).first()
+    offer = turn.session.scalars(
+        select(Offer).where(Offer.volunteer_id == volunteer_id, Offer.status == "pending").with_for_update()
+    ).first()
     if offer is not None:
         offer.status = "withdrawn"
         offer.answered_at = turn.now
@@ -129,7 +137,11 @@ def withdraw_offer(turn: Turn, volunteer_id: int) -> None:
 
 
 def active_count(session: Session, volunteer_id: int) -> int:
-    return len(session.scalars(select(Conversation.id).where(Conversation.volunteer_id == volunteer_id, Conversation.status == "active")).all())
+    return len(
+        session.scalars(
+            select(Conversation.id).where(Conversation.volunteer_id == volunteer_id, Conversation.status == "active")
+        ).all()
+    )
 
 
 SHIFT_END_TEXT = {rules.MAX_SHIFT: "shift_ended_max_length", rules.MAX_CONVERSATIONS: "shift_ended_max_conversations"}
@@ -153,7 +165,10 @@ def _reached(turn: Turn, shift: Shift) -> str | None:
     lifted = lifted_limits(turn.session, [shift.volunteer_id], turn.now)[shift.volunteer_id]
     if rules.MAX_SHIFT not in lifted and shift.planned_end_at is not None and turn.now >= shift.planned_end_at:
         return rules.MAX_SHIFT
-    if rules.MAX_CONVERSATIONS not in lifted and shift.conversations_taken >= turn.runtime.shift_limits.max_conversations_per_shift:
+    if (
+        rules.MAX_CONVERSATIONS not in lifted
+        and shift.conversations_taken >= turn.runtime.shift_limits.max_conversations_per_shift
+    ):
         return rules.MAX_CONVERSATIONS
     return None
 
@@ -164,21 +179,30 @@ def after_conversation(turn: Turn, conversation: Conversation) -> None:
     volunteer = conversation.volunteer
     if volunteer is None or conversation.assigned_at is None or conversation.closed_at is None:
         return
-    escalated = turn.session.scalar(select(Escalation.id).where(Escalation.conversation_id == conversation.id).limit(1)) is not None
-    cooldown = rules.cooldown_after(conversation.assigned_at, conversation.closed_at, escalated, turn.runtime.shift_limits)
+    escalated = (
+        turn.session.scalar(select(Escalation.id).where(Escalation.conversation_id == conversation.id).limit(1))
+        is not None
+    )
+    cooldown = rules.cooldown_after(
+        conversation.assigned_at, conversation.closed_at, escalated, turn.runtime.shift_limits
+    )
     if cooldown is not None and (volunteer.cooldown_until is None or volunteer.cooldown_until < cooldown.until):
         volunteer.cooldown_until = cooldown.until
         volunteer.awaiting_ok = volunteer.awaiting_ok or cooldown.needs_ok
         withdraw_offer(turn, volunteer.id)  # an offer made before the pause must not outlive it
         limits = turn.runtime.shift_limits
         if cooldown.needs_ok:
-            outbox.tell_volunteer(turn, volunteer, "checkin_after_escalation", minutes=limits.cooldown_after_escalation_minutes)
+            outbox.tell_volunteer(
+                turn, volunteer, "checkin_after_escalation", minutes=limits.cooldown_after_escalation_minutes
+            )
         else:
             outbox.tell_volunteer(turn, volunteer, "cooldown_after_long", minutes=limits.cooldown_after_long_minutes)
     end_if_due(turn, volunteer)
 
 
-def lift(session: Session, volunteer: Volunteer, limit: str, minutes: int, reason: str, actor: str, now: datetime) -> LimitOverride:
+def lift(
+    session: Session, volunteer: Volunteer, limit: str, minutes: int, reason: str, actor: str, now: datetime
+) -> LimitOverride:
     """A supervisor lifts one limit for one volunteer for a bounded time; always audited."""
     if limit not in rules.LIFTABLE:
         raise ValueError(f"{limit!r} cannot be lifted; choose one of {', '.join(sorted(rules.LIFTABLE))}")
@@ -187,8 +211,12 @@ def lift(session: Session, volunteer: Volunteer, limit: str, minutes: int, reaso
     if not reason.strip():
         raise ValueError("an override needs a reason")
     override = LimitOverride(
-        volunteer_id=volunteer.id, limit=limit, until=now + timedelta(minutes=minutes), reason=reason.strip(),
-        created_by=actor, created_at=now,
+        volunteer_id=volunteer.id,
+        limit=limit,
+        until=now + timedelta(minutes=minutes),
+        reason=reason.strip(),
+        created_by=actor,
+        created_at=now,
     )
     session.add(override)
     if limit in (rules.MAX_SHIFT, rules.WEEKLY_HOURS):
@@ -198,5 +226,12 @@ def lift(session: Session, volunteer: Volunteer, limit: str, minutes: int, reaso
     if limit in (rules.COOLDOWN, rules.AWAITING_OK):
         volunteer.cooldown_until = None if limit == rules.COOLDOWN else volunteer.cooldown_until
         volunteer.awaiting_ok = False if limit == rules.AWAITING_OK else volunteer.awaiting_ok
-    audit.record(session, now, actor, "limit_override", f"volunteer:{volunteer.id}", f"{limit} lifted for {minutes} min: {reason.strip()}")
+    audit.record(
+        session,
+        now,
+        actor,
+        "limit_override",
+        f"volunteer:{volunteer.id}",
+        f"{limit} lifted for {minutes} min: {reason.strip()}",
+    )
     return override

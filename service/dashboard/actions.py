@@ -12,7 +12,15 @@ from sqlalchemy import select
 from routing.limits import LIFTABLE
 from service.conversations import line_pause
 from service.staff import supervision
-from service.dashboard.blueprint import dashboard_blueprint, form_number, now, run_action, runtime, safe_next, supervisor
+from service.dashboard.blueprint import (
+    dashboard_blueprint,
+    form_number,
+    now,
+    run_action,
+    runtime,
+    safe_next,
+    supervisor,
+)
 from service.dashboard.live import volunteers_on_shift
 from service.db import AuditEntry, Conversation, Escalation, LimitOverride, Shift, Supervisor, Volunteer
 from service.staff.supervision import ActionRefused
@@ -54,8 +62,15 @@ def escalation(escalation_id: int) -> str:
             abort(404)
         conversation = found.conversation
         acknowledged_by = db.get(Supervisor, found.acknowledged_by) if found.acknowledged_by else None
-        return render_template("dashboard/escalation.html", escalation=found, conversation=conversation, pseudonym=conversation.texter.pseudonym,
-                               volunteer=conversation.volunteer, acknowledged_by=acknowledged_by, now=now())
+        return render_template(
+            "dashboard/escalation.html",
+            escalation=found,
+            conversation=conversation,
+            pseudonym=conversation.texter.pseudonym,
+            volunteer=conversation.volunteer,
+            acknowledged_by=acknowledged_by,
+            now=now(),
+        )
 
 
 @dashboard_blueprint.post("/escalations/<id:escalation_id>/acknowledge")
@@ -72,10 +87,25 @@ def volunteer_shift(volunteer_id: int) -> str:
         if volunteer is None:
             abort(404)
         on_shift = next((v for v in volunteers_on_shift(db, runtime(), moment) if v.id == volunteer_id), None)
-        overrides = db.scalars(select(LimitOverride).where(LimitOverride.volunteer_id == volunteer_id).order_by(LimitOverride.created_at.desc()).limit(10)).all()
-        recent = db.scalars(select(Shift).where(Shift.volunteer_id == volunteer_id).order_by(Shift.started_at.desc()).limit(5)).all()
-        return render_template("dashboard/volunteer_shift.html", volunteer=volunteer, on_shift=on_shift, overrides=overrides, shifts=recent,
-                               liftable=sorted(LIFTABLE), limits=runtime().shift_limits, now=moment)
+        overrides = db.scalars(
+            select(LimitOverride)
+            .where(LimitOverride.volunteer_id == volunteer_id)
+            .order_by(LimitOverride.created_at.desc())
+            .limit(10)
+        ).all()
+        recent = db.scalars(
+            select(Shift).where(Shift.volunteer_id == volunteer_id).order_by(Shift.started_at.desc()).limit(5)
+        ).all()
+        return render_template(
+            "dashboard/volunteer_shift.html",
+            volunteer=volunteer,
+            on_shift=on_shift,
+            overrides=overrides,
+            shifts=recent,
+            liftable=sorted(LIFTABLE),
+            limits=runtime().shift_limits,
+            now=moment,
+        )
 
 
 @dashboard_blueprint.post("/volunteers/<id:volunteer_id>/end-shift")
@@ -93,7 +123,9 @@ def put_on_break(volunteer_id: int) -> Response:
 @dashboard_blueprint.post("/volunteers/<id:volunteer_id>/override")
 def override(volunteer_id: int) -> Response:
     actor, reason, minutes, limit = supervisor().email, _reason(), _number("minutes"), request.form.get("limit", "")
-    return _attempt(lambda turn: supervision.lift_limit(turn, volunteer_id, limit, minutes, reason, actor), "limit_lifted")
+    return _attempt(
+        lambda turn: supervision.lift_limit(turn, volunteer_id, limit, minutes, reason, actor), "limit_lifted"
+    )
 
 
 @dashboard_blueprint.get("/conversations/<id:conversation_id>")
@@ -103,17 +135,30 @@ def conversation(conversation_id: int) -> str:
         found = db.get(Conversation, conversation_id)
         if found is None:
             abort(404)
-        escalations = db.scalars(select(Escalation).where(Escalation.conversation_id == conversation_id).order_by(Escalation.opened_at.desc())).all()
+        escalations = db.scalars(
+            select(Escalation)
+            .where(Escalation.conversation_id == conversation_id)
+            .order_by(Escalation.opened_at.desc())
+        ).all()
         candidates = [v for v in volunteers_on_shift(db, runtime(), moment) if v.id != found.volunteer_id]
-        return render_template("dashboard/conversation.html", conversation=found, pseudonym=found.texter.pseudonym, volunteer=found.volunteer,
-                               escalations=escalations, candidates=candidates, now=moment)
+        return render_template(
+            "dashboard/conversation.html",
+            conversation=found,
+            pseudonym=found.texter.pseudonym,
+            volunteer=found.volunteer,
+            escalations=escalations,
+            candidates=candidates,
+            now=moment,
+        )
 
 
 @dashboard_blueprint.post("/conversations/<id:conversation_id>/reassign")
 def reassign(conversation_id: int) -> Response:
     actor, reason = supervisor().email, _reason()
     volunteer_id = _number("volunteer_id")
-    return _attempt(lambda turn: supervision.reassign(turn, conversation_id, volunteer_id, actor, reason), "conversation_reassigned")
+    return _attempt(
+        lambda turn: supervision.reassign(turn, conversation_id, volunteer_id, actor, reason), "conversation_reassigned"
+    )
 
 
 @dashboard_blueprint.post("/line/pause")
@@ -149,7 +194,7 @@ def set_on_call(supervisor_id: int) -> Response:
 def history() -> str:
     """Every supervisor action, newest first: overrides, shift ends, reassignments, transcript readings."""
     with runtime().sessions() as db:
-        entries = db.scalars(select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(HISTORY_PAGE)).all()
+        entries = db.scalars(
+            select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(HISTORY_PAGE)
+        ).all()
         return render_template("dashboard/history.html", entries=entries)
-
-

@@ -61,12 +61,16 @@ def login() -> Response | tuple[str, int] | str:
     moment, address, limits = now(), _address(), runtime().settings.dashboard
     with runtime().sessions() as db, db.begin():
         if too_many_failures(db, email, address, moment, limits):
-            return render_template("dashboard/login.html", next=request.form.get("next", ""), error="rate_limited", email=email), 429
+            return render_template(
+                "dashboard/login.html", next=request.form.get("next", ""), error="rate_limited", email=email
+            ), 429
         account = check_password(db, email, password)
         if account is None:
             db.execute(delete(LoginFailure).where(LoginFailure.at < moment - KEEP_FAILURES))
             db.add(LoginFailure(at=moment, email=email, address=address))
-            return render_template("dashboard/login.html", next=request.form.get("next", ""), error="invalid", email=email), 401
+            return render_template(
+                "dashboard/login.html", next=request.form.get("next", ""), error="invalid", email=email
+            ), 401
         supervisor_id = account.id
     # A new session at sign-in: nothing set before it (by anyone) survives.
     session.clear()

@@ -9,7 +9,19 @@ from functools import wraps
 from typing import ParamSpec, TypeVar
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, abort, current_app, g, make_response, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.blueprints import BlueprintSetupState
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import select
@@ -74,7 +86,9 @@ def guard() -> Response | None:
         account = None
         if isinstance(supervisor_id, int):
             with runtime().sessions() as db:
-                account = db.scalars(select(Supervisor).where(Supervisor.id == supervisor_id, Supervisor.active)).first()
+                account = db.scalars(
+                    select(Supervisor).where(Supervisor.id == supervisor_id, Supervisor.active)
+                ).first()
         if account is None:
             session.clear()
             target = request.full_path if request.method == "GET" else url_for("dashboard.live")
@@ -115,7 +129,9 @@ def clock(moment: datetime | None) -> str:
         return ""
     zone = ZoneInfo(runtime().settings.line.timezone)
     local = moment.astimezone(zone)
-    return local.strftime("%H:%M") if local.date() == now().astimezone(zone).date() else local.strftime("%a %d %b %H:%M")
+    return (
+        local.strftime("%H:%M") if local.date() == now().astimezone(zone).date() else local.strftime("%a %d %b %H:%M")
+    )
 
 
 @dashboard_blueprint.app_template_filter("duration")

@@ -106,7 +106,17 @@ class LiveState:
     def fingerprint(self) -> str:
         """Changes whenever what the page shows changes (relative times every CLOCK_STEP_SECONDS)."""
         clock = int(self.now.timestamp()) // CLOCK_STEP_SECONDS
-        content = (clock, self.paused, self.paused_by, self.on_call, self.volunteers, self.waiting, self.active, self.escalations, self.queue_alert)
+        content = (
+            clock,
+            self.paused,
+            self.paused_by,
+            self.on_call,
+            self.volunteers,
+            self.waiting,
+            self.active,
+            self.escalations,
+            self.queue_alert,
+        )
         return hashlib.sha256(repr(content).encode()).hexdigest()[:20]
 
 
@@ -125,13 +135,21 @@ def volunteers_on_shift(db: Session, runtime: Runtime, moment: datetime) -> tupl
     for row in on_shift:
         state = states[row.id]
         refusal = limits.refusal(state, rules, moment)
-        volunteers.append(VolunteerOnShift(
-            id=row.id, name=row.name, alias=row.alias, active=state.active_conversations,
-            capacity=rules.concurrency_limit(state.max_concurrent, state.lifted), started_at=row.started_at,
-            ends_at=state.shift_ends_at, conversations_this_shift=state.conversations_this_shift,
-            paused_by=refusal.limit if refusal else None, paused_until=refusal.until if refusal else None,
-            lifted=tuple(sorted(state.lifted)),
-        ))
+        volunteers.append(
+            VolunteerOnShift(
+                id=row.id,
+                name=row.name,
+                alias=row.alias,
+                active=state.active_conversations,
+                capacity=rules.concurrency_limit(state.max_concurrent, state.lifted),
+                started_at=row.started_at,
+                ends_at=state.shift_ends_at,
+                conversations_this_shift=state.conversations_this_shift,
+                paused_by=refusal.limit if refusal else None,
+                paused_until=refusal.until if refusal else None,
+                lifted=tuple(sorted(state.lifted)),
+            )
+        )
     return tuple(volunteers)
 
 
@@ -139,8 +157,15 @@ def build_live_state(db: Session, runtime: Runtime, moment: datetime) -> LiveSta
     volunteers = volunteers_on_shift(db, runtime, moment)
     offered = aliased(Volunteer)
     waiting = db.execute(
-        select(Conversation.id, Texter.pseudonym, Conversation.channel, Conversation.language, Conversation.queued_at,
-               Conversation.risk_level, offered.alias)
+        select(
+            Conversation.id,
+            Texter.pseudonym,
+            Conversation.channel,
+            Conversation.language,
+            Conversation.queued_at,
+            Conversation.risk_level,
+            offered.alias,
+        )
         .join(Texter, Texter.id == Conversation.texter_id)
         .outerjoin(Offer, and_(Offer.conversation_id == Conversation.id, Offer.status == "pending"))
         .outerjoin(offered, offered.id == Offer.volunteer_id)
@@ -148,16 +173,35 @@ def build_live_state(db: Session, runtime: Runtime, moment: datetime) -> LiveSta
         .order_by(Conversation.priority.desc(), Conversation.queued_at, Conversation.id)
     ).all()
     active = db.execute(
-        select(Conversation.id, Texter.pseudonym, Conversation.channel, Volunteer.id, Volunteer.alias, Conversation.assigned_at,
-               Conversation.risk_level)
+        select(
+            Conversation.id,
+            Texter.pseudonym,
+            Conversation.channel,
+            Volunteer.id,
+            Volunteer.alias,
+            Conversation.assigned_at,
+            Conversation.risk_level,
+        )
         .join(Texter, Texter.id == Conversation.texter_id)
         .join(Volunteer, Volunteer.id == Conversation.volunteer_id)
         .where(Conversation.status == "active")
         .order_by(case(SEVERITY, value=Conversation.risk_level, else_=2), Conversation.assigned_at, Conversation.id)
     ).all()
     escalations = db.execute(
-        select(Escalation.id, Escalation.level, Escalation.source, Escalation.reason, Escalation.rules, Escalation.alerted,
-               Escalation.opened_at, Escalation.realerted_at, Conversation.id, Conversation.status, Texter.pseudonym, Volunteer.alias)
+        select(
+            Escalation.id,
+            Escalation.level,
+            Escalation.source,
+            Escalation.reason,
+            Escalation.rules,
+            Escalation.alerted,
+            Escalation.opened_at,
+            Escalation.realerted_at,
+            Conversation.id,
+            Conversation.status,
+            Texter.pseudonym,
+            Volunteer.alias,
+        )
         .join(Conversation, Conversation.id == Escalation.conversation_id)
         .join(Texter, Texter.id == Conversation.texter_id)
         .outerjoin(Volunteer, Volunteer.id == Conversation.volunteer_id)
@@ -165,7 +209,9 @@ def build_live_state(db: Session, runtime: Runtime, moment: datetime) -> LiveSta
         .order_by(case(SEVERITY, value=Escalation.level, else_=2), Escalation.opened_at.desc(), Escalation.id.desc())
     ).all()
     pause = db.execute(select(LineState.paused, LineState.changed_at, LineState.changed_by)).first()
-    on_call = db.scalars(select(Supervisor.name).where(Supervisor.active, Supervisor.on_call).order_by(Supervisor.name)).all()
+    on_call = db.scalars(
+        select(Supervisor.name).where(Supervisor.active, Supervisor.on_call).order_by(Supervisor.name)
+    ).all()
     return LiveState(
         now=moment,
         paused=bool(pause and pause.paused),
@@ -188,8 +234,12 @@ def _current_state() -> LiveState:
 @dashboard_blueprint.get("/")
 def live() -> str:
     state = _current_state()
-    return render_template("dashboard/live.html", state=state, version=state.fingerprint(),
-                           poll_ms=int(runtime().settings.dashboard.poll_seconds * 1000))
+    return render_template(
+        "dashboard/live.html",
+        state=state,
+        version=state.fingerprint(),
+        poll_ms=int(runtime().settings.dashboard.poll_seconds * 1000),
+    )
 
 
 @dashboard_blueprint.get("/live/state")
@@ -200,8 +250,10 @@ def live_state() -> Response:
     version = state.fingerprint()
     if request.args.get("version") == version:
         return Response(status=204)
-    sections = {name: render_template(f"dashboard/live/{name}.html", state=state)
-                for name in ("banners", "volunteers", "waiting", "active", "escalations")}
+    sections = {
+        name: render_template(f"dashboard/live/{name}.html", state=state)
+        for name in ("banners", "volunteers", "waiting", "active", "escalations")
+    }
     response = jsonify({"version": version, "sections": sections})
     response.headers["Cache-Control"] = "no-store"
     return response

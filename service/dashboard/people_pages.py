@@ -21,13 +21,16 @@ def people() -> str:
     with runtime().sessions() as db:
         volunteers = db.scalars(select(Volunteer).order_by(Volunteer.active.desc(), Volunteer.name)).all()
         supervisors = db.scalars(select(Supervisor).order_by(Supervisor.active.desc(), Supervisor.name)).all()
-        return render_template("dashboard/people.html", volunteers=volunteers, supervisors=supervisors, show_phones=_is_admin())
+        return render_template(
+            "dashboard/people.html", volunteers=volunteers, supervisors=supervisors, show_phones=_is_admin()
+        )
 
 
 def _volunteer_details(creating: bool) -> VolunteerDetails:
     form = request.form
     return VolunteerDetails(
-        name=form.get("name", ""), alias=form.get("alias", ""),
+        name=form.get("name", ""),
+        alias=form.get("alias", ""),
         phone=form.get("phone", "") if creating or _is_admin() else None,
         languages=tuple(form.getlist("languages")),
         max_concurrent=form_number("max_concurrent"),
@@ -36,8 +39,15 @@ def _volunteer_details(creating: bool) -> VolunteerDetails:
 
 def _volunteer_form(volunteer: Volunteer | None, error: str | None = None, status: int = 200) -> tuple[str, int]:
     values = request.form if request.method == "POST" else None
-    return render_template("dashboard/volunteer_form.html", volunteer=volunteer, values=values, error=error, show_phone=_is_admin(),
-                           languages=runtime().settings.line.languages, line_limit=runtime().shift_limits.max_concurrent), status
+    return render_template(
+        "dashboard/volunteer_form.html",
+        volunteer=volunteer,
+        values=values,
+        error=error,
+        show_phone=_is_admin(),
+        languages=runtime().settings.line.languages,
+        line_limit=runtime().shift_limits.max_concurrent,
+    ), status
 
 
 @dashboard_blueprint.route("/people/volunteers/new", methods=["GET", "POST"])
@@ -86,15 +96,24 @@ def _supervisor_details(creating: bool) -> SupervisorDetails:
     form = request.form
     password = form.get("password", "")
     return SupervisorDetails(
-        name=form.get("name", ""), email=form.get("email", ""), phone=form.get("phone", ""), role=form.get("role", "supervisor"),
+        name=form.get("name", ""),
+        email=form.get("email", ""),
+        phone=form.get("phone", ""),
+        role=form.get("role", "supervisor"),
         password=password if password or creating else None,
     )
 
 
 def _supervisor_form(account: Supervisor | None, error: str | None = None, status: int = 200) -> tuple[str, int]:
     values = request.form if request.method == "POST" else None
-    return render_template("dashboard/supervisor_form.html", account=account, values=values, error=error,
-                           roles=roster.ROLES, min_password=roster.MIN_PASSWORD), status
+    return render_template(
+        "dashboard/supervisor_form.html",
+        account=account,
+        values=values,
+        error=error,
+        roles=roster.ROLES,
+        min_password=roster.MIN_PASSWORD,
+    ), status
 
 
 @dashboard_blueprint.route("/people/supervisors/new", methods=["GET", "POST"])

@@ -66,9 +66,20 @@ def reports_csv() -> Response:
         writer.writerow(["contacts_by_day", day.isoformat(), count])
     for hour, count in enumerate(report.contacts_by_hour):
         writer.writerow(["contacts_by_hour", f"{hour:02d}", count])
-    for key in ("contacts", "answered", "abandoned", "turned_away", "still_open", "wait_p50_seconds", "wait_p90_seconds", "feedback_mean"):
+    for key in (
+        "contacts",
+        "answered",
+        "abandoned",
+        "turned_away",
+        "still_open",
+        "wait_p50_seconds",
+        "wait_p90_seconds",
+        "feedback_mean",
+    ):
         value = getattr(report, key)
-        writer.writerow(["summary", key, "" if value is None else round(value, 2) if isinstance(value, float) else value])
+        writer.writerow(
+            ["summary", key, "" if value is None else round(value, 2) if isinstance(value, float) else value]
+        )
     for level, count in report.escalations_by_level:
         writer.writerow(["escalations_by_level", level, count])
     for score, count in report.feedback_by_score:
@@ -77,6 +88,6 @@ def reports_csv() -> Response:
         for key in ("shifts", "hours", "longest_shift_hours", "most_conversations_in_a_shift", "ended_at_limit"):
             writer.writerow([f"volunteer:{hours.volunteer_id}:{hours.name}", key, getattr(hours, key)])
     name = f"warmline-report-{report.first_day.isoformat()}-{report.last_day.isoformat()}.csv"
-    return Response(out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-
+    return Response(
+        out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )

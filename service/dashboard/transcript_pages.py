@@ -16,5 +16,11 @@ def transcript(conversation_id: int) -> str:
         if conversation is None:
             abort(404)
         lines = read_transcript(db, runtime().vault, conversation, supervisor().email, now())
-        return render_template("dashboard/transcript.html", conversation=conversation, pseudonym=conversation.texter.pseudonym,
-                               volunteer=conversation.volunteer, lines=lines, retention_days=runtime().settings.retention.days)
+        return render_template(
+            "dashboard/transcript.html",
+            conversation=conversation,
+            pseudonym=conversation.texter.pseudonym,
+            volunteer=conversation.volunteer,
+            lines=lines,
+            retention_days=runtime().settings.retention.days,
+        )

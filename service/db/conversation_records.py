@@ -24,11 +24,23 @@ class Conversation(Base):
     __table_args__ = (
         # A texter has at most one open conversation per channel: their texts always find it,
         # and calling the line while a text conversation is open starts a call beside it.
-        Index("uq_conversations_open_texter", "texter_id", "channel", unique=True,
-              postgresql_where=text("status IN ('queued', 'active')"), sqlite_where=text("status IN ('queued', 'active')")),
+        Index(
+            "uq_conversations_open_texter",
+            "texter_id",
+            "channel",
+            unique=True,
+            postgresql_where=text("status IN ('queued', 'active')"),
+            sqlite_where=text("status IN ('queued', 'active')"),
+        ),
         # A line number carries at most one of a volunteer's conversations (masking threads).
-        Index("uq_conversations_active_thread", "volunteer_id", "line_number", unique=True,
-              postgresql_where=text("status = 'active'"), sqlite_where=text("status = 'active'")),
+        Index(
+            "uq_conversations_active_thread",
+            "volunteer_id",
+            "line_number",
+            unique=True,
+            postgresql_where=text("status = 'active'"),
+            sqlite_where=text("status = 'active'"),
+        ),
         Index("ix_conversations_queue", "status", "priority", "queued_at"),
     )
 
@@ -67,10 +79,20 @@ class Offer(Base):
     __table_args__ = (
         # One pending offer per volunteer (a ringing phone included), and one text offer per
         # conversation (a caller may ring a small group of volunteers at once).
-        Index("uq_offers_pending_volunteer", "volunteer_id", unique=True,
-              postgresql_where=text("status = 'pending'"), sqlite_where=text("status = 'pending'")),
-        Index("uq_offers_pending_conversation", "conversation_id", unique=True,
-              postgresql_where=text("status = 'pending' AND kind = 'text'"), sqlite_where=text("status = 'pending' AND kind = 'text'")),
+        Index(
+            "uq_offers_pending_volunteer",
+            "volunteer_id",
+            unique=True,
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+        Index(
+            "uq_offers_pending_conversation",
+            "conversation_id",
+            unique=True,
+            postgresql_where=text("status = 'pending' AND kind = 'text'"),
+            sqlite_where=text("status = 'pending' AND kind = 'text'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -29,7 +29,9 @@ def make_engine(database_url: str) -> Engine:
         return engine
     engine = create_engine(database_url, pool_size=5, max_overflow=5)
     event.listen(engine.pool, "checkin", _note_checkin)
-    event.listen(engine.pool, "checkout", lambda dbapi_connection, entry, _: _ping_if_idle(engine, dbapi_connection, entry))
+    event.listen(
+        engine.pool, "checkout", lambda dbapi_connection, entry, _: _ping_if_idle(engine, dbapi_connection, entry)
+    )
     return engine
 
 

@@ -19,8 +19,13 @@ class InboundReceipt(Base):
 
     __tablename__ = "inbound_receipts"
     __table_args__ = (
-        Index("ix_inbound_receipts_waiting", "sender_hash", "received_at",
-              postgresql_where=text("routed_at IS NULL"), sqlite_where=text("routed_at IS NULL")),
+        Index(
+            "ix_inbound_receipts_waiting",
+            "sender_hash",
+            "received_at",
+            postgresql_where=text("routed_at IS NULL"),
+            sqlite_where=text("routed_at IS NULL"),
+        ),
     )
 
     sid: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -48,8 +53,19 @@ class InboundReceipt(Base):
 # recorded); the rest are Twilio's MessageStatus values; `suppressed` means we chose not to
 # send (the texter opted out).
 STATUS_ORDER = {
-    "pending": 0, "submitting": 1, "accepted": 2, "scheduled": 2, "queued": 2, "sending": 3,
-    "sent": 4, "delivered": 5, "read": 5, "undelivered": 5, "failed": 5, "canceled": 5, "suppressed": 5,
+    "pending": 0,
+    "submitting": 1,
+    "accepted": 2,
+    "scheduled": 2,
+    "queued": 2,
+    "sending": 3,
+    "sent": 4,
+    "delivered": 5,
+    "read": 5,
+    "undelivered": 5,
+    "failed": 5,
+    "canceled": 5,
+    "suppressed": 5,
 }
 UNSENT_STATUSES = ("pending", "submitting")
 

@@ -17,8 +17,13 @@ class Volunteer(Base):
     __table_args__ = (
         # Dispatch walks the volunteers on shift least loaded, then longest idle, first
         # (migration 0007 creates it, with the triggers that keep both columns below).
-        Index("ix_volunteers_dispatch", "active_conversations", text("last_assigned_at NULLS FIRST"), "id",
-              postgresql_where=text("active AND on_shift")),
+        Index(
+            "ix_volunteers_dispatch",
+            "active_conversations",
+            text("last_assigned_at NULLS FIRST"),
+            "id",
+            postgresql_where=text("active AND on_shift"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,7 +58,13 @@ class Shift(Base):
     __tablename__ = "shifts"
     __table_args__ = (
         # At most one open shift per volunteer, enforced by the database.
-        Index("uq_shifts_open", "volunteer_id", unique=True, postgresql_where=text("ended_at IS NULL"), sqlite_where=text("ended_at IS NULL")),
+        Index(
+            "uq_shifts_open",
+            "volunteer_id",
+            unique=True,
+            postgresql_where=text("ended_at IS NULL"),
+            sqlite_where=text("ended_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -44,7 +44,9 @@ class JobQueue:
     def _queue(self) -> Queue:
         """Built when a job is enqueued (most webhooks only check that one is queued)."""
         # JSON, not RQ's default pickle: a job payload must never be able to run code.
-        return Queue(QUEUE_NAME, connection=self._runtime.redis, serializer=JSONSerializer, default_timeout=JOB_TIMEOUT_SECONDS)
+        return Queue(
+            QUEUE_NAME, connection=self._runtime.redis, serializer=JSONSerializer, default_timeout=JOB_TIMEOUT_SECONDS
+        )
 
     def route_stored(self) -> bool:
         """See that a worker routes the texts the webhook stored when no router is running:
@@ -87,10 +89,21 @@ class JobQueue:
         try:
             with self._queue.connection.pipeline() as pipe:
                 for outbox_id in turn.outbox_ids:
-                    self._queue.enqueue("deliver_outbound", outbox_id, pipeline=pipe, job_id=f"deliver-{outbox_id}-{turn.now.timestamp():.0f}", result_ttl=0)
+                    self._queue.enqueue(
+                        "deliver_outbound",
+                        outbox_id,
+                        pipeline=pipe,
+                        job_id=f"deliver-{outbox_id}-{turn.now.timestamp():.0f}",
+                        result_ttl=0,
+                    )
                 pipe.execute()
         except RedisError as error:
-            log.error("jobs.enqueue_failed error=%s outbox=%d timers=%d", type(error).__name__, len(turn.outbox_ids), len(turn.timers))
+            log.error(
+                "jobs.enqueue_failed error=%s outbox=%d timers=%d",
+                type(error).__name__,
+                len(turn.outbox_ids),
+                len(turn.timers),
+            )
             return False
         return self.schedule(turn)
 
@@ -99,7 +112,9 @@ class JobQueue:
         try:
             for timer in turn.timers:
                 job, job_id = timer.job, f"{timer.job}-{timer.target_id}"
-                if timer.at <= turn.now:  # due already (a caller to take off hold): now, not at the scheduler's next tick
+                if (
+                    timer.at <= turn.now
+                ):  # due already (a caller to take off hold): now, not at the scheduler's next tick
                     self._queue.enqueue(job, timer.target_id, job_id=job_id, result_ttl=0)
                 else:
                     self._queue.enqueue_at(timer.at, job, timer.target_id, job_id=job_id, result_ttl=0)

@@ -37,47 +37,60 @@ def sweep(runtime: Runtime, now: datetime) -> list[Turn]:
             select(Offer.id).where(Offer.status == "pending", Offer.expires_at <= now).limit(BATCH)
         ).all()
         silent = session.scalars(
-            select(Conversation.id).where(
+            select(Conversation.id)
+            .where(
                 Conversation.status == "active",
                 Conversation.channel == "sms",  # a call is as long as the people on it make it
                 Conversation.last_texter_at <= now - timedelta(minutes=routing.texter_inactivity_minutes),
-            ).limit(BATCH)
+            )
+            .limit(BATCH)
         ).all()
         rested = session.scalars(
             select(Volunteer.id).where((Volunteer.break_until <= now) | (Volunteer.cooldown_until <= now)).limit(BATCH)
         ).all()
         wrap_up = timedelta(minutes=runtime.shift_limits.wrap_up_minutes)
         ending = session.scalars(
-            select(Shift.id).where(
+            select(Shift.id)
+            .where(
                 Shift.ended_at.is_(None),
                 ((Shift.planned_end_at <= now + wrap_up) & ~Shift.wrap_up_told)
                 | (Shift.planned_end_at <= now)
                 | (Shift.conversations_taken >= runtime.shift_limits.max_conversations_per_shift),
-            ).limit(BATCH)
+            )
+            .limit(BATCH)
         ).all()
         unacknowledged = session.scalars(
-            select(Escalation.id).where(
-                Escalation.acknowledged_at.is_(None), Escalation.realerted_at.is_(None),
+            select(Escalation.id)
+            .where(
+                Escalation.acknowledged_at.is_(None),
+                Escalation.realerted_at.is_(None),
                 Escalation.opened_at <= now - timedelta(minutes=runtime.settings.escalation.realert_after_minutes),
-            ).limit(BATCH)
+            )
+            .limit(BATCH)
         ).all()
         stuck_before = now - timedelta(seconds=delivery.stuck_after_seconds)
         unplaced = session.scalars(
             select(Call.id).where(Call.stage == call_rules.PLACING, Call.next_attempt_at <= stuck_before).limit(BATCH)
         ).all()
         lost_calls = session.scalars(
-            select(Call.id).where(Call.direction == "inbound", Call.ended_at.is_(None), Call.started_at <= now - calls.LONGEST_CALL).limit(BATCH)
+            select(Call.id)
+            .where(Call.direction == "inbound", Call.ended_at.is_(None), Call.started_at <= now - calls.LONGEST_CALL)
+            .limit(BATCH)
         ).all()
         # Stored texts whose routing job was lost (Redis restarted, a worker killed mid-turn).
         unrouted = session.scalars(
-            select(InboundReceipt.sid).where(InboundReceipt.routed_at.is_(None), InboundReceipt.received_at <= stuck_before)
-            .order_by(InboundReceipt.received_at).limit(BATCH)
+            select(InboundReceipt.sid)
+            .where(InboundReceipt.routed_at.is_(None), InboundReceipt.received_at <= stuck_before)
+            .order_by(InboundReceipt.received_at)
+            .limit(BATCH)
         ).all()
         stuck = session.scalars(
-            select(OutboxMessage.id).where(
+            select(OutboxMessage.id)
+            .where(
                 ((OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= stuck_before))
                 | ((OutboxMessage.status == "submitting") & (OutboxMessage.updated_at <= stuck_before))
-            ).limit(BATCH)
+            )
+            .limit(BATCH)
         ).all()
     for sid in unrouted:
         turns.append(inbound.route_stored(runtime, sid, now))
@@ -127,7 +140,9 @@ def end_pause(turn: Turn, volunteer_id: int) -> None:
     if volunteer.cooldown_until is not None and volunteer.cooldown_until <= turn.now:
         volunteer.cooldown_until = None
         if on_shift:
-            outbox.tell_volunteer(turn, volunteer, "cooldown_over_needs_ok" if volunteer.awaiting_ok else "cooldown_over")
+            outbox.tell_volunteer(
+                turn, volunteer, "cooldown_over_needs_ok" if volunteer.awaiting_ok else "cooldown_over"
+            )
     if on_shift:
         dispatch.offer_waiting(turn)
 

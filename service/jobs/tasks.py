@@ -107,7 +107,11 @@ def _route_waiting(runtime: Runtime, queue: JobQueue, deadline: float, share: bo
         claimed = {sending.outbox_id for sending in turn.sendings}
         follow_ups: list[Turn | None] = list(delivery.send_claimed(runtime, _twilio(), turn.sendings, _now()))
         # Rows it could not claim (a recipient no longer to be texted) go the usual way.
-        follow_ups += [delivery.deliver(runtime, _twilio(), outbox_id, _now()) for outbox_id in turn.outbox_ids if outbox_id not in claimed]
+        follow_ups += [
+            delivery.deliver(runtime, _twilio(), outbox_id, _now())
+            for outbox_id in turn.outbox_ids
+            if outbox_id not in claimed
+        ]
         for follow_up in follow_ups:
             if follow_up is not None:
                 queue.submit(follow_up)

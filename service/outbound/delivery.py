@@ -20,7 +20,15 @@ from service.db.engine import one_statement
 from service.db.vault import PURGED
 from service.runtime import Runtime
 from service.db.turn import Sending, Turn, run_turn
-from service.outbound.twilio_gateway import UNSUBSCRIBED, Accepted, Permanent, Retryable, SendOutcome, TwilioGateway, Unknown
+from service.outbound.twilio_gateway import (
+    UNSUBSCRIBED,
+    Accepted,
+    Permanent,
+    Retryable,
+    SendOutcome,
+    TwilioGateway,
+    Unknown,
+)
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +64,13 @@ def send_claimed(runtime: Runtime, gateway: TwilioGateway, sendings: Sequence[Se
         if isinstance(outcome, Accepted):
             accepted.append((sending.outbox_id, outcome))
         else:
-            follow_ups.append(run_turn(runtime, now, lambda turn, sending=sending, outcome=outcome: _record(turn, sending.outbox_id, outcome))[1])
+            follow_ups.append(
+                run_turn(
+                    runtime,
+                    now,
+                    lambda turn, sending=sending, outcome=outcome: _record(turn, sending.outbox_id, outcome),
+                )[1]
+            )
     _record_accepted(runtime, accepted, now)
     return follow_ups
 
@@ -72,8 +86,14 @@ def _record_outcome(runtime: Runtime, outbox_id: int, outcome: SendOutcome, now:
 
 
 _ACCEPTED = (
-    update(OutboxMessage).where(OutboxMessage.id == bindparam("outbox_id"))
-    .values(twilio_sid=bindparam("sid"), status=bindparam("accepted_status"), sent_at=bindparam("now"), updated_at=bindparam("now"))
+    update(OutboxMessage)
+    .where(OutboxMessage.id == bindparam("outbox_id"))
+    .values(
+        twilio_sid=bindparam("sid"),
+        status=bindparam("accepted_status"),
+        sent_at=bindparam("now"),
+        updated_at=bindparam("now"),
+    )
 )
 
 
@@ -83,11 +103,18 @@ def _record_accepted(runtime: Runtime, accepted: Sequence[tuple[int, Accepted]],
     if not accepted:
         return
     with one_statement(runtime.engine) as connection:
-        connection.execute(_ACCEPTED, [
-            {"outbox_id": outbox_id, "sid": outcome.sid, "now": now,
-             "accepted_status": "accepted" if STATUS_ORDER.get(outcome.status, 2) <= 2 else outcome.status}
-            for outbox_id, outcome in accepted
-        ])
+        connection.execute(
+            _ACCEPTED,
+            [
+                {
+                    "outbox_id": outbox_id,
+                    "sid": outcome.sid,
+                    "now": now,
+                    "accepted_status": "accepted" if STATUS_ORDER.get(outcome.status, 2) <= 2 else outcome.status,
+                }
+                for outbox_id, outcome in accepted
+            ],
+        )
     for outbox_id, _ in accepted:
         log.info("delivery.accepted outbox=%d", outbox_id)
 
@@ -110,7 +137,9 @@ def _claim(turn: Turn, outbox_id: int) -> _Claim | None:
     row.status = "submitting"
     row.attempts += 1
     row.updated_at = turn.now
-    return _Claim(to=to, from_number=row.from_number, body=turn.runtime.vault.decrypt(row.body_encrypted), reconcile=reconcile)
+    return _Claim(
+        to=to, from_number=row.from_number, body=turn.runtime.vault.decrypt(row.body_encrypted), reconcile=reconcile
+    )
 
 
 def _recipient_number(turn: Turn, row: OutboxMessage) -> str | None:
@@ -156,7 +185,11 @@ def texter_unsubscribed(turn: Turn, texter_id: int) -> None:
     texter.opted_out = True
     open_conversation = turn.session.scalars(
         select(Conversation)
-        .where(Conversation.texter_id == texter_id, Conversation.channel == "sms", Conversation.status.in_(("queued", "active")))
+        .where(
+            Conversation.texter_id == texter_id,
+            Conversation.channel == "sms",
+            Conversation.status.in_(("queued", "active")),
+        )
         .with_for_update()
     ).first()
     if open_conversation is not None:
@@ -167,7 +200,9 @@ def texter_unsubscribed(turn: Turn, texter_id: int) -> None:
 _STATUS_RANK = case(STATUS_ORDER, value=OutboxMessage.status, else_=-1)
 
 
-def record_callback(runtime: Runtime, sid: str, status: str, error_code: int | None, now: datetime) -> tuple[bool, Turn | None]:
+def record_callback(
+    runtime: Runtime, sid: str, status: str, error_code: int | None, now: datetime
+) -> tuple[bool, Turn | None]:
     """A status callback: whether the SID is ours, and the turn of any follow-up. On
     PostgreSQL one statement moves the row forward (Twilio posts two callbacks a text, the
     commonest webhook there is); an unsubscribed texter (21610), and SQLite, take a turn."""
@@ -201,4 +236,3 @@ def record_status(turn: Turn, sid: str, status: str, error_code: int | None) -> 
     if error_code == UNSUBSCRIBED and row.recipient_kind == "texter":
         texter_unsubscribed(turn, row.recipient_id)
     return True
-

@@ -38,8 +38,16 @@ def split_body(body: str, max_chars: int, max_parts: int, marker: str, cut_note:
     return [marker.format(part=index, total=total) + piece for index, piece in enumerate(pieces, start=1)]
 
 
-def _queue(turn: Turn, kind: str, recipient: Callable[[], str | None], recipient_id: int, from_number: str, body: str,
-           conversation_id: int | None, language: str) -> None:
+def _queue(
+    turn: Turn,
+    kind: str,
+    recipient: Callable[[], str | None],
+    recipient_id: int,
+    from_number: str,
+    body: str,
+    conversation_id: int | None,
+    language: str,
+) -> None:
     """Write the rows of one text (several when it is split). In a turn that sends at once,
     each row is claimed as delivery would claim it, when its recipient may be texted."""
     texts = turn.runtime.texts.language(language).texter
@@ -70,27 +78,66 @@ def to_texter(turn: Turn, texter: Texter, body: str, conversation: Conversation 
     if texter.opted_out:
         return
     conversation_id = conversation.id if conversation else None
-    _queue(turn, "texter", lambda: turn.runtime.vault.decrypt(texter.phone_encrypted), texter.id, turn.runtime.settings.line.main_number,
-           body, conversation_id, texter.language)
+    _queue(
+        turn,
+        "texter",
+        lambda: turn.runtime.vault.decrypt(texter.phone_encrypted),
+        texter.id,
+        turn.runtime.settings.line.main_number,
+        body,
+        conversation_id,
+        texter.language,
+    )
 
 
-def tell_texter(turn: Turn, texter: Texter, key: str, conversation: Conversation | None = None, **params: object) -> None:
+def tell_texter(
+    turn: Turn, texter: Texter, key: str, conversation: Conversation | None = None, **params: object
+) -> None:
     to_texter(turn, texter, turn.runtime.texts.for_texter(texter.language, key, **params), conversation)
 
 
-def to_volunteer(turn: Turn, volunteer: Volunteer, body: str, from_number: str | None = None, conversation: Conversation | None = None) -> None:
+def to_volunteer(
+    turn: Turn,
+    volunteer: Volunteer,
+    body: str,
+    from_number: str | None = None,
+    conversation: Conversation | None = None,
+) -> None:
     """`from_number` is the line number of the conversation's thread; the main number otherwise."""
     number = from_number or turn.runtime.settings.line.main_number
     language = turn.runtime.settings.line.languages[0]
-    _queue(turn, "volunteer", lambda: volunteer.phone if volunteer.active else None, volunteer.id, number, body,
-           conversation.id if conversation else None, language)
+    _queue(
+        turn,
+        "volunteer",
+        lambda: volunteer.phone if volunteer.active else None,
+        volunteer.id,
+        number,
+        body,
+        conversation.id if conversation else None,
+        language,
+    )
 
 
-def tell_volunteer(turn: Turn, volunteer: Volunteer, key: str, from_number: str | None = None, conversation: Conversation | None = None, **params: object) -> None:
+def tell_volunteer(
+    turn: Turn,
+    volunteer: Volunteer,
+    key: str,
+    from_number: str | None = None,
+    conversation: Conversation | None = None,
+    **params: object,
+) -> None:
     to_volunteer(turn, volunteer, turn.runtime.texts.for_volunteer(key, **params), from_number, conversation)
 
 
 def to_supervisor(turn: Turn, supervisor: Supervisor, body: str, conversation: Conversation | None = None) -> None:
     language = turn.runtime.settings.line.languages[0]
-    _queue(turn, "supervisor", lambda: supervisor.phone if supervisor.active else None, supervisor.id,
-           turn.runtime.settings.line.main_number, body, conversation.id if conversation else None, language)
+    _queue(
+        turn,
+        "supervisor",
+        lambda: supervisor.phone if supervisor.active else None,
+        supervisor.id,
+        turn.runtime.settings.line.main_number,
+        body,
+        conversation.id if conversation else None,
+        language,
+    )

@@ -40,7 +40,7 @@ class _BaseUrlHttpClient(TwilioHttpClient):
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
         if url.startswith(TWILIO_API_DEFAULT):
-            url = self.base_url + url[len(TWILIO_API_DEFAULT):]
+            url = self.base_url + url[len(TWILIO_API_DEFAULT) :]
         return super().request(method, url, *args, **kwargs)
 
 
@@ -77,16 +77,20 @@ class TwilioGateway:
         self._client = Client(settings.twilio_account_sid, settings.twilio_auth_token, http_client=http)
 
     def send(self, to: str, from_number: str, body: str) -> SendOutcome:
-        return _outcome(lambda: self._client.messages.create(
-            to=to, from_=from_number, body=body, status_callback=self._settings.status_callback_url
-        ))
+        return _outcome(
+            lambda: self._client.messages.create(
+                to=to, from_=from_number, body=body, status_callback=self._settings.status_callback_url
+            )
+        )
 
     def place_call(self, to: str, from_number: str, url: str, status_callback: str, timeout: int) -> SendOutcome:
         """Call `to` from a line number; Twilio fetches `url` for TwiML once they answer and
         posts the call's end to `status_callback`."""
-        return _outcome(lambda: self._client.calls.create(
-            to=to, from_=from_number, url=url, timeout=timeout, status_callback=status_callback
-        ))
+        return _outcome(
+            lambda: self._client.calls.create(
+                to=to, from_=from_number, url=url, timeout=timeout, status_callback=status_callback
+            )
+        )
 
     def redirect_call(self, sid: str, url: str) -> SendOutcome:
         """Make a live call fetch its next TwiML from `url` (taking a caller out of the hold queue)."""

@@ -91,6 +91,16 @@ def twilio_messages(account_sid: str) -> tuple[Response, int]:
     sid = "SM" + secrets.token_hex(16)
     now = format_datetime(datetime.now(UTC))
     return jsonify(
-        {"sid": sid, "account_sid": account_sid, "to": to, "from": from_number, "body": body, "status": "queued",
-         "direction": "outbound-api", "date_created": now, "date_updated": now, "num_segments": "1"}
+        {
+            "sid": sid,
+            "account_sid": account_sid,
+            "to": to,
+            "from": from_number,
+            "body": body,
+            "status": "queued",
+            "direction": "outbound-api",
+            "date_created": now,
+            "date_updated": now,
+            "num_segments": "1",
+        }
     ), 201

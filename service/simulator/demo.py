@@ -71,11 +71,19 @@ def _seed(runtime: Runtime) -> None:
         if session.scalar(select(Volunteer.id).limit(1)) is not None:
             return
         for name, alias, phone, languages in VOLUNTEERS:
-            session.add(Volunteer(name=name, alias=alias, phone=phone, languages=languages, active=True, created_at=now))
+            session.add(
+                Volunteer(name=name, alias=alias, phone=phone, languages=languages, active=True, created_at=now)
+            )
         session.add(
             Supervisor(
-                name="Sam Demo", email="sam@example.org", phone="+15555550133", password_hash="!demo-no-login",
-                role="admin", on_call=True, active=True, created_at=now,
+                name="Sam Demo",
+                email="sam@example.org",
+                phone="+15555550133",
+                password_hash="!demo-no-login",
+                role="admin",
+                on_call=True,
+                active=True,
+                created_at=now,
             )
         )
 

@@ -19,8 +19,23 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any, NamedTuple
 
-from sqlalchemy import (Boolean, ColumnElement, FromClause, Select, and_, bindparam, exists, false, func, literal, literal_column, or_, select,
-                        tuple_, update)
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    FromClause,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.orm import aliased
 
@@ -131,26 +146,57 @@ def _store_statement(with_history: bool) -> Select[Any]:
     earlier delivery's. It also wakes the running router, and says whether one is running
     (`router_seat`)."""
     sender = (
-        select(Texter.language, Conversation.id.label("conversation_id"), Conversation.status, Conversation.risk_level,
-               Conversation.safety_sent_at)
+        select(
+            Texter.language,
+            Conversation.id.label("conversation_id"),
+            Conversation.status,
+            Conversation.risk_level,
+            Conversation.safety_sent_at,
+        )
         .select_from(Texter)
-        .outerjoin(Conversation, and_(Conversation.texter_id == Texter.id, Conversation.channel == "sms",
-                                      # inline: an IN of bound values is rendered anew at every execution
-                                      Conversation.status.in_([literal_column(f"'{status}'") for status in OPEN_STATUSES])))
+        .outerjoin(
+            Conversation,
+            and_(
+                Conversation.texter_id == Texter.id,
+                Conversation.channel == "sms",
+                # inline: an IN of bound values is rendered anew at every execution
+                Conversation.status.in_([literal_column(f"'{status}'") for status in OPEN_STATUSES]),
+            ),
+        )
         .where(Texter.phone_hash == bindparam("sender_hash"))
         .limit(1)
         .cte("sender")
     )
     in_danger = func.coalesce(select(sender.c.risk_level).scalar_subquery() == Level.IMMINENT.value, false())
-    staff = or_(exists().where(Volunteer.phone == bindparam("sender"), Volunteer.active),
-                exists().where(Supervisor.phone == bindparam("sender"), Supervisor.active))
+    staff = or_(
+        exists().where(Volunteer.phone == bindparam("sender"), Volunteer.active),
+        exists().where(Supervisor.phone == bindparam("sender"), Supervisor.active),
+    )
     stored = (
         insert(InboundReceipt)
         .from_select(
-            ["sid", "kind", "received_at", "sender_hash", "sender_encrypted", "line_number", "body_encrypted", "held", "from_staff"],
-            select(bindparam("sid"), literal("sms"), bindparam("received_at", type_=InboundReceipt.received_at.type),
-                   bindparam("sender_hash"), bindparam("sender_encrypted"), bindparam("line_number"), bindparam("body_encrypted"),
-                   or_(bindparam("hold", type_=Boolean), in_danger), staff),
+            [
+                "sid",
+                "kind",
+                "received_at",
+                "sender_hash",
+                "sender_encrypted",
+                "line_number",
+                "body_encrypted",
+                "held",
+                "from_staff",
+            ],
+            select(
+                bindparam("sid"),
+                literal("sms"),
+                bindparam("received_at", type_=InboundReceipt.received_at.type),
+                bindparam("sender_hash"),
+                bindparam("sender_encrypted"),
+                bindparam("line_number"),
+                bindparam("body_encrypted"),
+                or_(bindparam("hold", type_=Boolean), in_danger),
+                staff,
+            ),
         )
         .on_conflict_do_nothing(index_elements=[InboundReceipt.sid])
         .returning(InboundReceipt.held, InboundReceipt.from_staff)
@@ -165,7 +211,10 @@ def _store_statement(with_history: bool) -> Select[Any]:
         *router_seat.webhook_columns(),
     ]
     if with_history:
-        columns += [_history(select(sender.c.conversation_id).scalar_subquery(), column) for column in (Message.risk_level, Message.risk_detail)]
+        columns += [
+            _history(select(sender.c.conversation_id).scalar_subquery(), column)
+            for column in (Message.risk_level, Message.risk_detail)
+        ]
     return select(*columns)
 
 
@@ -180,8 +229,15 @@ def _history(conversation_id: Any, column: Any) -> Any:
 
 _STORE = _store_statement(with_history=False)
 _STORE_WITH_HISTORY = _store_statement(with_history=True)
-_HISTORY = select(_history(bindparam("conversation_id"), Message.risk_level), _history(bindparam("conversation_id"), Message.risk_detail))
-_RELEASE = update(InboundReceipt).where(InboundReceipt.sid == bindparam("held_sid")).values(held=False, reply=bindparam("crisis_reply"))
+_HISTORY = select(
+    _history(bindparam("conversation_id"), Message.risk_level),
+    _history(bindparam("conversation_id"), Message.risk_detail),
+)
+_RELEASE = (
+    update(InboundReceipt)
+    .where(InboundReceipt.sid == bindparam("held_sid"))
+    .values(held=False, reply=bindparam("crisis_reply"))
+)
 
 
 def store_sms(runtime: Runtime, sms: InboundSms, now: datetime, reading: Reading) -> Stored:
@@ -189,22 +245,43 @@ def store_sms(runtime: Runtime, sms: InboundSms, now: datetime, reading: Reading
     round trips around it), durable before the webhook answers."""
     vault = runtime.vault
     risky = reading.urgency is Urgency.RISK
-    values = {"sid": sms.sid, "received_at": now, "sender_hash": vault.lookup_hash(sms.sender), "sender": sms.sender,
-              "sender_encrypted": vault.encrypt(sms.sender), "line_number": sms.line_number, "body_encrypted": vault.encrypt(sms.body),
-              "hold": risky}
+    values = {
+        "sid": sms.sid,
+        "received_at": now,
+        "sender_hash": vault.lookup_hash(sms.sender),
+        "sender": sms.sender,
+        "sender_encrypted": vault.encrypt(sms.sender),
+        "line_number": sms.line_number,
+        "body_encrypted": vault.encrypt(sms.body),
+        "hold": risky,
+    }
     with one_statement(runtime.engine) as connection:
         row = connection.execute(_STORE_WITH_HISTORY if risky else _STORE, values).one()
     new, held, reply, staff, language, conversation_id, status, risk_level, safety_sent_at, seated, _, *verdicts = row
-    return Stored(new=bool(new), held=bool(held), earlier_reply=reply, staff=bool(staff), language=language,
-                  conversation_id=conversation_id, status=status, risk_level=risk_level, safety_sent_at=safety_sent_at,
-                  history=_zipped(verdicts), router_seated=bool(seated))
+    return Stored(
+        new=bool(new),
+        held=bool(held),
+        earlier_reply=reply,
+        staff=bool(staff),
+        language=language,
+        conversation_id=conversation_id,
+        status=status,
+        risk_level=risk_level,
+        safety_sent_at=safety_sent_at,
+        history=_zipped(verdicts),
+        router_seated=bool(seated),
+    )
 
 
 def _zipped(verdicts: list[list[str | None] | None]) -> list[tuple[str, str | None]]:
     if not verdicts or verdicts[0] is None:
         return []
     levels, details = verdicts
-    return [(level, detail) for level, detail in zip(levels, details or [None] * len(levels), strict=True) if level is not None]
+    return [
+        (level, detail)
+        for level, detail in zip(levels, details or [None] * len(levels), strict=True)
+        if level is not None
+    ]
 
 
 def crisis_reply(runtime: Runtime, sms: InboundSms, reading: Reading, stored: Stored, now: datetime) -> str | None:
@@ -216,11 +293,14 @@ def crisis_reply(runtime: Runtime, sms: InboundSms, reading: Reading, stored: St
     if reading.urgency is Urgency.NONE and stored.conversation_id is not None:
         with one_statement(runtime.engine) as connection:
             history = _zipped(list(connection.execute(_HISTORY, {"conversation_id": stored.conversation_id}).one()))
-    if not risk.crisis_text_due(runtime, reading.assessment, history, stored.status, stored.risk_level, stored.safety_sent_at, now):
+    if not risk.crisis_text_due(
+        runtime, reading.assessment, history, stored.status, stored.risk_level, stored.safety_sent_at, now
+    ):
         return None
     texts = runtime.texts
-    language = stored.language or detect_language(sms.body, {code: texts.language(code).common_words for code in texts.languages},
-                                                  texts.languages[0])
+    language = stored.language or detect_language(
+        sms.body, {code: texts.language(code).common_words for code in texts.languages}, texts.languages[0]
+    )
     return texts.for_texter(language, "safety")
 
 
@@ -270,7 +350,9 @@ def route_stored(runtime: Runtime, sid: str, now: datetime, answering: bool = Fa
 
 def _route_up_to(turn: Turn, sid: str, answering: bool) -> None:
     mine = select(InboundReceipt.sender_hash, InboundReceipt.received_at).where(InboundReceipt.sid == sid).subquery()
-    earlier_or_mine = and_(InboundReceipt.sender_hash == mine.c.sender_hash, InboundReceipt.received_at <= mine.c.received_at)
+    earlier_or_mine = and_(
+        InboundReceipt.sender_hash == mine.c.sender_hash, InboundReceipt.received_at <= mine.c.received_at
+    )
     for receipt in _waiting(turn, earlier_or_mine, mine):
         _route(turn, receipt, inline=answering and receipt.sid == sid)
 
@@ -280,13 +362,18 @@ def _next_statement() -> Select[tuple[InboundReceipt, bool]]:
     with whether a later one from the same sender waits too."""
     earlier, later = aliased(InboundReceipt), aliased(InboundReceipt)
     oldest_of_sender = ~exists().where(
-        earlier.sender_hash == InboundReceipt.sender_hash, earlier.routed_at.is_(None),
+        earlier.sender_hash == InboundReceipt.sender_hash,
+        earlier.routed_at.is_(None),
         tuple_(earlier.received_at, earlier.sid) < tuple_(InboundReceipt.received_at, InboundReceipt.sid),
     )
-    followed = exists().where(later.sender_hash == InboundReceipt.sender_hash, later.routed_at.is_(None), later.sid != InboundReceipt.sid)
+    followed = exists().where(
+        later.sender_hash == InboundReceipt.sender_hash, later.routed_at.is_(None), later.sid != InboundReceipt.sid
+    )
     return (
-        select(InboundReceipt, followed).where(InboundReceipt.routed_at.is_(None), ~InboundReceipt.held, oldest_of_sender)
-        .order_by(InboundReceipt.received_at, InboundReceipt.sid).limit(ROUTING_BATCH)
+        select(InboundReceipt, followed)
+        .where(InboundReceipt.routed_at.is_(None), ~InboundReceipt.held, oldest_of_sender)
+        .order_by(InboundReceipt.received_at, InboundReceipt.sid)
+        .limit(ROUTING_BATCH)
         .with_for_update(of=InboundReceipt, skip_locked=True)
     )
 
@@ -329,13 +416,15 @@ def route_next(runtime: Runtime, now: datetime) -> Routed | None:
 def _waiting(turn: Turn, which: ColumnElement[bool], *joined: FromClause) -> list[InboundReceipt]:
     """Stored texts not yet routed, oldest first, locked: a worker routing one of them now
     finishes first, and then it is no longer waiting."""
-    return list(turn.session.scalars(
-        select(InboundReceipt)
-        .select_from(InboundReceipt, *joined)
-        .where(which, InboundReceipt.routed_at.is_(None))
-        .order_by(InboundReceipt.received_at, InboundReceipt.sid)
-        .with_for_update(of=InboundReceipt)
-    ))
+    return list(
+        turn.session.scalars(
+            select(InboundReceipt)
+            .select_from(InboundReceipt, *joined)
+            .where(which, InboundReceipt.routed_at.is_(None))
+            .order_by(InboundReceipt.received_at, InboundReceipt.sid)
+            .with_for_update(of=InboundReceipt)
+        )
+    )
 
 
 def _route(turn: Turn, receipt: InboundReceipt, inline: bool) -> None:
@@ -343,12 +432,22 @@ def _route(turn: Turn, receipt: InboundReceipt, inline: bool) -> None:
     keeps the body, `texters` the number, both under their own retention). A text whose
     webhook gave the crisis text already is routed as if answering, its reply not sent again."""
     vault = turn.runtime.vault
-    assert receipt.sender_encrypted is not None and receipt.body_encrypted is not None and receipt.line_number is not None
+    assert (
+        receipt.sender_encrypted is not None and receipt.body_encrypted is not None and receipt.line_number is not None
+    )
     answered = receipt.reply is not None
     turn.replies_inline = inline or answered
     turn.inline_reply = None
-    _handle(turn, InboundSms(sid=receipt.sid, sender=vault.decrypt(receipt.sender_encrypted), line_number=receipt.line_number,
-                             body=vault.decrypt(receipt.body_encrypted)), staff=receipt.from_staff)
+    _handle(
+        turn,
+        InboundSms(
+            sid=receipt.sid,
+            sender=vault.decrypt(receipt.sender_encrypted),
+            line_number=receipt.line_number,
+            body=vault.decrypt(receipt.body_encrypted),
+        ),
+        staff=receipt.from_staff,
+    )
     if inline and not answered:
         receipt.reply = turn.inline_reply
     receipt.routed_at = turn.now
@@ -377,7 +476,9 @@ def _handled_as_staff(turn: Turn, sms: InboundSms) -> bool:
         volunteers.on_volunteer_message(turn, volunteer, sms.line_number, sms.body)
         log.info("sms.received from=volunteer volunteer=%d", volunteer.id)
         return True
-    supervisor = turn.session.scalars(select(Supervisor).where(Supervisor.phone == sms.sender, Supervisor.active)).first()
+    supervisor = turn.session.scalars(
+        select(Supervisor).where(Supervisor.phone == sms.sender, Supervisor.active)
+    ).first()
     if supervisor is not None:
         supervisors.on_supervisor_message(turn, supervisor, sms.body)
         log.info("sms.received from=supervisor supervisor=%d", supervisor.id)

@@ -19,4 +19,10 @@ def on_supervisor_message(turn: Turn, supervisor: Supervisor, body: str) -> None
     if escalation is None:
         outbox.to_supervisor(turn, supervisor, turn.runtime.texts.for_supervisor("ack_none"))
         return
-    outbox.to_supervisor(turn, supervisor, turn.runtime.texts.for_supervisor("ack_done", escalation_id=escalation.id, pseudonym=escalation.conversation.texter.pseudonym))
+    outbox.to_supervisor(
+        turn,
+        supervisor,
+        turn.runtime.texts.for_supervisor(
+            "ack_done", escalation_id=escalation.id, pseudonym=escalation.conversation.texter.pseudonym
+        ),
+    )

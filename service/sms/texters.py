@@ -48,7 +48,9 @@ def on_texter_message(turn: Turn, phone: str, body: str) -> Texter:
     texter, is_new = find_or_create_texter(turn, phone)
     conversation = turn.session.scalars(
         select(Conversation)
-        .where(Conversation.texter_id == texter.id, Conversation.channel == "sms", Conversation.status.in_(OPEN_STATUSES))
+        .where(
+            Conversation.texter_id == texter.id, Conversation.channel == "sms", Conversation.status.in_(OPEN_STATUSES)
+        )
         .options(joinedload(Conversation.volunteer))  # a relay needs them: no second round trip
         .with_for_update(of=Conversation)
     ).first()
@@ -98,7 +100,13 @@ def on_texter_message(turn: Turn, phone: str, body: str) -> Texter:
         return texter
     if conversation.status == "active" and conversation.volunteer is not None:
         outbox.tell_volunteer(
-            turn, conversation.volunteer, "relay", conversation.line_number, conversation, pseudonym=texter.pseudonym, text=body
+            turn,
+            conversation.volunteer,
+            "relay",
+            conversation.line_number,
+            conversation,
+            pseudonym=texter.pseudonym,
+            text=body,
         )
     return texter
 
@@ -125,14 +133,24 @@ def _flooding(turn: Turn, conversation: Conversation, earlier: Sequence[datetime
     if recent <= limit:
         return False
     told = turn.session.scalar(
-        select(func.count()).select_from(Message).where(
-            Message.conversation_id == conversation.id, Message.author == "flood_notice", Message.created_at > minute_ago
+        select(func.count())
+        .select_from(Message)
+        .where(
+            Message.conversation_id == conversation.id,
+            Message.author == "flood_notice",
+            Message.created_at > minute_ago,
         )
     )
     if not told:
         notice = turn.runtime.texts.for_texter(conversation.texter.language, "slow_down")
-        turn.session.add(Message(conversation_id=conversation.id, author="flood_notice", body_encrypted=turn.runtime.vault.encrypt(notice),
-                                 created_at=turn.now))
+        turn.session.add(
+            Message(
+                conversation_id=conversation.id,
+                author="flood_notice",
+                body_encrypted=turn.runtime.vault.encrypt(notice),
+                created_at=turn.now,
+            )
+        )
         outbox.to_texter(turn, conversation.texter, notice, conversation)
     return True
 
@@ -173,8 +191,12 @@ def _store_feedback(turn: Turn, texter: Texter, body: str) -> bool:
     window = timedelta(minutes=turn.runtime.settings.routing.feedback_window_minutes)
     last = turn.session.scalars(
         select(Conversation)
-        .where(Conversation.texter_id == texter.id, Conversation.channel == "sms", Conversation.status == "closed",
-               Conversation.closed_at >= turn.now - window)
+        .where(
+            Conversation.texter_id == texter.id,
+            Conversation.channel == "sms",
+            Conversation.status == "closed",
+            Conversation.closed_at >= turn.now - window,
+        )
         .order_by(Conversation.closed_at.desc())
     ).first()
     if last is None or last.feedback_score is not None or last.close_reason not in lifecycle.CLOSING_TEXT:

@@ -41,7 +41,9 @@ def _thread(turn: Turn, volunteer: Volunteer, line_number: str) -> Conversation 
     """The conversation a line number carries for this volunteer (each has its own number)."""
     return turn.session.scalars(
         select(Conversation).where(
-            Conversation.volunteer_id == volunteer.id, Conversation.status == "active", Conversation.line_number == line_number
+            Conversation.volunteer_id == volunteer.id,
+            Conversation.status == "active",
+            Conversation.line_number == line_number,
         )
     ).first()
 
@@ -63,7 +65,9 @@ def _thread_or_only(turn: Turn, volunteer: Volunteer, line_number: str) -> tuple
 
 
 def _queued_count(turn: Turn) -> int:
-    return int(turn.session.scalar(select(func.count()).select_from(Conversation).where(Conversation.status == "queued")) or 0)
+    return int(
+        turn.session.scalar(select(func.count()).select_from(Conversation).where(Conversation.status == "queued")) or 0
+    )
 
 
 def _local(turn: Turn, moment: datetime) -> str:
@@ -86,9 +90,14 @@ def _on(turn: Turn, volunteer: Volunteer, line_number: str, _: CommandText) -> N
     if refusal is not None:
         settings = turn.runtime.shift_limits
         outbox.tell_volunteer(
-            turn, volunteer, REFUSAL_TEXT[refusal.limit], line_number,
+            turn,
+            volunteer,
+            REFUSAL_TEXT[refusal.limit],
+            line_number,
             until=_local(turn, refusal.until) if refusal.until else "-",
-            hours=f"{settings.min_rest_minutes / 60:g}" if refusal.limit == limits.MIN_REST else f"{settings.max_hours_per_week:g}",
+            hours=f"{settings.min_rest_minutes / 60:g}"
+            if refusal.limit == limits.MIN_REST
+            else f"{settings.max_hours_per_week:g}",
         )
         return
     shift = shifts.open_shift(turn.session, volunteer.id)
@@ -168,13 +177,28 @@ def _status(turn: Turn, volunteer: Volunteer, line_number: str, _: CommandText) 
         notes.append(texts.for_volunteer("status_offer_note", pseudonym=offer.conversation.texter.pseudonym))
     refusal = limits.refusal(state, rules, turn.now)
     if refusal is not None and refusal.limit in STATUS_NOTES:
-        notes.append(texts.for_volunteer(STATUS_NOTES[refusal.limit], until=_local(turn, refusal.until) if refusal.until else "-"))
-    left = "-" if limits.MAX_CONVERSATIONS in state.lifted else max(0, rules.max_conversations_per_shift - state.conversations_this_shift)
+        notes.append(
+            texts.for_volunteer(
+                STATUS_NOTES[refusal.limit], until=_local(turn, refusal.until) if refusal.until else "-"
+            )
+        )
+    left = (
+        "-"
+        if limits.MAX_CONVERSATIONS in state.lifted
+        else max(0, rules.max_conversations_per_shift - state.conversations_this_shift)
+    )
     outbox.tell_volunteer(
-        turn, volunteer, "status", line_number,
-        since=_local(turn, shift.started_at), ends=_local(turn, shift.planned_end_at) if shift.planned_end_at else "-",
-        active=state.active_conversations, limit=rules.concurrency_limit(volunteer.max_concurrent, state.lifted),
-        left=left, notes="".join(notes), queued=queued,
+        turn,
+        volunteer,
+        "status",
+        line_number,
+        since=_local(turn, shift.started_at),
+        ends=_local(turn, shift.planned_end_at) if shift.planned_end_at else "-",
+        active=state.active_conversations,
+        limit=rules.concurrency_limit(volunteer.max_concurrent, state.lifted),
+        left=left,
+        notes="".join(notes),
+        queued=queued,
     )
 
 
@@ -222,7 +246,9 @@ def _escalate(turn: Turn, volunteer: Volunteer, line_number: str, command: Comma
     conversation.risk_level = level
     reached = escalations.open_escalation(turn, conversation, level=level, source="volunteer", reason=reason)
     key = "escalated" if reached else "no_supervisor"
-    outbox.tell_volunteer(turn, volunteer, key, conversation.line_number, conversation, pseudonym=conversation.texter.pseudonym)
+    outbox.tell_volunteer(
+        turn, volunteer, key, conversation.line_number, conversation, pseudonym=conversation.texter.pseudonym
+    )
 
 
 _HANDLERS = {

@@ -61,13 +61,20 @@ def percentile(sorted_values: list[float], fraction: float) -> float | None:
     return sorted_values[rank - 1]
 
 
-def build_report(db: Session, first_day: date, last_day: date, zone: ZoneInfo, limits: ShiftLimits, now: datetime) -> Report:
+def build_report(
+    db: Session, first_day: date, last_day: date, zone: ZoneInfo, limits: ShiftLimits, now: datetime
+) -> Report:
     """Days are the line's local days, `first_day` to `last_day` inclusive; open shifts count up to `now`."""
     start = datetime.combine(first_day, time(), zone)
     end = datetime.combine(last_day + timedelta(days=1), time(), zone)
     rows = db.execute(
-        select(Conversation.queued_at, Conversation.assigned_at, Conversation.status, Conversation.close_reason, Conversation.feedback_score)
-        .where(Conversation.queued_at >= start, Conversation.queued_at < end)
+        select(
+            Conversation.queued_at,
+            Conversation.assigned_at,
+            Conversation.status,
+            Conversation.close_reason,
+            Conversation.feedback_score,
+        ).where(Conversation.queued_at >= start, Conversation.queued_at < end)
     ).all()
     by_day: Counter[date] = Counter()
     by_hour: Counter[int] = Counter()
@@ -91,21 +98,32 @@ def build_report(db: Session, first_day: date, last_day: date, zone: ZoneInfo, l
             scores[row.feedback_score] += 1
     waits.sort()
     days = [first_day + timedelta(days=offset) for offset in range((last_day - first_day).days + 1)]
-    escalations = dict(db.execute(
-        select(Escalation.level, func.count()).where(Escalation.opened_at >= start, Escalation.opened_at < end).group_by(Escalation.level)
-    ).all())
+    escalations = dict(
+        db.execute(
+            select(Escalation.level, func.count())
+            .where(Escalation.opened_at >= start, Escalation.opened_at < end)
+            .group_by(Escalation.level)
+        ).all()
+    )
     rated = sum(scores.values())
     return Report(
-        first_day=first_day, last_day=last_day, contacts=len(rows),
+        first_day=first_day,
+        last_day=last_day,
+        contacts=len(rows),
         contacts_by_day=tuple((day, by_day[day]) for day in days),
         contacts_by_hour=tuple(by_hour[hour] for hour in range(24)),
-        answered=answered, abandoned=abandoned, turned_away=turned_away, still_open=still_open,
-        wait_p50_seconds=percentile(waits, 0.5), wait_p90_seconds=percentile(waits, 0.9),
+        answered=answered,
+        abandoned=abandoned,
+        turned_away=turned_away,
+        still_open=still_open,
+        wait_p50_seconds=percentile(waits, 0.5),
+        wait_p90_seconds=percentile(waits, 0.9),
         escalations_by_level=tuple((level, escalations.get(level, 0)) for level in ("imminent", "elevated")),
         feedback_by_score=tuple((score, scores[score]) for score in range(1, 6)),
         feedback_mean=sum(score * count for score, count in scores.items()) / rated if rated else None,
         volunteers=_volunteer_hours(db, start, end, now),
-        max_shift_hours=limits.max_shift_minutes / 60, max_conversations_per_shift=limits.max_conversations_per_shift,
+        max_shift_hours=limits.max_shift_minutes / 60,
+        max_conversations_per_shift=limits.max_conversations_per_shift,
         max_hours_per_week=limits.max_hours_per_week,
     )
 
@@ -116,7 +134,14 @@ LIMIT_ENDINGS = ("max_shift", "max_conversations_per_shift")
 def _volunteer_hours(db: Session, start: datetime, end: datetime, now: datetime) -> tuple[VolunteerHours, ...]:
     """Time on shift within the period (a shift crossing its edges counts its part inside)."""
     rows = db.execute(
-        select(Shift.volunteer_id, Volunteer.name, Shift.started_at, Shift.ended_at, Shift.conversations_taken, Shift.end_reason)
+        select(
+            Shift.volunteer_id,
+            Volunteer.name,
+            Shift.started_at,
+            Shift.ended_at,
+            Shift.conversations_taken,
+            Shift.end_reason,
+        )
         .join(Volunteer, Volunteer.id == Shift.volunteer_id)
         .where(Shift.started_at < end, or_(Shift.ended_at.is_(None), Shift.ended_at > start))
     ).all()
@@ -133,8 +158,20 @@ def _volunteer_hours(db: Session, start: datetime, end: datetime, now: datetime)
         entry["longest"] = max(entry["longest"], whole)
         entry["most"] = max(entry["most"], row.conversations_taken)
         entry["limit"] += row.end_reason in LIMIT_ENDINGS
-    return tuple(sorted(
-        (VolunteerHours(volunteer_id, names[volunteer_id], int(entry["shifts"]), round(entry["hours"], 2), round(entry["longest"], 2),
-                        int(entry["most"]), int(entry["limit"])) for volunteer_id, entry in totals.items()),
-        key=lambda hours: (-hours.hours, hours.name),
-    ))
+    return tuple(
+        sorted(
+            (
+                VolunteerHours(
+                    volunteer_id,
+                    names[volunteer_id],
+                    int(entry["shifts"]),
+                    round(entry["hours"], 2),
+                    round(entry["longest"], 2),
+                    int(entry["most"]),
+                    int(entry["limit"]),
+                )
+                for volunteer_id, entry in totals.items()
+            ),
+            key=lambda hours: (-hours.hours, hours.name),
+        )
+    )

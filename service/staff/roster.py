@@ -79,15 +79,28 @@ def save_volunteer(turn: Turn, volunteer_id: int | None, details: VolunteerDetai
         volunteer = Volunteer(active=True, created_at=turn.now)
         turn.session.add(volunteer)
     else:
-        volunteer = turn.session.scalars(select(Volunteer).where(Volunteer.id == volunteer_id).with_for_update()).first()
+        volunteer = turn.session.scalars(
+            select(Volunteer).where(Volunteer.id == volunteer_id).with_for_update()
+        ).first()
         if volunteer is None:
             raise RosterRefused("not_found")
     if phone is not None:
         volunteer.phone = phone
-    volunteer.name, volunteer.alias, volunteer.languages, volunteer.max_concurrent = name, alias, ",".join(languages), details.max_concurrent
+    volunteer.name, volunteer.alias, volunteer.languages, volunteer.max_concurrent = (
+        name,
+        alias,
+        ",".join(languages),
+        details.max_concurrent,
+    )
     turn.session.flush()
-    audit.record(turn.session, turn.now, actor, "volunteer_added" if volunteer_id is None else "volunteer_changed", f"volunteer:{volunteer.id}",
-                 f"{alias}{'; phone changed' if phone is not None and volunteer_id is not None else ''}")
+    audit.record(
+        turn.session,
+        turn.now,
+        actor,
+        "volunteer_added" if volunteer_id is None else "volunteer_changed",
+        f"volunteer:{volunteer.id}",
+        f"{alias}{'; phone changed' if phone is not None and volunteer_id is not None else ''}",
+    )
     return volunteer
 
 
@@ -102,10 +115,16 @@ def set_volunteer_active(turn: Turn, volunteer_id: int, active: bool, actor: str
     held: list[Conversation] = []
     if not active:
         # Lock order: volunteer, offers, conversations, shift.
-        pending = turn.session.scalars(select(Offer).where(Offer.volunteer_id == volunteer.id, Offer.status == "pending").with_for_update()).all()
-        held = list(turn.session.scalars(
-            select(Conversation).where(Conversation.volunteer_id == volunteer.id, Conversation.status == "active").with_for_update()
-        ))
+        pending = turn.session.scalars(
+            select(Offer).where(Offer.volunteer_id == volunteer.id, Offer.status == "pending").with_for_update()
+        ).all()
+        held = list(
+            turn.session.scalars(
+                select(Conversation)
+                .where(Conversation.volunteer_id == volunteer.id, Conversation.status == "active")
+                .with_for_update()
+            )
+        )
         if any(conversation.channel in PHONE_CHANNELS for conversation in held):
             raise RosterRefused("on_a_call")
         for offer in pending:
@@ -117,8 +136,14 @@ def set_volunteer_active(turn: Turn, volunteer_id: int, active: bool, actor: str
         if shift is not None:
             shifts.end(turn, shift, "deactivated")
     volunteer.active = active
-    audit.record(turn.session, turn.now, actor, "volunteer_activated" if active else "volunteer_deactivated", f"volunteer:{volunteer.id}",
-                 volunteer.alias if active else f"{volunteer.alias}; {len(held)} conversation(s) back in the queue")
+    audit.record(
+        turn.session,
+        turn.now,
+        actor,
+        "volunteer_activated" if active else "volunteer_deactivated",
+        f"volunteer:{volunteer.id}",
+        volunteer.alias if active else f"{volunteer.alias}; {len(held)} conversation(s) back in the queue",
+    )
     turn.session.flush()
     dispatch.offer_waiting(turn)
     return volunteer
@@ -145,7 +170,9 @@ def save_supervisor(turn: Turn, supervisor_id: int | None, details: SupervisorDe
         supervisor = Supervisor(active=True, on_call=False, backup=False, created_at=turn.now)
         turn.session.add(supervisor)
     else:
-        supervisor = turn.session.scalars(select(Supervisor).where(Supervisor.id == supervisor_id).with_for_update()).first()
+        supervisor = turn.session.scalars(
+            select(Supervisor).where(Supervisor.id == supervisor_id).with_for_update()
+        ).first()
         if supervisor is None:
             raise RosterRefused("not_found")
     if phone is not None:
@@ -154,8 +181,14 @@ def save_supervisor(turn: Turn, supervisor_id: int | None, details: SupervisorDe
     if details.password is not None:
         supervisor.password_hash = PasswordHasher().hash(details.password)
     turn.session.flush()
-    audit.record(turn.session, turn.now, actor, "supervisor_added" if supervisor_id is None else "supervisor_changed", f"supervisor:{supervisor.id}",
-                 f"{name} role={details.role}{'; password set' if details.password is not None else ''}")
+    audit.record(
+        turn.session,
+        turn.now,
+        actor,
+        "supervisor_added" if supervisor_id is None else "supervisor_changed",
+        f"supervisor:{supervisor.id}",
+        f"{name} role={details.role}{'; password set' if details.password is not None else ''}",
+    )
     return supervisor
 
 
@@ -163,11 +196,20 @@ def set_supervisor_active(turn: Turn, supervisor_id: int, active: bool, actor_id
     """Nobody deactivates their own account (the line must never be left without an admin by accident)."""
     if supervisor_id == actor_id:
         raise RosterRefused("self")
-    supervisor = turn.session.scalars(select(Supervisor).where(Supervisor.id == supervisor_id).with_for_update()).first()
+    supervisor = turn.session.scalars(
+        select(Supervisor).where(Supervisor.id == supervisor_id).with_for_update()
+    ).first()
     if supervisor is None:
         raise RosterRefused("not_found")
     supervisor.active = active
     if not active:
         supervisor.on_call = supervisor.backup = False
-    audit.record(turn.session, turn.now, actor, "supervisor_activated" if active else "supervisor_deactivated", f"supervisor:{supervisor.id}", supervisor.name)
+    audit.record(
+        turn.session,
+        turn.now,
+        actor,
+        "supervisor_activated" if active else "supervisor_deactivated",
+        f"supervisor:{supervisor.id}",
+        supervisor.name,
+    )
     return supervisor

@@ -54,8 +54,14 @@ def acknowledge(turn: Turn, supervisor: Supervisor, escalation_id: int) -> Escal
     escalation = escalations.acknowledge(turn, supervisor, escalation_id)
     if escalation is None:
         raise ActionRefused("already_acknowledged")
-    audit.record(turn.session, turn.now, supervisor.email, "escalation_acknowledged", f"escalation:{escalation.id}",
-                 f"{escalation.level} {escalation.conversation.texter.pseudonym}")
+    audit.record(
+        turn.session,
+        turn.now,
+        supervisor.email,
+        "escalation_acknowledged",
+        f"escalation:{escalation.id}",
+        f"{escalation.level} {escalation.conversation.texter.pseudonym}",
+    )
     return escalation
 
 
@@ -85,7 +91,9 @@ def put_on_break(turn: Turn, volunteer_id: int, minutes: int, actor: str, reason
     volunteer.break_until = turn.now + timedelta(minutes=minutes)
     shifts.withdraw_offer(turn, volunteer.id)
     outbox.tell_volunteer(turn, volunteer, "break_by_supervisor", until=_local_time(turn, volunteer.break_until))
-    audit.record(turn.session, turn.now, actor, "break_started", f"volunteer:{volunteer.id}", _detail(f"{minutes} min", reason))
+    audit.record(
+        turn.session, turn.now, actor, "break_started", f"volunteer:{volunteer.id}", _detail(f"{minutes} min", reason)
+    )
     dispatch.offer_waiting(turn)
     return volunteer.break_until
 
@@ -98,7 +106,14 @@ def lift_limit(turn: Turn, volunteer_id: int, limit: str, minutes: int, reason: 
         override = shifts.lift(turn.session, volunteer, limit, minutes, reason, actor, turn.now)
     except ValueError as error:
         raise ActionRefused("override_invalid") from error
-    outbox.tell_volunteer(turn, volunteer, "limit_lifted", limit=limit.replace("_", " "), until=_local_time(turn, override.until), reason=reason.strip())
+    outbox.tell_volunteer(
+        turn,
+        volunteer,
+        "limit_lifted",
+        limit=limit.replace("_", " "),
+        until=_local_time(turn, override.until),
+        reason=reason.strip(),
+    )
     dispatch.offer_waiting(turn)
     return override
 
@@ -110,7 +125,9 @@ def reassign(turn: Turn, conversation_id: int, volunteer_id: int, actor: str, re
     new volunteer may take a texter now; the texter, the old and the new volunteer are told,
     and the new one gets the texter's latest messages.
     """
-    conversation = turn.session.scalars(select(Conversation).where(Conversation.id == conversation_id).with_for_update()).first()
+    conversation = turn.session.scalars(
+        select(Conversation).where(Conversation.id == conversation_id).with_for_update()
+    ).first()
     if conversation is None or conversation.status != "active" or conversation.volunteer is None:
         raise ActionRefused("not_active")
     if conversation.channel != "sms":
@@ -140,19 +157,35 @@ def reassign(turn: Turn, conversation_id: int, volunteer_id: int, actor: str, re
     outbox.tell_volunteer(turn, volunteer, "reassigned_to_you", line_number, conversation, pseudonym=texter.pseudonym)
     backlog = lifecycle.texter_backlog(turn, conversation)[-HANDOVER_MESSAGES:]
     if backlog:
-        outbox.tell_volunteer(turn, volunteer, "backlog", line_number, conversation, pseudonym=texter.pseudonym, text="\n".join(backlog))
+        outbox.tell_volunteer(
+            turn, volunteer, "backlog", line_number, conversation, pseudonym=texter.pseudonym, text="\n".join(backlog)
+        )
     outbox.tell_texter(turn, texter, "reassigned", conversation, alias=volunteer.alias)
-    audit.record(turn.session, turn.now, actor, "conversation_reassigned", f"conversation:{conversation.id}",
-                 _detail(f"{texter.pseudonym} {previous.alias} → {volunteer.alias}", reason))
+    audit.record(
+        turn.session,
+        turn.now,
+        actor,
+        "conversation_reassigned",
+        f"conversation:{conversation.id}",
+        _detail(f"{texter.pseudonym} {previous.alias} → {volunteer.alias}", reason),
+    )
     dispatch.offer_waiting(turn)  # the previous volunteer may have room for the next texter
 
 
 def set_on_call(turn: Turn, supervisor_id: int, on_call: bool, backup: bool, actor: str) -> Supervisor:
     """Who escalation alerts reach first (on call) and when nobody acknowledges (backup)."""
-    supervisor = turn.session.scalars(select(Supervisor).where(Supervisor.id == supervisor_id).with_for_update()).first()
+    supervisor = turn.session.scalars(
+        select(Supervisor).where(Supervisor.id == supervisor_id).with_for_update()
+    ).first()
     if supervisor is None or not supervisor.active:
         raise ActionRefused("inactive")
     supervisor.on_call, supervisor.backup = on_call, backup
-    audit.record(turn.session, turn.now, actor, "on_call_set", f"supervisor:{supervisor.id}",
-                 f"{supervisor.name} on_call={str(on_call).lower()} backup={str(backup).lower()}")
+    audit.record(
+        turn.session,
+        turn.now,
+        actor,
+        "on_call_set",
+        f"supervisor:{supervisor.id}",
+        f"{supervisor.name} on_call={str(on_call).lower()} backup={str(backup).lower()}",
+    )
     return supervisor

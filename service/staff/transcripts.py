@@ -23,12 +23,22 @@ class TranscriptLine:
     risk_level: str | None
 
 
-def read_transcript(session: Session, vault: Vault, conversation: Conversation, actor: str, now: datetime) -> list[TranscriptLine]:
+def read_transcript(
+    session: Session, vault: Vault, conversation: Conversation, actor: str, now: datetime
+) -> list[TranscriptLine]:
     """The conversation's messages, decrypted, and an audit entry saying who read them and when."""
-    rows = session.scalars(select(Message).where(Message.conversation_id == conversation.id).order_by(Message.created_at, Message.id)).all()
-    audit.record(session, now, actor, "transcript_read", f"conversation:{conversation.id}", conversation.texter.pseudonym)
+    rows = session.scalars(
+        select(Message).where(Message.conversation_id == conversation.id).order_by(Message.created_at, Message.id)
+    ).all()
+    audit.record(
+        session, now, actor, "transcript_read", f"conversation:{conversation.id}", conversation.texter.pseudonym
+    )
     return [
-        TranscriptLine(at=row.created_at, author=row.author, text=vault.decrypt(row.body_encrypted) if row.body_encrypted else None,
-                       risk_level=row.risk_level)
+        TranscriptLine(
+            at=row.created_at,
+            author=row.author,
+            text=vault.decrypt(row.body_encrypted) if row.body_encrypted else None,
+            risk_level=row.risk_level,
+        )
         for row in rows
     ]

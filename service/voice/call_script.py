@@ -40,14 +40,23 @@ class CallScript:
             case calls.Ringing(call_id, language, line_number, phones, announce):
                 if announce:
                     self._say(response, language, "connecting")
-                dial = Dial(caller_id=line_number, action=self._url("dial-result", call=call_id), method="POST",
-                            timeout=self._voice.ring_timeout_seconds)
+                dial = Dial(
+                    caller_id=line_number,
+                    action=self._url("dial-result", call=call_id),
+                    method="POST",
+                    timeout=self._voice.ring_timeout_seconds,
+                )
                 for offer_id, phone in phones:
                     dial.number(phone, url=self._url("whisper", offer=offer_id), method="POST")
                 response.append(dial)
             case calls.OnHold(call_id, language):
-                response.enqueue(HOLD_QUEUE, wait_url=self._url("wait", call=call_id), wait_url_method="POST",
-                                 action=self._url("queue-result", call=call_id), method="POST")
+                response.enqueue(
+                    HOLD_QUEUE,
+                    wait_url=self._url("wait", call=call_id),
+                    wait_url_method="POST",
+                    action=self._url("queue-result", call=call_id),
+                    method="POST",
+                )
             case calls.HoldNotice(call_id, language, position, can_text, coming):
                 self._hold_notice(response, call_id, language, position, can_text, coming)
             case calls.LeaveHold():
@@ -56,7 +65,12 @@ class CallScript:
                 self._say(response, language, "crisis_connecting")
                 response.dial(self._voice.crisis_number, caller_id=line_number)
             case calls.Closing(call_id, language, nobody_on_shift, callback):
-                gather = response.gather(num_digits=1, timeout=CLOSING_TIMEOUT_SECONDS, action=self._url("callback", call=call_id), method="POST")
+                gather = response.gather(
+                    num_digits=1,
+                    timeout=CLOSING_TIMEOUT_SECONDS,
+                    action=self._url("callback", call=call_id),
+                    method="POST",
+                )
                 self._say(gather, language, "nobody_on_shift" if nobody_on_shift else "nobody_free")
                 if callback:
                     self._say(gather, language, "callback_offer")
@@ -66,23 +80,38 @@ class CallScript:
                 self._say(response, language, key)
                 response.hangup()
             case calls.Whisper(offer_id, text):
-                gather = response.gather(num_digits=1, timeout=self._voice.whisper_timeout_seconds,
-                                         action=self._url("whisper-answer", offer=offer_id), method="POST")
+                gather = response.gather(
+                    num_digits=1,
+                    timeout=self._voice.whisper_timeout_seconds,
+                    action=self._url("whisper-answer", offer=offer_id),
+                    method="POST",
+                )
                 self._speak(gather, self._texts.languages[0], text)
                 response.hangup()
             case calls.Outage(language):
-                gather = response.gather(num_digits=1, timeout=CLOSING_TIMEOUT_SECONDS, action=self._url("crisis"), method="POST")
+                gather = response.gather(
+                    num_digits=1, timeout=CLOSING_TIMEOUT_SECONDS, action=self._url("crisis"), method="POST"
+                )
                 self._say(gather, language, "outage")
                 response.hangup()
             case callbacks.Prompt(call_id, text, language):
-                gather = response.gather(num_digits=1, timeout=self._voice.whisper_timeout_seconds,
-                                         action=self._url("callback/pressed", call=call_id), method="POST")
+                gather = response.gather(
+                    num_digits=1,
+                    timeout=self._voice.whisper_timeout_seconds,
+                    action=self._url("callback/pressed", call=call_id),
+                    method="POST",
+                )
                 self._speak(gather, language, text)
                 response.hangup()
             case callbacks.WaitForCaller(call_id, queue, text):
                 self._speak(response, self._texts.languages[0], text)
-                response.enqueue(queue, wait_url=self._url("callback/wait", call=call_id), wait_url_method="POST",
-                                 action=self._url("callback/done", call=call_id), method="POST")
+                response.enqueue(
+                    queue,
+                    wait_url=self._url("callback/wait", call=call_id),
+                    wait_url_method="POST",
+                    action=self._url("callback/done", call=call_id),
+                    method="POST",
+                )
             case callbacks.StillCalling():
                 response.pause(length=COMING_PAUSE_SECONDS)
             case callbacks.JoinVolunteer(call_id, queue):
@@ -101,11 +130,19 @@ class CallScript:
         """The welcome and the crisis line's key, in the caller's language; then each other
         language's key in that language; no key goes on to the volunteers."""
         texts = self._texts
-        words = [word for code in texts.languages for word in (*texts.language(code).voice.crisis_words, *texts.language(code).voice.choose_words)]
+        words = [
+            word
+            for code in texts.languages
+            for word in (*texts.language(code).voice.crisis_words, *texts.language(code).voice.choose_words)
+        ]
         gather = response.gather(
-            input="dtmf speech", num_digits=1, timeout=self._voice.menu_timeout_seconds,
-            language=texts.language(language).voice.say_language, hints=", ".join(words),
-            action=self._url("menu", call=call_id), method="POST",
+            input="dtmf speech",
+            num_digits=1,
+            timeout=self._voice.menu_timeout_seconds,
+            language=texts.language(language).voice.say_language,
+            hints=", ".join(words),
+            action=self._url("menu", call=call_id),
+            method="POST",
         )
         self._say(gather, language, "greeting")
         if len(texts.languages) > 1:
@@ -114,8 +151,12 @@ class CallScript:
                     self._say(gather, code, "choose", digit=key)
         response.redirect(self._url("menu", call=call_id), method="POST")
 
-    def _hold_notice(self, response: VoiceResponse, call_id: int, language: str, position: int, can_text: bool, coming: bool) -> None:
-        gather = response.gather(num_digits=1, timeout=HOLD_KEY_SECONDS, action=self._url("wait-choice", call=call_id), method="POST")
+    def _hold_notice(
+        self, response: VoiceResponse, call_id: int, language: str, position: int, can_text: bool, coming: bool
+    ) -> None:
+        gather = response.gather(
+            num_digits=1, timeout=HOLD_KEY_SECONDS, action=self._url("wait-choice", call=call_id), method="POST"
+        )
         if coming:
             self._say(gather, language, "connecting_soon")
             gather.pause(length=COMING_PAUSE_SECONDS)

@@ -18,7 +18,9 @@ from service.db.turn import Turn, run_turn
 log = logging.getLogger(__name__)
 
 
-def record(runtime: Runtime, call_sid: str, placed_call_id: int | None, status: str, duration: int | None, now: datetime) -> Turn:
+def record(
+    runtime: Runtime, call_sid: str, placed_call_id: int | None, status: str, duration: int | None, now: datetime
+) -> Turn:
     """Apply one status callback. A leg the line placed names itself in the callback URL
     (`placed_call_id`), so its end is recorded even when Twilio's answer to the API request,
     with the CallSid in it, was lost."""

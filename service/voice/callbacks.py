@@ -84,7 +84,9 @@ def accept(turn: Turn, volunteer: Volunteer, offer: Offer) -> None:
     """`#yes` to a callback request: the request becomes the volunteer's conversation (in the
     offer's thread, where #escalate reaches it) and the line calls the volunteer first."""
     conversation = dispatch.assign(turn, volunteer, offer)
-    outbox.tell_volunteer(turn, volunteer, "callback_accepted", offer.line_number, conversation, pseudonym=conversation.texter.pseudonym)
+    outbox.tell_volunteer(
+        turn, volunteer, "callback_accepted", offer.line_number, conversation, pseudonym=conversation.texter.pseudonym
+    )
     _place(turn, conversation, "volunteer", offer.line_number)
     turn.session.flush()
     dispatch.offer_waiting(turn)
@@ -92,8 +94,13 @@ def accept(turn: Turn, volunteer: Volunteer, offer: Offer) -> None:
 
 def _place(turn: Turn, conversation: Conversation, party: str, line_number: str) -> None:
     leg = Call(
-        conversation_id=conversation.id, party=party, direction="outbound", line_number=line_number,
-        stage=rules.PLACING, started_at=turn.now, next_attempt_at=turn.now,
+        conversation_id=conversation.id,
+        party=party,
+        direction="outbound",
+        line_number=line_number,
+        stage=rules.PLACING,
+        started_at=turn.now,
+        next_attempt_at=turn.now,
     )
     turn.session.add(leg)
     turn.session.flush()
@@ -107,7 +114,9 @@ def place(runtime: Runtime, gateway: TwilioGateway, call_id: int, now: datetime)
     placement, claimed = run_turn(runtime, now, lambda turn: _claim(turn, call_id))
     if placement is None:
         return claimed  # it may have settled the request (texts to send)
-    outcome = gateway.place_call(placement.to, placement.from_number, placement.url, placement.status_callback, placement.timeout)
+    outcome = gateway.place_call(
+        placement.to, placement.from_number, placement.url, placement.status_callback, placement.timeout
+    )
     return run_turn(runtime, now, lambda turn: _placed(turn, call_id, outcome))[1]
 
 
@@ -133,8 +142,11 @@ def _claim(turn: Turn, call_id: int) -> _Placement | None:
     call.attempts += 1
     call.next_attempt_at = turn.now + timedelta(seconds=settings.delivery.twilio_timeout_seconds + 5)
     return _Placement(
-        to=to, from_number=call.line_number, url=f"{settings.public_url}/twilio/voice/callback/answered?call={call.id}",
-        status_callback=f"{settings.call_status_callback_url}?call={call.id}", timeout=settings.voice.ring_timeout_seconds,
+        to=to,
+        from_number=call.line_number,
+        url=f"{settings.public_url}/twilio/voice/callback/answered?call={call.id}",
+        status_callback=f"{settings.call_status_callback_url}?call={call.id}",
+        timeout=settings.voice.ring_timeout_seconds,
     )
 
 
@@ -175,7 +187,11 @@ def answered(runtime: Runtime, call_id: int, call_sid: str, now: datetime) -> tu
             return calls.HangUp()
         call, conversation = locked
         call.call_sid = call.call_sid or call_sid
-        if call.call_sid != call_sid or call.stage not in (rules.PLACING, rules.RINGING) or conversation.status != "active":
+        if (
+            call.call_sid != call_sid
+            or call.stage not in (rules.PLACING, rules.RINGING)
+            or conversation.status != "active"
+        ):
             return calls.HangUp()
         call.stage = rules.RINGING
         texts = turn.runtime.texts
@@ -183,8 +199,12 @@ def answered(runtime: Runtime, call_id: int, call_sid: str, now: datetime) -> tu
             return Prompt(call.id, texts.for_caller(conversation.language, "callback_greeting"), conversation.language)
         language_note = ""
         if conversation.language != texts.languages[0]:
-            language_note = texts.for_volunteer("call_whisper_language", language_name=texts.language(conversation.language).name)
-        text = texts.for_volunteer("callback_whisper", pseudonym=conversation.texter.pseudonym, language_note=language_note)
+            language_note = texts.for_volunteer(
+                "call_whisper_language", language_name=texts.language(conversation.language).name
+            )
+        text = texts.for_volunteer(
+            "callback_whisper", pseudonym=conversation.texter.pseudonym, language_note=language_note
+        )
         return Prompt(call.id, text, texts.languages[0])
 
     return run_turn(runtime, now, work)
@@ -239,7 +259,11 @@ def still_calling(runtime: Runtime, call_id: int, now: datetime) -> tuple[Step, 
             return StillCalling()  # they pressed 1 and are dialing in
         patience = timedelta(seconds=turn.runtime.settings.voice.ring_seconds + 30)
         gone = caller_leg is not None and caller_leg.stage in (rules.ENDED, rules.FAILED)
-        if conversation.status != "active" or gone or (call.answered_at is not None and turn.now - call.answered_at > patience):
+        if (
+            conversation.status != "active"
+            or gone
+            or (call.answered_at is not None and turn.now - call.answered_at > patience)
+        ):
             return calls.LeaveHold()
         return StillCalling()
 
@@ -288,14 +312,21 @@ def _current_leg(turn: Turn, call: Call) -> bool:
 
 
 def _caller_joined(turn: Turn, conversation: Conversation) -> bool:
-    return turn.session.scalar(
-        select(Call.id).where(Call.conversation_id == conversation.id, Call.party == "caller", Call.answered_at.is_not(None)).limit(1)
-    ) is not None
+    return (
+        turn.session.scalar(
+            select(Call.id)
+            .where(Call.conversation_id == conversation.id, Call.party == "caller", Call.answered_at.is_not(None))
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _finish(turn: Turn, conversation: Conversation, joined: bool) -> None:
     outcome = rules.ANSWERED if joined else rules.UNANSWERED
-    for leg in turn.session.scalars(select(Call).where(Call.conversation_id == conversation.id, Call.outcome.is_(None))):
+    for leg in turn.session.scalars(
+        select(Call).where(Call.conversation_id == conversation.id, Call.outcome.is_(None))
+    ):
         leg.outcome = outcome
     conversation.last_texter_at = turn.now
     lifecycle.close(turn, conversation, "call_ended" if joined else "callback_unanswered")
@@ -320,11 +351,20 @@ def _give_back(turn: Turn, conversation: Conversation) -> None:
     volunteer = conversation.volunteer
     assert volunteer is not None
     taken = turn.session.scalars(
-        select(Offer).where(Offer.conversation_id == conversation.id, Offer.volunteer_id == volunteer.id, Offer.status == "accepted")
+        select(Offer).where(
+            Offer.conversation_id == conversation.id, Offer.volunteer_id == volunteer.id, Offer.status == "accepted"
+        )
     ).all()
     for offer in taken:
         offer.status = "expired"
-    outbox.tell_volunteer(turn, volunteer, "callback_missed", conversation.line_number, pseudonym=conversation.texter.pseudonym)
-    conversation.status, conversation.volunteer, conversation.line_number, conversation.assigned_at = "queued", None, None, None
+    outbox.tell_volunteer(
+        turn, volunteer, "callback_missed", conversation.line_number, pseudonym=conversation.texter.pseudonym
+    )
+    conversation.status, conversation.volunteer, conversation.line_number, conversation.assigned_at = (
+        "queued",
+        None,
+        None,
+        None,
+    )
     turn.session.flush()
     dispatch.offer_waiting(turn)

@@ -139,7 +139,20 @@ class HangUp:
     pass
 
 
-Step = Greeting | Ringing | OnHold | HoldNotice | LeaveHold | CrisisLine | Closing | Goodbye | Whisper | Outage | Continue | HangUp
+Step = (
+    Greeting
+    | Ringing
+    | OnHold
+    | HoldNotice
+    | LeaveHold
+    | CrisisLine
+    | Closing
+    | Goodbye
+    | Whisper
+    | Outage
+    | Continue
+    | HangUp
+)
 
 
 @dataclass(frozen=True)
@@ -165,14 +178,25 @@ def incoming(runtime: Runtime, call: IncomingCall, now: datetime) -> tuple[Step,
         texter = _caller(turn, call)
         _end_earlier(turn, texter)
         conversation = Conversation(
-            texter=texter, channel="voice", status="queued", language=texter.language, priority=0,
-            created_at=turn.now, queued_at=turn.now, last_texter_at=turn.now,
+            texter=texter,
+            channel="voice",
+            status="queued",
+            language=texter.language,
+            priority=0,
+            created_at=turn.now,
+            queued_at=turn.now,
+            last_texter_at=turn.now,
         )
         turn.session.add(conversation)
         turn.session.flush()
         record = Call(
-            conversation_id=conversation.id, call_sid=call.sid, party="caller", direction="inbound",
-            line_number=call.line_number, stage=rules.GREETING, started_at=turn.now,
+            conversation_id=conversation.id,
+            call_sid=call.sid,
+            party="caller",
+            direction="inbound",
+            line_number=call.line_number,
+            stage=rules.GREETING,
+            started_at=turn.now,
         )
         turn.session.add(record)
         turn.session.flush()
@@ -195,7 +219,9 @@ def menu(runtime: Runtime, call_id: int, digits: str, speech: str, now: datetime
             return _current_step(turn, call, conversation)
         texts = turn.runtime.texts
         choice = rules.read_menu(
-            digits, speech, texts.languages,
+            digits,
+            speech,
+            texts.languages,
             crisis_words=[word for code in texts.languages for word in texts.language(code).voice.crisis_words],
             language_words={code: texts.language(code).voice.choose_words for code in texts.languages},
         )
@@ -241,10 +267,14 @@ def whisper(runtime: Runtime, offer_id: int, now: datetime) -> tuple[Step, Turn]
         conversation, texts = offer.conversation, turn.runtime.texts
         language_note = ""
         if conversation.language != texts.languages[0]:
-            language_note = texts.for_volunteer("call_whisper_language", language_name=texts.language(conversation.language).name)
+            language_note = texts.for_volunteer(
+                "call_whisper_language", language_name=texts.language(conversation.language).name
+            )
         returning = conversation.texter.last_volunteer_id == offer.volunteer_id
         text = texts.for_volunteer(
-            "call_whisper", pseudonym=conversation.texter.pseudonym, language_note=language_note,
+            "call_whisper",
+            pseudonym=conversation.texter.pseudonym,
+            language_note=language_note,
             returning_note=texts.for_volunteer("call_whisper_returning") if returning else "",
         )
         return Whisper(offer.id, text)
@@ -264,7 +294,11 @@ def whisper_answer(runtime: Runtime, offer_id: int, digits: str, leg_sid: str, n
         offer = turn.session.scalars(select(Offer).where(Offer.id == offer_id).with_for_update()).one()
         if offer.kind != "ring" or offer.status != "pending":
             # A repeated press 1 must not cut the call; a text offer's id names no call at all.
-            taken = offer.kind == "ring" and offer.status == "accepted" and caller_call(turn, offer.conversation_id).volunteer_leg_sid == leg_sid
+            taken = (
+                offer.kind == "ring"
+                and offer.status == "accepted"
+                and caller_call(turn, offer.conversation_id).volunteer_leg_sid == leg_sid
+            )
             return Continue() if taken else HangUp()
         if digits.strip()[:1] != rules.ACCEPT_KEY:
             offer.status = "declined"
@@ -280,7 +314,9 @@ def whisper_answer(runtime: Runtime, offer_id: int, digits: str, leg_sid: str, n
         for other in dispatch.ring_offers(turn, conversation.id):
             other.status = "withdrawn"
             other.answered_at = turn.now
-        outbox.tell_volunteer(turn, volunteer, "call_connected", conversation=conversation, pseudonym=conversation.texter.pseudonym)
+        outbox.tell_volunteer(
+            turn, volunteer, "call_connected", conversation=conversation, pseudonym=conversation.texter.pseudonym
+        )
         turn.session.flush()
         dispatch.offer_waiting(turn)  # the released phones may ring for someone else
         log.info("call.connected call=%d volunteer=%d", call.id, volunteer.id)
@@ -334,11 +370,16 @@ def wait(runtime: Runtime, call_id: int, now: datetime) -> tuple[Step, Turn]:
         if call.stage not in (rules.HOLDING, rules.PULLING):
             return LeaveHold()
         hold_started_at = call.hold_started_at or turn.now
-        if call.stage == rules.HOLDING and rules.hold_is_over(hold_started_at, turn.now, turn.runtime.settings.voice.max_hold_minutes):
+        if call.stage == rules.HOLDING and rules.hold_is_over(
+            hold_started_at, turn.now, turn.runtime.settings.voice.max_hold_minutes
+        ):
             call.stage = rules.CLOSING
             return LeaveHold()
         return HoldNotice(
-            call.id, conversation.language, position=_hold_position(turn, conversation), can_text=_can_text(conversation.texter),
+            call.id,
+            conversation.language,
+            position=_hold_position(turn, conversation),
+            can_text=_can_text(conversation.texter),
             volunteer_coming=call.stage == rules.PULLING,
         )
 
@@ -363,7 +404,10 @@ def wait_choice(runtime: Runtime, call_id: int, digits: str, now: datetime) -> t
             _continue_by_text(turn, call, conversation)
             return LeaveHold()
         return HoldNotice(
-            call.id, conversation.language, position=_hold_position(turn, conversation), can_text=_can_text(conversation.texter),
+            call.id,
+            conversation.language,
+            position=_hold_position(turn, conversation),
+            can_text=_can_text(conversation.texter),
             volunteer_coming=call.stage == rules.PULLING,
         )
 
@@ -481,13 +525,17 @@ def lock_call(turn: Turn, call_id: int) -> tuple[Call, Conversation] | None:
     """The call and its conversation, locked in the order every path takes: the volunteer
     (when the conversation has one), the conversation, then the call."""
     row = turn.session.execute(
-        select(Call.conversation_id, Conversation.volunteer_id).join(Conversation, Call.conversation_id == Conversation.id).where(Call.id == call_id)
+        select(Call.conversation_id, Conversation.volunteer_id)
+        .join(Conversation, Call.conversation_id == Conversation.id)
+        .where(Call.id == call_id)
     ).first()
     if row is None:
         return None
     if row.volunteer_id is not None:
         turn.session.execute(select(Volunteer.id).where(Volunteer.id == row.volunteer_id).with_for_update())
-    conversation = turn.session.scalars(select(Conversation).where(Conversation.id == row.conversation_id).with_for_update()).one()
+    conversation = turn.session.scalars(
+        select(Conversation).where(Conversation.id == row.conversation_id).with_for_update()
+    ).one()
     call = turn.session.scalars(select(Call).where(Call.id == call_id).with_for_update()).one()
     return call, conversation
 
@@ -523,7 +571,9 @@ def _ringing(turn: Turn, call: Call, conversation: Conversation, announce: bool)
 
 def _closing(turn: Turn, call: Call, conversation: Conversation) -> Closing:
     return Closing(
-        call.id, conversation.language, nobody_on_shift=not dispatch.anyone_on_shift(turn),
+        call.id,
+        conversation.language,
+        nobody_on_shift=not dispatch.anyone_on_shift(turn),
         callback=_can_call_back(turn, conversation.texter),
     )
 
@@ -568,17 +618,27 @@ def close_call(turn: Turn, call: Call, conversation: Conversation, outcome: str)
     if conversation.status == "closed":
         return
     conversation.last_texter_at = turn.now
-    lifecycle.close(turn, conversation, "call_ended" if conversation.status == "active" else CLOSE_REASONS[call.outcome])
+    lifecycle.close(
+        turn, conversation, "call_ended" if conversation.status == "active" else CLOSE_REASONS[call.outcome]
+    )
     dispatch.offer_waiting(turn)
 
 
 def _request_callback(turn: Turn, conversation: Conversation) -> None:
     """A callback request is a conversation of its own, queued and offered to volunteers by
     text like a texter (service/callbacks carries it on once a volunteer says #yes)."""
-    turn.session.add(Conversation(
-        texter=conversation.texter, channel="callback", status="queued", language=conversation.language,
-        priority=conversation.priority, created_at=turn.now, queued_at=turn.now, last_texter_at=turn.now,
-    ))
+    turn.session.add(
+        Conversation(
+            texter=conversation.texter,
+            channel="callback",
+            status="queued",
+            language=conversation.language,
+            priority=conversation.priority,
+            created_at=turn.now,
+            queued_at=turn.now,
+            last_texter_at=turn.now,
+        )
+    )
     turn.session.flush()
 
 
@@ -587,12 +647,22 @@ def _continue_by_text(turn: Turn, call: Call, conversation: Conversation) -> Non
     call's queue time) and starts with a text to them; the call ends politely."""
     texter = conversation.texter
     texting = turn.session.scalars(
-        select(Conversation).where(Conversation.texter_id == texter.id, Conversation.channel == "sms", Conversation.status.in_(("queued", "active")))
+        select(Conversation).where(
+            Conversation.texter_id == texter.id,
+            Conversation.channel == "sms",
+            Conversation.status.in_(("queued", "active")),
+        )
     ).first()
     if texting is None:
         texting = Conversation(
-            texter=texter, channel="sms", status="queued", language=conversation.language, priority=conversation.priority,
-            created_at=turn.now, queued_at=conversation.queued_at, last_texter_at=turn.now,
+            texter=texter,
+            channel="sms",
+            status="queued",
+            language=conversation.language,
+            priority=conversation.priority,
+            created_at=turn.now,
+            queued_at=conversation.queued_at,
+            last_texter_at=turn.now,
         )
         turn.session.add(texting)
         turn.session.flush()
@@ -608,10 +678,16 @@ def _hold_position(turn: Turn, conversation: Conversation) -> int:
         .select_from(Conversation)
         .join(Call, (Call.conversation_id == Conversation.id) & (Call.party == "caller"))
         .where(
-            Conversation.channel == "voice", Conversation.status == "queued", Call.stage.in_(rules.WAITING_STAGES),
+            Conversation.channel == "voice",
+            Conversation.status == "queued",
+            Call.stage.in_(rules.WAITING_STAGES),
             (Conversation.priority > conversation.priority)
             | ((Conversation.priority == conversation.priority) & (Conversation.queued_at < conversation.queued_at))
-            | ((Conversation.priority == conversation.priority) & (Conversation.queued_at == conversation.queued_at) & (Conversation.id < conversation.id)),
+            | (
+                (Conversation.priority == conversation.priority)
+                & (Conversation.queued_at == conversation.queued_at)
+                & (Conversation.id < conversation.id)
+            ),
         )
     )
     return int(ahead or 0) + 1
@@ -633,7 +709,11 @@ def _end_earlier(turn: Turn, texter: Texter) -> None:
     theirs whose end never reached us (one open call per caller)."""
     earlier = turn.session.scalars(
         select(Conversation)
-        .where(Conversation.texter_id == texter.id, Conversation.channel.in_(("voice", "callback")), Conversation.status == "queued")
+        .where(
+            Conversation.texter_id == texter.id,
+            Conversation.channel.in_(("voice", "callback")),
+            Conversation.status == "queued",
+        )
         .with_for_update()
     ).all()
     for conversation in earlier:
@@ -644,8 +724,14 @@ def _end_earlier(turn: Turn, texter: Texter) -> None:
         call.stage, call.ended_at = rules.ENDED, turn.now
         close_call(turn, call, conversation, rules.ABANDONED)
     active = turn.session.scalars(
-        select(Call.id).join(Conversation, Call.conversation_id == Conversation.id)
-        .where(Conversation.texter_id == texter.id, Conversation.channel == "voice", Conversation.status == "active", Call.party == "caller")
+        select(Call.id)
+        .join(Conversation, Call.conversation_id == Conversation.id)
+        .where(
+            Conversation.texter_id == texter.id,
+            Conversation.channel == "voice",
+            Conversation.status == "active",
+            Call.party == "caller",
+        )
     ).all()
     for call_id in active:
         locked = lock_call(turn, call_id)

@@ -64,7 +64,9 @@ def sms() -> Response:
     spool = Spool(runtime.redis, runtime.settings.spool_dir)
     try:
         sender_number, line_number = inbound.parse_numbers(runtime, sender, to)
-        inline = _route_or_store(runtime, inbound.InboundSms(sid=sid, sender=sender_number, line_number=line_number, body=body))
+        inline = _route_or_store(
+            runtime, inbound.InboundSms(sid=sid, sender=sender_number, line_number=line_number, body=body)
+        )
     except DATABASE_DOWN as error:
         # Never lose it: keep the verified request, answer safely now, replay it later.
         where = spool.keep(SpooledSms(sid=sid, sender=sender, to=to, body=body, received_at=time.time()))
@@ -109,7 +111,9 @@ def _spooled_reply(runtime: Runtime, body: str) -> str:
     """What a sender hears while the database is down: the crisis text when the message is
     risky (the detector needs no database), otherwise that it arrived, with the crisis line."""
     texts = runtime.texts
-    language = detect_language(body, {code: texts.language(code).common_words for code in texts.languages}, texts.languages[0])
+    language = detect_language(
+        body, {code: texts.language(code).common_words for code in texts.languages}, texts.languages[0]
+    )
     imminent = runtime.detector.assess(body).level is Level.IMMINENT
     return texts.for_texter(language, "safety" if imminent else "spooled")
 

@@ -27,7 +27,9 @@ from service.voice.call_script import CallScript, Step
 
 log = logging.getLogger(__name__)
 
-CALL_STATUSES = frozenset({"queued", "initiated", "ringing", "in-progress", "completed", "busy", "no-answer", "canceled", "failed"})
+CALL_STATUSES = frozenset(
+    {"queued", "initiated", "ringing", "in-progress", "completed", "busy", "no-answer", "canceled", "failed"}
+)
 
 
 def _twiml(runtime: Runtime, step: Step) -> Response:
@@ -93,7 +95,9 @@ def voice_whisper() -> Response:
 @twilio_signed
 def voice_whisper_answer() -> Response:
     offer_id, digits, leg_sid = _id("offer"), _digits(), _sid("CallSid")
-    return _answer(lambda runtime, now: calls.whisper_answer(runtime, offer_id, digits, leg_sid, now), outage=calls.HangUp())
+    return _answer(
+        lambda runtime, now: calls.whisper_answer(runtime, offer_id, digits, leg_sid, now), outage=calls.HangUp()
+    )
 
 
 @twilio_blueprint.post("/voice/dial-result")
@@ -122,7 +126,11 @@ def voice_wait_choice() -> Response:
 @twilio_blueprint.post("/voice/queue-result")
 @twilio_signed
 def voice_queue_result() -> Response:
-    call_id, result, call_status_now = _id("call"), request.form.get("QueueResult", ""), request.form.get("CallStatus", "")
+    call_id, result, call_status_now = (
+        _id("call"),
+        request.form.get("QueueResult", ""),
+        request.form.get("CallStatus", ""),
+    )
     return _answer(lambda runtime, now: calls.queue_result(runtime, call_id, result, call_status_now, now))
 
 
@@ -153,7 +161,9 @@ def voice_status() -> Response:
     if status not in CALL_STATUSES:
         abort(400, "CallStatus is not one of Twilio's call statuses.")
     raw_duration = request.form.get("CallDuration", "")
-    duration = int(raw_duration) if raw_duration.isascii() and raw_duration.isdigit() and len(raw_duration) < 9 else None
+    duration = (
+        int(raw_duration) if raw_duration.isascii() and raw_duration.isdigit() and len(raw_duration) < 9 else None
+    )
     placed = _id("call") if "call" in request.args else None
     runtime = _runtime()
     turn = call_status.record(runtime, sid, placed, status, duration, datetime.now(UTC))

@@ -29,10 +29,18 @@ def _free_port() -> int:
 def demo_url(tmp_path: Path) -> Iterator[str]:
     """The demo as the README starts it, with a clean environment: no database, Redis or Twilio settings."""
     port = _free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("DATABASE_", "REDIS_", "TWILIO_", "WARMLINE_"))}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DATABASE_", "REDIS_", "TWILIO_", "WARMLINE_"))
+    }
     log = (tmp_path / "demo.log").open("wb")
-    process = subprocess.Popen([str(WARMLINE), "demo", "--port", str(port), "--data-dir", str(tmp_path / "data")],
-                               env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [str(WARMLINE), "demo", "--port", str(port), "--data-dir", str(tmp_path / "data")],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}/simulator"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

@@ -41,8 +41,17 @@ class Account:
 def add_account(runtime: Runtime, name: str, role: str, phone: str, on_call: bool = False) -> Account:
     email = f"{name.lower()}@example.org"
     with runtime.sessions() as session, session.begin():
-        account = Supervisor(name=name, email=email, phone=phone, password_hash=PasswordHasher().hash(PASSWORD), role=role,
-                             on_call=on_call, backup=False, active=True, created_at=datetime.now(UTC))
+        account = Supervisor(
+            name=name,
+            email=email,
+            phone=phone,
+            password_hash=PasswordHasher().hash(PASSWORD),
+            role=role,
+            on_call=on_call,
+            backup=False,
+            active=True,
+            created_at=datetime.now(UTC),
+        )
         session.add(account)
         session.flush()
         return Account(account.id, name, email, phone, role)
@@ -124,7 +133,9 @@ def dashboard_account(line: Line, stack: Stack) -> Account:  # noqa: F811 - the 
 
 
 @pytest.fixture
-def dashboard(browser: Browser, stack: Stack, line: Line, dashboard_account: Account, screenshots: Path) -> Iterator[Dashboard]:  # noqa: F811
+def dashboard(
+    browser: Browser, stack: Stack, line: Line, dashboard_account: Account, screenshots: Path
+) -> Iterator[Dashboard]:  # noqa: F811
     context = browser.new_context(viewport={"width": 1360, "height": 900})
     page = context.new_page()
     page.on("dialog", lambda dialog: dialog.accept())

@@ -11,14 +11,33 @@ PUBLIC = frozenset({"dashboard.login", "dashboard.static"})
 ADMIN_ONLY = frozenset({"dashboard.supervisor_new", "dashboard.supervisor_edit", "dashboard.supervisor_active"})
 # Any supervisor for their own account (its `supervisor_id`); anyone's for admins.
 OWN_ACCOUNT = frozenset({"dashboard.set_on_call"})
-EVERY_SUPERVISOR = frozenset({
-    "dashboard.live", "dashboard.live_state", "dashboard.history", "dashboard.reports", "dashboard.reports_csv", "dashboard.logout",
-    "dashboard.escalation", "dashboard.acknowledge", "dashboard.conversation", "dashboard.transcript", "dashboard.reassign",
-    "dashboard.volunteer_shift", "dashboard.end_shift", "dashboard.put_on_break", "dashboard.override",
-    "dashboard.pause_line", "dashboard.resume_line", "dashboard.on_call",
-    # Volunteers' own phone numbers are for admins only: a supervisor's edit keeps the number.
-    "dashboard.people", "dashboard.volunteer_new", "dashboard.volunteer_edit", "dashboard.volunteer_active",
-})
+EVERY_SUPERVISOR = frozenset(
+    {
+        "dashboard.live",
+        "dashboard.live_state",
+        "dashboard.history",
+        "dashboard.reports",
+        "dashboard.reports_csv",
+        "dashboard.logout",
+        "dashboard.escalation",
+        "dashboard.acknowledge",
+        "dashboard.conversation",
+        "dashboard.transcript",
+        "dashboard.reassign",
+        "dashboard.volunteer_shift",
+        "dashboard.end_shift",
+        "dashboard.put_on_break",
+        "dashboard.override",
+        "dashboard.pause_line",
+        "dashboard.resume_line",
+        "dashboard.on_call",
+        # Volunteers' own phone numbers are for admins only: a supervisor's edit keeps the number.
+        "dashboard.people",
+        "dashboard.volunteer_new",
+        "dashboard.volunteer_edit",
+        "dashboard.volunteer_active",
+    }
+)
 
 
 def refused_for_supervisor(endpoint: str, supervisor_id: int, path_args: dict[str, int]) -> bool:

@@ -14,7 +14,9 @@ from tests.support.line import Line
 IMMINENT = "I am going to kill myself tonight, I have the pills ready"
 
 
-def test_an_imminent_message_appears_without_reload_and_is_acknowledged(dashboard: Dashboard, line: Line, people: People, stack: Stack) -> None:
+def test_an_imminent_message_appears_without_reload_and_is_acknowledged(
+    dashboard: Dashboard, line: Line, people: People, stack: Stack
+) -> None:
     page = dashboard.page
     ana = people.volunteer("Ana")
     line.start_shift(ana)
@@ -28,7 +30,9 @@ def test_an_imminent_message_appears_without_reload_and_is_acknowledged(dashboar
     escalations = page.locator('[data-section="escalations"]')
     expect(escalations.locator(".escalation-imminent")).to_be_visible(timeout=2_000)
     shown_after = time.monotonic() - sent
-    assert page.evaluate("() => window.__noReload === true") and page.evaluate("() => performance.timeOrigin") == marker, "the page reloaded"
+    assert (
+        page.evaluate("() => window.__noReload === true") and page.evaluate("() => performance.timeOrigin") == marker
+    ), "the page reloaded"
     assert shown_after < 2.0
     expect(escalations).to_contain_text("Robin")  # who was alerted
     expect(page.locator('[data-section="waiting"]')).to_contain_text("Imminent risk")
@@ -43,7 +47,9 @@ def test_an_imminent_message_appears_without_reload_and_is_acknowledged(dashboar
     dashboard.shot("history")
 
 
-def test_a_shift_ended_from_the_dashboard_is_texted_to_the_volunteer(dashboard: Dashboard, line: Line, people: People) -> None:
+def test_a_shift_ended_from_the_dashboard_is_texted_to_the_volunteer(
+    dashboard: Dashboard, line: Line, people: People
+) -> None:
     page = dashboard.page
     ana = people.volunteer("Ana")
     line.start_shift(ana)

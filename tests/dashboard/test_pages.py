@@ -12,7 +12,9 @@ from tests.support.line import Line
 PHONE = {"width": 390, "height": 844}
 
 
-def test_pausing_the_line_turns_new_texters_away_with_the_configured_text(dashboard: Dashboard, line: Line, people: People) -> None:
+def test_pausing_the_line_turns_new_texters_away_with_the_configured_text(
+    dashboard: Dashboard, line: Line, people: People
+) -> None:
     page = dashboard.page
     ana = people.volunteer("Ana")
     line.start_shift(ana)
@@ -36,7 +38,9 @@ def test_pausing_the_line_turns_new_texters_away_with_the_configured_text(dashbo
     expect(page.locator("tbody")).to_contain_text("Resumed the line")
 
 
-def test_a_break_and_a_lifted_limit_are_texted_to_the_volunteer(dashboard: Dashboard, line: Line, people: People) -> None:
+def test_a_break_and_a_lifted_limit_are_texted_to_the_volunteer(
+    dashboard: Dashboard, line: Line, people: People
+) -> None:
     page = dashboard.page
     ana = people.volunteer("Ana")
     line.start_shift(ana)
@@ -89,7 +93,12 @@ def test_every_page_on_a_laptop_and_a_phone(dashboard: Dashboard, line: Line, pe
     dashboard.shot("history-full")
 
     page.set_viewport_size(PHONE)
-    for name, path in (("live", "/dashboard/"), ("people", "/dashboard/people"), ("reports", "/dashboard/reports"), ("history", "/dashboard/history")):
+    for name, path in (
+        ("live", "/dashboard/"),
+        ("people", "/dashboard/people"),
+        ("reports", "/dashboard/reports"),
+        ("history", "/dashboard/history"),
+    ):
         dashboard.goto(path)
         dashboard.shot(f"phone-{name}")
         wide = page.evaluate("""() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > innerWidth + 0.5

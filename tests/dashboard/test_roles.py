@@ -29,7 +29,8 @@ PATH_ARGUMENT = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 # their own account included (a supervisor must not make themself an admin).
 ADMIN_RIGHTS = [
     (method, rule.rule, whose)
-    for rule in RULES if rule.endpoint in ADMIN_ONLY | OWN_ACCOUNT
+    for rule in RULES
+    if rule.endpoint in ADMIN_ONLY | OWN_ACCOUNT
     for method in sorted(rule.methods & {"GET", "POST"})
     for whose in (("someone else's", "their own") if "supervisor_id" in rule.arguments else ("no one's",))
     if not (rule.endpoint in OWN_ACCOUNT and whose == "their own")
@@ -39,16 +40,30 @@ ADMIN_RIGHTS = [
 def _database(runtime: Runtime) -> dict[str, str]:
     """Every table's content, as a digest per table."""
     with runtime.engine.connect() as connection:
-        return {table.name: connection.scalar(text(f"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {table.name} t"))
-                for table in Base.metadata.sorted_tables}
+        return {
+            table.name: connection.scalar(
+                text(f"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {table.name} t")
+            )
+            for table in Base.metadata.sorted_tables
+        }
 
 
 def _form(endpoint: str, target: Account, token: str) -> dict[str, str]:
     """What an admin would submit on this route's form, changing something about `target`."""
     forms = {
-        "dashboard.supervisor_new": {"name": "Kim", "email": "kim@example.org", "phone": "+12025550150", "role": "admin", "password": PASSWORD},
-        "dashboard.supervisor_edit": {"name": target.name, "email": target.email, "phone": target.phone,
-                                      "role": "supervisor" if target.role == "admin" else "admin"},
+        "dashboard.supervisor_new": {
+            "name": "Kim",
+            "email": "kim@example.org",
+            "phone": "+12025550150",
+            "role": "admin",
+            "password": PASSWORD,
+        },
+        "dashboard.supervisor_edit": {
+            "name": target.name,
+            "email": target.email,
+            "phone": target.phone,
+            "role": "supervisor" if target.role == "admin" else "admin",
+        },
         "dashboard.supervisor_active": {"active": "0"},
         "dashboard.set_on_call": {"on_call": "1", "backup": "1"},
     }
@@ -68,9 +83,11 @@ class Staff:
 def signed_in_staff(app: Flask, runtime: Runtime) -> Staff:
     """Signed in once for the module (each sign-in is a deliberately slow argon2 check)."""
     empty_database(runtime.engine)
-    accounts = {"admin": add_account(runtime, "Alex", "admin", "+12025550101"),
-                "supervisor": add_account(runtime, "Sam", "supervisor", "+12025550102"),
-                "other admin": add_account(runtime, "Robin", "admin", "+12025550103")}
+    accounts = {
+        "admin": add_account(runtime, "Alex", "admin", "+12025550101"),
+        "supervisor": add_account(runtime, "Sam", "supervisor", "+12025550102"),
+        "other admin": add_account(runtime, "Robin", "admin", "+12025550103"),
+    }
     admin, supervisor = app.test_client(), app.test_client()
     sign_in(admin, accounts["admin"])
     sign_in(supervisor, accounts["supervisor"])
@@ -85,8 +102,11 @@ def staff(signed_in_staff: Staff, runtime: Runtime) -> Staff:
         connection.execute(delete(AuditEntry))
         connection.execute(delete(Supervisor).where(Supervisor.id.not_in(ids)))
         for account in signed_in_staff.accounts.values():
-            connection.execute(update(Supervisor).where(Supervisor.id == account.id)
-                               .values(role=account.role, active=True, on_call=False, backup=False))
+            connection.execute(
+                update(Supervisor)
+                .where(Supervisor.id == account.id)
+                .values(role=account.role, active=True, on_call=False, backup=False)
+            )
     return signed_in_staff
 
 
@@ -99,13 +119,16 @@ def test_every_dashboard_route_is_declared_exactly_once() -> None:
 
 @pytest.mark.parametrize(("method", "route", "whose"), ADMIN_RIGHTS)
 def test_a_supervisor_is_refused_each_admin_right_and_nothing_changes_while_an_admin_gets_it_done(
-        runtime: Runtime, staff: Staff, method: str, route: str, whose: str) -> None:
+    runtime: Runtime, staff: Staff, method: str, route: str, whose: str
+) -> None:
     [rule] = [rule for rule in RULES if rule.rule == route]
     target = staff.accounts["supervisor" if whose == "their own" else "other admin"]
     path = PATH_ARGUMENT.sub(str(target.id), route)
     before = _database(runtime)
     token = csrf_token(staff.supervisor.get("/dashboard/").get_data(as_text=True))
-    refused = staff.supervisor.open(path, method=method, data=_form(rule.endpoint, target, token) if method == "POST" else None)
+    refused = staff.supervisor.open(
+        path, method=method, data=_form(rule.endpoint, target, token) if method == "POST" else None
+    )
     assert refused.status_code == 403
     assert "Only an admin may do this." in refused.get_data(as_text=True)
     assert _database(runtime) == before, "a refused request changed the database"
@@ -135,4 +158,7 @@ def test_a_supervisor_has_every_other_right(app: Flask, runtime: Runtime) -> Non
             response = client.post(path, data={"csrf_token": token})
             page = response.get_data(as_text=True)
             assert response.status_code != 403 and "did not come from this dashboard" not in page, path
-            assert not response.headers.get("Location", "").startswith("/dashboard/login") or rule.endpoint == "dashboard.logout", path
+            assert (
+                not response.headers.get("Location", "").startswith("/dashboard/login")
+                or rule.endpoint == "dashboard.logout"
+            ), path

@@ -53,37 +53,65 @@ def test_a_form_post_without_its_csrf_token_is_refused(app: Flask, admin_client:
     with runtime.sessions() as session:
         assert session.scalar(select(LineState.paused))
     # Signing in is a form too.
-    assert app.test_client().post("/dashboard/login", data={"email": "alex@example.org", "password": PASSWORD}).status_code == 400
+    assert (
+        app.test_client().post("/dashboard/login", data={"email": "alex@example.org", "password": PASSWORD}).status_code
+        == 400
+    )
 
 
-def test_sign_in_attempts_are_limited_per_account_and_per_address(app: Flask, accounts: dict[str, Account], runtime: Runtime) -> None:
+def test_sign_in_attempts_are_limited_per_account_and_per_address(
+    app: Flask, accounts: dict[str, Account], runtime: Runtime
+) -> None:
     client = app.test_client()
     token = csrf_token(client.get("/dashboard/login").get_data(as_text=True))
     limit = runtime.settings.dashboard.login_failures_per_account
     for _ in range(limit):
-        assert client.post("/dashboard/login", data={"email": "alex@example.org", "password": "wrong", "csrf_token": token}).status_code == 401
-    locked = client.post("/dashboard/login", data={"email": "alex@example.org", "password": PASSWORD, "csrf_token": token})
+        assert (
+            client.post(
+                "/dashboard/login", data={"email": "alex@example.org", "password": "wrong", "csrf_token": token}
+            ).status_code
+            == 401
+        )
+    locked = client.post(
+        "/dashboard/login", data={"email": "alex@example.org", "password": PASSWORD, "csrf_token": token}
+    )
     assert locked.status_code == 429, "the right password does not get past the limit"
     assert "Too many attempts" in locked.get_data(as_text=True)
     # Another account from another address is not held back by Alex's attempts ...
     other = app.test_client()
-    other_token = csrf_token(other.get("/dashboard/login", environ_base={"REMOTE_ADDR": "10.0.0.9"}).get_data(as_text=True))
-    ok = other.post("/dashboard/login", data={"email": "sam@example.org", "password": PASSWORD, "csrf_token": other_token},
-                    environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    other_token = csrf_token(
+        other.get("/dashboard/login", environ_base={"REMOTE_ADDR": "10.0.0.9"}).get_data(as_text=True)
+    )
+    ok = other.post(
+        "/dashboard/login",
+        data={"email": "sam@example.org", "password": PASSWORD, "csrf_token": other_token},
+        environ_base={"REMOTE_ADDR": "10.0.0.9"},
+    )
     assert ok.status_code == 302
     # ... but one address trying many accounts is.
     per_address = runtime.settings.dashboard.login_failures_per_address
     for number in range(per_address):
-        client.post("/dashboard/login", data={"email": f"guess{number}@example.org", "password": "x", "csrf_token": token})
-    assert client.post("/dashboard/login", data={"email": "sam@example.org", "password": PASSWORD, "csrf_token": token}).status_code == 429
+        client.post(
+            "/dashboard/login", data={"email": f"guess{number}@example.org", "password": "x", "csrf_token": token}
+        )
+    assert (
+        client.post(
+            "/dashboard/login", data={"email": "sam@example.org", "password": PASSWORD, "csrf_token": token}
+        ).status_code
+        == 429
+    )
 
 
-def test_sessions_are_hardened_cookies_renewed_at_sign_in_and_ended_by_sign_out(app: Flask, accounts: dict[str, Account]) -> None:
+def test_sessions_are_hardened_cookies_renewed_at_sign_in_and_ended_by_sign_out(
+    app: Flask, accounts: dict[str, Account]
+) -> None:
     client = app.test_client()
     client.get("/dashboard/login")
     before = client.get_cookie("warmline_session")
     token = csrf_token(client.get("/dashboard/login").get_data(as_text=True))
-    response = client.post("/dashboard/login", data={"email": "alex@example.org", "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/dashboard/login", data={"email": "alex@example.org", "password": PASSWORD, "csrf_token": token}
+    )
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie and "Expires=" in cookie
     assert before is None or client.get_cookie("warmline_session").value != before.value
@@ -93,32 +121,51 @@ def test_sessions_are_hardened_cookies_renewed_at_sign_in_and_ended_by_sign_out(
     assert client.get("/dashboard/").status_code == 302
 
 
-def test_a_deactivated_supervisor_loses_access_at_once(app: Flask, accounts: dict[str, Account], admin_client: FlaskClient,
-                                                      supervisor_client: FlaskClient) -> None:
+def test_a_deactivated_supervisor_loses_access_at_once(
+    app: Flask, accounts: dict[str, Account], admin_client: FlaskClient, supervisor_client: FlaskClient
+) -> None:
     assert supervisor_client.get("/dashboard/").status_code == 200
     token = csrf_token(admin_client.get("/dashboard/people").get_data(as_text=True))
     sam = accounts["supervisor"]
-    assert admin_client.post(f"/dashboard/people/supervisors/{sam.id}/active", data={"active": "0", "csrf_token": token}).status_code == 302
+    assert (
+        admin_client.post(
+            f"/dashboard/people/supervisors/{sam.id}/active", data={"active": "0", "csrf_token": token}
+        ).status_code
+        == 302
+    )
     assert supervisor_client.get("/dashboard/").status_code == 302
 
 
 def _add_volunteer(runtime: Runtime) -> int:
     with runtime.sessions() as session, session.begin():
-        volunteer = Volunteer(name="Ana Rivera", alias="Ana", phone=VOLUNTEER_PHONE, languages="en", active=True, created_at=datetime.now(UTC))
+        volunteer = Volunteer(
+            name="Ana Rivera",
+            alias="Ana",
+            phone=VOLUNTEER_PHONE,
+            languages="en",
+            active=True,
+            created_at=datetime.now(UTC),
+        )
         session.add(volunteer)
         session.flush()
         return volunteer.id
 
 
-def test_a_volunteers_phone_number_is_shown_only_to_admins(runtime: Runtime, admin_client: FlaskClient, supervisor_client: FlaskClient,
-                                                         accounts: dict[str, Account]) -> None:
+def test_a_volunteers_phone_number_is_shown_only_to_admins(
+    runtime: Runtime, admin_client: FlaskClient, supervisor_client: FlaskClient, accounts: dict[str, Account]
+) -> None:
     volunteer_id = _add_volunteer(runtime)
     for path in ("/dashboard/people", f"/dashboard/people/volunteers/{volunteer_id}"):
         assert VOLUNTEER_PHONE in admin_client.get(path).get_data(as_text=True), path
         page = supervisor_client.get(path).get_data(as_text=True)
         assert VOLUNTEER_PHONE not in page and "2025550177" not in page, path
         assert accounts["admin"].phone not in page
-    for path in ("/dashboard/", f"/dashboard/volunteers/{volunteer_id}/shift", "/dashboard/history", "/dashboard/reports"):
+    for path in (
+        "/dashboard/",
+        f"/dashboard/volunteers/{volunteer_id}/shift",
+        "/dashboard/history",
+        "/dashboard/reports",
+    ):
         assert VOLUNTEER_PHONE not in supervisor_client.get(path).get_data(as_text=True), path
     # Supervisors' accounts are for admins only.
     assert supervisor_client.get(f"/dashboard/people/supervisors/{accounts['admin'].id}").status_code == 403
@@ -129,8 +176,16 @@ def test_a_supervisor_edit_keeps_the_phone_they_cannot_see(runtime: Runtime, sup
     volunteer_id = _add_volunteer(runtime)
     path = f"/dashboard/people/volunteers/{volunteer_id}"
     token = csrf_token(supervisor_client.get(path).get_data(as_text=True))
-    response = supervisor_client.post(path, data={"name": "Ana Rivera", "alias": "Anita", "languages": ["en", "es"], "phone": "+12025550000",
-                                                  "csrf_token": token})
+    response = supervisor_client.post(
+        path,
+        data={
+            "name": "Ana Rivera",
+            "alias": "Anita",
+            "languages": ["en", "es"],
+            "phone": "+12025550000",
+            "csrf_token": token,
+        },
+    )
     assert response.status_code == 302
     with runtime.sessions() as session:
         volunteer = session.get(Volunteer, volunteer_id)
@@ -140,8 +195,17 @@ def test_a_supervisor_edit_keeps_the_phone_they_cannot_see(runtime: Runtime, sup
 @pytest.mark.parametrize("password", ["", "short"])
 def test_a_new_supervisor_needs_a_long_password(admin_client: FlaskClient, runtime: Runtime, password: str) -> None:
     token = csrf_token(admin_client.get("/dashboard/people/supervisors/new").get_data(as_text=True))
-    response = admin_client.post("/dashboard/people/supervisors/new", data={"name": "Kim", "email": "kim@example.org", "phone": "+12025550150",
-                                                                           "role": "supervisor", "password": password, "csrf_token": token})
+    response = admin_client.post(
+        "/dashboard/people/supervisors/new",
+        data={
+            "name": "Kim",
+            "email": "kim@example.org",
+            "phone": "+12025550150",
+            "role": "supervisor",
+            "password": password,
+            "csrf_token": token,
+        },
+    )
     assert response.status_code == 400
     with runtime.sessions() as session:
         assert session.scalar(select(Supervisor.id).where(Supervisor.email == "kim@example.org")) is None
@@ -149,16 +213,35 @@ def test_a_new_supervisor_needs_a_long_password(admin_client: FlaskClient, runti
 
 def test_a_supervisor_added_on_the_dashboard_can_sign_in(app: Flask, admin_client: FlaskClient) -> None:
     token = csrf_token(admin_client.get("/dashboard/people/supervisors/new").get_data(as_text=True))
-    response = admin_client.post("/dashboard/people/supervisors/new", data={"name": "Kim", "email": "Kim@Example.org", "phone": "+12025550150",
-                                                                           "role": "supervisor", "password": PASSWORD, "csrf_token": token})
+    response = admin_client.post(
+        "/dashboard/people/supervisors/new",
+        data={
+            "name": "Kim",
+            "email": "Kim@Example.org",
+            "phone": "+12025550150",
+            "role": "supervisor",
+            "password": PASSWORD,
+            "csrf_token": token,
+        },
+    )
     assert response.status_code == 302
     sign_in(app.test_client(), Account(0, "Kim", "kim@example.org", "", "supervisor"))
 
 
-def test_only_admins_change_someone_elses_on_call(runtime: Runtime, supervisor_client: FlaskClient, accounts: dict[str, Account]) -> None:
+def test_only_admins_change_someone_elses_on_call(
+    runtime: Runtime, supervisor_client: FlaskClient, accounts: dict[str, Account]
+) -> None:
     token = csrf_token(supervisor_client.get("/dashboard/on-call").get_data(as_text=True))
-    assert supervisor_client.post(f"/dashboard/on-call/{accounts['admin'].id}", data={"csrf_token": token}).status_code == 403
-    assert supervisor_client.post(f"/dashboard/on-call/{accounts['supervisor'].id}", data={"on_call": "1", "csrf_token": token}).status_code == 302
+    assert (
+        supervisor_client.post(f"/dashboard/on-call/{accounts['admin'].id}", data={"csrf_token": token}).status_code
+        == 403
+    )
+    assert (
+        supervisor_client.post(
+            f"/dashboard/on-call/{accounts['supervisor'].id}", data={"on_call": "1", "csrf_token": token}
+        ).status_code
+        == 302
+    )
     with runtime.sessions() as session:
         assert session.get(Supervisor, accounts["supervisor"].id).on_call
 
@@ -166,8 +249,8 @@ def test_only_admins_change_someone_elses_on_call(runtime: Runtime, supervisor_c
 def test_sign_in_never_redirects_off_the_dashboard(app: Flask, accounts: dict[str, Account]) -> None:
     client = app.test_client()
     token = csrf_token(client.get("/dashboard/login").get_data(as_text=True))
-    response = client.post("/dashboard/login", data={"email": "alex@example.org", "password": PASSWORD, "csrf_token": token,
-                                                      "next": "https://evil.example/"})
+    response = client.post(
+        "/dashboard/login",
+        data={"email": "alex@example.org", "password": PASSWORD, "csrf_token": token, "next": "https://evil.example/"},
+    )
     assert response.headers["Location"] == "/dashboard/"
-
-

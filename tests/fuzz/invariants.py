@@ -28,7 +28,9 @@ class DatabaseWrites:
         self.count = 0
         event.listen(engine, "before_cursor_execute", self._seen)
 
-    def _seen(self, connection: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+    def _seen(
+        self, connection: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+    ) -> None:
         if statement.lstrip()[:6].upper() in WRITES:
             self.count += 1
 
@@ -38,14 +40,18 @@ class DatabaseWrites:
 
 def assert_consistent(runtime: Runtime, session: Session) -> None:
     """No active conversation without a volunteer, nobody over a limit, nobody on two calls."""
-    assert not session.scalars(select(Conversation).where(Conversation.status == "active", Conversation.volunteer_id.is_(None))).all()
+    assert not session.scalars(
+        select(Conversation).where(Conversation.status == "active", Conversation.volunteer_id.is_(None))
+    ).all()
     states = shifts.volunteer_states(session, session.scalars(select(Volunteer.id)).all(), datetime.now(UTC))
     limits = runtime.shift_limits
     for state in states.values():
         assert state.active_conversations <= limits.concurrency_limit(state.max_concurrent, state.lifted)
         assert state.conversations_this_shift <= limits.max_conversations_per_shift
     on_two_calls = session.execute(
-        select(Conversation.volunteer_id).where(Conversation.status == "active", Conversation.channel.in_(PHONE_CHANNELS))
-        .group_by(Conversation.volunteer_id).having(func.count() > 1)
+        select(Conversation.volunteer_id)
+        .where(Conversation.status == "active", Conversation.channel.in_(PHONE_CHANNELS))
+        .group_by(Conversation.volunteer_id)
+        .having(func.count() > 1)
     ).all()
     assert not on_two_calls, on_two_calls

@@ -38,14 +38,18 @@ from tests.support.world import VOLUNTEER_PHONES, build_line
 # example is sent three ways (signed out, a bad token, a valid token), a page's two.
 EXAMPLES_PER_FORM = 60
 EXAMPLES_PER_PAGE = 20
-RULES = [rule for rule in blueprint_rules(dashboard_blueprint) if rule.endpoint != "dashboard.static"]  # Flask's file server
+RULES = [
+    rule for rule in blueprint_rules(dashboard_blueprint) if rule.endpoint != "dashboard.static"
+]  # Flask's file server
 FORMS = [(rule.endpoint, rule.rule) for rule in RULES if "POST" in rule.methods]
 PAGES = [(rule.endpoint, rule.rule) for rule in RULES if "GET" in rule.methods]
 PATH_ARGUMENT = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 CSRF_REFUSAL = "did not come from this dashboard"
 
 JUNK = st.one_of(st.text(max_size=120), st.binary(max_size=40).map(lambda b: b.decode("latin-1")), st.just("\x00"))
-NUMBER_TEXT = st.one_of(st.integers(0, 300).map(str), st.sampled_from(["", "-5", "1.5", "²", "٣", "2147483648", "9" * 30, "9" * 5000]))
+NUMBER_TEXT = st.one_of(
+    st.integers(0, 300).map(str), st.sampled_from(["", "-5", "1.5", "²", "٣", "2147483648", "9" * 30, "9" * 5000])
+)
 # The line's rows have small ids (the world restarts them at 1); the rest name nothing.
 PATH_IDS = st.one_of(st.integers(0, 6), st.sampled_from([MAX_ID, MAX_ID + 1, 10**30]))
 
@@ -59,10 +63,15 @@ def _value(meaningful: list[str]) -> st.SearchStrategy[str]:
 FIELDS: dict[str, st.SearchStrategy[object]] = {
     "next": _value(["/dashboard/", "/dashboard/people", "https://evil.example/", "//evil.example/", ""]),
     "reason": _value(["covering a break", "", "   "]),
-    "minutes": NUMBER_TEXT, "max_concurrent": NUMBER_TEXT, "volunteer_id": NUMBER_TEXT,
+    "minutes": NUMBER_TEXT,
+    "max_concurrent": NUMBER_TEXT,
+    "volunteer_id": NUMBER_TEXT,
     "limit": _value([*sorted(LIFTABLE), "", "everything"]),
-    "on_call": _value(["0", "1", ""]), "backup": _value(["0", "1", ""]), "active": _value(["0", "1", ""]),
-    "name": _value(["Kim Lee", ""]), "alias": _value(["Kim", ""]),
+    "on_call": _value(["0", "1", ""]),
+    "backup": _value(["0", "1", ""]),
+    "active": _value(["0", "1", ""]),
+    "name": _value(["Kim Lee", ""]),
+    "alias": _value(["Kim", ""]),
     "phone": _value(["+12025550160", "2025550161", "+15005550006", VOLUNTEER_PHONES[0], "+1" + "9" * 40, "", "ALICE"]),
     "languages": st.lists(_value(["en", "es", "fr", ""]), max_size=3),
     "email": _value(["kim.new@example.org", "alex@example.org", "sam@example.org", "no-at-sign", ""]),
@@ -115,7 +124,11 @@ def fuzz(runtime: Runtime) -> Iterator[DashboardFuzz]:
     supervisor = add_account(runtime, "Sam", "supervisor", "+12025550112")
     add_account(runtime, "Kim", "supervisor", "+12025550113")
     add_account(runtime, "Robin", "admin", "+12025550114")
-    visitors = {"signed out": _visitor(app, None), "supervisor": _visitor(app, supervisor), "admin": _visitor(app, admin)}
+    visitors = {
+        "signed out": _visitor(app, None),
+        "supervisor": _visitor(app, supervisor),
+        "admin": _visitor(app, admin),
+    }
     fuzzing = DashboardFuzz(visitors, DatabaseWrites(runtime.engine))
     yield fuzzing
     fuzzing.writes.close()
@@ -131,7 +144,11 @@ def _restore_accounts(runtime: Runtime, visitors: dict[str, Visitor]) -> None:
     with runtime.engine.begin() as connection:
         for visitor in visitors.values():
             if visitor.account is not None:
-                connection.execute(update(Supervisor).where(Supervisor.id == visitor.account.id).values(role=visitor.account.role, active=True))
+                connection.execute(
+                    update(Supervisor)
+                    .where(Supervisor.id == visitor.account.id)
+                    .values(role=visitor.account.role, active=True)
+                )
 
 
 def _texts(form: dict[str, object]) -> list[str]:
@@ -139,7 +156,9 @@ def _texts(form: dict[str, object]) -> list[str]:
     return [text for value in form.values() for text in (value if isinstance(value, list) else [value])]
 
 
-def _expected_refusal(method: str, endpoint: str, path_args: dict[str, int], visitor: Visitor, token: str, form: dict[str, object]) -> int | None:
+def _expected_refusal(
+    method: str, endpoint: str, path_args: dict[str, int], visitor: Visitor, token: str, form: dict[str, object]
+) -> int | None:
     """The status the request must be refused with, or None when it is one the visitor may make."""
     if any(value > MAX_ID for value in path_args.values()):
         return 404  # names no row: no page, whoever asks
@@ -147,7 +166,11 @@ def _expected_refusal(method: str, endpoint: str, path_args: dict[str, int], vis
         return 302  # to the sign-in page
     if method == "POST" and (token != "valid" or any("\x00" in text for text in _texts(form))):
         return 400  # not from this dashboard's page, or text that cannot be stored
-    if visitor.account is not None and visitor.account.role == "supervisor" and refused_for_supervisor(endpoint, visitor.account.id, path_args):
+    if (
+        visitor.account is not None
+        and visitor.account.role == "supervisor"
+        and refused_for_supervisor(endpoint, visitor.account.id, path_args)
+    ):
         return 403
     return None
 
@@ -155,20 +178,24 @@ def _expected_refusal(method: str, endpoint: str, path_args: dict[str, int], vis
 @pytest.mark.parametrize(("endpoint", "rule"), FORMS, ids=[rule for _, rule in FORMS])
 @given(data=st.data())
 @settings(max_examples=EXAMPLES_PER_FORM, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-def test_generated_form_posts_never_500_and_only_allowed_ones_act(fuzz: DashboardFuzz, runtime: Runtime, endpoint: str, rule: str,
-                                                                  data: st.DataObject) -> None:
+def test_generated_form_posts_never_500_and_only_allowed_ones_act(
+    fuzz: DashboardFuzz, runtime: Runtime, endpoint: str, rule: str, data: st.DataObject
+) -> None:
     _request_and_check(fuzz, runtime, "POST", endpoint, rule, data)
 
 
 @pytest.mark.parametrize(("endpoint", "rule"), PAGES, ids=[rule for _, rule in PAGES])
 @given(data=st.data())
 @settings(max_examples=EXAMPLES_PER_PAGE, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-def test_generated_page_requests_never_500_and_only_allowed_ones_are_shown(fuzz: DashboardFuzz, runtime: Runtime, endpoint: str, rule: str,
-                                                                           data: st.DataObject) -> None:
+def test_generated_page_requests_never_500_and_only_allowed_ones_are_shown(
+    fuzz: DashboardFuzz, runtime: Runtime, endpoint: str, rule: str, data: st.DataObject
+) -> None:
     _request_and_check(fuzz, runtime, "GET", endpoint, rule, data)
 
 
-def _request_and_check(fuzz: DashboardFuzz, runtime: Runtime, method: str, endpoint: str, rule: str, data: st.DataObject) -> None:
+def _request_and_check(
+    fuzz: DashboardFuzz, runtime: Runtime, method: str, endpoint: str, rule: str, data: st.DataObject
+) -> None:
     path_args = {name: data.draw(PATH_IDS, label=name) for name in PATH_ARGUMENT.findall(rule)}
     path = PATH_ARGUMENT.sub(lambda match: str(path_args[match.group(1)]), rule)
     form = data.draw(st.fixed_dictionaries({}, optional=FIELDS), label="form") if method == "POST" else {}
@@ -179,7 +206,11 @@ def _request_and_check(fuzz: DashboardFuzz, runtime: Runtime, method: str, endpo
         attempts.append((signed_in, data.draw(BAD_TOKENS, label="bad token")))
     attempts.append((signed_in, "valid"))
     for visitor, token in attempts:
-        sent = form if method == "GET" or token == "missing" else {**form, "csrf_token": _token(fuzz, visitor, token, data)}
+        sent = (
+            form
+            if method == "GET" or token == "missing"
+            else {**form, "csrf_token": _token(fuzz, visitor, token, data)}
+        )
         _send_and_check(fuzz, runtime, method, endpoint, path, path_args, sent, query, visitor, token)
 
 
@@ -192,8 +223,18 @@ def _token(fuzz: DashboardFuzz, visitor: Visitor, kind: str, data: st.DataObject
     return next(other.token for other in fuzz.visitors.values() if other is not visitor)
 
 
-def _send_and_check(fuzz: DashboardFuzz, runtime: Runtime, method: str, endpoint: str, path: str, path_args: dict[str, int],
-                    form: dict[str, object], query: dict[str, str], visitor: Visitor, token: str) -> None:
+def _send_and_check(
+    fuzz: DashboardFuzz,
+    runtime: Runtime,
+    method: str,
+    endpoint: str,
+    path: str,
+    path_args: dict[str, int],
+    form: dict[str, object],
+    query: dict[str, str],
+    visitor: Visitor,
+    token: str,
+) -> None:
     visitor.client.set_cookie("warmline_session", visitor.cookie)
     before = fuzz.writes.count
     response = visitor.client.open(path, method=method, data=form, query_string=query)
@@ -210,6 +251,7 @@ def _send_and_check(fuzz: DashboardFuzz, runtime: Runtime, method: str, endpoint
         assert response.status_code == refusal, (visitor.account.role if visitor.account else "signed out", token)
         assert refusal != 302 or response.headers["Location"].startswith("/dashboard/login")
         assert fuzz.writes.count == before, "a refused request wrote to the database"
+
 
 def test_the_fuzz_tests_send_over_ten_thousand_requests() -> None:
     """As the issue asks, across the webhooks (test_webhook_fuzz.py) and the dashboard: the

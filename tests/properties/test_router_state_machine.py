@@ -27,9 +27,18 @@ from service.settings import Settings
 POLICY = {
     "line": {"pool_numbers": ["+15005550007", "+15005550008"]},
     "routing": {"offer_timeout_seconds": 60, "texter_inactivity_minutes": 20},
-    "shifts": {"max_concurrent": 2, "max_shift_minutes": 60, "max_conversations_per_shift": 3, "wrap_up_minutes": 10,
-               "cooldown_after_escalation_minutes": 15, "long_conversation_minutes": 30, "cooldown_after_long_minutes": 5,
-               "min_rest_minutes": 30, "max_hours_per_week": 3, "break_minutes": 10},
+    "shifts": {
+        "max_concurrent": 2,
+        "max_shift_minutes": 60,
+        "max_conversations_per_shift": 3,
+        "wrap_up_minutes": 10,
+        "cooldown_after_escalation_minutes": 15,
+        "long_conversation_minutes": 30,
+        "cooldown_after_long_minutes": 5,
+        "min_rest_minutes": 30,
+        "max_hours_per_week": 3,
+        "break_minutes": 10,
+    },
 }
 VOLUNTEERS = [("+12025550101", None), ("+12025550102", 1), ("+12025550103", None)]
 TEXTERS = [f"+1202555020{index}" for index in range(6)]
@@ -47,8 +56,13 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _runtime(path: Path) -> Runtime:
-    environment = {"DATABASE_URL": f"sqlite:///{path}", "REDIS_URL": "redis://127.0.0.1:1/0", "WARMLINE_PUBLIC_URL": "https://line.test",
-                   "WARMLINE_SECRET_KEY": "k" * 32, "WARMLINE_DATA_KEY": "d" * 32}
+    environment = {
+        "DATABASE_URL": f"sqlite:///{path}",
+        "REDIS_URL": "redis://127.0.0.1:1/0",
+        "WARMLINE_PUBLIC_URL": "https://line.test",
+        "WARMLINE_SECRET_KEY": "k" * 32,
+        "WARMLINE_DATA_KEY": "d" * 32,
+    }
     return Runtime(Settings.from_environment(environment, overrides=POLICY))
 
 
@@ -66,8 +80,18 @@ class RouterMachine(RuleBasedStateMachine):
         self.opted_out: set[str] = set()
         with self.runtime.sessions() as session, session.begin():
             for phone, personal in VOLUNTEERS:
-                session.add(Volunteer(name=phone, alias="V", phone=phone, languages="en", max_concurrent=personal, active=True,
-                                      awaiting_ok=False, created_at=START))
+                session.add(
+                    Volunteer(
+                        name=phone,
+                        alias="V",
+                        phone=phone,
+                        languages="en",
+                        max_concurrent=personal,
+                        active=True,
+                        awaiting_ok=False,
+                        created_at=START,
+                    )
+                )
         self.main = self.runtime.settings.line.main_number
 
     def text(self, sender: str, body: str, to: str | None = None) -> None:
@@ -75,12 +99,20 @@ class RouterMachine(RuleBasedStateMachine):
 
     def thread(self, phone: str) -> str | None:
         with self.runtime.sessions() as session:
-            return session.scalars(select(Conversation.line_number).join(Volunteer, Conversation.volunteer_id == Volunteer.id)
-                                   .where(Volunteer.phone == phone, Conversation.status == "active")).first()
+            return session.scalars(
+                select(Conversation.line_number)
+                .join(Volunteer, Conversation.volunteer_id == Volunteer.id)
+                .where(Volunteer.phone == phone, Conversation.status == "active")
+            ).first()
 
     def offered_line(self, phone: str) -> str:
         with self.runtime.sessions() as session:
-            return session.scalars(select(Offer.line_number).join(Volunteer).where(Volunteer.phone == phone, Offer.status == "pending")).first() or self.main
+            return (
+                session.scalars(
+                    select(Offer.line_number).join(Volunteer).where(Volunteer.phone == phone, Offer.status == "pending")
+                ).first()
+                or self.main
+            )
 
     @rule(texter=st.sampled_from(TEXTERS))
     def texter_writes(self, texter: str) -> None:
@@ -100,7 +132,10 @@ class RouterMachine(RuleBasedStateMachine):
             self.arrived.add(texter)  # from anyone else, START is a first message
         self.text(texter, "START")
 
-    @rule(volunteer=st.sampled_from([v for v, _ in VOLUNTEERS]), command=st.sampled_from(["#on", "#off", "#break", "#ok", "#status"]))
+    @rule(
+        volunteer=st.sampled_from([v for v, _ in VOLUNTEERS]),
+        command=st.sampled_from(["#on", "#off", "#break", "#ok", "#status"]),
+    )
     def volunteer_command(self, volunteer: str, command: str) -> None:
         self.text(volunteer, command)
 
@@ -108,7 +143,10 @@ class RouterMachine(RuleBasedStateMachine):
     def volunteer_answers(self, volunteer: str, answer: str) -> None:
         self.text(volunteer, answer, self.offered_line(volunteer))
 
-    @rule(volunteer=st.sampled_from([v for v, _ in VOLUNTEERS]), command=st.sampled_from(["#done", "#escalate", "we're here for you"]))
+    @rule(
+        volunteer=st.sampled_from([v for v, _ in VOLUNTEERS]),
+        command=st.sampled_from(["#done", "#escalate", "we're here for you"]),
+    )
     def volunteer_in_conversation(self, volunteer: str, command: str) -> None:
         line = self.thread(volunteer)
         if line is not None:
@@ -129,14 +167,17 @@ class RouterMachine(RuleBasedStateMachine):
             ids = session.scalars(select(Volunteer.id)).all()
             states = shifts.volunteer_states(session, ids, self.now)
             for state in states.values():
-                assert state.active_conversations <= limits.concurrency_limit(state.max_concurrent, state.lifted), "over max_concurrent"
+                assert state.active_conversations <= limits.concurrency_limit(state.max_concurrent, state.lifted), (
+                    "over max_concurrent"
+                )
                 assert state.conversations_this_shift <= limits.max_conversations_per_shift, "over the per-shift cap"
             for offer in session.scalars(select(Offer).where(Offer.status == "pending")):
                 state = states[offer.volunteer_id]
                 if offer.expires_at <= self.now:
                     continue  # the timer's job (here: the next sweep) moves it on
-                without = rules.VolunteerState(**{**state.__dict__, "has_pending_offer": False,
-                                                  "busy_line_numbers": state.busy_line_numbers})
+                without = rules.VolunteerState(
+                    **{**state.__dict__, "has_pending_offer": False, "busy_line_numbers": state.busy_line_numbers}
+                )
                 refused = rules.refusal(without, limits, self.now)
                 assert refused is None, f"a pending offer stands with a volunteer refused by {refused}"
                 assert offer.line_number not in state.busy_line_numbers
@@ -152,8 +193,18 @@ class RouterMachine(RuleBasedStateMachine):
             for conversation in waiting:
                 if conversation.id in pending:
                     continue
-                passed = set(session.scalars(select(Offer.volunteer_id).where(Offer.conversation_id == conversation.id, Offer.status == "declined")))
-                free = [s for s in states.values() if s.volunteer_id not in passed and rules.refusal(s, limits, self.now) is None]
+                passed = set(
+                    session.scalars(
+                        select(Offer.volunteer_id).where(
+                            Offer.conversation_id == conversation.id, Offer.status == "declined"
+                        )
+                    )
+                )
+                free = [
+                    s
+                    for s in states.values()
+                    if s.volunteer_id not in passed and rules.refusal(s, limits, self.now) is None
+                ]
                 assert not free, f"texter waits while volunteer {free[0].volunteer_id} is free"
 
 
@@ -162,6 +213,10 @@ def test_router_state_machine(template: Path, tmp_path: Path) -> None:
     RouterMachine.template = template
     RouterMachine.folder = tmp_path
     runner = RouterMachine.TestCase
-    runner.settings = settings(max_examples=30, stateful_step_count=35, deadline=None,
-                               suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+    runner.settings = settings(
+        max_examples=30,
+        stateful_step_count=35,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
     runner().runTest()

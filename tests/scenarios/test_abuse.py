@@ -29,7 +29,10 @@ def test_a_flood_is_kept_not_relayed_told_once_and_safety_still_answers(line: Li
 
 
 def test_every_response_has_secure_headers(line: Line) -> None:
-    for response in (requests.get(line.server_url + "/healthz", timeout=10), line.post("/twilio/sms", {"From": "x"}, sign=False)):
+    for response in (
+        requests.get(line.server_url + "/healthz", timeout=10),
+        line.post("/twilio/sms", {"From": "x"}, sign=False),
+    ):
         assert response.headers["X-Frame-Options"] == "DENY"
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]

@@ -29,7 +29,13 @@ def test_missing_required_field_is_a_clear_400(line: Line, people: People, missi
 
 @pytest.mark.parametrize(
     "body",
-    ["", "💛🙏😔 can't sleep 😭", "x" * 100_000, "Ｔｅｘｔ\u200b with zero\u2060width and RTL \u202eoops", "\x00\x01 control"],
+    [
+        "",
+        "💛🙏😔 can't sleep 😭",
+        "x" * 100_000,
+        "Ｔｅｘｔ\u200b with zero\u2060width and RTL \u202eoops",
+        "\x00\x01 control",
+    ],
     ids=["empty", "emoji", "100kB", "odd-unicode", "control-chars"],
 )
 def test_odd_bodies_are_kept_and_answered_safely(line: Line, people: People, stack: Stack, body: str) -> None:
@@ -74,7 +80,9 @@ def test_invalid_utf8_never_500s(line: Line, people: People) -> None:
     form = {"MessageSid": "SM" + "a" * 32, "From": texter, "To": "+15005550006", "Body": "\ufffd\ufffdbad\ufffd"}
     signature = RequestValidator(line.twilio.auth_token).compute_signature(line.public_url + "/twilio/sms", form)
     response = requests.post(
-        line.server_url + "/twilio/sms", data=raw, timeout=10,
+        line.server_url + "/twilio/sms",
+        data=raw,
+        timeout=10,
         headers={"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature},
     )
     line.responses.append(response.text)

@@ -19,7 +19,9 @@ WARMLINE = str(Path(sys.executable).parent / "warmline")
 
 
 def _run(environment: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run([WARMLINE, *args], input=stdin, env={**os.environ, **environment}, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [WARMLINE, *args], input=stdin, env={**os.environ, **environment}, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_db_upgrade_is_idempotent(environment: dict[str, str]) -> None:
@@ -27,8 +29,12 @@ def test_db_upgrade_is_idempotent(environment: dict[str, str]) -> None:
     assert result.returncode == 0 and "up to date" in result.stdout
 
 
-def test_volunteer_add_normalises_the_phone_and_refuses_duplicates(line: Line, environment: dict[str, str], stack: Stack) -> None:
-    result = _run(environment, "volunteer", "add", "--name", "Ana Rivera", "--phone", "(202) 555-0177", "--languages", "en,es")
+def test_volunteer_add_normalises_the_phone_and_refuses_duplicates(
+    line: Line, environment: dict[str, str], stack: Stack
+) -> None:
+    result = _run(
+        environment, "volunteer", "add", "--name", "Ana Rivera", "--phone", "(202) 555-0177", "--languages", "en,es"
+    )
     assert result.returncode == 0, result.stderr
     with stack.runtime.sessions() as session:
         volunteer = session.scalars(select(Volunteer)).one()
@@ -39,24 +45,58 @@ def test_volunteer_add_normalises_the_phone_and_refuses_duplicates(line: Line, e
     assert bad.returncode != 0 and "languages must be among" in bad.stderr
 
 
-def test_supervisor_add_reads_the_password_from_stdin_and_hashes_it(line: Line, environment: dict[str, str], stack: Stack) -> None:
-    result = _run(environment, "supervisor", "add", "--name", "Sam Lee", "--email", "Sam@Example.org", "--phone", "+12025550188", "--on-call",
-                  stdin="correct horse battery staple\n")
+def test_supervisor_add_reads_the_password_from_stdin_and_hashes_it(
+    line: Line, environment: dict[str, str], stack: Stack
+) -> None:
+    result = _run(
+        environment,
+        "supervisor",
+        "add",
+        "--name",
+        "Sam Lee",
+        "--email",
+        "Sam@Example.org",
+        "--phone",
+        "+12025550188",
+        "--on-call",
+        stdin="correct horse battery staple\n",
+    )
     assert result.returncode == 0, result.stderr
     with stack.runtime.sessions() as session:
         supervisor = session.scalars(select(Supervisor)).one()
         assert supervisor.on_call and supervisor.email == "sam@example.org"
         assert "correct horse" not in supervisor.password_hash
         assert PasswordHasher().verify(supervisor.password_hash, "correct horse battery staple")
-    short = _run(environment, "supervisor", "add", "--name", "Kim", "--email", "kim@example.org", "--phone", "+12025550189", stdin="short\n")
+    short = _run(
+        environment,
+        "supervisor",
+        "add",
+        "--name",
+        "Kim",
+        "--email",
+        "kim@example.org",
+        "--phone",
+        "+12025550189",
+        stdin="short\n",
+    )
     assert short.returncode != 0 and "12 characters" in short.stderr
 
 
 def test_assess_writes_one_json_line_per_input_line() -> None:
-    lines = [json.dumps({"id": 1, "text": "I took all my pills an hour ago"}), json.dumps({"id": "b", "text": "dying to see you"}),
-             "{broken", json.dumps({"id": 4, "text": "quiero morirme"})]
-    result = subprocess.run([WARMLINE, "assess"], input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=60,
-                            env={key: value for key, value in os.environ.items() if not key.startswith(("DATABASE_", "WARMLINE_"))})
+    lines = [
+        json.dumps({"id": 1, "text": "I took all my pills an hour ago"}),
+        json.dumps({"id": "b", "text": "dying to see you"}),
+        "{broken",
+        json.dumps({"id": 4, "text": "quiero morirme"}),
+    ]
+    result = subprocess.run(
+        [WARMLINE, "assess"],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={key: value for key, value in os.environ.items() if not key.startswith(("DATABASE_", "WARMLINE_"))},
+    )
     assert result.returncode == 0, result.stderr
     rows = [json.loads(row) for row in result.stdout.splitlines()]
     assert [row["id"] for row in rows] == [1, "b", None, 4]
@@ -86,7 +126,9 @@ def test_a_volunteer_removed_mid_conversation_stops_receiving_and_the_texter_is_
     line.text(ben, "#yes", texter=False, to=offer["From"])
     line.wait_for(ben, "are you still there")
     line.settle(quiet=1.0)
-    assert not any("are you still there" in message["Body"] for message in line.inbox(ana)), "nothing more reaches a removed volunteer"
+    assert not any("are you still there" in message["Body"] for message in line.inbox(ana)), (
+        "nothing more reaches a removed volunteer"
+    )
     assert not any("sorry, I'm back" in message["Body"] for message in line.inbox(texter))
     with stack.runtime.sessions() as session:
         assert not session.scalar(select(Volunteer.active).where(Volunteer.phone == ana))

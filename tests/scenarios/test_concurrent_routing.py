@@ -52,9 +52,17 @@ def test_four_processes_never_assign_a_texter_twice_nor_overload_a_volunteer(loa
     volunteers = [f"+1303555{index:04d}" for index in range(VOLUNTEERS)]
     with engine.begin() as connection:
         for index, phone in enumerate(volunteers):
-            connection.execute(Volunteer.__table__.insert().values(
-                name=f"Volunteer {index}", alias=f"V{index}", phone=phone, languages="en", active=True,
-                awaiting_ok=False, created_at=datetime.now(UTC)))
+            connection.execute(
+                Volunteer.__table__.insert().values(
+                    name=f"Volunteer {index}",
+                    alias=f"V{index}",
+                    phone=phone,
+                    languages="en",
+                    active=True,
+                    awaiting_ok=False,
+                    created_at=datetime.now(UTC),
+                )
+            )
     texters = [f"+1404555{index:04d}" for index in range(TEXTERS)]
 
     peak: dict[int, int] = defaultdict(int)
@@ -65,7 +73,9 @@ def test_four_processes_never_assign_a_texter_twice_nor_overload_a_volunteer(loa
         with engine.connect() as connection:
             while not stop.is_set():
                 for volunteer_id, count in connection.execute(
-                    select(Conversation.volunteer_id, func.count()).where(Conversation.status == "active").group_by(Conversation.volunteer_id)
+                    select(Conversation.volunteer_id, func.count())
+                    .where(Conversation.status == "active")
+                    .group_by(Conversation.volunteer_id)
                 ):
                     peak[volunteer_id] = max(peak[volunteer_id], count)
                 connection.rollback()
@@ -76,20 +86,39 @@ def test_four_processes_never_assign_a_texter_twice_nor_overload_a_volunteer(loa
     context = multiprocessing.get_context("spawn")
     started = time.monotonic()
     with context.Pool(PROCESSES) as pool:
-        turns = pool.starmap(routing_load.run, [
-            (index, load_environment, texters[index::PROCESSES], volunteers[index::PROCESSES], TEXTERS, 240.0)
-            for index in range(PROCESSES)
-        ])
+        turns = pool.starmap(
+            routing_load.run,
+            [
+                (index, load_environment, texters[index::PROCESSES], volunteers[index::PROCESSES], TEXTERS, 240.0)
+                for index in range(PROCESSES)
+            ],
+        )
     elapsed = time.monotonic() - started
     stop.set()
     sampler.join()
 
     limit = 2
     with engine.connect() as connection:
-        conversations = connection.execute(select(Conversation.id, Conversation.texter_id, Conversation.status, Conversation.volunteer_id,
-                                                  Conversation.assigned_at, Conversation.closed_at)).all()
-        accepted = dict(connection.execute(select(Offer.conversation_id, func.count()).where(Offer.status == "accepted").group_by(Offer.conversation_id)).all())
-    print(f"\n{TEXTERS} texters, {VOLUNTEERS} volunteers, {PROCESSES} processes: {sum(turns)} turns in {elapsed:.1f} s; peak load {max(peak.values())}")
+        conversations = connection.execute(
+            select(
+                Conversation.id,
+                Conversation.texter_id,
+                Conversation.status,
+                Conversation.volunteer_id,
+                Conversation.assigned_at,
+                Conversation.closed_at,
+            )
+        ).all()
+        accepted = dict(
+            connection.execute(
+                select(Offer.conversation_id, func.count())
+                .where(Offer.status == "accepted")
+                .group_by(Offer.conversation_id)
+            ).all()
+        )
+    print(
+        f"\n{TEXTERS} texters, {VOLUNTEERS} volunteers, {PROCESSES} processes: {sum(turns)} turns in {elapsed:.1f} s; peak load {max(peak.values())}"
+    )
     assert len(conversations) == TEXTERS, "every texter has exactly one conversation: nobody lost"
     assert all(c.status == "closed" and c.volunteer_id is not None for c in conversations), "every texter was served"
     assert all(accepted.get(c.id) == 1 for c in conversations), "no texter assigned twice"

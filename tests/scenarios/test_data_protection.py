@@ -27,7 +27,11 @@ SECRET_WORDS = "my sister's name is Marisol and I live on Calle Ocho"
 def _database_text(stack: Stack) -> str:
     """Every row of every table, as text: what someone with a copy of the database would see."""
     with stack.runtime.engine.connect() as connection:
-        return "\n".join(str(tuple(row)) for table in Base.metadata.sorted_tables for row in connection.execute(text(f"SELECT * FROM {table.name}")))
+        return "\n".join(
+            str(tuple(row))
+            for table in Base.metadata.sorted_tables
+            for row in connection.execute(text(f"SELECT * FROM {table.name}"))
+        )
 
 
 def _conversation(line: Line, people: People) -> tuple[str, str]:
@@ -49,14 +53,20 @@ def test_no_number_or_body_in_clear_text_in_the_database(line: Line, people: Peo
     assert "Marisol" not in dump and "trusting me" not in dump
 
 
-def test_a_rotated_key_still_reads_old_rows_and_recognises_returning_texters(line: Line, people: People, stack: Stack, environment: dict[str, str]) -> None:
+def test_a_rotated_key_still_reads_old_rows_and_recognises_returning_texters(
+    line: Line, people: People, stack: Stack, environment: dict[str, str]
+) -> None:
     ana, texter = _conversation(line, people)
     line.text(ana, "#done", texter=False)
     line.wait_for(texter, "conversation has ended")
     old_key, new_key = environment["WARMLINE_DATA_KEY"], "a-brand-new-data-key-for-rotation-tests"
     both = {**os.environ, **environment, "WARMLINE_DATA_KEY": f"{new_key},{old_key}"}
-    assert Runtime(Settings.from_environment({**environment, "WARMLINE_DATA_KEY": f"{new_key},{old_key}"})).vault.decrypt(
-        _first_body(stack)) == "hi", "the new key list reads rows written under the old key"
+    assert (
+        Runtime(Settings.from_environment({**environment, "WARMLINE_DATA_KEY": f"{new_key},{old_key}"})).vault.decrypt(
+            _first_body(stack)
+        )
+        == "hi"
+    ), "the new key list reads rows written under the old key"
     result = subprocess.run([WARMLINE, "keys", "rotate"], env=both, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     only_new = Runtime(Settings.from_environment({**environment, "WARMLINE_DATA_KEY": new_key}))
@@ -64,7 +74,11 @@ def test_a_rotated_key_still_reads_old_rows_and_recognises_returning_texters(lin
         texter_row = session.scalars(select(Texter)).one()
         assert only_new.vault.decrypt(texter_row.phone_encrypted) == texter
         assert texter_row.phone_hash == only_new.vault.lookup_hash(texter)
-        bodies = [only_new.vault.decrypt(m.body_encrypted) for m in session.scalars(select(Message).order_by(Message.id)) if m.body_encrypted]
+        bodies = [
+            only_new.vault.decrypt(m.body_encrypted)
+            for m in session.scalars(select(Message).order_by(Message.id))
+            if m.body_encrypted
+        ]
         assert SECRET_WORDS in bodies
 
 
@@ -73,7 +87,9 @@ def _first_body(stack: Stack) -> str:
         return session.scalars(select(Message.body_encrypted).order_by(Message.id)).first() or ""
 
 
-def test_retention_deletes_bodies_and_numbers_and_keeps_the_statistics(line: Line, people: People, stack: Stack, environment: dict[str, str]) -> None:
+def test_retention_deletes_bodies_and_numbers_and_keeps_the_statistics(
+    line: Line, people: People, stack: Stack, environment: dict[str, str]
+) -> None:
     ana, texter = _conversation(line, people)
     line.text(ana, "#done", texter=False)
     line.text(texter, "5")
@@ -83,12 +99,18 @@ def test_retention_deletes_bodies_and_numbers_and_keeps_the_statistics(line: Lin
         session.execute(update(Message).values(created_at=long_ago))
         session.execute(update(OutboxMessage).values(created_at=long_ago))
         session.execute(update(Conversation).values(last_texter_at=long_ago))
-    result = subprocess.run([WARMLINE, "retention", "purge"], env={**os.environ, **environment}, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [WARMLINE, "retention", "purge"], env={**os.environ, **environment}, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0 and "1 texters forgotten" in result.stdout, result.stdout + result.stderr
     with stack.runtime.sessions() as session:
         assert all(m.body_encrypted is None for m in session.scalars(select(Message)))
         conversation = session.scalars(select(Conversation)).one()
-        assert (conversation.status, conversation.feedback_score, conversation.assigned_at is not None) == ("closed", 5, True)
+        assert (conversation.status, conversation.feedback_score, conversation.assigned_at is not None) == (
+            "closed",
+            5,
+            True,
+        )
         assert session.scalars(select(Texter.phone_encrypted)).one() == "purged"
     line.text(texter, "hello again")  # a new texter now: the line no longer knows the number
     line.wait_for(texter, "trained peer volunteer")

@@ -25,7 +25,9 @@ def _inline(response_text: str) -> str:
 
 
 @pytest.fixture
-def outage(environment: dict[str, str], fake_twilio: FakeTwilio, log_lines: list[str], tmp_path: Path) -> Iterator[tuple[Line, Stack, TcpProxy]]:
+def outage(
+    environment: dict[str, str], fake_twilio: FakeTwilio, log_lines: list[str], tmp_path: Path
+) -> Iterator[tuple[Line, Stack, TcpProxy]]:
     proxy = TcpProxy(5432)
     proxy.start()
     url = environment["DATABASE_URL"].replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
@@ -46,8 +48,10 @@ def _texter_messages_once_replayed(stack: Stack, expected: int, timeout: float =
 
     def stored() -> list[str]:
         with stack.runtime.sessions() as session:
-            return [stack.runtime.vault.decrypt(m.body_encrypted) for m in session.scalars(
-                select(Message).where(Message.author == "texter").order_by(Message.id))]
+            return [
+                stack.runtime.vault.decrypt(m.body_encrypted)
+                for m in session.scalars(select(Message).where(Message.author == "texter").order_by(Message.id))
+            ]
 
     deadline = time.monotonic() + timeout
     while len(stored()) < expected and time.monotonic() < deadline:
@@ -56,7 +60,9 @@ def _texter_messages_once_replayed(stack: Stack, expected: int, timeout: float =
     return stored()
 
 
-def test_texts_during_a_database_outage_are_answered_and_replayed_in_order(outage, people: People, environment: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+def test_texts_during_a_database_outage_are_answered_and_replayed_in_order(
+    outage, people: People, environment: dict[str, str]
+) -> None:  # type: ignore[no-untyped-def]
     line, stack, proxy = outage
     sam = people.supervisor("Sam", on_call=True)
     texter = people.texter()
@@ -68,7 +74,9 @@ def test_texts_during_a_database_outage_are_answered_and_replayed_in_order(outag
     again = line.text(texter, "i have the pills in my hand and i'm taking them now", sid="SM" + "e" * 32)
     assert time.monotonic() - started < 10, "answered quickly, not after Twilio's 15 s"
     assert "We got your message" in _inline(first.text) and "988" in _inline(first.text)
-    assert "Suicide & Crisis Lifeline" in _inline(second.text), "a risky text gets the crisis text even with no database"
+    assert "Suicide & Crisis Lifeline" in _inline(second.text), (
+        "a risky text gets the crisis text even with no database"
+    )
     assert "Suicide & Crisis Lifeline" in _inline(duplicate.text) and again.status_code == 200
 
     proxy.start()
@@ -79,8 +87,11 @@ def test_texts_during_a_database_outage_are_answered_and_replayed_in_order(outag
         tail = stack.worker_log.read_text("utf-8", "replace").splitlines()[-40:]
         raise AssertionError(f"{missing}\nworker log:\n" + "\n".join(tail)) from None
     bodies = _texter_messages_once_replayed(stack, expected=3)
-    assert bodies == ["hello, is anyone there", "i have the pills in my hand and i'm taking them now",
-                      "i have the pills in my hand and i'm taking them now"], "in order; the redelivered sid once"
+    assert bodies == [
+        "hello, is anyone there",
+        "i have the pills in my hand and i'm taking them now",
+        "i have the pills in my hand and i'm taking them now",
+    ], "in order; the redelivered sid once"
     with stack.runtime.sessions() as session:
         assert session.scalars(select(Conversation.risk_level)).one() == "imminent"
         assert len(session.scalars(select(Escalation)).all()) == 1

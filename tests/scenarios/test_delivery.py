@@ -26,7 +26,9 @@ def _wait_rows(stack: Stack, predicate, timeout: float = 15.0) -> list[OutboxMes
         if rows and predicate(rows):
             return rows
         time.sleep(0.2)
-    raise AssertionError(f"outbox never reached the expected state: {[(r.id, r.status, r.attempts) for r in _rows(stack)]}")
+    raise AssertionError(
+        f"outbox never reached the expected state: {[(r.id, r.status, r.attempts) for r in _rows(stack)]}"
+    )
 
 
 def test_transient_twilio_errors_are_retried_until_delivered(line: Line, people: People, stack: Stack) -> None:
@@ -50,7 +52,9 @@ def test_transient_twilio_errors_are_retried_until_delivered(line: Line, people:
     assert sorted(sids) == sorted(r.twilio_sid for r in rows), "each outbox row reached Twilio exactly once"
 
 
-def test_unsubscribed_texter_21610_is_not_retried_and_the_volunteer_is_told(line: Line, people: People, stack: Stack) -> None:
+def test_unsubscribed_texter_21610_is_not_retried_and_the_volunteer_is_told(
+    line: Line, people: People, stack: Stack
+) -> None:
     ana = people.volunteer("Ana")
     line.start_shift(ana)
     texter = people.texter()
@@ -96,20 +100,26 @@ def test_every_text_asks_twilio_for_status_callbacks_at_the_public_url(line: Lin
     assert message["StatusCallback"] == f"{line.public_url}/twilio/status"
 
 
-def test_silent_texter_conversation_closes_after_the_inactivity_timeout(line: Line, people: People, stack: Stack) -> None:
+def test_silent_texter_conversation_closes_after_the_inactivity_timeout(
+    line: Line, people: People, stack: Stack
+) -> None:
     ana = people.volunteer("Ana")
     line.start_shift(ana)
     texter = people.texter()
     line.connect(ana, texter)
     # Half an hour passes without a word from the texter; the worker's sweeper notices.
-    silent_since = datetime.now(UTC) - timedelta(minutes=stack.runtime.settings.routing.texter_inactivity_minutes, seconds=1)
+    silent_since = datetime.now(UTC) - timedelta(
+        minutes=stack.runtime.settings.routing.texter_inactivity_minutes, seconds=1
+    )
     with stack.runtime.sessions() as session, session.begin():
         session.execute(update(Conversation).values(last_texter_at=silent_since))
     line.wait_for(texter, "haven't heard from you")
     line.wait_for(ana, "was quiet for 30 minutes")
 
 
-def test_webhook_answers_and_keeps_the_message_while_redis_is_unreachable(line: Line, people: People, stack: Stack, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_webhook_answers_and_keeps_the_message_while_redis_is_unreachable(
+    line: Line, people: People, stack: Stack, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     from redis import Redis
 
     texter = people.texter()

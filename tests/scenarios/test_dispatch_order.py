@@ -27,7 +27,9 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 @pytest.fixture(scope="module")
 def runtime(environment: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
     """A database of its own: no worker from other tests dispatches behind this test's back."""
-    line = runtime_of_its_own(environment, "dispatch", tmp_path_factory.mktemp("dispatch"), "[shifts]\nmax_conversations_per_shift = 4\n")
+    line = runtime_of_its_own(
+        environment, "dispatch", tmp_path_factory.mktemp("dispatch"), "[shifts]\nmax_conversations_per_shift = 4\n"
+    )
     yield line
     line.engine.dispose()
 
@@ -37,41 +39,116 @@ def _roster(runtime: Runtime, rng: random.Random, size: int) -> None:
     numbers = runtime.settings.line.numbers
     with runtime.engine.begin() as connection:
         for index in range(1, size + 1):
-            connection.execute(insert(Volunteer).values(
-                id=index, name=f"V{index}", alias=f"V{index}", phone=f"+130355{index:05d}",
-                languages=rng.choice(["en", "en", "es", "en,es"]), max_concurrent=rng.choice([None, None, 1, 2]), active=True,
-                break_until=rng.choice([None] * 6 + [NOW + timedelta(minutes=5), NOW - timedelta(minutes=5)]),
-                cooldown_until=rng.choice([None] * 6 + [NOW + timedelta(minutes=5)]), awaiting_ok=rng.random() < 0.1,
-                last_assigned_at=rng.choice([None, NOW - timedelta(minutes=rng.randint(1, 300))]),
-                created_at=NOW - timedelta(days=9)))
+            connection.execute(
+                insert(Volunteer).values(
+                    id=index,
+                    name=f"V{index}",
+                    alias=f"V{index}",
+                    phone=f"+130355{index:05d}",
+                    languages=rng.choice(["en", "en", "es", "en,es"]),
+                    max_concurrent=rng.choice([None, None, 1, 2]),
+                    active=True,
+                    break_until=rng.choice([None] * 6 + [NOW + timedelta(minutes=5), NOW - timedelta(minutes=5)]),
+                    cooldown_until=rng.choice([None] * 6 + [NOW + timedelta(minutes=5)]),
+                    awaiting_ok=rng.random() < 0.1,
+                    last_assigned_at=rng.choice([None, NOW - timedelta(minutes=rng.randint(1, 300))]),
+                    created_at=NOW - timedelta(days=9),
+                )
+            )
             if rng.random() < 0.9:
                 started = NOW - timedelta(minutes=rng.choice([30, 230]))  # 230: in the last quarter hour (wrap-up)
-                connection.execute(insert(Shift).values(volunteer_id=index, started_at=started, planned_end_at=started + timedelta(hours=4),
-                                                        conversations_taken=rng.choice([0, 1, 4]), wrap_up_told=False))
+                connection.execute(
+                    insert(Shift).values(
+                        volunteer_id=index,
+                        started_at=started,
+                        planned_end_at=started + timedelta(hours=4),
+                        conversations_taken=rng.choice([0, 1, 4]),
+                        wrap_up_told=False,
+                    )
+                )
             if rng.random() < 0.1:
-                connection.execute(insert(LimitOverride).values(volunteer_id=index, limit=rng.choice(["cooldown", "max_concurrent", "awaiting_ok"]),
-                                                                until=NOW + timedelta(minutes=30), reason="test", created_by="test", created_at=NOW))
+                connection.execute(
+                    insert(LimitOverride).values(
+                        volunteer_id=index,
+                        limit=rng.choice(["cooldown", "max_concurrent", "awaiting_ok"]),
+                        until=NOW + timedelta(minutes=30),
+                        reason="test",
+                        created_by="test",
+                        created_at=NOW,
+                    )
+                )
             for thread in range(rng.choice([0, 0, 1, 1, 2])):
                 texter = _texter(connection, f"held-{index}-{thread}", "en")
-                connection.execute(insert(Conversation).values(
-                    texter_id=texter, channel="sms", status="active", language="en", priority=0, risk_level="none", volunteer_id=index,
-                    line_number=numbers[thread], created_at=NOW, queued_at=NOW, assigned_at=NOW, last_texter_at=NOW, language_fallback_told=False))
+                connection.execute(
+                    insert(Conversation).values(
+                        texter_id=texter,
+                        channel="sms",
+                        status="active",
+                        language="en",
+                        priority=0,
+                        risk_level="none",
+                        volunteer_id=index,
+                        line_number=numbers[thread],
+                        created_at=NOW,
+                        queued_at=NOW,
+                        assigned_at=NOW,
+                        last_texter_at=NOW,
+                        language_fallback_told=False,
+                    )
+                )
             if rng.random() < 0.1:
                 other = _queued(connection, _texter(connection, f"offered-{index}", "en"), "en")
-                connection.execute(insert(Offer).values(conversation_id=other, volunteer_id=index, line_number=numbers[0], kind="text",
-                                                        status="pending", created_at=NOW, expires_at=NOW + timedelta(minutes=1)))
+                connection.execute(
+                    insert(Offer).values(
+                        conversation_id=other,
+                        volunteer_id=index,
+                        line_number=numbers[0],
+                        kind="text",
+                        status="pending",
+                        created_at=NOW,
+                        expires_at=NOW + timedelta(minutes=1),
+                    )
+                )
 
 
 def _texter(connection, name: str, language: str, previous: int | None = None) -> int:  # type: ignore[no-untyped-def]
-    return int(connection.execute(insert(Texter).values(
-        pseudonym=name[:12], phone_hash=name, phone_encrypted="-", language=language, language_chosen=False, opted_out=False,
-        last_volunteer_id=previous, created_at=NOW).returning(Texter.id)).scalar_one())
+    return int(
+        connection.execute(
+            insert(Texter)
+            .values(
+                pseudonym=name[:12],
+                phone_hash=name,
+                phone_encrypted="-",
+                language=language,
+                language_chosen=False,
+                opted_out=False,
+                last_volunteer_id=previous,
+                created_at=NOW,
+            )
+            .returning(Texter.id)
+        ).scalar_one()
+    )
 
 
 def _queued(connection, texter: int, language: str) -> int:  # type: ignore[no-untyped-def]
-    return int(connection.execute(insert(Conversation).values(
-        texter_id=texter, channel="sms", status="queued", language=language, priority=0, risk_level="none", created_at=NOW,
-        queued_at=NOW, last_texter_at=NOW, language_fallback_told=False).returning(Conversation.id)).scalar_one())
+    return int(
+        connection.execute(
+            insert(Conversation)
+            .values(
+                texter_id=texter,
+                channel="sms",
+                status="queued",
+                language=language,
+                priority=0,
+                risk_level="none",
+                created_at=NOW,
+                queued_at=NOW,
+                last_texter_at=NOW,
+                language_fallback_told=False,
+            )
+            .returning(Conversation.id)
+        ).scalar_one()
+    )
 
 
 def _waiting_texter(runtime: Runtime, rng: random.Random, size: int) -> int:
@@ -79,10 +156,22 @@ def _waiting_texter(runtime: Runtime, rng: random.Random, size: int) -> int:
     numbers = runtime.settings.line.numbers
     with runtime.engine.begin() as connection:
         language = rng.choice(["en", "es"])
-        conversation = _queued(connection, _texter(connection, "waiting", language, rng.choice([None, rng.randint(1, size)])), language)
+        conversation = _queued(
+            connection, _texter(connection, "waiting", language, rng.choice([None, rng.randint(1, size)])), language
+        )
         for status in rng.sample(["declined", "expired", "expired", "declined"], rng.randint(0, 4)):
-            connection.execute(insert(Offer).values(conversation_id=conversation, volunteer_id=rng.randint(1, size), line_number=numbers[0],
-                                                    kind="text", status=status, created_at=NOW, expires_at=NOW, answered_at=NOW))
+            connection.execute(
+                insert(Offer).values(
+                    conversation_id=conversation,
+                    volunteer_id=rng.randint(1, size),
+                    line_number=numbers[0],
+                    kind="text",
+                    status=status,
+                    created_at=NOW,
+                    expires_at=NOW,
+                    answered_at=NOW,
+                )
+            )
     return conversation
 
 
@@ -99,7 +188,9 @@ def _pure_choice(runtime: Runtime, conversation_id: int) -> int | None:
 
 def _offered(runtime: Runtime, conversation_id: int) -> int | None:
     with runtime.sessions() as session:
-        return session.scalar(select(Offer.volunteer_id).where(Offer.conversation_id == conversation_id, Offer.status == "pending"))
+        return session.scalar(
+            select(Offer.volunteer_id).where(Offer.conversation_id == conversation_id, Offer.status == "pending")
+        )
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -121,12 +212,29 @@ def test_the_best_volunteer_is_found_beyond_a_window_the_limits_refuse_whole(run
     pausing = dispatch.CANDIDATE_WINDOW + 3
     with runtime.engine.begin() as connection:
         for index in range(1, pausing + 2):
-            connection.execute(insert(Volunteer).values(
-                id=index, name=f"V{index}", alias=f"V{index}", phone=f"+130355{index:05d}", languages="en", active=True,
-                cooldown_until=NOW + timedelta(minutes=10) if index <= pausing else None, awaiting_ok=False,
-                last_assigned_at=None if index <= pausing else NOW - timedelta(minutes=1), created_at=NOW))
-            connection.execute(insert(Shift).values(volunteer_id=index, started_at=NOW - timedelta(minutes=30),
-                                                    planned_end_at=NOW + timedelta(hours=3), conversations_taken=0, wrap_up_told=False))
+            connection.execute(
+                insert(Volunteer).values(
+                    id=index,
+                    name=f"V{index}",
+                    alias=f"V{index}",
+                    phone=f"+130355{index:05d}",
+                    languages="en",
+                    active=True,
+                    cooldown_until=NOW + timedelta(minutes=10) if index <= pausing else None,
+                    awaiting_ok=False,
+                    last_assigned_at=None if index <= pausing else NOW - timedelta(minutes=1),
+                    created_at=NOW,
+                )
+            )
+            connection.execute(
+                insert(Shift).values(
+                    volunteer_id=index,
+                    started_at=NOW - timedelta(minutes=30),
+                    planned_end_at=NOW + timedelta(hours=3),
+                    conversations_taken=0,
+                    wrap_up_told=False,
+                )
+            )
         conversation = _queued(connection, _texter(connection, "waiting", "en"), "en")
     run_turn(runtime, NOW, dispatch.offer_waiting)
     assert _offered(runtime, conversation) == pausing + 1
@@ -136,22 +244,54 @@ def test_the_load_dispatch_orders_by_follows_every_change_of_conversations_and_s
     """The triggers keep `active_conversations` and `on_shift` exact, whatever writes the rows."""
     empty_database(runtime.engine, restart_ids=True)
     with runtime.engine.begin() as connection:
-        connection.execute(insert(Volunteer).values(id=1, name="A", alias="A", phone="+13035500001", languages="en", active=True,
-                                                    awaiting_ok=False, created_at=NOW))
-        connection.execute(insert(Volunteer).values(id=2, name="B", alias="B", phone="+13035500002", languages="en", active=True,
-                                                    awaiting_ok=False, created_at=NOW))
-        shift = connection.execute(insert(Shift).values(volunteer_id=1, started_at=NOW, conversations_taken=0, wrap_up_told=False)
-                                   .returning(Shift.id)).scalar_one()
+        connection.execute(
+            insert(Volunteer).values(
+                id=1,
+                name="A",
+                alias="A",
+                phone="+13035500001",
+                languages="en",
+                active=True,
+                awaiting_ok=False,
+                created_at=NOW,
+            )
+        )
+        connection.execute(
+            insert(Volunteer).values(
+                id=2,
+                name="B",
+                alias="B",
+                phone="+13035500002",
+                languages="en",
+                active=True,
+                awaiting_ok=False,
+                created_at=NOW,
+            )
+        )
+        shift = connection.execute(
+            insert(Shift)
+            .values(volunteer_id=1, started_at=NOW, conversations_taken=0, wrap_up_told=False)
+            .returning(Shift.id)
+        ).scalar_one()
         first = _queued(connection, _texter(connection, "t1", "en"), "en")
         second = _queued(connection, _texter(connection, "t2", "en"), "en")
 
     def seen() -> list[tuple[int, bool]]:
         with runtime.engine.connect() as connection:
-            return [tuple(row) for row in connection.execute(select(Volunteer.active_conversations, Volunteer.on_shift).order_by(Volunteer.id))]
+            return [
+                tuple(row)
+                for row in connection.execute(
+                    select(Volunteer.active_conversations, Volunteer.on_shift).order_by(Volunteer.id)
+                )
+            ]
 
     assert seen() == [(0, True), (0, False)]
     with runtime.engine.begin() as connection:
-        connection.execute(Conversation.__table__.update().where(Conversation.id.in_([first, second])).values(status="active", volunteer_id=1))
+        connection.execute(
+            Conversation.__table__.update()
+            .where(Conversation.id.in_([first, second]))
+            .values(status="active", volunteer_id=1)
+        )
     assert seen() == [(2, True), (0, False)]
     with runtime.engine.begin() as connection:
         connection.execute(Conversation.__table__.update().where(Conversation.id == second).values(volunteer_id=2))

@@ -21,7 +21,9 @@ def _inline_reply(response_text: str) -> str:
     return " ".join(message.text or "" for message in root.iter("Message"))
 
 
-def test_imminent_message_gets_the_crisis_text_inline_and_alerts_everyone(line: Line, people: People, stack: Stack) -> None:
+def test_imminent_message_gets_the_crisis_text_inline_and_alerts_everyone(
+    line: Line, people: People, stack: Stack
+) -> None:
     ana = people.volunteer("Ana")
     sam = people.supervisor("Sam", on_call=True)
     line.start_shift(ana)
@@ -42,7 +44,9 @@ def test_imminent_message_gets_the_crisis_text_inline_and_alerts_everyone(line: 
         assert "suicide" in escalation.categories and escalation.rules
     line.text(texter, "I mean it")
     line.settle(quiet=1.0)
-    assert len([m for m in line.inbox(sam) if "escalation #" in m["Body"]]) == 1, "one page per escalation, not per message"
+    assert len([m for m in line.inbox(sam) if "escalation #" in m["Body"]]) == 1, (
+        "one page per escalation, not per message"
+    )
 
 
 def test_supervisor_acknowledges_by_text_and_nobody_else_is_paged(line: Line, people: People, stack: Stack) -> None:
@@ -100,7 +104,9 @@ def test_waiting_texter_in_danger_goes_to_the_head_of_the_queue(line: Line, peop
     assert offer["Body"].startswith("RISK IMMINENT") and "kill myself" in offer["Body"]
 
 
-def test_elevated_risk_alerts_the_volunteer_with_resources_and_flags_the_conversation(line: Line, people: People, stack: Stack) -> None:
+def test_elevated_risk_alerts_the_volunteer_with_resources_and_flags_the_conversation(
+    line: Line, people: People, stack: Stack
+) -> None:
     ana = people.volunteer("Ana")
     sam = people.supervisor("Sam")
     line.start_shift(ana)

@@ -13,11 +13,23 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_short_fault_run_loses_nothing(tmp_path: Path) -> None:
     report = tmp_path / "faults.json"
-    result = subprocess.run([sys.executable, "-m", "scripts.faults", "--short", "--json", str(report)], cwd=REPO, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.faults", "--short", "--json", str(report)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     summary = json.loads(report.read_text())
     faults = [row["fault"] for row in summary["rows"]]
-    assert faults[1:] == ["worker SIGKILL mid-delivery", "Redis restart", "Twilio 500", "Twilio 429",
-                          "Twilio hangs past the client timeout", "PostgreSQL down 3 s"]
+    assert faults[1:] == [
+        "worker SIGKILL mid-delivery",
+        "Redis restart",
+        "Twilio 500",
+        "Twilio 429",
+        "Twilio hangs past the client timeout",
+        "PostgreSQL down 3 s",
+    ]
     assert all(row["sent"] > 0 for row in summary["rows"])
     assert summary["lost"] == 0, result.stdout[-3000:]
     assert summary["duplicated_share"] < 0.001

@@ -50,23 +50,37 @@ def _status(stack: Stack, job_id: str) -> JobStatus | None:
 
 def test_jobs_queued_by_the_previous_release_run_after_the_upgrade(line: Line, people: People, stack: Stack) -> None:
     ana = people.volunteer("Ana")
+
     # A text the previous release committed to the outbox and queued a delivery job for.
     def write_text(turn: Turn) -> None:
-        outbox.to_volunteer(turn, turn.session.scalars(select(Volunteer).where(Volunteer.phone == ana)).one(), "Queued before the upgrade")
+        outbox.to_volunteer(
+            turn,
+            turn.session.scalars(select(Volunteer).where(Volunteer.phone == ana)).one(),
+            "Queued before the upgrade",
+        )
 
     run_turn(stack.runtime, datetime.now(UTC), write_text)
     with stack.runtime.sessions() as session:
         outbox_id = session.scalar(select(func.max(OutboxMessage.id)))
     queue = Queue(QUEUE_NAME, connection=stack.runtime.redis, serializer=JSONSerializer)
-    queued = [queue.enqueue("service.jobs.deliver_outbound", outbox_id, job_id="legacy-deliver_outbound", result_ttl=60)]
-    queued += [queue.enqueue(name, *args, job_id=f"legacy-{name.rsplit('.', 1)[1]}", result_ttl=60) for name, args in LEGACY_JOBS.items()]
+    queued = [
+        queue.enqueue("service.jobs.deliver_outbound", outbox_id, job_id="legacy-deliver_outbound", result_ttl=60)
+    ]
+    queued += [
+        queue.enqueue(name, *args, job_id=f"legacy-{name.rsplit('.', 1)[1]}", result_ttl=60)
+        for name, args in LEGACY_JOBS.items()
+    ]
 
     _eventually(lambda: all(_status(stack, job.id) in (JobStatus.FINISHED, JobStatus.FAILED) for job in queued))
-    assert {job.func_name: _status(stack, job.id) for job in queued} == {job.func_name: JobStatus.FINISHED for job in queued}
+    assert {job.func_name: _status(stack, job.id) for job in queued} == {
+        job.func_name: JobStatus.FINISHED for job in queued
+    }
     assert line.wait_for(ana, "Queued before the upgrade")["From"] == line.main_number
 
 
-def test_a_job_naming_anything_but_a_warmline_job_is_refused_and_does_nothing(line: Line, stack: Stack, tmp_path: Path) -> None:
+def test_a_job_naming_anything_but_a_warmline_job_is_refused_and_does_nothing(
+    line: Line, stack: Stack, tmp_path: Path
+) -> None:
     marker = tmp_path / "ran"
     queue = Queue(QUEUE_NAME, connection=stack.runtime.redis, serializer=JSONSerializer)
     job = queue.enqueue("os.system", f"touch {marker}", job_id="not-a-warmline-job", failure_ttl=60)
@@ -79,7 +93,11 @@ def test_a_job_naming_anything_but_a_warmline_job_is_refused_and_does_nothing(li
 
 
 def test_job_names_resolve_to_the_same_function_under_every_name_they_were_queued_by() -> None:
-    assert resolve("deliver_outbound") is resolve("service.jobs.deliver_outbound") is resolve("service.jobs.tasks.deliver_outbound")
+    assert (
+        resolve("deliver_outbound")
+        is resolve("service.jobs.deliver_outbound")
+        is resolve("service.jobs.tasks.deliver_outbound")
+    )
     for name in ("os.system", "service.jobs.tasks._twilio", "builtins.eval", ""):
         with pytest.raises(UnknownJob):
             resolve(name)

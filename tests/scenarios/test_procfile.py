@@ -22,10 +22,20 @@ def _free_port() -> int:
 
 
 def test_procfile_web_process_answers_health_and_signed_webhooks(line: Line, environment: dict[str, str]) -> None:
-    web = next(entry.split(":", 1)[1] for entry in (REPO / "Procfile").read_text().splitlines() if entry.startswith("web:"))
+    web = next(
+        entry.split(":", 1)[1] for entry in (REPO / "Procfile").read_text().splitlines() if entry.startswith("web:")
+    )
     port = _free_port()
-    env = {**os.environ, **environment, "PORT": str(port), "WEB_CONCURRENCY": "1", "PATH": f"{Path(os.sys.executable).parent}:{os.environ['PATH']}"}
-    process = subprocess.Popen(["bash", "-c", f"exec {web.strip()}"], env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    env = {
+        **os.environ,
+        **environment,
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "1",
+        "PATH": f"{Path(os.sys.executable).parent}:{os.environ['PATH']}",
+    }
+    process = subprocess.Popen(
+        ["bash", "-c", f"exec {web.strip()}"], env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 20
@@ -36,7 +46,13 @@ def test_procfile_web_process_answers_health_and_signed_webhooks(line: Line, env
             except requests.RequestException:
                 time.sleep(0.2)
         assert health.status_code == 200 and health.json()["checks"] == {"database": True, "redis": True}
-        gunicorn_line = Line(server_url=url, public_url=line.public_url, main_number=line.main_number, numbers=line.numbers, twilio=line.twilio)
+        gunicorn_line = Line(
+            server_url=url,
+            public_url=line.public_url,
+            main_number=line.main_number,
+            numbers=line.numbers,
+            twilio=line.twilio,
+        )
         texter = "+12025550199"
         line.texter_numbers.add(texter)
         assert gunicorn_line.text(texter, "hello from gunicorn").headers["Content-Type"].startswith("text/xml")

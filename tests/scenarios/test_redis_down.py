@@ -35,8 +35,22 @@ class RedisServer:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        self.process = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                                         "--appendonly", "no", "--dir", str(self.folder)], stdout=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
         for _ in range(50):
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
@@ -52,7 +66,9 @@ class RedisServer:
 
 
 @pytest.fixture
-def outage(environment: dict[str, str], fake_twilio: FakeTwilio, log_lines: list[str], tmp_path: Path) -> Iterator[tuple[Line, Stack, RedisServer, dict[str, str]]]:
+def outage(
+    environment: dict[str, str], fake_twilio: FakeTwilio, log_lines: list[str], tmp_path: Path
+) -> Iterator[tuple[Line, Stack, RedisServer, dict[str, str]]]:
     redis = RedisServer(_free_port(), tmp_path)
     redis.start()
     env = {**environment, "REDIS_URL": f"redis://127.0.0.1:{redis.port}/0"}
@@ -66,7 +82,9 @@ def outage(environment: dict[str, str], fake_twilio: FakeTwilio, log_lines: list
         redis.stop()
 
 
-def test_imminent_message_with_redis_stopped_gets_the_crisis_text_and_is_delivered_after(outage, people: People) -> None:  # type: ignore[no-untyped-def]
+def test_imminent_message_with_redis_stopped_gets_the_crisis_text_and_is_delivered_after(
+    outage, people: People
+) -> None:  # type: ignore[no-untyped-def]
     line, stack, redis, env = outage
     sam = people.supervisor("Sam", on_call=True)
     texter = people.texter()
@@ -84,8 +102,22 @@ def test_imminent_message_with_redis_stopped_gets_the_crisis_text_and_is_deliver
 
     redis.start()
     if stack._worker.poll() is not None:  # as the Procfile's process manager would: start the worker again
-        stack._worker = subprocess.Popen([str(Path(os.sys.executable).parent / "rq"), "worker", "--with-scheduler", "--worker-class",
-                                          "service.jobs.worker.Worker", "--serializer", "json", "--url", env["REDIS_URL"], "warmline"],
-                                         env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stack._worker = subprocess.Popen(
+            [
+                str(Path(os.sys.executable).parent / "rq"),
+                "worker",
+                "--with-scheduler",
+                "--worker-class",
+                "service.jobs.worker.Worker",
+                "--serializer",
+                "json",
+                "--url",
+                env["REDIS_URL"],
+                "warmline",
+            ],
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     line.wait_for(sam, "escalation #", timeout=30)
     line.wait_for(texter, "trained peer volunteer", timeout=30)

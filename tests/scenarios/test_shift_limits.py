@@ -24,7 +24,14 @@ def _volunteer_id(stack: Stack, phone: str) -> int:
 def _past_shift(stack: Stack, phone: str, ended_ago: timedelta, length: timedelta = timedelta(hours=4)) -> None:
     now = datetime.now(UTC)
     with stack.runtime.sessions() as session, session.begin():
-        session.add(Shift(volunteer_id=_volunteer_id(stack, phone), started_at=now - ended_ago - length, ended_at=now - ended_ago, end_reason="volunteer"))
+        session.add(
+            Shift(
+                volunteer_id=_volunteer_id(stack, phone),
+                started_at=now - ended_ago - length,
+                ended_at=now - ended_ago,
+                end_reason="volunteer",
+            )
+        )
 
 
 def test_on_is_refused_with_the_reason_during_rest_between_shifts(line: Line, people: People, stack: Stack) -> None:
@@ -46,7 +53,9 @@ def test_on_is_refused_past_the_weekly_hours(line: Line, people: People, stack: 
     line.wait_for(ana, "20 hours this week")
 
 
-def test_escalated_conversation_brings_a_check_in_a_cooldown_and_a_debrief_on_request(line: Line, people: People) -> None:
+def test_escalated_conversation_brings_a_check_in_a_cooldown_and_a_debrief_on_request(
+    line: Line, people: People
+) -> None:
     ana = people.volunteer("Ana")
     sam = people.supervisor("Sam")
     line.start_shift(ana)
@@ -75,8 +84,11 @@ def test_cooldown_end_resumes_offers_once_the_volunteer_said_ok(line: Line, peop
     ana = people.volunteer("Ana")
     line.start_shift(ana)
     with stack.runtime.sessions() as session, session.begin():
-        session.execute(update(Volunteer).where(Volunteer.phone == ana).values(
-            cooldown_until=datetime.now(UTC) + timedelta(seconds=2), awaiting_ok=True))
+        session.execute(
+            update(Volunteer)
+            .where(Volunteer.phone == ana)
+            .values(cooldown_until=datetime.now(UTC) + timedelta(seconds=2), awaiting_ok=True)
+        )
     texter = people.texter()
     line.text(texter, "hello")
     line.wait_for(ana, "Text #ok when you're ready", timeout=15)
@@ -90,7 +102,11 @@ def test_wrap_up_reminder_and_no_new_texters_near_the_shift_end(line: Line, peop
     ana = people.volunteer("Ana")
     line.start_shift(ana)
     with stack.runtime.sessions() as session, session.begin():
-        session.execute(update(Shift).where(Shift.ended_at.is_(None)).values(planned_end_at=datetime.now(UTC) + timedelta(minutes=10)))
+        session.execute(
+            update(Shift)
+            .where(Shift.ended_at.is_(None))
+            .values(planned_end_at=datetime.now(UTC) + timedelta(minutes=10))
+        )
     line.wait_for(ana, "no new texters from now", timeout=15)
     texter = people.texter()
     line.text(texter, "hello")
@@ -105,7 +121,11 @@ def test_shift_at_its_maximum_ends_after_the_open_conversation(line: Line, peopl
     texter = people.texter()
     line.connect(ana, texter)
     with stack.runtime.sessions() as session, session.begin():
-        session.execute(update(Shift).where(Shift.ended_at.is_(None)).values(planned_end_at=datetime.now(UTC) - timedelta(seconds=1)))
+        session.execute(
+            update(Shift)
+            .where(Shift.ended_at.is_(None))
+            .values(planned_end_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
     line.settle(quiet=2.0)
     assert not any("maximum length" in m["Body"] for m in line.inbox(ana)), "the conversation is never cut off"
     line.text(ana, "take care", texter=False)
@@ -114,7 +134,9 @@ def test_shift_at_its_maximum_ends_after_the_open_conversation(line: Line, peopl
     line.wait_for(ana, "reached its maximum length and has ended")
 
 
-def test_conversations_per_shift_cap_ends_the_shift_after_the_last_one(line: Line, people: People, stack: Stack) -> None:
+def test_conversations_per_shift_cap_ends_the_shift_after_the_last_one(
+    line: Line, people: People, stack: Stack
+) -> None:
     ana = people.volunteer("Ana")
     line.start_shift(ana)
     cap = stack.runtime.shift_limits.max_conversations_per_shift
@@ -130,15 +152,33 @@ def test_conversations_per_shift_cap_ends_the_shift_after_the_last_one(line: Lin
     assert not any("one more" in m["Body"] for m in line.inbox(ana))
 
 
-def test_supervisor_override_from_the_cli_is_audited_and_lets_the_volunteer_start(line: Line, people: People, stack: Stack, environment: dict[str, str]) -> None:
+def test_supervisor_override_from_the_cli_is_audited_and_lets_the_volunteer_start(
+    line: Line, people: People, stack: Stack, environment: dict[str, str]
+) -> None:
     ana = people.volunteer("Ana")
     people.supervisor("Sam")
     _past_shift(stack, ana, ended_ago=timedelta(hours=1))
     warmline = Path(sys.executable).parent / "warmline"
     result = subprocess.run(
-        [str(warmline), "shift", "override", "--volunteer", ana, "--limit", "min_rest", "--minutes", "60",
-         "--reason", "two volunteers called in sick", "--by", "sam@example.org"],
-        env={**os.environ, **environment}, capture_output=True, text=True, timeout=60,
+        [
+            str(warmline),
+            "shift",
+            "override",
+            "--volunteer",
+            ana,
+            "--limit",
+            "min_rest",
+            "--minutes",
+            "60",
+            "--reason",
+            "two volunteers called in sick",
+            "--by",
+            "sam@example.org",
+        ],
+        env={**os.environ, **environment},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     line.wait_for(ana, "lifted your min rest limit")
@@ -155,7 +195,19 @@ def test_override_cli_refuses_unknown_supervisors_and_limits(environment: dict[s
     ana = people.volunteer("Ana")
     base = [str(warmline), "shift", "override", "--volunteer", ana, "--minutes", "60", "--reason", "x"]
     env = {**os.environ, **environment}
-    nobody = subprocess.run([*base, "--limit", "min_rest", "--by", "nobody@example.org"], env=env, capture_output=True, text=True, timeout=60)
+    nobody = subprocess.run(
+        [*base, "--limit", "min_rest", "--by", "nobody@example.org"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert nobody.returncode != 0 and "no active supervisor" in nobody.stderr
-    pool = subprocess.run([*base, "--limit", "no_free_line_number", "--by", "x@example.org"], env=env, capture_output=True, text=True, timeout=60)
+    pool = subprocess.run(
+        [*base, "--limit", "no_free_line_number", "--by", "x@example.org"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert pool.returncode != 0 and "Invalid value for '--limit'" in pool.stderr

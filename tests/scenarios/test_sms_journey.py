@@ -48,7 +48,11 @@ def test_full_journey_texter_reaches_volunteer_and_both_stay_masked(line: Line, 
     line.wait_for(texter, "Thank you for telling us")
     with stack.runtime.sessions() as session:
         conversation = session.scalars(select(Conversation)).one()
-        assert (conversation.status, conversation.close_reason, conversation.feedback_score) == ("closed", "volunteer_done", 4)
+        assert (conversation.status, conversation.close_reason, conversation.feedback_score) == (
+            "closed",
+            "volunteer_done",
+            4,
+        )
     for message in line.twilio.messages():
         assert message["From"] in line.numbers, "every text comes from a line number"
 
@@ -92,7 +96,9 @@ def test_pass_moves_the_texter_on_and_never_back_to_who_passed(line: Line, peopl
     line.text(other, "#pass", texter=False)
     line.wait_for(other, "passed on")
     line.settle(quiet=1.0)
-    assert len([m for m in line.inbox(first) if "is waiting" in m["Body"]]) == 1, "a volunteer who passed is never offered that texter again"
+    assert len([m for m in line.inbox(first) if "is waiting" in m["Body"]]) == 1, (
+        "a volunteer who passed is never offered that texter again"
+    )
 
 
 def test_one_number_pool_holds_one_conversation_per_volunteer(one_number_line: Line, people: People) -> None:
@@ -238,7 +244,9 @@ def test_spanish_texter_is_answered_in_spanish_and_routed_to_a_spanish_speaker(l
     line.text(ana, "#yes", texter=False)
     line.wait_for(texter, "Ahora estás hablando con Ana")
     line.settle()
-    assert not any("necesito" in message["Body"] for message in line.inbox(ben)), "never offered to a volunteer without Spanish"
+    assert not any("necesito" in message["Body"] for message in line.inbox(ben)), (
+        "never offered to a volunteer without Spanish"
+    )
 
 
 def test_espanol_keyword_switches_language(line: Line, people: People) -> None:

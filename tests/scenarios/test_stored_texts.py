@@ -67,12 +67,16 @@ def test_a_volunteers_words_of_risk_get_no_crisis_text(line: Line, people: Peopl
     line.start_shift(ana)
     texter = people.texter()
     offer = line.connect(ana, texter)
-    response = line.text(ana, "you said you want to kill yourself, I'm here, tell me more", to=offer["From"], texter=False)
+    response = line.text(
+        ana, "you said you want to kill yourself, I'm here, tell me more", to=offer["From"], texter=False
+    )
     assert _inline(response.text) == ""
     line.wait_for(texter, "I'm here, tell me more")
 
 
-def test_the_crisis_text_is_due_again_for_calm_words_once_the_repeat_interval_has_passed(line: Line, people: People, stack: Stack) -> None:
+def test_the_crisis_text_is_due_again_for_calm_words_once_the_repeat_interval_has_passed(
+    line: Line, people: People, stack: Stack
+) -> None:
     people.supervisor("Sam")
     texter = people.texter()
     assert "988" in _inline(line.text(texter, IMMINENT).text)
@@ -98,17 +102,21 @@ def test_a_text_whose_routing_job_was_lost_is_routed_by_the_sweeper(line: Line, 
 
 
 def test_a_held_text_whose_webhook_died_is_routed_by_the_sweeper_and_the_crisis_text_goes_as_a_text(
-        line: Line, people: People, stack: Stack) -> None:
+    line: Line, people: People, stack: Stack
+) -> None:
     people.supervisor("Sam")
     texter = people.texter()
     line.texter_numbers.add(texter)
     sms = inbound.InboundSms(sid="SM" + "6" * 32, sender=texter, line_number=line.main_number, body=IMMINENT)
-    assert inbound.store_sms(stack.runtime, sms, datetime.now(UTC), inbound.read(stack.runtime, sms.body)).held  # never released
+    assert inbound.store_sms(
+        stack.runtime, sms, datetime.now(UTC), inbound.read(stack.runtime, sms.body)
+    ).held  # never released
     line.wait_for(texter, "988", timeout=20)
 
 
 def test_with_the_worker_hung_an_imminent_text_still_gets_the_crisis_text_and_the_supervisor_is_alerted_once_it_runs(
-        line: Line, people: People, stack: Stack) -> None:
+    line: Line, people: People, stack: Stack
+) -> None:
     sam = people.supervisor("Sam")
     texter = people.texter()
     line.texter_numbers.add(texter)
@@ -116,7 +124,9 @@ def test_with_the_worker_hung_an_imminent_text_still_gets_the_crisis_text_and_th
     try:
         started = time.monotonic()
         response = line.post("/twilio/sms", line.sms_form(texter, IMMINENT))
-        assert response.status_code == 200 and "988" in _inline(response.text), "the crisis text is in the webhook's own answer"
+        assert response.status_code == 200 and "988" in _inline(response.text), (
+            "the crisis text is in the webhook's own answer"
+        )
         assert time.monotonic() - started < 5
         time.sleep(1)
         assert not line.inbox(sam), "nothing can go out with the worker hung"
@@ -127,7 +137,9 @@ def test_with_the_worker_hung_an_imminent_text_still_gets_the_crisis_text_and_th
     crisis_text = stack.runtime.texts.for_texter("en", "safety")
     assert crisis_text in _inline(response.text)
     line.settle()
-    assert not [message for message in line.inbox(texter) if message.get("Body") == crisis_text], "the crisis text is not sent twice"
+    assert not [message for message in line.inbox(texter) if message.get("Body") == crisis_text], (
+        "the crisis text is not sent twice"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -138,24 +150,47 @@ def quiet_runtime(environment: dict[str, str], tmp_path_factory: pytest.TempPath
     runtime.engine.dispose()
 
 
-def test_a_worker_never_routes_a_senders_text_before_an_earlier_one_another_worker_holds(quiet_runtime: Runtime) -> None:
+def test_a_worker_never_routes_a_senders_text_before_an_earlier_one_another_worker_holds(
+    quiet_runtime: Runtime,
+) -> None:
     runtime = quiet_runtime
     empty_database(runtime.engine, restart_ids=True)
     now = datetime.now(UTC)
     with runtime.sessions() as session, session.begin():
-        session.add(Volunteer(id=1, name="Ana", alias="Ana", phone="+13035500001", languages="en", active=True, awaiting_ok=False, created_at=now))
+        session.add(
+            Volunteer(
+                id=1,
+                name="Ana",
+                alias="Ana",
+                phone="+13035500001",
+                languages="en",
+                active=True,
+                awaiting_ok=False,
+                created_at=now,
+            )
+        )
         session.flush()
-        session.add(Shift(volunteer_id=1, started_at=now, planned_end_at=now + timedelta(hours=3), conversations_taken=0))
+        session.add(
+            Shift(volunteer_id=1, started_at=now, planned_end_at=now + timedelta(hours=3), conversations_taken=0)
+        )
     main = runtime.settings.line.main_number
     texts = [("+14045500001", "first"), ("+14045500001", "second"), ("+14045500002", "another texter")]
     for index, (sender, body) in enumerate(texts):
-        inbound.store_sms(runtime, inbound.InboundSms(f"SM{index:032d}", sender, main, body), now + timedelta(milliseconds=index),
-                          inbound.read(runtime, body))
+        inbound.store_sms(
+            runtime,
+            inbound.InboundSms(f"SM{index:032d}", sender, main, body),
+            now + timedelta(milliseconds=index),
+            inbound.read(runtime, body),
+        )
     other_worker = runtime.engine.connect()
-    other_worker.execute(text(f"SELECT sid FROM inbound_receipts WHERE sid = 'SM{0:032d}' FOR UPDATE"))  # routing "first" now
+    other_worker.execute(
+        text(f"SELECT sid FROM inbound_receipts WHERE sid = 'SM{0:032d}' FOR UPDATE")
+    )  # routing "first" now
     routed = inbound.route_next(runtime, now)
     assert routed is not None
-    assert _bodies(runtime) == {"+14045500002": ["another texter"]}, "the held sender's texts wait, not only the held one"
+    assert _bodies(runtime) == {"+14045500002": ["another texter"]}, (
+        "the held sender's texts wait, not only the held one"
+    )
     assert inbound.route_next(runtime, now) is None
     other_worker.rollback()  # that worker gave up: "first" waits again
     other_worker.close()
@@ -169,10 +204,15 @@ def _bodies(runtime: Runtime) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     with runtime.sessions() as session:
         for phone_hash, body in session.execute(
-            select(Texter.phone_hash, Message.body_encrypted).join(Conversation, Conversation.texter_id == Texter.id)
-            .join(Message, Message.conversation_id == Conversation.id).where(Message.author == "texter").order_by(Message.id)
+            select(Texter.phone_hash, Message.body_encrypted)
+            .join(Conversation, Conversation.texter_id == Texter.id)
+            .join(Message, Message.conversation_id == Conversation.id)
+            .where(Message.author == "texter")
+            .order_by(Message.id)
         ):
-            phone = next(number for number in ("+14045500001", "+14045500002") if vault.lookup_hash(number) == phone_hash)
+            phone = next(
+                number for number in ("+14045500001", "+14045500002") if vault.lookup_hash(number) == phone_hash
+            )
             found.setdefault(phone, []).append(vault.decrypt(body))
     return found
 
@@ -208,11 +248,19 @@ def test_a_seated_router_is_woken_by_each_stored_text(quiet_runtime: Runtime) ->
     with RouterSeat(runtime.engine) as router:
         assert router.take()
         assert not router.wait_for_texts(0.2)
-        stored = inbound.store_sms(runtime, inbound.InboundSms("SM" + "7" * 32, "+14045500003", main, "hello?"), datetime.now(UTC),
-                                   inbound.read(runtime, "hello?"))
+        stored = inbound.store_sms(
+            runtime,
+            inbound.InboundSms("SM" + "7" * 32, "+14045500003", main, "hello?"),
+            datetime.now(UTC),
+            inbound.read(runtime, "hello?"),
+        )
         assert stored.new and stored.router_seated
         assert router.wait_for_texts(2)
         assert not router.wait_for_texts(0.2), "one text, one wake-up"
-    stored = inbound.store_sms(runtime, inbound.InboundSms("SM" + "8" * 32, "+14045500003", main, "still there?"), datetime.now(UTC),
-                               inbound.read(runtime, "still there?"))
+    stored = inbound.store_sms(
+        runtime,
+        inbound.InboundSms("SM" + "8" * 32, "+14045500003", main, "still there?"),
+        datetime.now(UTC),
+        inbound.read(runtime, "still there?"),
+    )
     assert not stored.router_seated, "the router's seat is freed with its connection"

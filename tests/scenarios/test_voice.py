@@ -19,12 +19,20 @@ from tests.support.stack import People, Stack, _clean_line, start_stack
 from scripts.harness.fake_twilio import FakeTwilio
 from tests.support.line import Line
 from tests.support.phone_calls import Call as PhoneCall
-from tests.support.phone_calls import answer_placed_call, new_call_sid, says, wait_for_api_request, wait_for_call_request
+from tests.support.phone_calls import (
+    answer_placed_call,
+    new_call_sid,
+    says,
+    wait_for_api_request,
+    wait_for_call_request,
+)
 
 
 def _conversations(stack: Stack, channel: str) -> list[Conversation]:
     with stack.runtime.sessions() as session:
-        return list(session.scalars(select(Conversation).where(Conversation.channel == channel).order_by(Conversation.id)))
+        return list(
+            session.scalars(select(Conversation).where(Conversation.channel == channel).order_by(Conversation.id))
+        )
 
 
 def _caller_call(stack: Stack, sid: str) -> Call:
@@ -53,7 +61,11 @@ def test_call_answered_by_the_first_volunteer(line: Line, people: People, stack:
     pseudonym = _pseudonym(line, ana)
     with stack.runtime.sessions() as session:
         conversation = session.scalars(select(Conversation).where(Conversation.channel == "voice")).one()
-        assert (conversation.status, conversation.volunteer.alias, conversation.texter.pseudonym) == ("active", "Ana", pseudonym)
+        assert (conversation.status, conversation.volunteer.alias, conversation.texter.pseudonym) == (
+            "active",
+            "Ana",
+            pseudonym,
+        )
         assert session.scalars(select(Shift.conversations_taken)).one() == 1, "a call counts toward the shift"
 
     goodbye = call.dial_ends("completed", leg, duration=300)
@@ -133,7 +145,9 @@ def test_nobody_answers_so_the_caller_holds_until_a_volunteer_is_free(line: Line
     assert _caller_call(stack, call.sid).stage == "connected"
 
 
-def test_a_held_caller_who_hung_up_unnoticed_releases_the_volunteer_reserved_for_them(line: Line, people: People, stack: Stack) -> None:
+def test_a_held_caller_who_hung_up_unnoticed_releases_the_volunteer_reserved_for_them(
+    line: Line, people: People, stack: Stack
+) -> None:
     ana = people.volunteer("Ana", max_concurrent=1)
     line.start_shift(ana)
     offer = line.connect(ana, people.texter())
@@ -142,7 +156,9 @@ def test_a_held_caller_who_hung_up_unnoticed_releases_the_volunteer_reserved_for
     call.hold()
     line.twilio.call_status(call.sid, "completed")  # gone, and its status callback never came
     line.text(ana, "#done", to=offer["From"], texter=False)
-    refused = wait_for_api_request(line, lambda request: request["path"].endswith(f"/Calls/{call.sid}.json") and request["status"] is not None)
+    refused = wait_for_api_request(
+        line, lambda request: request["path"].endswith(f"/Calls/{call.sid}.json") and request["status"] is not None
+    )
     assert refused["error_code"] == 21220, "Twilio cannot redirect a call that has ended"
     line.settle(quiet=1.0)
     record = _caller_call(stack, call.sid)
@@ -151,7 +167,9 @@ def test_a_held_caller_who_hung_up_unnoticed_releases_the_volunteer_reserved_for
         assert session.scalars(select(Offer).where(Offer.status == "pending")).all() == [], "Ana is free again"
 
 
-def test_nobody_on_shift_the_caller_asks_for_a_callback_and_a_volunteer_calls_back_masked(line: Line, people: People, stack: Stack) -> None:
+def test_nobody_on_shift_the_caller_asks_for_a_callback_and_a_volunteer_calls_back_masked(
+    line: Line, people: People, stack: Stack
+) -> None:
     caller = people.texter()
     call = PhoneCall.dial_in(line, caller)
     closing = call.no_input()
@@ -204,7 +222,9 @@ def _request_callback(line: Line, people: People) -> str:
     return caller
 
 
-def test_a_callback_the_caller_does_not_answer_closes_and_frees_the_volunteer(line: Line, people: People, stack: Stack) -> None:
+def test_a_callback_the_caller_does_not_answer_closes_and_frees_the_volunteer(
+    line: Line, people: People, stack: Stack
+) -> None:
     caller = _request_callback(line, people)
     ana = people.volunteer("Ana")
     line.start_shift(ana)
@@ -232,7 +252,14 @@ def test_a_callback_the_volunteer_misses_goes_to_another_volunteer(line: Line, p
     line.start_shift(ben)
     missed = wait_for_call_request(line, lambda placed: placed["To"] == ana)
     line.twilio.call_status(missed["sid"], "no-answer")
-    PhoneCall(line, caller=missed["From"], to=ana, sid=missed["sid"], direction="outbound-api", status_url=missed["StatusCallback"]).status("no-answer")
+    PhoneCall(
+        line,
+        caller=missed["From"],
+        to=ana,
+        sid=missed["sid"],
+        direction="outbound-api",
+        status_url=missed["StatusCallback"],
+    ).status("no-answer")
     line.wait_for(ana, "couldn't reach you")
     line.wait_for(ben, "asked to be called back")
     [request] = _conversations(stack, "callback")
@@ -339,7 +366,9 @@ def test_a_caller_on_hold_may_continue_by_text_keeping_their_place(line: Line, p
     assert _caller_call(stack, call.sid).outcome == "text_instead"
 
 
-def test_an_escalated_call_alerts_the_supervisor_and_gives_the_volunteer_a_check_in(line: Line, people: People, stack: Stack) -> None:
+def test_an_escalated_call_alerts_the_supervisor_and_gives_the_volunteer_a_check_in(
+    line: Line, people: People, stack: Stack
+) -> None:
     ana = people.volunteer("Ana")
     sam = people.supervisor("Sam")
     line.start_shift(ana)
@@ -393,7 +422,9 @@ def test_unsigned_or_forged_voice_webhooks_are_refused(line: Line, people: Peopl
     assert _conversations(stack, "voice") == []
 
 
-def test_a_returning_texter_who_calls_is_known_and_greeted_in_their_language(line: Line, people: People, stack: Stack) -> None:
+def test_a_returning_texter_who_calls_is_known_and_greeted_in_their_language(
+    line: Line, people: People, stack: Stack
+) -> None:
     person = people.texter()
     line.text(person, "hola, necesito hablar con alguien")
     line.wait_for(person, "Hola")
@@ -401,7 +432,9 @@ def test_a_returning_texter_who_calls_is_known_and_greeted_in_their_language(lin
     assert says(call.document).startswith("Hola") and "For English, press 1" in says(call.document)
     [texting] = _conversations(stack, "sms")
     [calling] = _conversations(stack, "voice")
-    assert calling.texter_id == texting.texter_id and texting.status == "queued", "the call opens beside the text conversation"
+    assert calling.texter_id == texting.texter_id and texting.status == "queued", (
+        "the call opens beside the text conversation"
+    )
 
 
 def test_a_hidden_number_gets_no_callback_offer(line: Line, people: People, stack: Stack) -> None:
@@ -417,7 +450,9 @@ GROUP_AND_SHORT_HOLD = "\n[voice]\nring_group_size = 2\nmax_hold_minutes = 0.05\
 
 
 @pytest.fixture(scope="module")
-def group_stack(environment: dict[str, str], log_lines: list[str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def group_stack(
+    environment: dict[str, str], log_lines: list[str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
     folder = tmp_path_factory.mktemp("group-ring")
     config = folder / "group.toml"
     config.write_text(Path(environment["WARMLINE_CONFIG"]).read_text() + GROUP_AND_SHORT_HOLD)
@@ -433,7 +468,9 @@ def group_line(group_stack: Stack, fake_twilio: FakeTwilio, log_lines: list[str]
     yield from _clean_line(group_stack, fake_twilio, log_lines)
 
 
-def test_a_group_rings_at_once_and_the_first_to_press_1_takes_the_call(group_line: Line, people: People, group_stack: Stack) -> None:
+def test_a_group_rings_at_once_and_the_first_to_press_1_takes_the_call(
+    group_line: Line, people: People, group_stack: Stack
+) -> None:
     line = group_line
     ana, ben, cara = people.volunteer("Ana"), people.volunteer("Ben"), people.volunteer("Cara")
     for volunteer in (ana, ben, cara):
@@ -446,16 +483,22 @@ def test_a_group_rings_at_once_and_the_first_to_press_1_takes_the_call(group_lin
     voicemail.pick_up()  # picked up first, so Twilio stopped the other phone; no key follows
     call.dial_ends("completed", voicemail)
     second_round = call.rung_phones()
-    assert cut_off.phone in second_round and voicemail.phone not in second_round, "the phone Twilio stopped may ring again"
+    assert cut_off.phone in second_round and voicemail.phone not in second_round, (
+        "the phone Twilio stopped may ring again"
+    )
     taker = call.rung()[0]
     taker.pick_up()
     taker.press("1")
     _pseudonym(line, taker.phone)
     with group_stack.runtime.sessions() as session:
-        assert session.scalars(select(Offer).where(Offer.status == "pending")).all() == [], "the other phone is released"
+        assert session.scalars(select(Offer).where(Offer.status == "pending")).all() == [], (
+            "the other phone is released"
+        )
 
 
-def test_after_the_longest_hold_the_caller_hears_the_hours_and_may_ask_for_a_callback(group_line: Line, people: People, group_stack: Stack) -> None:
+def test_after_the_longest_hold_the_caller_hears_the_hours_and_may_ask_for_a_callback(
+    group_line: Line, people: People, group_stack: Stack
+) -> None:
     line = group_line
     ana = people.volunteer("Ana", max_concurrent=1)
     line.start_shift(ana)
@@ -471,7 +514,11 @@ def test_after_the_longest_hold_the_caller_hears_the_hours_and_may_ask_for_a_cal
         threading.Event().wait(0.25)
     assert deadline_passed, "past max_hold_minutes the caller leaves the queue"
     closing = call.leave_queue("leave")
-    assert "no volunteer could take your call" in says(closing) and "988" in says(closing) and "call you back" in says(closing)
+    assert (
+        "no volunteer could take your call" in says(closing)
+        and "988" in says(closing)
+        and "call you back" in says(closing)
+    )
     assert "call you back from this number" in says(call.press("1"))
     assert _caller_call(group_stack, call.sid).outcome == "callback"
     [request] = _conversations(group_stack, "callback")
@@ -483,9 +530,13 @@ def test_bad_voice_input_is_a_clear_400_or_a_safe_answer_never_a_500(line: Line,
     assert line.post("/twilio/voice", {k: v for k, v in form.items() if k != "CallSid"}).status_code == 400
     assert line.post("/twilio/voice", {**form, "CallSid": "CA\x00" + "a" * 31}).status_code == 400
     assert line.post("/twilio/voice/menu?call=abc", form).status_code == 400
-    assert line.post("/twilio/voice/menu?call=%C2%B2", form).status_code == 400, "a superscript two is a digit, not a number"
+    assert line.post("/twilio/voice/menu?call=%C2%B2", form).status_code == 400, (
+        "a superscript two is a digit, not a number"
+    )
     assert line.post("/twilio/voice/menu?call=2147483648", form).status_code == 400, "past the range of a row's id"
-    assert line.post("/twilio/voice/status", {**form, "CallStatus": "completed", "CallDuration": "²"}).status_code == 204
+    assert (
+        line.post("/twilio/voice/status", {**form, "CallStatus": "completed", "CallDuration": "²"}).status_code == 204
+    )
     assert line.post("/twilio/voice/status", {**form, "CallStatus": "exploded"}).status_code == 400
     assert line.post("/twilio/voice/status", {**form, "CallStatus": "completed"}).status_code == 204, "an unknown call"
     unknown = line.post("/twilio/voice/menu?call=999999", {**form, "Digits": "1"})

@@ -8,9 +8,17 @@ from tests.support.line import Line
 
 def test_commands_answer_clearly_when_off_shift(line: Line, people: People) -> None:
     ana = people.volunteer("Ana")
-    for command, answer in [("#status", "not on shift"), ("#off", "not on shift"), ("#break", "not on shift"),
-                            ("#yes", "no offer waiting"), ("#pass", "no offer waiting"), ("#done", "no conversation"),
-                            ("#help", "Commands:"), ("#dance", "Commands:"), ("#escalate", "thread of the conversation")]:
+    for command, answer in [
+        ("#status", "not on shift"),
+        ("#off", "not on shift"),
+        ("#break", "not on shift"),
+        ("#yes", "no offer waiting"),
+        ("#pass", "no offer waiting"),
+        ("#done", "no conversation"),
+        ("#help", "Commands:"),
+        ("#dance", "Commands:"),
+        ("#escalate", "thread of the conversation"),
+    ]:
         line.text(ana, command, texter=False)
         line.wait_for(ana, answer)
 
@@ -72,13 +80,19 @@ def test_escalate_alerts_the_supervisor_on_call_without_the_texters_number(line:
     line.wait_for(texter, "texting with Ana")
     line.text(ana, "#escalate they mentioned a plan", texter=False)
     alert = line.wait_for(sam, "escalation")
-    assert pseudonym in alert["Body"] and "they mentioned a plan" in alert["Body"] and "/dashboard/escalations/" in alert["Body"]
+    assert (
+        pseudonym in alert["Body"]
+        and "they mentioned a plan" in alert["Body"]
+        and "/dashboard/escalations/" in alert["Body"]
+    )
     line.wait_for(ana, "supervisor on call has been alerted")
     line.settle(quiet=1.0)
     assert line.inbox(off_duty) == []
 
 
-def test_spanish_texter_with_no_spanish_speaker_on_shift_is_told_and_still_connected(line: Line, people: People) -> None:
+def test_spanish_texter_with_no_spanish_speaker_on_shift_is_told_and_still_connected(
+    line: Line, people: People
+) -> None:
     ben = people.volunteer("Ben", languages="en")
     line.text(ben, "#on", texter=False)
     texter = people.texter()

@@ -34,7 +34,9 @@ class Line:
     # that to a worker), so that a test reads the state the text leads to.
     await_routing: Callable[[str], None] | None = None
 
-    def post(self, path: str, form: dict[str, str], *, sign: bool = True, signature: str | None = None, **kwargs: Any) -> requests.Response:
+    def post(
+        self, path: str, form: dict[str, str], *, sign: bool = True, signature: str | None = None, **kwargs: Any
+    ) -> requests.Response:
         headers = dict(kwargs.pop("headers", {}))
         if sign:
             headers["X-Twilio-Signature"] = signature or RequestValidator(self.twilio.auth_token).compute_signature(
@@ -43,8 +45,13 @@ class Line:
         response = requests.post(self.server_url + path, data=form, headers=headers, timeout=20, **kwargs)
         self.responses.append(response.text)
         if path.startswith("/twilio/voice") and response.headers.get("Content-Type", "").startswith("text/xml"):
-            twiml.check(response.text, path=path.split("?")[0], public_url=self.public_url, line_numbers=self.numbers,
-                        secret_numbers=self.texter_numbers)
+            twiml.check(
+                response.text,
+                path=path.split("?")[0],
+                public_url=self.public_url,
+                line_numbers=self.numbers,
+                secret_numbers=self.texter_numbers,
+            )
             self.voice_documents.append(response.text)
         return response
 
@@ -60,7 +67,9 @@ class Line:
             "ApiVersion": "2010-04-01",
         }
 
-    def text(self, sender: str, body: str, to: str | None = None, sid: str | None = None, texter: bool = True) -> requests.Response:
+    def text(
+        self, sender: str, body: str, to: str | None = None, sid: str | None = None, texter: bool = True
+    ) -> requests.Response:
         """`sender` texts the line; a texter's number is remembered for the privacy audit."""
         if texter:
             self.texter_numbers.add(sender)

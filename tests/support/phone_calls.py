@@ -42,8 +42,14 @@ class Leg:
     def _form(self) -> dict[str, str]:
         dial = self.call.document.find("Dial")
         caller_id = dial.attrib["callerId"] if dial is not None else self.call.to
-        return {"CallSid": self.sid, "ParentCallSid": self.call.sid, "From": caller_id, "To": self.phone,
-                "Direction": "outbound-dial", "CallStatus": "in-progress"}
+        return {
+            "CallSid": self.sid,
+            "ParentCallSid": self.call.sid,
+            "From": caller_id,
+            "To": self.phone,
+            "Direction": "outbound-dial",
+            "CallStatus": "in-progress",
+        }
 
 
 @dataclass
@@ -102,7 +108,9 @@ class Call:
     def rung_phones(self) -> list[str]:
         return [leg.phone for leg in self.rung()] if self.document.find("Dial") is not None else []
 
-    def dial_ends(self, dial_status: str, leg: Leg | None = None, call_status: str = "in-progress", duration: int = 0) -> ElementTree.Element:
+    def dial_ends(
+        self, dial_status: str, leg: Leg | None = None, call_status: str = "in-progress", duration: int = 0
+    ) -> ElementTree.Element:
         """The <Dial> is over (DialCallStatus completed, no-answer, busy...): its action URL."""
         dial = self.document.find("Dial")
         assert dial is not None, ElementTree.tostring(self.document)
@@ -118,8 +126,13 @@ class Call:
         """Twilio plays the queue's wait URL (and again each time it finishes)."""
         enqueue = self.enqueue
         assert enqueue is not None, ElementTree.tostring(self.document)
-        fields = {"QueuePosition": str(position), "QueueTime": str(queue_time), "AvgQueueTime": "0",
-                  "CurrentQueueSize": str(position), "QueueSid": "QU" + "0" * 32}
+        fields = {
+            "QueuePosition": str(position),
+            "QueueTime": str(queue_time),
+            "AvgQueueTime": "0",
+            "CurrentQueueSize": str(position),
+            "QueueSid": "QU" + "0" * 32,
+        }
         self.wait_document = self.post(enqueue.attrib["waitUrl"], fields)
         return self.wait_document
 
@@ -134,7 +147,9 @@ class Call:
         """The call left the queue (QueueResult leave, hangup, redirected...): the Enqueue action."""
         enqueue = self.enqueue
         assert enqueue is not None, ElementTree.tostring(self.document)
-        answer = self.post(enqueue.attrib["action"], {"QueueResult": result, "QueueTime": "5", "CallStatus": call_status})
+        answer = self.post(
+            enqueue.attrib["action"], {"QueueResult": result, "QueueTime": "5", "CallStatus": call_status}
+        )
         if result != "redirected":
             self.document = answer
         return answer
@@ -142,7 +157,9 @@ class Call:
     def redirected(self, timeout: float = 15.0) -> ElementTree.Element:
         """Wait for the service to redirect this call through the REST API (as a job does), then
         fetch the URL it gave, as Twilio would."""
-        update = wait_for_call_request(self.line, lambda request: request["action"] == "update" and request["sid"] == self.sid, timeout)
+        update = wait_for_call_request(
+            self.line, lambda request: request["action"] == "update" and request["sid"] == self.sid, timeout
+        )
         self.document = self.post(update["Url"], {})
         return self.document
 
@@ -152,7 +169,12 @@ class Call:
 
     def status(self, status: str, duration: int = 0) -> None:
         """Twilio's status callback for this call."""
-        form = {**self._form(), "CallStatus": status, "CallDuration": str(duration), "Timestamp": "Fri, 27 Nov 2026 22:00:00 +0000"}
+        form = {
+            **self._form(),
+            "CallStatus": status,
+            "CallDuration": str(duration),
+            "Timestamp": "Fri, 27 Nov 2026 22:00:00 +0000",
+        }
         path = self.status_url.removeprefix(self.line.public_url) or "/twilio/voice/status"
         response = self.line.post(path, form)
         assert response.status_code == 204, response.text
@@ -171,8 +193,14 @@ class Call:
 
     def _form(self) -> dict[str, str]:
         return {
-            "CallSid": self.sid, "AccountSid": self.line.twilio.account_sid, "From": self.caller, "To": self.to,
-            "Caller": self.caller, "Called": self.to, "CallStatus": "in-progress", "Direction": self.direction,
+            "CallSid": self.sid,
+            "AccountSid": self.line.twilio.account_sid,
+            "From": self.caller,
+            "To": self.to,
+            "Caller": self.caller,
+            "Called": self.to,
+            "CallStatus": "in-progress",
+            "Direction": self.direction,
             "ApiVersion": "2010-04-01",
         }
 
@@ -199,7 +227,14 @@ def _wait_for(listing: Any, matches: Any, timeout: float) -> dict[str, Any]:
 
 def answer_placed_call(line: Line, placed: dict[str, Any], direction: str = "outbound-api") -> Call:
     """A call the line placed (a callback leg) is answered: Twilio fetches its URL."""
-    call = Call(line, caller=placed["From"], to=placed["To"], sid=placed["sid"], direction=direction, status_url=placed["StatusCallback"])
+    call = Call(
+        line,
+        caller=placed["From"],
+        to=placed["To"],
+        sid=placed["sid"],
+        direction=direction,
+        status_url=placed["StatusCallback"],
+    )
     line.twilio.call_status(call.sid, "in-progress")
     call.document = call.post(placed["Url"], {})
     return call

@@ -10,4 +10,7 @@ from werkzeug.routing import Rule
 def blueprint_rules(blueprint: Blueprint) -> list[Rule]:
     app = Flask(__name__)
     app.register_blueprint(blueprint)
-    return sorted((rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith(f"{blueprint.name}.")), key=lambda rule: rule.rule)
+    return sorted(
+        (rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith(f"{blueprint.name}.")),
+        key=lambda rule: rule.rule,
+    )

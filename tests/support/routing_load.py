@@ -17,10 +17,16 @@ from service.settings import Settings
 
 
 def _text(runtime: Runtime, sender: str, body: str, to: str) -> None:
-    receive_sms(runtime, InboundSms(sid="SM" + secrets.token_hex(16), sender=sender, line_number=to, body=body), datetime.now(UTC))
+    receive_sms(
+        runtime,
+        InboundSms(sid="SM" + secrets.token_hex(16), sender=sender, line_number=to, body=body),
+        datetime.now(UTC),
+    )
 
 
-def run(index: int, environment: dict[str, str], texters: list[str], volunteers: list[str], total: int, seconds: float) -> int:
+def run(
+    index: int, environment: dict[str, str], texters: list[str], volunteers: list[str], total: int, seconds: float
+) -> int:
     """Returns how many turns this process ran."""
     runtime = Runtime(Settings.from_environment(environment))
     main = runtime.settings.line.main_number
@@ -42,12 +48,22 @@ def run(index: int, environment: dict[str, str], texters: list[str], volunteers:
         del waiting[:arrivals]
         with runtime.sessions() as session:
             offers = session.execute(
-                select(Offer.volunteer_id, Offer.line_number).where(Offer.status == "pending", Offer.volunteer_id.in_(mine))
+                select(Offer.volunteer_id, Offer.line_number).where(
+                    Offer.status == "pending", Offer.volunteer_id.in_(mine)
+                )
             ).all()
             active = session.execute(
-                select(Conversation.volunteer_id, Conversation.line_number).where(Conversation.status == "active", Conversation.volunteer_id.in_(mine))
+                select(Conversation.volunteer_id, Conversation.line_number).where(
+                    Conversation.status == "active", Conversation.volunteer_id.in_(mine)
+                )
             ).all()
-            closed = session.scalar(select(Conversation.id).where(Conversation.status == "closed").order_by(Conversation.id.desc()).offset(total - 1).limit(1))
+            closed = session.scalar(
+                select(Conversation.id)
+                .where(Conversation.status == "closed")
+                .order_by(Conversation.id.desc())
+                .offset(total - 1)
+                .limit(1)
+            )
         if closed is not None and not waiting:
             break
         for volunteer_id, line_number in offers:

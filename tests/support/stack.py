@@ -34,6 +34,7 @@ from scripts.harness.fake_twilio import FakeTwilio
 from tests.support.line import Line
 from tests.support.privacy import leaks
 
+
 class _Collect(logging.Handler):
     def __init__(self) -> None:
         super().__init__(level=logging.DEBUG)
@@ -108,8 +109,18 @@ def start_stack(environment: dict[str, str], folder: Path) -> Stack:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     log_path = folder / "worker.log"
     rq = Path(sys.executable).parent / "rq"
-    command = [str(rq), "worker", "--with-scheduler", "--worker-class", "service.jobs.worker.Worker",
-               "--serializer", "json", "--url", environment["REDIS_URL"], "warmline"]
+    command = [
+        str(rq),
+        "worker",
+        "--with-scheduler",
+        "--worker-class",
+        "service.jobs.worker.Worker",
+        "--serializer",
+        "json",
+        "--url",
+        environment["REDIS_URL"],
+        "warmline",
+    ]
     with log_path.open("wb") as log:
         worker = subprocess.Popen(command, env={**os.environ, **environment}, stdout=log, stderr=subprocess.STDOUT)
     time.sleep(1.0)
@@ -118,7 +129,9 @@ def start_stack(environment: dict[str, str], folder: Path) -> Stack:
 
 
 @pytest.fixture(scope="session")
-def stack(environment: dict[str, str], log_lines: list[str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def stack(
+    environment: dict[str, str], log_lines: list[str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
     """The line as configured for tests: main number plus two pool numbers."""
     deployment = start_stack(environment, tmp_path_factory.mktemp("stack"))
     yield deployment
@@ -126,7 +139,9 @@ def stack(environment: dict[str, str], log_lines: list[str], tmp_path_factory: p
 
 
 @pytest.fixture(scope="session")
-def one_number_stack(environment: dict[str, str], log_lines: list[str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def one_number_stack(
+    environment: dict[str, str], log_lines: list[str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
     """A line with a single number: each volunteer holds one conversation at a time."""
     folder = tmp_path_factory.mktemp("one-number")
     config = folder / "one-number.toml"
@@ -146,15 +161,25 @@ def _clean_line(stack: Stack, fake_twilio: FakeTwilio, log_lines: list[str]) -> 
     first_log_line = len(log_lines)
     worker_log_start = stack.worker_log.stat().st_size
     settings = stack.runtime.settings
-    the_line = Line(server_url=stack.server_url, public_url=PUBLIC_URL, main_number=settings.line.main_number,
-                    numbers=settings.line.numbers, twilio=fake_twilio, await_routing=lambda sid: _await_routing(stack, sid))
+    the_line = Line(
+        server_url=stack.server_url,
+        public_url=PUBLIC_URL,
+        main_number=settings.line.main_number,
+        numbers=settings.line.numbers,
+        twilio=fake_twilio,
+        await_routing=lambda sid: _await_routing(stack, sid),
+    )
     yield the_line
     the_line.settle(quiet=0.5, timeout=5)
     bodies = [message.get("Body", "") for message in fake_twilio.messages()]
     with stack.worker_log.open("rb") as handle:
         handle.seek(worker_log_start)
         worker_lines = handle.read().decode("utf-8", "replace").splitlines()
-    sources = {"outbound text": bodies, "response": the_line.responses, "log line": log_lines[first_log_line:] + worker_lines}
+    sources = {
+        "outbound text": bodies,
+        "response": the_line.responses,
+        "log line": log_lines[first_log_line:] + worker_lines,
+    }
     for number in the_line.texter_numbers:
         for kind, texts in sources.items():
             for item in texts:
@@ -211,15 +236,34 @@ class People:
     def volunteer(self, alias: str, languages: str = "en", max_concurrent: int | None = None) -> str:
         phone = self.new_number()
         with self.runtime.sessions() as session, session.begin():
-            session.add(Volunteer(name=f"{alias} Example", alias=alias, phone=phone, languages=languages,
-                                  max_concurrent=max_concurrent, active=True, created_at=datetime.now(UTC)))
+            session.add(
+                Volunteer(
+                    name=f"{alias} Example",
+                    alias=alias,
+                    phone=phone,
+                    languages=languages,
+                    max_concurrent=max_concurrent,
+                    active=True,
+                    created_at=datetime.now(UTC),
+                )
+            )
         return phone
 
     def supervisor(self, name: str, on_call: bool = True) -> str:
         phone = self.new_number()
         with self.runtime.sessions() as session, session.begin():
-            session.add(Supervisor(name=name, email=f"{name.lower()}@example.org", phone=phone, password_hash="!",
-                                   role="supervisor", on_call=on_call, active=True, created_at=datetime.now(UTC)))
+            session.add(
+                Supervisor(
+                    name=name,
+                    email=f"{name.lower()}@example.org",
+                    phone=phone,
+                    password_hash="!",
+                    role="supervisor",
+                    on_call=on_call,
+                    active=True,
+                    created_at=datetime.now(UTC),
+                )
+            )
         return phone
 
     def texter(self) -> str:

@@ -24,21 +24,68 @@ ATTRIBUTES: dict[str, frozenset[str]] = {
     "Say": frozenset({"voice", "language", "loop"}),
     "Play": frozenset({"loop", "digits"}),
     "Pause": frozenset({"length"}),
-    "Gather": frozenset({
-        "action", "actionOnEmptyResult", "bargeIn", "debug", "enhanced", "finishOnKey", "hints", "input", "language",
-        "maxSpeechTime", "method", "numDigits", "partialResultCallback", "partialResultCallbackMethod", "profanityFilter",
-        "speechModel", "speechTimeout", "timeout",
-    }),
-    "Dial": frozenset({
-        "action", "answerOnBridge", "callerId", "events", "hangupOnStar", "method", "record", "recordingStatusCallback",
-        "recordingStatusCallbackEvent", "recordingStatusCallbackMethod", "recordingTrack", "referMethod", "referUrl",
-        "ringTone", "sequential", "timeLimit", "timeout", "trim",
-    }),
-    "Number": frozenset({
-        "amdStatusCallback", "amdStatusCallbackMethod", "byoc", "machineDetection", "machineDetectionSilenceTimeout",
-        "machineDetectionSpeechEndThreshold", "machineDetectionSpeechThreshold", "machineDetectionTimeout", "method",
-        "sendDigits", "statusCallback", "statusCallbackEvent", "statusCallbackMethod", "url",
-    }),
+    "Gather": frozenset(
+        {
+            "action",
+            "actionOnEmptyResult",
+            "bargeIn",
+            "debug",
+            "enhanced",
+            "finishOnKey",
+            "hints",
+            "input",
+            "language",
+            "maxSpeechTime",
+            "method",
+            "numDigits",
+            "partialResultCallback",
+            "partialResultCallbackMethod",
+            "profanityFilter",
+            "speechModel",
+            "speechTimeout",
+            "timeout",
+        }
+    ),
+    "Dial": frozenset(
+        {
+            "action",
+            "answerOnBridge",
+            "callerId",
+            "events",
+            "hangupOnStar",
+            "method",
+            "record",
+            "recordingStatusCallback",
+            "recordingStatusCallbackEvent",
+            "recordingStatusCallbackMethod",
+            "recordingTrack",
+            "referMethod",
+            "referUrl",
+            "ringTone",
+            "sequential",
+            "timeLimit",
+            "timeout",
+            "trim",
+        }
+    ),
+    "Number": frozenset(
+        {
+            "amdStatusCallback",
+            "amdStatusCallbackMethod",
+            "byoc",
+            "machineDetection",
+            "machineDetectionSilenceTimeout",
+            "machineDetectionSpeechEndThreshold",
+            "machineDetectionSpeechThreshold",
+            "machineDetectionTimeout",
+            "method",
+            "sendDigits",
+            "statusCallback",
+            "statusCallbackEvent",
+            "statusCallbackMethod",
+            "url",
+        }
+    ),
     "Queue": frozenset({"url", "method", "reservationSid", "postWorkActivitySid"}),
     "Enqueue": frozenset({"action", "maxQueueSize", "method", "waitUrl", "waitUrlMethod", "workflowSid"}),
     "Leave": frozenset(),
@@ -61,7 +108,9 @@ WAIT_PATH = re.compile(r"/wait(-choice)?$")
 
 METHODS = frozenset({"GET", "POST"})
 BOOLEANS = frozenset({"true", "false"})
-BOOLEAN_ATTRIBUTES = frozenset({"answerOnBridge", "hangupOnStar", "actionOnEmptyResult", "bargeIn", "debug", "enhanced", "profanityFilter"})
+BOOLEAN_ATTRIBUTES = frozenset(
+    {"answerOnBridge", "hangupOnStar", "actionOnEmptyResult", "bargeIn", "debug", "enhanced", "profanityFilter"}
+)
 # (element, attribute) -> inclusive range of whole numbers Twilio accepts.
 RANGES: dict[tuple[str, str], tuple[int, int]] = {
     ("Gather", "timeout"): (1, 600),
@@ -82,7 +131,9 @@ class TwimlError(AssertionError):
     """A TwiML document Twilio would refuse, or one that breaks the line's rules."""
 
 
-def check(document: str, *, path: str, public_url: str, line_numbers: Iterable[str], secret_numbers: Iterable[str]) -> ElementTree.Element:
+def check(
+    document: str, *, path: str, public_url: str, line_numbers: Iterable[str], secret_numbers: Iterable[str]
+) -> ElementTree.Element:
     """Parse and check one TwiML document served at `path`; returns its root."""
     try:
         root = ElementTree.fromstring(document)
@@ -90,7 +141,9 @@ def check(document: str, *, path: str, public_url: str, line_numbers: Iterable[s
         raise TwimlError(f"{path}: not XML ({error}): {document[:200]!r}") from error
     if root.tag != "Response":
         raise TwimlError(f"{path}: root is <{root.tag}>, not <Response>")
-    allowed_verbs = WAIT_VERBS if WAIT_PATH.search(path) else WHISPER_VERBS if path.startswith("/twilio/voice/whisper") else VERBS
+    allowed_verbs = (
+        WAIT_VERBS if WAIT_PATH.search(path) else WHISPER_VERBS if path.startswith("/twilio/voice/whisper") else VERBS
+    )
     for verb in root:
         if verb.tag not in allowed_verbs:
             raise TwimlError(f"{path}: <{verb.tag}> may not be used here (allowed: {sorted(allowed_verbs)})")
@@ -116,7 +169,11 @@ def _check_element(element: ElementTree.Element, path: str, public_url: str, lin
     text = (element.text or "").strip()
     if tag == "Say" and not text:
         raise TwimlError(f"{path}: <Say> says nothing")
-    if tag in ("Say", "Gather") and "language" in element.attrib and not LANGUAGE_TAG.fullmatch(element.attrib["language"]):
+    if (
+        tag in ("Say", "Gather")
+        and "language" in element.attrib
+        and not LANGUAGE_TAG.fullmatch(element.attrib["language"])
+    ):
         raise TwimlError(f"{path}: <{tag} language={element.attrib['language']!r}> is not a language tag")
     if tag == "Number" and not DIALLABLE.fullmatch(text):
         raise TwimlError(f"{path}: <Number> {text!r} is not a number to dial")

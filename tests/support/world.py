@@ -25,8 +25,14 @@ TEXTER_PHONES = ("+12025550143", "+12025550144")
 CALLER_PHONES = ("+12025550150", "+12025550151")
 
 
-def twilio_post(client: FlaskClient, runtime: Runtime, path: str, form: dict[str, str], query: dict[str, str] | None = None,
-                kind: str = "signed") -> tuple[int, str]:
+def twilio_post(
+    client: FlaskClient,
+    runtime: Runtime,
+    path: str,
+    form: dict[str, str],
+    query: dict[str, str] | None = None,
+    kind: str = "signed",
+) -> tuple[int, str]:
     """Post a webhook as Twilio would ("signed"), with no signature ("unsigned"), or signed
     with another account's token ("forged"); the status and body of the answer."""
     url = path + ("?" + urlencode(query) if query else "")
@@ -43,31 +49,55 @@ def build_line(client: FlaskClient, runtime: Runtime) -> set[str]:
     empty_database(runtime.engine, restart_ids=True)
     with runtime.engine.begin() as connection:
         for phone in VOLUNTEER_PHONES:
-            connection.execute(Volunteer.__table__.insert().values(name=f"Volunteer {phone[-3:]}", alias=f"V{phone[-3:]}", phone=phone,
-                                                                   languages="en,es", active=True, awaiting_ok=False, created_at=func.now()))
+            connection.execute(
+                Volunteer.__table__.insert().values(
+                    name=f"Volunteer {phone[-3:]}",
+                    alias=f"V{phone[-3:]}",
+                    phone=phone,
+                    languages="en,es",
+                    active=True,
+                    awaiting_ok=False,
+                    created_at=func.now(),
+                )
+            )
     line_number = runtime.settings.line.main_number
     texts = [(phone, "#on") for phone in VOLUNTEER_PHONES] + [(TEXTER_PHONES[0], "hello, can someone talk?")]
     texts += [(phone, "#yes") for phone in VOLUNTEER_PHONES] + [(TEXTER_PHONES[1], "I'm going to kill myself tonight")]
     sids = set()
     for number, (sender, body) in enumerate(texts):
         sid = f"SM{number:032x}"
-        status, answer = twilio_post(client, runtime, "/twilio/sms", {"MessageSid": sid, "From": sender, "To": line_number, "Body": body})
+        status, answer = twilio_post(
+            client, runtime, "/twilio/sms", {"MessageSid": sid, "From": sender, "To": line_number, "Body": body}
+        )
         assert status == 200, answer
         sids.add(sid)
         route_stored_texts(runtime, until_routed=sid)  # in order, as the world is written
     for number, caller in enumerate(CALLER_PHONES):
         call_sid = f"CA{number:032x}"
-        assert twilio_post(client, runtime, "/twilio/voice", {"CallSid": call_sid, "From": caller, "To": line_number})[0] == 200
+        assert (
+            twilio_post(client, runtime, "/twilio/voice", {"CallSid": call_sid, "From": caller, "To": line_number})[0]
+            == 200
+        )
         with runtime.sessions() as session:
             call_id = session.scalar(select(Call.id).where(Call.call_sid == call_sid))
-        assert twilio_post(client, runtime, "/twilio/voice/menu", {"CallSid": call_sid, "Digits": ""}, {"call": str(call_id)})[0] == 200
+        assert (
+            twilio_post(
+                client, runtime, "/twilio/voice/menu", {"CallSid": call_sid, "Digits": ""}, {"call": str(call_id)}
+            )[0]
+            == 200
+        )
         with runtime.sessions() as session:
-            offer_id = session.scalar(select(Offer.id).join(Call, Call.conversation_id == Offer.conversation_id)
-                                      .where(Call.id == call_id, Offer.kind == "ring", Offer.status == "pending"))
+            offer_id = session.scalar(
+                select(Offer.id)
+                .join(Call, Call.conversation_id == Offer.conversation_id)
+                .where(Call.id == call_id, Offer.kind == "ring", Offer.status == "pending")
+            )
         assert offer_id is not None, "a free volunteer is rung"
         if number == 0:
             answer = {"CallSid": f"CA{number + 100:032x}", "Digits": "1"}
-            assert twilio_post(client, runtime, "/twilio/voice/whisper-answer", answer, {"offer": str(offer_id)})[0] == 200
+            assert (
+                twilio_post(client, runtime, "/twilio/voice/whisper-answer", answer, {"offer": str(offer_id)})[0] == 200
+            )
     with runtime.sessions() as session:
         active = session.scalars(select(Conversation.channel).where(Conversation.status == "active")).all()
         assert sorted(active) == ["sms", "voice"]

@@ -8,7 +8,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from routing import call_flow, limits
-from routing.call_flow import MenuChoice, RingLeg, call_refusal, hold_is_over, language_keys, read_menu, settle_round, volunteers_to_ring
+from routing.call_flow import (
+    MenuChoice,
+    RingLeg,
+    call_refusal,
+    hold_is_over,
+    language_keys,
+    read_menu,
+    settle_round,
+    volunteers_to_ring,
+)
 from routing.limits import ShiftLimits, VolunteerState
 from routing.matching import Seeker
 
@@ -22,21 +31,35 @@ WORDS = {"en": ("english", "inglés"), "es": ("español", "espanol", "spanish")}
 
 def volunteer(volunteer_id: int, **changes: object) -> VolunteerState:
     values: dict[str, object] = dict(
-        volunteer_id=volunteer_id, languages=("en",), on_shift_since=NOW - timedelta(hours=1), break_until=None,
-        busy_line_numbers=frozenset(), active_conversations=0, max_concurrent=None, has_pending_offer=False,
-        last_assigned_at=None, shift_ends_at=NOW + timedelta(hours=3),
+        volunteer_id=volunteer_id,
+        languages=("en",),
+        on_shift_since=NOW - timedelta(hours=1),
+        break_until=None,
+        busy_line_numbers=frozenset(),
+        active_conversations=0,
+        max_concurrent=None,
+        has_pending_offer=False,
+        last_assigned_at=None,
+        shift_ends_at=NOW + timedelta(hours=3),
     )
     values.update(changes)
     return VolunteerState(**values)  # type: ignore[arg-type]
 
 
 def caller(**changes: object) -> Seeker:
-    values: dict[str, object] = dict(conversation_id=1, language="en", previous_volunteer_id=None, passed_by=frozenset(), missed_by=frozenset())
+    values: dict[str, object] = dict(
+        conversation_id=1, language="en", previous_volunteer_id=None, passed_by=frozenset(), missed_by=frozenset()
+    )
     values.update(changes)
     return Seeker(**values)  # type: ignore[arg-type]
 
 
-def ring(candidates: list[VolunteerState], seeker: Seeker | None = None, group: int = 1, missed_at: dict[int, datetime] | None = None) -> tuple[int, ...]:
+def ring(
+    candidates: list[VolunteerState],
+    seeker: Seeker | None = None,
+    group: int = 1,
+    missed_at: dict[int, datetime] | None = None,
+) -> tuple[int, ...]:
     return volunteers_to_ring(seeker or caller(), candidates, POLICY, NOW, group, missed_at or {}, AGAIN)
 
 
@@ -44,16 +67,24 @@ def test_a_call_needs_no_thread_number_but_nobody_takes_two_calls() -> None:
     all_threads_busy = volunteer(1, active_conversations=1, busy_line_numbers=frozenset(NUMBERS), max_concurrent=2)
     assert limits.refusal(all_threads_busy, POLICY, NOW) == limits.Refusal(limits.NO_FREE_LINE_NUMBER)
     assert call_refusal(all_threads_busy, POLICY, NOW) is None
-    assert call_refusal(volunteer(1, active_conversations=1, on_call=True), POLICY, NOW) == limits.Refusal(call_flow.ON_CALL)
+    assert call_refusal(volunteer(1, active_conversations=1, on_call=True), POLICY, NOW) == limits.Refusal(
+        call_flow.ON_CALL
+    )
 
 
 def test_a_call_counts_toward_the_same_shift_limits_as_a_text() -> None:
     assert call_refusal(volunteer(1, active_conversations=2), POLICY, NOW) == limits.Refusal(limits.MAX_CONCURRENT)
-    assert call_refusal(volunteer(1, active_conversations=1, max_concurrent=1), POLICY, NOW) == limits.Refusal(limits.MAX_CONCURRENT)
-    assert call_refusal(volunteer(1, conversations_this_shift=12), POLICY, NOW) == limits.Refusal(limits.MAX_CONVERSATIONS)
+    assert call_refusal(volunteer(1, active_conversations=1, max_concurrent=1), POLICY, NOW) == limits.Refusal(
+        limits.MAX_CONCURRENT
+    )
+    assert call_refusal(volunteer(1, conversations_this_shift=12), POLICY, NOW) == limits.Refusal(
+        limits.MAX_CONVERSATIONS
+    )
     assert call_refusal(volunteer(1, awaiting_ok=True), POLICY, NOW) == limits.Refusal(limits.AWAITING_OK)
     assert call_refusal(volunteer(1, has_pending_offer=True), POLICY, NOW) == limits.Refusal(limits.OFFER_PENDING)
-    assert call_refusal(volunteer(1, shift_ends_at=NOW + timedelta(minutes=5)), POLICY, NOW) == limits.Refusal(limits.WRAP_UP)
+    assert call_refusal(volunteer(1, shift_ends_at=NOW + timedelta(minutes=5)), POLICY, NOW) == limits.Refusal(
+        limits.WRAP_UP
+    )
 
 
 def test_the_same_preference_as_texts_picks_who_rings_first() -> None:
@@ -61,7 +92,9 @@ def test_the_same_preference_as_texts_picks_who_rings_first() -> None:
     speaks_spanish = volunteer(3, languages=("en", "es"), active_conversations=1)
     assert ring([busy, idle]) == (2,)
     assert ring([busy, idle, speaks_spanish], caller(language="es")) == (3,)
-    assert ring([busy, idle], caller(previous_volunteer_id=1)) == (1,), "a returning caller reaches their volunteer first"
+    assert ring([busy, idle], caller(previous_volunteer_id=1)) == (1,), (
+        "a returning caller reaches their volunteer first"
+    )
 
 
 def test_a_group_rings_the_best_few_at_once() -> None:
@@ -75,18 +108,32 @@ def test_who_passed_is_never_rung_again_and_who_missed_only_after_a_while() -> N
     missed_now = {1: NOW - timedelta(seconds=30), 2: NOW - timedelta(seconds=10)}
     assert ring(team, caller(missed_by=frozenset({1, 2})), missed_at=missed_now) == ()
     missed_long_ago = {1: NOW - timedelta(minutes=3)}
-    assert ring(team, caller(missed_by=frozenset({1})), group=2, missed_at=missed_long_ago) == (2, 1), "rung again, but last"
+    assert ring(team, caller(missed_by=frozenset({1})), group=2, missed_at=missed_long_ago) == (2, 1), (
+        "rung again, but last"
+    )
 
 
 @given(
-    st.lists(st.builds(
-        lambda i, active, on_call, pending, ok: volunteer(i, active_conversations=active, on_call=on_call, has_pending_offer=pending, awaiting_ok=ok),
-        st.integers(1, 30), st.integers(0, 3), st.booleans(), st.booleans(), st.booleans(),
-    ), unique_by=lambda v: v.volunteer_id, max_size=12),
+    st.lists(
+        st.builds(
+            lambda i, active, on_call, pending, ok: volunteer(
+                i, active_conversations=active, on_call=on_call, has_pending_offer=pending, awaiting_ok=ok
+            ),
+            st.integers(1, 30),
+            st.integers(0, 3),
+            st.booleans(),
+            st.booleans(),
+            st.booleans(),
+        ),
+        unique_by=lambda v: v.volunteer_id,
+        max_size=12,
+    ),
     st.frozensets(st.integers(1, 30)),
     st.integers(1, 10),
 )
-def test_a_rung_volunteer_is_always_one_the_limits_allow(team: list[VolunteerState], passed: frozenset[int], group: int) -> None:
+def test_a_rung_volunteer_is_always_one_the_limits_allow(
+    team: list[VolunteerState], passed: frozenset[int], group: int
+) -> None:
     rung = ring(team, caller(passed_by=passed), group=group)
     by_id = {v.volunteer_id: v for v in team}
     assert len(rung) == len(set(rung)) <= group
@@ -120,4 +167,3 @@ def test_9_or_the_word_crisis_wins_and_language_keys_follow_the_configured_order
 def test_hold_ends_at_the_longest_wait() -> None:
     started = NOW - timedelta(minutes=10)
     assert hold_is_over(started, NOW, 10) and not hold_is_over(started, NOW - timedelta(seconds=1), 10)
-

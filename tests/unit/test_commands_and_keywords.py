@@ -8,8 +8,16 @@ from routing.commands import Command, parse_command
 from routing.keywords import Keyword, feedback_score, language_switch, opt_keyword
 
 
-@pytest.mark.parametrize("text, command", [("#on", Command.ON), ("#YES", Command.YES), ("  #Done  ", Command.DONE),
-                                           ("＃pass", Command.PASS), ("# status", Command.STATUS)])
+@pytest.mark.parametrize(
+    "text, command",
+    [
+        ("#on", Command.ON),
+        ("#YES", Command.YES),
+        ("  #Done  ", Command.DONE),
+        ("＃pass", Command.PASS),
+        ("# status", Command.STATUS),
+    ],
+)
 def test_hash_commands_are_read_in_any_case_and_spacing(text: str, command: Command) -> None:
     parsed = parse_command(text)
     assert parsed is not None and parsed.command is command
@@ -52,6 +60,9 @@ def test_language_switch_reads_accents_and_punctuation() -> None:
     assert language_switch("hablo español", keywords) is None
 
 
-@pytest.mark.parametrize("text, score", [("4", 4), (" 5 ", 5), ("3/5", 3), ("1 star", 1), ("2 stars", 2), ("45", None), ("6", None), ("4 because", None)])
+@pytest.mark.parametrize(
+    "text, score",
+    [("4", 4), (" 5 ", 5), ("3/5", 3), ("1 star", 1), ("2 stars", 2), ("45", None), ("6", None), ("4 because", None)],
+)
 def test_feedback_scores(text: str, score: int | None) -> None:
     assert feedback_score(text) == score

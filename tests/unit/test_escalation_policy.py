@@ -12,12 +12,24 @@ IMMINENT = Assessment(Level.IMMINENT, (Category.SUICIDE,), ("plan",))
 ELEVATED = Assessment(Level.ELEVATED, (Category.SUICIDE,), ("want to die",))
 
 
-def state(status: str = "active", flagged: Level = Level.NONE, open_escalation: Level | None = None, safety_sent_at: datetime | None = None) -> ConversationRisk:
-    return ConversationRisk(status=status, flagged=flagged, open_escalation=open_escalation, safety_sent_at=safety_sent_at)
+def state(
+    status: str = "active",
+    flagged: Level = Level.NONE,
+    open_escalation: Level | None = None,
+    safety_sent_at: datetime | None = None,
+) -> ConversationRisk:
+    return ConversationRisk(
+        status=status, flagged=flagged, open_escalation=open_escalation, safety_sent_at=safety_sent_at
+    )
 
 
 def test_imminent_in_an_active_conversation_brings_everything_at_once() -> None:
-    assert respond(IMMINENT, state(), NOW, Policy()) == {Action.FLAG, Action.SAFETY_REPLY, Action.OPEN_ESCALATION, Action.GUIDE_VOLUNTEER}
+    assert respond(IMMINENT, state(), NOW, Policy()) == {
+        Action.FLAG,
+        Action.SAFETY_REPLY,
+        Action.OPEN_ESCALATION,
+        Action.GUIDE_VOLUNTEER,
+    }
 
 
 def test_imminent_while_waiting_jumps_the_queue() -> None:

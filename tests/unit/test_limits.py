@@ -5,19 +5,45 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from routing import limits
-from routing.limits import PastShift, ShiftLimits, VolunteerState, cooldown_after, hours_in_week, refusal, shift_ends_at, shift_start_refusal
+from routing.limits import (
+    PastShift,
+    ShiftLimits,
+    VolunteerState,
+    cooldown_after,
+    hours_in_week,
+    refusal,
+    shift_ends_at,
+    shift_start_refusal,
+)
 
 NOW = datetime(2026, 11, 27, 22, 0, tzinfo=UTC)
-LIMITS = ShiftLimits(line_numbers=("+15005550006", "+15005550007", "+15005550008"), max_concurrent=2, max_shift_minutes=240,
-                     max_conversations_per_shift=12, wrap_up_minutes=15, cooldown_after_escalation_minutes=20,
-                     long_conversation_minutes=60, cooldown_after_long_minutes=10, min_rest_minutes=480, max_hours_per_week=20)
+LIMITS = ShiftLimits(
+    line_numbers=("+15005550006", "+15005550007", "+15005550008"),
+    max_concurrent=2,
+    max_shift_minutes=240,
+    max_conversations_per_shift=12,
+    wrap_up_minutes=15,
+    cooldown_after_escalation_minutes=20,
+    long_conversation_minutes=60,
+    cooldown_after_long_minutes=10,
+    min_rest_minutes=480,
+    max_hours_per_week=20,
+)
 
 
 def on_shift(**changes: object) -> VolunteerState:
     values: dict[str, object] = dict(
-        volunteer_id=1, languages=("en",), on_shift_since=NOW - timedelta(hours=1), break_until=None, busy_line_numbers=frozenset(),
-        active_conversations=0, max_concurrent=None, has_pending_offer=False, last_assigned_at=None,
-        shift_ends_at=NOW + timedelta(hours=3), conversations_this_shift=0,
+        volunteer_id=1,
+        languages=("en",),
+        on_shift_since=NOW - timedelta(hours=1),
+        break_until=None,
+        busy_line_numbers=frozenset(),
+        active_conversations=0,
+        max_concurrent=None,
+        has_pending_offer=False,
+        last_assigned_at=None,
+        shift_ends_at=NOW + timedelta(hours=3),
+        conversations_this_shift=0,
     )
     values.update(changes)
     return VolunteerState(**values)  # type: ignore[arg-type]
@@ -35,7 +61,10 @@ def test_no_offers_in_the_wrap_up_window_nor_past_the_shift_end() -> None:
 
 def test_conversations_per_shift_cap() -> None:
     assert refusal(on_shift(conversations_this_shift=12), LIMITS, NOW) == limits.Refusal(limits.MAX_CONVERSATIONS)
-    assert refusal(on_shift(conversations_this_shift=12, lifted=frozenset({limits.MAX_CONVERSATIONS})), LIMITS, NOW) is None
+    assert (
+        refusal(on_shift(conversations_this_shift=12, lifted=frozenset({limits.MAX_CONVERSATIONS})), LIMITS, NOW)
+        is None
+    )
 
 
 def test_cooldown_says_until_when_and_awaiting_ok_has_no_end() -> None:
@@ -49,7 +78,11 @@ def test_lifting_concurrency_is_still_bounded_by_the_number_pool() -> None:
     two = on_shift(active_conversations=2, busy_line_numbers=frozenset(LIMITS.line_numbers[:2]))
     assert refusal(two, LIMITS, NOW) == limits.Refusal(limits.MAX_CONCURRENT)
     assert refusal(on_shift(**{**two.__dict__, "lifted": frozenset({limits.MAX_CONCURRENT})}), LIMITS, NOW) is None
-    three = on_shift(active_conversations=3, busy_line_numbers=frozenset(LIMITS.line_numbers), lifted=frozenset({limits.MAX_CONCURRENT}))
+    three = on_shift(
+        active_conversations=3,
+        busy_line_numbers=frozenset(LIMITS.line_numbers),
+        lifted=frozenset({limits.MAX_CONCURRENT}),
+    )
     assert refusal(three, LIMITS, NOW) == limits.Refusal(limits.MAX_CONCURRENT)
 
 
@@ -61,7 +94,9 @@ def test_min_rest_between_shifts_refuses_until_rested() -> None:
 
 
 def test_weekly_hours_refuse_until_old_shifts_roll_out_of_the_week() -> None:
-    week = [PastShift(NOW - timedelta(days=d, hours=12), NOW - timedelta(days=d, hours=8)) for d in range(1, 6)]  # 5 x 4 h
+    week = [
+        PastShift(NOW - timedelta(days=d, hours=12), NOW - timedelta(days=d, hours=8)) for d in range(1, 6)
+    ]  # 5 x 4 h
     assert hours_in_week(week, NOW) == timedelta(hours=20)
     refused = shift_start_refusal(week, LIMITS, NOW)
     assert refused is not None and refused.limit == limits.WEEKLY_HOURS

@@ -17,8 +17,14 @@ POLICY = ShiftLimits(line_numbers=NUMBERS, max_concurrent=2)
 
 def volunteer(volunteer_id: int, **changes: object) -> VolunteerState:
     values: dict[str, object] = dict(
-        volunteer_id=volunteer_id, languages=("en",), on_shift_since=NOW - timedelta(hours=1), break_until=None,
-        busy_line_numbers=frozenset(), active_conversations=0, max_concurrent=None, has_pending_offer=False,
+        volunteer_id=volunteer_id,
+        languages=("en",),
+        on_shift_since=NOW - timedelta(hours=1),
+        break_until=None,
+        busy_line_numbers=frozenset(),
+        active_conversations=0,
+        max_concurrent=None,
+        has_pending_offer=False,
         last_assigned_at=None,
     )
     values.update(changes)
@@ -26,7 +32,9 @@ def volunteer(volunteer_id: int, **changes: object) -> VolunteerState:
 
 
 def seeker(**changes: object) -> Seeker:
-    values: dict[str, object] = dict(conversation_id=1, language="en", previous_volunteer_id=None, passed_by=frozenset(), missed_by=frozenset())
+    values: dict[str, object] = dict(
+        conversation_id=1, language="en", previous_volunteer_id=None, passed_by=frozenset(), missed_by=frozenset()
+    )
     values.update(changes)
     return Seeker(**values)  # type: ignore[arg-type]
 
@@ -68,11 +76,18 @@ def test_who_passed_is_never_chosen_and_who_missed_comes_last() -> None:
     candidates = [volunteer(1), volunteer(2)]
     assert choose_volunteer(seeker(passed_by=frozenset({1, 2})), candidates, POLICY, NOW) is None
     assert choose_volunteer(seeker(missed_by=frozenset({1})), candidates, POLICY, NOW).volunteer_id == 2  # type: ignore[union-attr]
-    assert choose_volunteer(seeker(missed_by=frozenset({1}), passed_by=frozenset({2})), candidates, POLICY, NOW).volunteer_id == 1  # type: ignore[union-attr]
+    assert (
+        choose_volunteer(
+            seeker(missed_by=frozenset({1}), passed_by=frozenset({2})), candidates, POLICY, NOW
+        ).volunteer_id
+        == 1
+    )  # type: ignore[union-attr]
 
 
 def test_the_chosen_thread_is_a_number_the_volunteer_is_not_using() -> None:
-    match = choose_volunteer(seeker(), [volunteer(1, active_conversations=1, busy_line_numbers=frozenset({NUMBERS[0]}))], POLICY, NOW)
+    match = choose_volunteer(
+        seeker(), [volunteer(1, active_conversations=1, busy_line_numbers=frozenset({NUMBERS[0]}))], POLICY, NOW
+    )
     assert match is not None and match.line_number == NUMBERS[1]
 
 
@@ -88,9 +103,14 @@ states = st.builds(
 )
 
 
-@given(candidates=st.lists(states, max_size=8), language=st.sampled_from(["en", "es"]),
-       passed=st.frozensets(st.integers(1, 50), max_size=5))
-def test_the_match_is_always_eligible_and_never_reuses_a_busy_thread(candidates: list[VolunteerState], language: str, passed: frozenset[int]) -> None:
+@given(
+    candidates=st.lists(states, max_size=8),
+    language=st.sampled_from(["en", "es"]),
+    passed=st.frozensets(st.integers(1, 50), max_size=5),
+)
+def test_the_match_is_always_eligible_and_never_reuses_a_busy_thread(
+    candidates: list[VolunteerState], language: str, passed: frozenset[int]
+) -> None:
     candidates = [
         VolunteerState(**{**c.__dict__, "active_conversations": len(c.busy_line_numbers)}) for c in candidates
     ]

@@ -52,7 +52,16 @@ def test_short_keys_are_refused() -> None:
         Vault("short")
 
 
-@pytest.mark.parametrize("raw, expected", [("+1 (202) 555-0142", "+12025550142"), ("202-555-0142", "+12025550142"),
-                                           ("+442079460958", "+442079460958"), ("12345", "12345"), ("ALICE", "ALICE"), ("", "unknown")])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("+1 (202) 555-0142", "+12025550142"),
+        ("202-555-0142", "+12025550142"),
+        ("+442079460958", "+442079460958"),
+        ("12345", "12345"),
+        ("ALICE", "ALICE"),
+        ("", "unknown"),
+    ],
+)
 def test_numbers_are_normalised_without_losing_odd_senders(raw: str, expected: str) -> None:
     assert normalise(raw, "US") == expected

@@ -104,8 +104,17 @@ DROP = {
     ],
     "sqlite": [
         "DROP INDEX ix_volunteers_dispatch",
-        *(f"DROP TRIGGER {name}" for name in ("conversations_load_insert", "conversations_load_delete", "conversations_load_update",
-                                              "shifts_on_shift_insert", "shifts_on_shift_update", "shifts_on_shift_delete")),
+        *(
+            f"DROP TRIGGER {name}"
+            for name in (
+                "conversations_load_insert",
+                "conversations_load_delete",
+                "conversations_load_update",
+                "shifts_on_shift_insert",
+                "shifts_on_shift_update",
+                "shifts_on_shift_delete",
+            )
+        ),
     ],
 }
 

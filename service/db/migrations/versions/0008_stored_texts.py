@@ -32,8 +32,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("routed_at", service.db.base.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("held", sa.Boolean(), nullable=False, server_default=sa.false()))
     op.execute("UPDATE inbound_receipts SET routed_at = received_at")
-    op.create_index("ix_inbound_receipts_waiting", "inbound_receipts", ["sender_hash", "received_at"],
-                    postgresql_where=sa.text("routed_at IS NULL"), sqlite_where=sa.text("routed_at IS NULL"))
+    op.create_index(
+        "ix_inbound_receipts_waiting",
+        "inbound_receipts",
+        ["sender_hash", "received_at"],
+        postgresql_where=sa.text("routed_at IS NULL"),
+        sqlite_where=sa.text("routed_at IS NULL"),
+    )
 
 
 def downgrade() -> None:
