@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: help demo test services install install-dev
+.PHONY: help demo test lint services install install-dev
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -30,5 +30,10 @@ demo: install ## Run the demo: SQLite, in-process Redis stand-in, simulator at h
 services: ## Start PostgreSQL and Redis (and install Chromium and wrk) when missing
 	./scripts/services.sh
 
-test: install-dev services ## Install everything and run the whole test suite
+lint: install-dev ## Lint, format check and type check (ruff, ruff format, mypy: settings in pyproject.toml)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: install-dev services lint ## Install everything, run the lint gate, then the whole test suite
 	$(BIN)/python -m pytest

@@ -88,9 +88,10 @@ def _verdict(readings: Iterable[tuple[Lexicon, str]]) -> Assessment:
                 if level is Level.IMMINENT:
                     past = lexicon.recalls_past(text) if past is None else past
                     level = Level.ELEVATED if past else level
+                # a rule's category is Category | None; the phrase rules that reach here all have one
                 affirmed.add(rule.category)  # type: ignore[arg-type]
             if level is not Level.NONE:
-                _raise(levels, rule.category, level)  # type: ignore[arg-type]
+                _raise(levels, rule.category, level)  # type: ignore[arg-type]  # as above
                 rules[rule.name] = None
     if not levels:
         if not signals:

@@ -146,12 +146,14 @@ _LEAF = ""  # trie key marking where a phrase ends; every other key is a non-emp
 def _insert(trie: _Trie, atoms: Sequence[str], value: object) -> None:
     node = trie
     for atom in atoms:
+        # a non-leaf key always holds a sub-trie; _Trie's values also allow the leaves' values
         node = node.setdefault(atom, {})  # type: ignore[assignment]
     node.setdefault(_LEAF, value)  # the first phrase inserted wins: imminent tiers go in first
 
 
 def _emit(node: _Trie, leaf: Callable[[object], str]) -> str:
     """Regex source for a trie, so shared prefixes are tried once instead of once per phrase."""
+    # every key but _LEAF holds a sub-trie (see _insert)
     options = [atom + _emit(child, leaf) for atom, child in node.items() if atom != _LEAF]  # type: ignore[arg-type]
     if _LEAF in node:
         options.append(leaf(node[_LEAF]))
@@ -312,6 +314,7 @@ class _PhraseCompiler:
             trie, _, optional = self._term(first.group(1))
             rest = tokens[1:]
             leads = [
+                # every key but _LEAF holds a sub-trie (see _insert)
                 [atom] if set(child) == {_LEAF} else [atom, "(?:" + _emit(child, lambda _: "") + ")"]  # type: ignore[arg-type]
                 for atom, child in trie.items()
             ]
@@ -437,6 +440,7 @@ class Lexicon:
 
         def add(phrases: tuple[str, ...], prefix: str, **kind: object) -> None:
             for phrase in phrases:
+                # `kind` carries Rule's own keyword fields (level, category...), typed object here
                 rule = Rule(prefix + phrase, **kind)  # type: ignore[arg-type]
                 for atoms in compiler.variants(phrase):
                     _insert(trie, atoms, rule)
@@ -507,6 +511,7 @@ class Lexicon:
         """Which rule the phrase the scan found at `start` is, by the reader for its first character."""
         reader, rules = self.readers[text[start]]
         found = reader.match(text, start)
+        # the reader matches wherever the scan found a phrase, and each phrase has its group
         return rules[found.lastindex - 1]  # type: ignore[union-attr, operator]
 
     def denies(self, text: str, start: int) -> bool:
@@ -524,7 +529,7 @@ def _readers(trie: _Trie) -> dict[str, tuple[re.Pattern[str], tuple[Rule, ...]]]
     for first in sorted({character for atom in trie for character in _first_characters(atom)}):
         rules: list[Rule] = []
         branches = {atom: child for atom, child in trie.items() if re.fullmatch(atom, first)}
-        readers[first] = (re.compile(_emit(branches, _numbered(rules))), tuple(rules))  # type: ignore[arg-type]
+        readers[first] = (re.compile(_emit(branches, _numbered(rules))), tuple(rules))
     return readers
 
 
@@ -542,6 +547,7 @@ def _numbered(rules: list[Rule]) -> Callable[[object], str]:
     """A trie leaf writer giving each phrase an empty capture group numbered by its place in `rules`."""
 
     def leaf(rule: object) -> str:
+        # the trie's leaves are the Rules inserted by Lexicon.load
         rules.append(rule)  # type: ignore[arg-type]
         return _END + "()"
 

@@ -46,15 +46,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parents[1]
-
 from sqlalchemy import func, select, text
 
 from scripts import bench_assess, bench_dashboard, bench_load, bench_report, bench_routing, bench_world, bench_wrk
 from scripts.bench_load import Conversation, Endpoint, Phase, percentile
-from service.sms import router_seat
-from service.db import InboundReceipt
 from scripts.harness import procfile
+from service.db import InboundReceipt
+from service.sms import router_seat
+
+ROOT = Path(__file__).resolve().parents[1]
 
 P99_BOUND_MS = 100
 RELAY_KINDS = (bench_load.TEXTER, bench_load.VOLUNTEER)
@@ -338,9 +338,9 @@ def _mix_figures(result: bench_load.Result, sent_texts: Sequence[dict[str, Any]]
     )
     arrived: dict[str, float] = {}
     token = re.compile(rf"\bb{phase}-(\d+)\b")
-    for text in sent_texts:
-        for found in token.findall(text.get("Body", "")):
-            arrived.setdefault(f"b{phase}-{found}", text["received_at"])
+    for sent in sent_texts:
+        for found in token.findall(sent.get("Body", "")):
+            arrived.setdefault(f"b{phase}-{found}", sent["received_at"])
     relayed = [request for request in requests if request.kind in RELAY_KINDS and request.status == 200]
     delays = [(arrived[r.token] - r.due) * 1000 for r in relayed if r.token in arrived]
     figures["relay"] = {

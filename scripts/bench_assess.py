@@ -18,9 +18,9 @@ import time
 import tomllib
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-
 from escalation.detector import Detector
+
+ROOT = Path(__file__).resolve().parents[1]
 
 EVERYDAY = {
     "en": [

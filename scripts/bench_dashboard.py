@@ -18,10 +18,10 @@ from argon2 import PasswordHasher
 from playwright.sync_api import Page, sync_playwright
 
 from scripts import bench_world
-from service.db import Supervisor
 from scripts.harness.big_line import seed_big_line
 from scripts.harness.chromium import CHROMIUM, FLAGS
 from scripts.harness.database import empty_database
+from service.db import Supervisor
 
 PAGES = ("/dashboard/", "/dashboard/reports", "/dashboard/people", "/dashboard/history")
 EMAIL = "bench@example.org"

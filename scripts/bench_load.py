@@ -283,7 +283,7 @@ def drive(endpoint: Endpoint, phase: Phase) -> Result:
                 if body is None:
                     record.kind = "status_skipped"
                     continue
-            connection = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
+            connection = http.client.HTTPConnection(host.netloc, timeout=30)
             try:
                 connection.request("POST", path, body=body, headers=headers)
                 response = connection.getresponse()

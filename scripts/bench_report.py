@@ -114,21 +114,25 @@ def table(report: dict[str, Any]) -> str:
     rate = throughput["per_second"]
     lines += [
         "",
-        "| maximum sustained, p99 under 100 ms (requests/s) | empty TwiML | one insert | SMS webhook | webhook / insert | webhook / empty | workers then route (texts/s) |",
+        "| maximum sustained, p99 under 100 ms (requests/s) | empty TwiML | one insert | SMS webhook "
+        "| webhook / insert | webhook / empty | workers then route (texts/s) |",
         "|---|---|---|---|---|---|---|",
         f"| wrk, closed loop | {_number(rate['empty'])} | {_number(rate['insert'])} | {_number(rate['webhook'])} | "
-        f"{_number(throughput['webhook_to_insert'])} | {_number(throughput['webhook_to_empty'])} | {_number(throughput['workers_clear_per_second'])} |",
+        f"{_number(throughput['webhook_to_insert'])} | {_number(throughput['webhook_to_empty'])} "
+        f"| {_number(throughput['workers_clear_per_second'])} |",
     ]
     lines += [
         "",
-        "| rate (/s) | webhook p50 / p99 (ms) | empty p50 / p99 | one insert p50 / p99 | webhook ÷ empty | webhook ÷ insert "
+        "| rate (/s) | webhook p50 / p99 (ms) | empty p50 / p99 | one insert p50 / p99 "
+        "| webhook ÷ empty | webhook ÷ insert "
         "| imminent p50 / p99 (crisis text inline) | relay p50 / p99 (relayed) |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for rate_name, row in median["rates"].items():
         imminent = row["by_kind"]["imminent"]
         lines.append(
-            f"| {rate_name} | {_pair(row['webhook'])} | {_pair(row['empty'])} | {_pair(row['insert'])} | {_pair(row['ratio_to_empty'])} "
+            f"| {rate_name} | {_pair(row['webhook'])} | {_pair(row['empty'])} | {_pair(row['insert'])} "
+            f"| {_pair(row['ratio_to_empty'])} "
             f"| {_pair(row['ratio_to_insert'])} | {_pair(imminent)} ({_number(row['imminent_inline_share'])}) "
             f"| {_pair(row['relay'])} ({_number(row['relay']['relayed'])} of {_number(row['relay']['expected'])}) |"
         )
@@ -159,8 +163,9 @@ def write_markdown(report: dict[str, Any], path: Path) -> None:
             f"Measured {report['measured_at']} on {machine['cores']} cores, median of {machine['runs']} run(s); "
             f"load average before → after each run: {loads}. The empty TwiML endpoint sustained "
             f"{_number(report['median']['throughput']['per_second']['empty'])} requests a second here, "
-            f"{machine['speed_vs_issue_machine']:.2f} of the about {ISSUE_MACHINE_EMPTY_PER_SECOND:,} of the machine the targets were set on: "
-            "the ratios compare endpoints within a run, the latencies at fixed rates and the assessments a second do not.",
+            f"{machine['speed_vs_issue_machine']:.2f} of the about {ISSUE_MACHINE_EMPTY_PER_SECOND:,} "
+            "of the machine the targets were set on: the ratios compare endpoints within a run, "
+            "the latencies at fixed rates and the assessments a second do not.",
             "",
             table(report),
             "",

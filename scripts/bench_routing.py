@@ -13,13 +13,14 @@ from __future__ import annotations
 import statistics
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import CursorResult, insert, select, text, update
 
-from service.db import Conversation, Offer, Shift, Texter, Volunteer
-from service.sms.inbound import InboundSms, receive_sms
-from service.runtime import Runtime
 from scripts.harness.database import empty_database
+from service.db import Conversation, Offer, Shift, Texter, Volunteer
+from service.runtime import Runtime
+from service.sms.inbound import InboundSms, receive_sms
 
 ROSTERS = (10, 100, 1_000, 10_000)
 
@@ -116,10 +117,14 @@ def _route_one(runtime: Runtime, index: int) -> float:
     with runtime.sessions() as session, session.begin():
         texter_id = session.scalar(select(Texter.id).where(Texter.phone_hash == runtime.vault.lookup_hash(phone)))
         conversation = session.scalars(select(Conversation).where(Conversation.texter_id == texter_id)).one()
-        offered = session.execute(
-            update(Offer)
-            .where(Offer.conversation_id == conversation.id, Offer.status == "pending")
-            .values(status="withdrawn")
+        # An UPDATE's result is a CursorResult, which has the row count; execute() is typed Result.
+        offered = cast(
+            "CursorResult[Any]",
+            session.execute(
+                update(Offer)
+                .where(Offer.conversation_id == conversation.id, Offer.status == "pending")
+                .values(status="withdrawn")
+            ),
         ).rowcount
         conversation.status, conversation.closed_at, conversation.close_reason = (
             "closed",

@@ -19,13 +19,13 @@ from pathlib import Path
 import redis
 from sqlalchemy import create_engine
 
+from scripts.harness import procfile
+from scripts.harness.database import create_database
+from scripts.harness.fake_twilio import FakeTwilio
 from service.db import Conversation, Shift, Supervisor, Texter, Volunteer
 from service.db.migrate import upgrade
 from service.runtime import Runtime
 from service.settings import Settings
-from scripts.harness import procfile
-from scripts.harness.database import create_database
-from scripts.harness.fake_twilio import FakeTwilio
 
 DATABASE = "warmline_bench"
 REDIS_DB = 4

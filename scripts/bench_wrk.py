@@ -34,8 +34,10 @@ function request()
 end
 function done(summary, latency, requests)
   local errors = summary.errors
-  io.write(string.format('WRK {"requests": %d, "seconds": %.3f, "socket_errors": %d, "non_2xx": %d, "p50_us": %d, "p90_us": %d, "p99_us": %d}\n',
-    summary.requests, summary.duration / 1e6, errors.connect + errors.read + errors.write + errors.timeout, errors.status,
+  io.write(string.format('WRK {"requests": %d, "seconds": %.3f, "socket_errors": %d, "non_2xx": %d, '
+    .. '"p50_us": %d, "p90_us": %d, "p99_us": %d}\n',
+    summary.requests, summary.duration / 1e6, errors.connect + errors.read + errors.write + errors.timeout,
+    errors.status,
     latency:percentile(50), latency:percentile(90), latency:percentile(99)))
 end
 """

@@ -39,8 +39,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parents[1]
-
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from sqlalchemy import Row, Select, func, select
@@ -72,12 +70,14 @@ from scripts.staffing import (
     total_figures,
 )
 from service.conversations import shifts
-from service.jobs import sweeper
 from service.db import OPEN_STATUSES, Conversation, Escalation, Offer, Shift, Supervisor, Texter, Volunteer
-from service.sms.inbound import InboundSms, receive_sms
 from service.db.migrate import upgrade
+from service.jobs import sweeper
 from service.runtime import Runtime
 from service.settings import Settings
+from service.sms.inbound import InboundSms, receive_sms
+
+ROOT = Path(__file__).resolve().parents[1]
 
 MINUTE = timedelta(minutes=1)
 SUPERVISOR_PHONE = "+16469999999"
@@ -158,7 +158,7 @@ class SweepDeadlines:
     them, which keeps a week fast. It mirrors the sweeper's conditions; tests/test_simulate.py
     checks that sweeping at every step gives the same night."""
 
-    statement: Select[Any]
+    statement: Select[*tuple[Any, ...]]
     offsets: tuple[timedelta, ...]
 
     @classmethod
@@ -552,7 +552,7 @@ class Simulation:
         )
 
 
-def _texter_record(conversation: Row[Any]) -> TexterRecord:
+def _texter_record(conversation: Row[*tuple[Any, ...]]) -> TexterRecord:
     """How a texter's night ended, from their conversation's row."""
     if conversation.assigned_at is not None:
         outcome = Outcome.CONNECTED

@@ -251,7 +251,8 @@ def _distribution(value: Any, where: str) -> Distribution:
     ):
         return Triangular(float(value["low"]), float(value["mode"]), float(value["high"]))
     raise ScenarioError(
-        f"{where}: expected a number >= 0, {{ median > 0, sigma >= 0 }} or {{ low, mode, high }} with 0 <= low <= mode <= high,"
+        f"{where}: expected a number >= 0, {{ median > 0, sigma >= 0 }} or {{ low, mode, high }}"
+        " with 0 <= low <= mode <= high,"
         f" got {value!r}"
     )
 

@@ -26,7 +26,7 @@ CONTENT_SECURITY_POLICY = (
 def create_app(runtime: Runtime | None = None, *, simulator: bool = False) -> Flask:
     runtime = runtime or Runtime(Settings.from_environment())
     # Compile the risk lexicons now (about 3 s), not on the first texter's message.
-    runtime.detector  # noqa: B018
+    runtime.detector  # noqa: B018 - reading the property compiles the lexicons
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=runtime.settings.secret_key,
@@ -92,14 +92,14 @@ def _database_ok(runtime: Runtime) -> bool:
         with runtime.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
         return True
-    except Exception:  # noqa: BLE001 - any failure means "down" to a health check
+    except Exception:  # any failure means "down" to a health check
         return False
 
 
 def _redis_ok(runtime: Runtime) -> bool:
     try:
         return bool(runtime.redis.ping())
-    except Exception:  # noqa: BLE001
+    except Exception:  # as above
         return False
 
 
@@ -109,6 +109,8 @@ def configure_logging() -> None:
     if not any(getattr(handler, "_warmline", False) for handler in root.handlers):
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"))
+        # A mark on our own handler, so a second app in one process adds none; logging.Handler
+        # declares no such attribute, hence the ignore.
         handler._warmline = True  # type: ignore[attr-defined]
         root.addHandler(handler)
         root.setLevel(logging.INFO)

@@ -9,20 +9,21 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from json.encoder import encode_basestring
+from typing import Any
 
 import click
 from sqlalchemy import select
 
 from escalation.assessment import Assessment
 from routing.limits import LIFTABLE
-from service.staff import roster, supervision
 from service.db import Supervisor, Volunteer
+from service.db.turn import Turn, run_turn
 from service.jobs.job_queue import JobQueue
 from service.phones import is_e164, normalise
-from service.staff.roster import SupervisorDetails, VolunteerDetails
 from service.runtime import Runtime
 from service.settings import Settings, SettingsError
-from service.db.turn import Turn, run_turn
+from service.staff import roster, supervision
+from service.staff.roster import SupervisorDetails, VolunteerDetails
 
 # Who the audit log names for changes made from the command line.
 CLI_ACTOR = "cli"
@@ -253,10 +254,11 @@ def assess() -> None:
 
 
 # The scanner json.loads runs after skipping whitespace, called directly for the usual line.
-_SCAN_VALUE = json.JSONDecoder().scan_once
+# typeshed leaves scan_once out (JSONDecoder.__init__ sets it), hence the ignore.
+_SCAN_VALUE = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
-def _parse_line(line: str) -> object:
+def _parse_line(line: str) -> Any:
     """json.loads(line), without its two whitespace scans when the line is one object and its newline;
     any other line, and every error, goes through json.loads so its error message stays the same."""
     if line[:1] == "{":

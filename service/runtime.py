@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from escalation.detector import Detector
 from routing.limits import ShiftLimits
 from service.db.engine import make_engine, make_sessionmaker
+from service.db.vault import Vault
 from service.settings import Settings
 from service.texts import TextCatalog
-from service.db.vault import Vault
 
 
 @dataclass

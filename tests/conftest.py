@@ -13,10 +13,10 @@ import pytest
 import redis
 from sqlalchemy import create_engine, text
 
+from scripts.harness.fake_twilio import FakeTwilio
 from service.db.migrate import upgrade
 from service.runtime import Runtime
 from service.settings import Settings
-from scripts.harness.fake_twilio import FakeTwilio
 
 # Fixtures used by more than one folder are defined once, here, so that each session-wide
 # resource (the live stack, the browser) starts once per run.

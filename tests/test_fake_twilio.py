@@ -178,13 +178,13 @@ def callback_sink() -> Iterator[tuple[str, list[Callback]]]:
     received: list[Callback] = []
 
     class Sink(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"])).decode("utf-8")
             received.append((self.path, dict(parse_qsl(body)), self.headers.get("X-Twilio-Signature", "")))
             self.send_response(204)
             self.end_headers()
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             """Keep test output quiet."""
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Sink)

@@ -5,6 +5,7 @@ checks that its pages show all of it; the benchmark (`scripts/bench_dashboard.py
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import insert
 
@@ -89,7 +90,7 @@ def seed_big_line(runtime: Runtime, now: datetime) -> None:
         rows = []
         for n in range(CONVERSATIONS):
             queued_at = now - timedelta(minutes=5 + (n * 37) % (6 * 24 * 60))
-            row = {
+            row: dict[str, Any] = {
                 "id": 50_000 + n,
                 "texter_id": 50_000 + n,
                 "channel": "sms",

@@ -84,7 +84,8 @@ class FakeTwilio:
     def _await_listening(self, timeout: float) -> str:
         assert self._process.stdout is not None
         lines: list[str] = []
-        reader = threading.Thread(target=lambda: lines.append(self._process.stdout.readline()), daemon=True)
+        stdout = self._process.stdout
+        reader = threading.Thread(target=lambda: lines.append(stdout.readline()), daemon=True)
         reader.start()
         reader.join(timeout)
         line = lines[0].strip() if lines else ""

@@ -36,9 +36,9 @@ from routing.limits import (
 )
 from routing.matching import Seeker, choose_volunteer
 from service.conversations import lifecycle, shifts
-from service.outbound import outbox
 from service.db import Call, Conversation, LimitOverride, Offer, Shift, Volunteer
 from service.db.turn import Turn
+from service.outbound import outbox
 
 # Conversations examined per dispatch; the rest wait for the next event (or the sweeper).
 DISPATCH_BATCH = 25
@@ -170,7 +170,7 @@ def _tiers(seeker: Seeker) -> list[ColumnElement[bool]]:
     return tiers
 
 
-def _candidates(turn: Turn, tier: ColumnElement[bool], excluded: frozenset[int] | set[int]) -> Select[tuple[int]]:
+def _candidates(turn: Turn, tier: ColumnElement[bool], excluded: frozenset[int] | set[int]) -> Select[int]:
     """The next window of a tier, walking ix_volunteers_dispatch. SQL keeps those the limits
     could allow, the same limits as `routing.limits.refusal` with a limit a supervisor lifted
     counted as lifted (on shift, not on a break, no pending offer, not cooling down, not
@@ -262,7 +262,11 @@ def _missed_rings(turn: Turn, conversation: Conversation) -> dict[int, datetime]
         .where(Offer.conversation_id == conversation.id, Offer.kind == "ring", Offer.status == "expired")
         .group_by(Offer.volunteer_id)
     )
-    return {volunteer_id: missed_at for volunteer_id, missed_at in rows}
+    return {
+        volunteer_id: missed_at
+        for volunteer_id, missed_at in rows
+        if volunteer_id is not None and missed_at is not None
+    }
 
 
 def _make_offer(

@@ -7,9 +7,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from escalation.assessment import Assessment
-from service.outbound import outbox
 from service.db import Conversation, Escalation, Supervisor, Volunteer
 from service.db.turn import Turn
+from service.outbound import outbox
 
 
 def supervisors_to_alert(turn: Turn) -> list[Supervisor]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from service.outbound import outbox
 from service.conversations import shifts
 from service.db import Conversation, Message, Offer, Volunteer
 from service.db.turn import Turn
+from service.outbound import outbox
 
 
 def record(

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.db import LINE_STATE_ID, LineState
-from service.staff import audit
 from service.db.turn import Turn
+from service.staff import audit
 
 
 def is_paused(session: Session) -> bool:

@@ -12,10 +12,10 @@ from escalation.assessment import Assessment, Category, Level, Signal
 from escalation.conversation import assess_conversation
 from escalation.policy import PRIORITY, Action, ConversationRisk, Policy, respond
 from service.conversations import escalations, lifecycle
-from service.outbound import outbox
 from service.db import Conversation, Escalation, Message
-from service.runtime import Runtime
 from service.db.turn import Turn
+from service.outbound import outbox
+from service.runtime import Runtime
 
 
 def _encode(assessment: Assessment) -> str:
@@ -38,7 +38,7 @@ def _decode(level: str, detail: str | None) -> Assessment:
     )
 
 
-def texter_history(turn: Turn, conversation: Conversation) -> list[Row[tuple[str | None, str | None, datetime]]]:
+def texter_history(turn: Turn, conversation: Conversation) -> list[Row[str | None, str | None, datetime]]:
     """The conversation's texter messages so far, oldest first: each one's verdict (for the
     conversation's assessment) and time (for the flood limit), in one query."""
     return list(
@@ -54,7 +54,7 @@ def record_texter_message(
     turn: Turn,
     conversation: Conversation,
     body: str,
-    history: Sequence[Row[tuple[str | None, str | None, datetime]]] = (),
+    history: Sequence[Row[str | None, str | None, datetime]] = (),
 ) -> Assessment:
     """Keep a texter's message with the detector's verdict (every language's lexicon reads it:
     a texter's language may be guessed wrong; in doubt, the higher reading wins), then assess

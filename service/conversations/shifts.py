@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from routing import limits as rules
 from routing.limits import PastShift, Refusal, VolunteerState
-from service.outbound import outbox
 from service.db import PHONE_CHANNELS, Conversation, Escalation, LimitOverride, Offer, Shift, Volunteer
 from service.db.turn import Turn
+from service.outbound import outbox
 from service.staff import audit
 
 
@@ -66,6 +66,7 @@ def volunteer_states(session: Session, volunteer_ids: Iterable[int], now: dateti
             Conversation.status == "active", Conversation.volunteer_id.in_(ids)
         )
     ):
+        assert volunteer_id is not None  # by the query (in_(ids)): tells the type checker
         active[volunteer_id] += 1
         if line_number is not None:  # a caller's call holds no text thread
             busy[volunteer_id].add(line_number)

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Response, abort, flash, redirect, render_template, request
+from flask import abort, flash, redirect, render_template, request
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
 from routing.limits import LIFTABLE
 from service.conversations import line_pause
-from service.staff import supervision
 from service.dashboard.blueprint import (
     dashboard_blueprint,
     form_number,
@@ -23,8 +23,9 @@ from service.dashboard.blueprint import (
 )
 from service.dashboard.live import volunteers_on_shift
 from service.db import AuditEntry, Conversation, Escalation, LimitOverride, Shift, Supervisor, Volunteer
-from service.staff.supervision import ActionRefused
 from service.db.turn import Turn
+from service.staff import supervision
+from service.staff.supervision import ActionRefused
 
 HISTORY_PAGE = 200
 

@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Response, redirect, render_template, request, session, url_for
+from flask import redirect, render_template, request, session, url_for
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
 
 from service.dashboard.blueprint import dashboard_blueprint, now, runtime, safe_next
 from service.db import LoginFailure, Supervisor

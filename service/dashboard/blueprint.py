@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     g,
@@ -27,11 +26,12 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, Map
+from werkzeug.wrappers import Response
 
 from service.db import MAX_ID, Supervisor, parse_id
+from service.db.turn import Turn, run_turn
 from service.jobs.job_queue import JobQueue
 from service.runtime import Runtime
-from service.db.turn import Turn, run_turn
 
 dashboard_blueprint = Blueprint(
     "dashboard", __name__, url_prefix="/dashboard", template_folder="templates", static_folder="static"

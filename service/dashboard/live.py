@@ -13,10 +13,10 @@ from sqlalchemy import and_, case, select
 from sqlalchemy.orm import Session, aliased
 
 from routing import limits
+from service.conversations.shifts import volunteer_states
 from service.dashboard.blueprint import dashboard_blueprint, now, runtime
 from service.db import Conversation, Escalation, LineState, Offer, Shift, Supervisor, Texter, Volunteer
 from service.runtime import Runtime
-from service.conversations.shifts import volunteer_states
 
 SEVERITY = {"imminent": 0, "elevated": 1}
 # Relative times ("waiting 4 min") are refreshed at least this often even when nothing else changed.
@@ -220,8 +220,14 @@ def build_live_state(db: Session, runtime: Runtime, moment: datetime) -> LiveSta
         on_call=tuple(on_call),
         volunteers=volunteers,
         waiting=tuple(Waiting(*row) for row in waiting),
-        active=tuple(Active(*row) for row in active),
-        escalations=tuple(OpenEscalation(*row) for row in escalations),
+        # An active conversation always has its assigned_at (the column allows NULL while queued).
+        active=tuple(
+            Active(conversation_id, pseudonym, channel, volunteer_id, alias, assigned_at, risk)
+            for conversation_id, pseudonym, channel, volunteer_id, alias, assigned_at, risk in active
+            if assigned_at is not None
+        ),
+        # A select of more than ten columns is typed as rows of Any: unpacked as a plain tuple.
+        escalations=tuple(OpenEscalation(*tuple(row)) for row in escalations),
         queue_alert_after=timedelta(minutes=runtime.settings.dashboard.queue_wait_alert_minutes),
     )
 

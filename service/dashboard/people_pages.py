@@ -3,12 +3,13 @@ People's own phone numbers are shown to and changed by admins only."""
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
-from service.staff import roster
 from service.dashboard.blueprint import admin_only, dashboard_blueprint, form_number, run_action, runtime, supervisor
 from service.db import Supervisor, Volunteer
+from service.staff import roster
 from service.staff.roster import RosterRefused, SupervisorDetails, VolunteerDetails
 
 

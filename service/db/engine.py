@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -51,7 +52,7 @@ def _ping_if_idle(engine: Engine, dbapi_connection: Any, entry: ConnectionPoolEn
         raise DisconnectionError("an idle pooled connection no longer answers") from error
 
 
-def _sqlite_pragmas(connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
     connection.isolation_level = None  # let the "begin" listener issue BEGIN itself
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")

@@ -17,8 +17,8 @@ from redis.exceptions import RedisError
 from rq import Queue
 from rq.serializers import JSONSerializer
 
-from service.runtime import Runtime
 from service.db.turn import Turn
+from service.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

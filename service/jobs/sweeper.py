@@ -10,18 +10,19 @@ and closes calls whose end never came.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from routing import call_flow as call_rules
-from service.voice import calls
 from service.conversations import dispatch, escalations, lifecycle, shifts
-from service.sms import inbound
-from service.outbound import outbox
 from service.db import Call, Conversation, Escalation, InboundReceipt, Offer, OutboxMessage, Shift, Volunteer
-from service.runtime import Runtime
 from service.db.turn import Turn, run_turn
+from service.outbound import outbox
+from service.runtime import Runtime
+from service.sms import inbound
+from service.voice import calls
 
 # Rows handled per sweep and kind; a larger backlog is taken over the next sweeps.
 BATCH = 200
@@ -95,17 +96,17 @@ def sweep(runtime: Runtime, now: datetime) -> list[Turn]:
     for sid in unrouted:
         turns.append(inbound.route_stored(runtime, sid, now))
     for offer_id in expired:
-        turns.append(run_turn(runtime, now, lambda turn, offer_id=offer_id: dispatch.expire(turn, offer_id))[1])
+        turns.append(run_turn(runtime, now, partial(dispatch.expire, offer_id=offer_id))[1])
     for conversation_id in silent:
-        turns.append(run_turn(runtime, now, lambda turn, cid=conversation_id: close_if_silent(turn, cid))[1])
+        turns.append(run_turn(runtime, now, partial(close_if_silent, conversation_id=conversation_id))[1])
     for volunteer_id in rested:
-        turns.append(run_turn(runtime, now, lambda turn, vid=volunteer_id: end_pause(turn, vid))[1])
+        turns.append(run_turn(runtime, now, partial(end_pause, volunteer_id=volunteer_id))[1])
     for escalation_id in unacknowledged:
-        turns.append(run_turn(runtime, now, lambda turn, eid=escalation_id: escalations.realert(turn, eid))[1])
+        turns.append(run_turn(runtime, now, partial(escalations.realert, escalation_id=escalation_id))[1])
     for shift_id in ending:
-        turns.append(run_turn(runtime, now, lambda turn, sid=shift_id: wrap_up_or_end(turn, sid))[1])
+        turns.append(run_turn(runtime, now, partial(wrap_up_or_end, shift_id=shift_id))[1])
     for call_id in lost_calls:
-        turns.append(run_turn(runtime, now, lambda turn, cid=call_id: calls.end_if_lost(turn, cid))[1])
+        turns.append(run_turn(runtime, now, partial(calls.end_if_lost, call_id=call_id))[1])
     if stuck or unplaced:
         _, turn = run_turn(runtime, now, lambda turn: None)
         turn.outbox_ids.extend(stuck)

@@ -9,17 +9,17 @@ import logging
 import time
 from datetime import UTC, datetime
 
-from service.voice import callbacks, calls
-from service.outbound import delivery
 from service.conversations import dispatch, escalations, retention
-from service.sms import inbound
+from service.db.turn import Turn, run_turn
 from service.jobs import sweeper
 from service.jobs.job_queue import JobQueue
-from service.sms.router_seat import RouterSeat
-from service.runtime import Runtime, process_runtime
-from service.sms.spool import Spool
-from service.db.turn import Turn, run_turn
+from service.outbound import delivery
 from service.outbound.twilio_gateway import TwilioGateway
+from service.runtime import Runtime, process_runtime
+from service.sms import inbound
+from service.sms.router_seat import RouterSeat
+from service.sms.spool import Spool
+from service.voice import callbacks, calls
 
 log = logging.getLogger(__name__)
 

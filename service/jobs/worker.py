@@ -35,7 +35,7 @@ class Worker(SimpleWorker):
 
     def work(self, *args: Any, **kwargs: Any) -> bool:
         # Compile the risk lexicons now (seconds), not in the first texter's routing job.
-        process_runtime().detector  # noqa: B018
+        process_runtime().detector  # noqa: B018 - reading the property compiles them
         stop = threading.Event()
         threading.Thread(target=_tick, args=(stop,), name="warmline-ticker", daemon=True).start()
         try:

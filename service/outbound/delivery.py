@@ -11,15 +11,15 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import bindparam, case, exists, func, select, update
 
 from service.conversations import dispatch, lifecycle
 from service.db import STATUS_ORDER, Conversation, OutboxMessage, Supervisor, Texter, Volunteer
 from service.db.engine import one_statement
-from service.db.vault import PURGED
-from service.runtime import Runtime
 from service.db.turn import Sending, Turn, run_turn
+from service.db.vault import PURGED
 from service.outbound.twilio_gateway import (
     UNSUBSCRIBED,
     Accepted,
@@ -29,6 +29,7 @@ from service.outbound.twilio_gateway import (
     TwilioGateway,
     Unknown,
 )
+from service.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ def send_claimed(runtime: Runtime, gateway: TwilioGateway, sendings: Sequence[Se
                 run_turn(
                     runtime,
                     now,
-                    lambda turn, sending=sending, outcome=outcome: _record(turn, sending.outbox_id, outcome),
+                    partial(_record, outbox_id=sending.outbox_id, outcome=outcome),
                 )[1]
             )
     _record_accepted(runtime, accepted, now)
@@ -149,7 +150,11 @@ def _recipient_number(turn: Turn, row: OutboxMessage) -> str | None:
         if texter is None or texter.opted_out:
             return None
         return turn.runtime.vault.decrypt(texter.phone_encrypted)
-    person = turn.session.get(Volunteer if row.recipient_kind == "volunteer" else Supervisor, row.recipient_id)
+    person: Volunteer | Supervisor | None
+    if row.recipient_kind == "volunteer":
+        person = turn.session.get(Volunteer, row.recipient_id)
+    else:
+        person = turn.session.get(Supervisor, row.recipient_id)
     return person.phone if person is not None and person.active else None
 
 

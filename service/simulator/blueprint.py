@@ -7,8 +7,8 @@ import secrets
 import urllib.error
 import urllib.parse
 import urllib.request
-from email.utils import format_datetime
 from datetime import UTC, datetime
+from email.utils import format_datetime
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 from twilio.request_validator import RequestValidator

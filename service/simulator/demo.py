@@ -24,11 +24,11 @@ from werkzeug.serving import make_server
 
 from service.app import create_app
 from service.db import Supervisor, Volunteer
-from service.jobs.job_queue import QUEUE_NAME
 from service.db.migrate import upgrade
+from service.jobs.job_queue import QUEUE_NAME
+from service.jobs.worker import Worker
 from service.runtime import Runtime, install_process_runtime
 from service.settings import Settings
-from service.jobs.worker import Worker
 
 log = logging.getLogger(__name__)
 

@@ -43,13 +43,13 @@ from escalation.assessment import Assessment, Level
 from routing.keywords import deletion_request
 from routing.language import detect_language
 from service.conversations import risk
-from service.sms import router_seat, supervisors, texters, volunteers
 from service.db import OPEN_STATUSES, Conversation, InboundReceipt, Message, Supervisor, Texter, Volunteer
 from service.db.engine import one_statement
+from service.db.turn import Turn, run_turn
 from service.phones import normalise
 from service.runtime import Runtime
+from service.sms import router_seat, supervisors, texters, volunteers
 from service.sms.spool import SpooledSms
-from service.db.turn import Turn, run_turn
 
 log = logging.getLogger(__name__)
 
@@ -274,14 +274,11 @@ def store_sms(runtime: Runtime, sms: InboundSms, now: datetime, reading: Reading
 
 
 def _zipped(verdicts: list[list[str | None] | None]) -> list[tuple[str, str | None]]:
-    if not verdicts or verdicts[0] is None:
+    levels = verdicts[0] if verdicts else None
+    if levels is None:
         return []
-    levels, details = verdicts
-    return [
-        (level, detail)
-        for level, detail in zip(levels, details or [None] * len(levels), strict=True)
-        if level is not None
-    ]
+    details = verdicts[1] or [None] * len(levels)
+    return [(level, detail) for level, detail in zip(levels, details, strict=True) if level is not None]
 
 
 def crisis_reply(runtime: Runtime, sms: InboundSms, reading: Reading, stored: Stored, now: datetime) -> str | None:
@@ -357,7 +354,7 @@ def _route_up_to(turn: Turn, sid: str, answering: bool) -> None:
         _route(turn, receipt, inline=answering and receipt.sid == sid)
 
 
-def _next_statement() -> Select[tuple[InboundReceipt, bool]]:
+def _next_statement() -> Select[InboundReceipt, bool]:
     """`route_next`'s query, built once: the oldest waiting texts, each its sender's oldest,
     with whether a later one from the same sender waits too."""
     earlier, later = aliased(InboundReceipt), aliased(InboundReceipt)

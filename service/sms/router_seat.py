@@ -18,7 +18,7 @@ looks at the seat until it commits, and the leaving router frees the seat, then 
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 from psycopg.errors import LockNotAvailable
 from sqlalchemy import ColumnElement, Engine, func, literal_column, not_, select
@@ -54,7 +54,8 @@ class RouterSeat:
     def __init__(self, engine: Engine) -> None:
         # Its own connection, never returned to the pool: it carries the lock and the LISTEN.
         self._pooled = engine.raw_connection()
-        self._connection: Any = self._pooled.driver_connection
+        # psycopg's own connection: LISTEN and autocommit are not in the DBAPI protocol.
+        self._connection: Any = cast(Any, self._pooled.driver_connection)
         self._connection.autocommit = True
 
     def take(self) -> bool:

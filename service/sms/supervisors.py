@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from routing.commands import parse_command
 from service.conversations import escalations
-from service.outbound import outbox
 from service.db import Supervisor
 from service.db.turn import Turn
+from service.outbound import outbox
 
 
 def on_supervisor_message(turn: Turn, supervisor: Supervisor, body: str) -> None:

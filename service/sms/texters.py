@@ -12,9 +12,9 @@ from sqlalchemy.orm import joinedload
 from routing.keywords import Keyword, deletion_request, feedback_score, language_switch, opt_keyword
 from routing.language import detect_language
 from service.conversations import dispatch, lifecycle, line_pause, retention, risk
-from service.outbound import outbox
 from service.db import OPEN_STATUSES, Conversation, Message, Texter
 from service.db.turn import Turn
+from service.outbound import outbox
 
 
 def find_or_create_texter(turn: Turn, phone: str) -> tuple[Texter, bool]:

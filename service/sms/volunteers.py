@@ -7,13 +7,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from routing.commands import Command, CommandText, parse_command
 from routing import limits
-from service.voice import callbacks
+from routing.commands import Command, CommandText, parse_command
 from service.conversations import dispatch, escalations, lifecycle, shifts
-from service.outbound import outbox
 from service.db import PHONE_CHANNELS, Conversation, Volunteer
 from service.db.turn import Turn
+from service.outbound import outbox
+from service.voice import callbacks
 
 
 def on_volunteer_message(turn: Turn, volunteer: Volunteer, line_number: str, body: str) -> None:

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 
 from service.conversations import dispatch, lifecycle, shifts
 from service.db import PHONE_CHANNELS, Conversation, Offer, Supervisor, Volunteer
-from service.phones import is_e164, normalise
 from service.db.turn import Turn
+from service.phones import is_e164, normalise
 from service.staff import audit
 
 MIN_PASSWORD = 12
@@ -75,6 +75,7 @@ def save_volunteer(turn: Turn, volunteer_id: int | None, details: VolunteerDetai
             clash = clash.where(Volunteer.id != volunteer_id)
         if turn.session.scalar(clash):
             raise RosterRefused("phone_taken")
+    volunteer: Volunteer | None
     if volunteer_id is None:
         volunteer = Volunteer(active=True, created_at=turn.now)
         turn.session.add(volunteer)
@@ -166,6 +167,7 @@ def save_supervisor(turn: Turn, supervisor_id: int | None, details: SupervisorDe
             clash = clash.where(Supervisor.id != supervisor_id)
         if value is not None and turn.session.scalar(clash):
             raise RosterRefused(reason)
+    supervisor: Supervisor | None
     if supervisor_id is None:
         supervisor = Supervisor(active=True, on_call=False, backup=False, created_at=turn.now)
         turn.session.add(supervisor)

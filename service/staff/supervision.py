@@ -15,9 +15,9 @@ from sqlalchemy import select, update
 
 from routing import limits
 from service.conversations import dispatch, escalations, lifecycle, shifts
-from service.outbound import outbox
 from service.db import Conversation, Escalation, LimitOverride, Supervisor, Volunteer
 from service.db.turn import Turn
+from service.outbound import outbox
 from service.staff import audit
 
 # How many of the texter's latest messages a volunteer taking over a conversation receives.

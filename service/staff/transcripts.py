@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.db import Conversation, Message
-from service.staff import audit
 from service.db.vault import Vault
+from service.staff import audit
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from urllib.parse import urlencode
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
 from routing import call_flow as rules
-from service.voice import callbacks, calls
 from service.runtime import Runtime
+from service.voice import callbacks, calls
 
 HOLD_QUEUE = "warmline-hold"
 # Seconds a prompt waits for a key once its words are said: after the hours (and the outage

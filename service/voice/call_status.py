@@ -10,10 +10,10 @@ from datetime import datetime
 from sqlalchemy import select
 
 from routing import call_flow as rules
-from service.voice import callbacks, calls
 from service.db import Call
-from service.runtime import Runtime
 from service.db.turn import Turn, run_turn
+from service.runtime import Runtime
+from service.voice import callbacks, calls
 
 log = logging.getLogger(__name__)
 

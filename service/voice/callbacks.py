@@ -18,14 +18,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from routing import call_flow as rules
-from service.voice import calls
 from service.conversations import dispatch, lifecycle
-from service.outbound import outbox
 from service.db import Call, Conversation, Offer, Volunteer
-from service.db.vault import PURGED
-from service.runtime import Runtime
 from service.db.turn import Turn, run_turn
+from service.db.vault import PURGED
+from service.outbound import outbox
 from service.outbound.twilio_gateway import Accepted, Retryable, TwilioGateway, Unknown
+from service.runtime import Runtime
+from service.voice import calls
 
 log = logging.getLogger(__name__)
 

@@ -22,15 +22,15 @@ from sqlalchemy import func, select
 
 from routing import call_flow as rules
 from service.conversations import dispatch, lifecycle
-from service.outbound import outbox
-from service.sms import texters
-from service.db import Call, Conversation, Offer, Texter, Volunteer
-from service.phones import is_anonymous_caller
 from service.conversations.retention import purge_texter
-from service.db.vault import PURGED
-from service.runtime import Runtime
+from service.db import Call, Conversation, Offer, Texter, Volunteer
 from service.db.turn import Turn, run_turn
+from service.db.vault import PURGED
+from service.outbound import outbox
 from service.outbound.twilio_gateway import CALL_GONE, Accepted, Permanent, Retryable, TwilioGateway
+from service.phones import is_anonymous_caller
+from service.runtime import Runtime
+from service.sms import texters
 
 log = logging.getLogger(__name__)
 

@@ -12,12 +12,12 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from escalation.assessment import Level
 from routing.language import detect_language
-from service.outbound import delivery
-from service.sms import inbound
-from service.jobs.job_queue import JobQueue
-from service.runtime import Runtime
-from service.sms.spool import Spool, SpooledSms
 from service.db.turn import DATABASE_DOWN, Turn
+from service.jobs.job_queue import JobQueue
+from service.outbound import delivery
+from service.runtime import Runtime
+from service.sms import inbound
+from service.sms.spool import Spool, SpooledSms
 from service.webhooks.signature import twilio_signed
 
 log = logging.getLogger(__name__)

@@ -15,15 +15,15 @@ from datetime import UTC, datetime
 from flask import Response, abort, request
 
 from routing.call_flow import CRISIS_KEY
-from service.voice import call_status, callbacks, calls
-from service.sms import inbound
 from service.db import parse_id
+from service.db.turn import DATABASE_DOWN, Turn
 from service.jobs.job_queue import JobQueue
 from service.runtime import Runtime
-from service.db.turn import DATABASE_DOWN, Turn
+from service.sms import inbound
+from service.voice import call_status, callbacks, calls
+from service.voice.call_script import CallScript, Step
 from service.webhooks.blueprint import _field, _runtime, _sid, twilio_blueprint
 from service.webhooks.signature import twilio_signed
-from service.voice.call_script import CallScript, Step
 
 log = logging.getLogger(__name__)
 

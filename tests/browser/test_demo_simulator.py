@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from service.simulator.demo import TEXTER_PHONE
 from tests.support.privacy import leaks
@@ -59,7 +59,7 @@ def demo_url(tmp_path: Path) -> Iterator[str]:
     log.close()
 
 
-def _pane(page: Page, name: str):  # type: ignore[no-untyped-def]
+def _pane(page: Page, name: str) -> Locator:
     return page.locator(f'section.phone[data-pane="{name}"]')
 
 

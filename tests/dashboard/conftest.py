@@ -16,14 +16,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from playwright.sync_api import Browser, Page
 
+from scripts.harness.database import empty_database
 from service.app import create_app
 from service.db import Supervisor
 from service.runtime import Runtime
-from scripts.harness.database import empty_database
-from tests.support.stack import Stack
 from tests.support.line import Line
 from tests.support.privacy import leaks
-
+from tests.support.stack import Stack
 
 PASSWORD = "correct horse battery staple"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -127,7 +126,7 @@ class Dashboard:
 
 
 @pytest.fixture
-def dashboard_account(line: Line, stack: Stack) -> Account:  # noqa: F811 - the imported fixtures
+def dashboard_account(line: Line, stack: Stack) -> Account:
     """An on-call admin, created after the line fixture has emptied the database."""
     return add_account(stack.runtime, "Robin", "admin", "+12025550199", on_call=True)
 
@@ -135,7 +134,7 @@ def dashboard_account(line: Line, stack: Stack) -> Account:  # noqa: F811 - the 
 @pytest.fixture
 def dashboard(
     browser: Browser, stack: Stack, line: Line, dashboard_account: Account, screenshots: Path
-) -> Iterator[Dashboard]:  # noqa: F811
+) -> Iterator[Dashboard]:
     context = browser.new_context(viewport={"width": 1360, "height": 900})
     page = context.new_page()
     page.on("dialog", lambda dialog: dialog.accept())

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tests.dashboard.conftest import Dashboard
 from scripts.harness.big_line import ACTIVE, CONVERSATIONS, OPEN_ESCALATIONS, QUEUED, VOLUNTEERS, seed_big_line
+from tests.dashboard.conftest import Dashboard
 from tests.support.stack import Stack
 
 

@@ -8,8 +8,8 @@ import time
 from playwright.sync_api import expect
 
 from tests.dashboard.conftest import Dashboard
-from tests.support.stack import People, Stack
 from tests.support.line import Line
+from tests.support.stack import People, Stack
 
 IMMINENT = "I am going to kill myself tonight, I have the pills ready"
 

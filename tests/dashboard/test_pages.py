@@ -3,13 +3,13 @@ the remaining actions end to end: pause and resume, a break, a lifted limit, on 
 
 from __future__ import annotations
 
-from playwright.sync_api import expect
+from playwright.sync_api import ViewportSize, expect
 
 from tests.dashboard.conftest import Dashboard
-from tests.support.stack import People
 from tests.support.line import Line
+from tests.support.stack import People
 
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 def test_pausing_the_line_turns_new_texters_away_with_the_configured_text(
@@ -101,6 +101,7 @@ def test_every_page_on_a_laptop_and_a_phone(dashboard: Dashboard, line: Line, pe
     ):
         dashboard.goto(path)
         dashboard.shot(f"phone-{name}")
-        wide = page.evaluate("""() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > innerWidth + 0.5
-                                   && !e.closest('.table-wrap')).map(e => e.tagName + '.' + e.className).slice(0, 5)""")
+        wide = page.evaluate("""() => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > innerWidth + 0.5 && !e.closest('.table-wrap'))
+            .map(e => e.tagName + '.' + e.className).slice(0, 5)""")
         assert not wide, f"{name}: no sideways scrolling on a phone, but {wide} stick out"

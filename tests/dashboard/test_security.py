@@ -25,7 +25,7 @@ def _dashboard_routes(app: Flask) -> list[tuple[str, str]]:
         if not rule.endpoint.startswith("dashboard.") or rule.endpoint in ("dashboard.login", "dashboard.static"):
             continue
         path = re.sub(r"<(?:[a-z]+:)?[a-z_]+>", "1", rule.rule)
-        routes += [(method, path) for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
+        routes += [(method, path) for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})]
     return routes
 
 

@@ -5,20 +5,21 @@ and the report's figures."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
 from service.conversations import line_pause
-from service.staff import supervision
-from service.sms import texters
 from service.dashboard.live import build_live_state
 from service.db import AuditEntry, Conversation, Escalation, OutboxMessage, Shift, Texter, Volunteer
-from service.staff.reports import build_report, percentile
-from service.runtime import Runtime
-from service.staff.supervision import ActionRefused
 from service.db.turn import Turn, run_turn
+from service.runtime import Runtime
+from service.sms import texters
+from service.staff import supervision
+from service.staff.reports import build_report, percentile
+from service.staff.supervision import ActionRefused
 from tests.dashboard.conftest import Account
 
 # The live stack's sweeper may run beside these tests: times are real (a conversation silent since
@@ -105,7 +106,13 @@ def test_a_reassignment_respects_the_new_volunteers_limits(runtime: Runtime, acc
             run_turn(
                 runtime,
                 NOW,
-                lambda turn, vid=volunteer_id: supervision.reassign(turn, conversation_id, vid, "alex@example.org", ""),
+                partial(
+                    supervision.reassign,
+                    conversation_id=conversation_id,
+                    volunteer_id=volunteer_id,
+                    actor="alex@example.org",
+                    reason="",
+                ),
             )
         assert refused.value.reason == reason
     with runtime.sessions() as session:

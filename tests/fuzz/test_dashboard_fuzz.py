@@ -41,8 +41,8 @@ EXAMPLES_PER_PAGE = 20
 RULES = [
     rule for rule in blueprint_rules(dashboard_blueprint) if rule.endpoint != "dashboard.static"
 ]  # Flask's file server
-FORMS = [(rule.endpoint, rule.rule) for rule in RULES if "POST" in rule.methods]
-PAGES = [(rule.endpoint, rule.rule) for rule in RULES if "GET" in rule.methods]
+FORMS = [(rule.endpoint, rule.rule) for rule in RULES if "POST" in (rule.methods or ())]
+PAGES = [(rule.endpoint, rule.rule) for rule in RULES if "GET" in (rule.methods or ())]
 PATH_ARGUMENT = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 CSRF_REFUSAL = "did not come from this dashboard"
 
@@ -153,7 +153,7 @@ def _restore_accounts(runtime: Runtime, visitors: dict[str, Visitor]) -> None:
 
 def _texts(form: dict[str, object]) -> list[str]:
     """Every value in the form, a list's items one by one."""
-    return [text for value in form.values() for text in (value if isinstance(value, list) else [value])]
+    return [str(text) for value in form.values() for text in (value if isinstance(value, list) else [value])]
 
 
 def _expected_refusal(
@@ -231,7 +231,7 @@ def _send_and_check(
     path: str,
     path_args: dict[str, int],
     form: dict[str, object],
-    query: dict[str, str],
+    query: dict[str, object],
     visitor: Visitor,
     token: str,
 ) -> None:

@@ -11,18 +11,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings, strategies as st
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from sqlalchemy import select
 
 from routing import limits as rules
 from service.conversations import shifts
-from service.jobs import sweeper
 from service.db import Conversation, Offer, Shift, Texter, Volunteer
-from service.sms.inbound import InboundSms, receive_sms
 from service.db.migrate import upgrade
+from service.jobs import sweeper
 from service.runtime import Runtime
 from service.settings import Settings
+from service.sms.inbound import InboundSms, receive_sms
 
 POLICY = {
     "line": {"pool_numbers": ["+15005550007", "+15005550008"]},

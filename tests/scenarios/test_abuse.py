@@ -7,8 +7,8 @@ from xml.etree import ElementTree
 
 import requests
 
-from tests.support.stack import People
 from tests.support.line import Line
+from tests.support.stack import People
 
 
 def test_a_flood_is_kept_not_relayed_told_once_and_safety_still_answers(line: Line, people: People) -> None:

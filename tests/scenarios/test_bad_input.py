@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
 from service.db import Message
-from tests.support.stack import People, Stack
 from tests.support.line import Line
+from tests.support.stack import People, Stack
 
 
 def _messages(stack: Stack) -> int:

@@ -12,8 +12,8 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from service.db import Supervisor, Volunteer
-from tests.support.stack import People, Stack
 from tests.support.line import Line
+from tests.support.stack import People, Stack
 
 WARMLINE = str(Path(sys.executable).parent / "warmline")
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, insert, select, text
 
 from service.db import Conversation, Offer, Volunteer
 from service.db.migrate import upgrade
@@ -53,7 +53,7 @@ def test_four_processes_never_assign_a_texter_twice_nor_overload_a_volunteer(loa
     with engine.begin() as connection:
         for index, phone in enumerate(volunteers):
             connection.execute(
-                Volunteer.__table__.insert().values(
+                insert(Volunteer).values(
                     name=f"Volunteer {index}",
                     alias=f"V{index}",
                     phone=phone,
@@ -65,7 +65,7 @@ def test_four_processes_never_assign_a_texter_twice_nor_overload_a_volunteer(loa
             )
     texters = [f"+1404555{index:04d}" for index in range(TEXTERS)]
 
-    peak: dict[int, int] = defaultdict(int)
+    peak: dict[int | None, int] = defaultdict(int)
     stop = threading.Event()
 
     def sample() -> None:
@@ -117,7 +117,8 @@ def test_four_processes_never_assign_a_texter_twice_nor_overload_a_volunteer(loa
             ).all()
         )
     print(
-        f"\n{TEXTERS} texters, {VOLUNTEERS} volunteers, {PROCESSES} processes: {sum(turns)} turns in {elapsed:.1f} s; peak load {max(peak.values())}"
+        f"\n{TEXTERS} texters, {VOLUNTEERS} volunteers, {PROCESSES} processes: {sum(turns)} turns in {elapsed:.1f} s; "
+        f"peak load {max(peak.values())}"
     )
     assert len(conversations) == TEXTERS, "every texter has exactly one conversation: nobody lost"
     assert all(c.status == "closed" and c.volunteer_id is not None for c in conversations), "every texter was served"

@@ -16,9 +16,9 @@ from sqlalchemy import select, text, update
 from service.db import Base, Conversation, Message, OutboxMessage, Texter
 from service.runtime import Runtime
 from service.settings import Settings
-from tests.support.stack import People, Stack
 from tests.support.line import Line
 from tests.support.privacy import leaks
+from tests.support.stack import People, Stack
 
 WARMLINE = str(Path(sys.executable).parent / "warmline")
 SECRET_WORDS = "my sister's name is Marisol and I live on Calle Ocho"

@@ -12,12 +12,12 @@ from xml.etree import ElementTree
 import pytest
 from sqlalchemy import select
 
-from service.db import Conversation, Escalation, Message
-from tests.support.stack import People, Stack, _clean_line, start_stack
 from scripts.harness.fake_twilio import FakeTwilio
+from scripts.harness.tcp_proxy import TcpProxy
+from service.db import Conversation, Escalation, Message
 from tests.support.line import Line
 from tests.support.phone_calls import Call, says
-from scripts.harness.tcp_proxy import TcpProxy
+from tests.support.stack import People, Stack, _clean_line, start_stack
 
 
 def _inline(response_text: str) -> str:
@@ -49,7 +49,7 @@ def _texter_messages_once_replayed(stack: Stack, expected: int, timeout: float =
     def stored() -> list[str]:
         with stack.runtime.sessions() as session:
             return [
-                stack.runtime.vault.decrypt(m.body_encrypted)
+                stack.runtime.vault.decrypt(m.body_encrypted or "")
                 for m in session.scalars(select(Message).where(Message.author == "texter").order_by(Message.id))
             ]
 
@@ -61,8 +61,8 @@ def _texter_messages_once_replayed(stack: Stack, expected: int, timeout: float =
 
 
 def test_texts_during_a_database_outage_are_answered_and_replayed_in_order(
-    outage, people: People, environment: dict[str, str]
-) -> None:  # type: ignore[no-untyped-def]
+    outage: tuple[Line, Stack, TcpProxy], people: People, environment: dict[str, str]
+) -> None:
     line, stack, proxy = outage
     sam = people.supervisor("Sam", on_call=True)
     texter = people.texter()
@@ -97,7 +97,9 @@ def test_texts_during_a_database_outage_are_answered_and_replayed_in_order(
         assert len(session.scalars(select(Escalation)).all()) == 1
 
 
-def test_a_call_during_a_database_outage_still_reaches_the_crisis_line_in_one_key(outage, people: People) -> None:  # type: ignore[no-untyped-def]
+def test_a_call_during_a_database_outage_still_reaches_the_crisis_line_in_one_key(
+    outage: tuple[Line, Stack, TcpProxy], people: People
+) -> None:
     line, _, proxy = outage
     proxy.cut()
     started = time.monotonic()
@@ -105,4 +107,4 @@ def test_a_call_during_a_database_outage_still_reaches_the_crisis_line_in_one_ke
     assert time.monotonic() - started < 10, "answered quickly, not after Twilio's 15 s"
     assert "can't connect you with a volunteer right now" in says(call.document) and "press 9" in says(call.document)
     crisis = call.press("9")
-    assert crisis.find("Dial").text == "988" and crisis.find("Dial").attrib["callerId"] == line.main_number  # type: ignore[union-attr]
+    assert crisis.find("Dial").text == "988" and crisis.find("Dial").attrib["callerId"] == line.main_number

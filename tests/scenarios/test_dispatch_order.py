@@ -11,14 +11,14 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, delete, insert, select, update
 
 from routing.matching import choose_volunteer
+from scripts.harness.database import empty_database
 from service.conversations import dispatch, shifts
 from service.db import Conversation, LimitOverride, Offer, Shift, Texter, Volunteer
-from service.runtime import Runtime
 from service.db.turn import Turn, run_turn
-from scripts.harness.database import empty_database
+from service.runtime import Runtime
 from tests.support.stack import runtime_of_its_own
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -111,7 +111,7 @@ def _roster(runtime: Runtime, rng: random.Random, size: int) -> None:
                 )
 
 
-def _texter(connection, name: str, language: str, previous: int | None = None) -> int:  # type: ignore[no-untyped-def]
+def _texter(connection: Connection, name: str, language: str, previous: int | None = None) -> int:
     return int(
         connection.execute(
             insert(Texter)
@@ -130,7 +130,7 @@ def _texter(connection, name: str, language: str, previous: int | None = None) -
     )
 
 
-def _queued(connection, texter: int, language: str) -> int:  # type: ignore[no-untyped-def]
+def _queued(connection: Connection, texter: int, language: str) -> int:
     return int(
         connection.execute(
             insert(Conversation)
@@ -276,7 +276,7 @@ def test_the_load_dispatch_orders_by_follows_every_change_of_conversations_and_s
         first = _queued(connection, _texter(connection, "t1", "en"), "en")
         second = _queued(connection, _texter(connection, "t2", "en"), "en")
 
-    def seen() -> list[tuple[int, bool]]:
+    def seen() -> list[tuple[int, ...]]:
         with runtime.engine.connect() as connection:
             return [
                 tuple(row)
@@ -288,17 +288,15 @@ def test_the_load_dispatch_orders_by_follows_every_change_of_conversations_and_s
     assert seen() == [(0, True), (0, False)]
     with runtime.engine.begin() as connection:
         connection.execute(
-            Conversation.__table__.update()
-            .where(Conversation.id.in_([first, second]))
-            .values(status="active", volunteer_id=1)
+            update(Conversation).where(Conversation.id.in_([first, second])).values(status="active", volunteer_id=1)
         )
     assert seen() == [(2, True), (0, False)]
     with runtime.engine.begin() as connection:
-        connection.execute(Conversation.__table__.update().where(Conversation.id == second).values(volunteer_id=2))
-        connection.execute(Conversation.__table__.update().where(Conversation.id == first).values(last_texter_at=NOW))
+        connection.execute(update(Conversation).where(Conversation.id == second).values(volunteer_id=2))
+        connection.execute(update(Conversation).where(Conversation.id == first).values(last_texter_at=NOW))
     assert seen() == [(1, True), (1, False)]
     with runtime.engine.begin() as connection:
-        connection.execute(Conversation.__table__.update().where(Conversation.id == first).values(status="closed"))
-        connection.execute(Shift.__table__.update().where(Shift.id == shift).values(ended_at=NOW))
-        connection.execute(Conversation.__table__.delete().where(Conversation.id == second))
+        connection.execute(update(Conversation).where(Conversation.id == first).values(status="closed"))
+        connection.execute(update(Shift).where(Shift.id == shift).values(ended_at=NOW))
+        connection.execute(delete(Conversation).where(Conversation.id == second))
     assert seen() == [(0, False), (0, False)]

@@ -10,8 +10,8 @@ from xml.etree import ElementTree
 from sqlalchemy import select
 
 from service.db import Conversation, Escalation
-from tests.support.stack import People, Stack
 from tests.support.line import Line
+from tests.support.stack import People, Stack
 
 IMMINENT = "I have the pills in front of me and I'm going to take them all tonight"
 

@@ -87,7 +87,8 @@ def test_a_job_naming_anything_but_a_warmline_job_is_refused_and_does_nothing(
 
     _eventually(lambda: _status(stack, job.id) == JobStatus.FAILED)
     refused = Job.fetch(job.id, connection=stack.runtime.redis, serializer=JSONSerializer)
-    assert "refused job 'os.system': not one of the line's jobs" in (refused.latest_result().exc_string or "")
+    result = refused.latest_result()
+    assert result is not None and "refused job 'os.system': not one of the line's jobs" in (result.exc_string or "")
     assert not marker.exists()
     queue.failed_job_registry.remove(job.id, delete_job=True)
 

@@ -6,6 +6,7 @@ import os
 import shlex
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -31,7 +32,7 @@ def test_procfile_web_process_answers_health_and_signed_webhooks(line: Line, env
         **environment,
         "PORT": str(port),
         "WEB_CONCURRENCY": "1",
-        "PATH": f"{Path(os.sys.executable).parent}:{os.environ['PATH']}",
+        "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
     }
     process = subprocess.Popen(
         ["bash", "-c", f"exec {web.strip()}"], env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT

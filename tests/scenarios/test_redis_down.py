@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,10 +16,10 @@ from xml.etree import ElementTree
 import pytest
 from sqlalchemy import select
 
-from service.db import Escalation, OutboxMessage
-from tests.support.stack import People, Stack, _clean_line, start_stack
 from scripts.harness.fake_twilio import FakeTwilio
+from service.db import Escalation, OutboxMessage
 from tests.support.line import Line
+from tests.support.stack import People, Stack, _clean_line, start_stack
 
 
 def _free_port() -> int:
@@ -83,8 +84,8 @@ def outage(
 
 
 def test_imminent_message_with_redis_stopped_gets_the_crisis_text_and_is_delivered_after(
-    outage, people: People
-) -> None:  # type: ignore[no-untyped-def]
+    outage: tuple[Line, Stack, RedisServer, dict[str, str]], people: People
+) -> None:
     line, stack, redis, env = outage
     sam = people.supervisor("Sam", on_call=True)
     texter = people.texter()
@@ -104,7 +105,7 @@ def test_imminent_message_with_redis_stopped_gets_the_crisis_text_and_is_deliver
     if stack._worker.poll() is not None:  # as the Procfile's process manager would: start the worker again
         stack._worker = subprocess.Popen(
             [
-                str(Path(os.sys.executable).parent / "rq"),
+                str(Path(sys.executable).parent / "rq"),
                 "worker",
                 "--with-scheduler",
                 "--worker-class",

@@ -12,8 +12,8 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from service.db import AuditEntry, Shift, Volunteer
-from tests.support.stack import People, Stack
 from tests.support.line import Line
+from tests.support.stack import People, Stack
 
 
 def _volunteer_id(stack: Stack, phone: str) -> int:

@@ -8,8 +8,8 @@ import time
 from sqlalchemy import select
 
 from service.db import Conversation
-from tests.support.stack import People, Stack
 from tests.support.line import Line
+from tests.support.stack import People, Stack
 
 
 def test_full_journey_texter_reaches_volunteer_and_both_stay_masked(line: Line, people: People, stack: Stack) -> None:

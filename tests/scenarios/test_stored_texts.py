@@ -15,12 +15,12 @@ from xml.etree import ElementTree
 import pytest
 from sqlalchemy import select, text, update
 
-from service.sms import inbound, router_seat
-from service.db import Conversation, InboundReceipt, Message, Shift, Texter, Volunteer
-from service.sms.router_seat import RouterSeat
-from service.runtime import Runtime
-from tests.support.line import Line
 from scripts.harness.database import empty_database
+from service.db import Conversation, InboundReceipt, Message, Shift, Texter, Volunteer
+from service.runtime import Runtime
+from service.sms import inbound, router_seat
+from service.sms.router_seat import RouterSeat
+from tests.support.line import Line
 from tests.support.stack import People, Stack, runtime_of_its_own
 
 IMMINENT = "I have the pills in front of me and I'm going to take them all tonight"
@@ -213,7 +213,7 @@ def _bodies(runtime: Runtime) -> dict[str, list[str]]:
             phone = next(
                 number for number in ("+14045500001", "+14045500002") if vault.lookup_hash(number) == phone_hash
             )
-            found.setdefault(phone, []).append(vault.decrypt(body))
+            found.setdefault(phone, []).append(vault.decrypt(body or ""))
     return found
 
 
@@ -232,7 +232,12 @@ def test_a_webhook_sees_a_seated_router_and_a_leaving_router_waits_for_it_to_com
         webhook = engine.connect()
         assert webhook.execute(seen).one()[0] is True  # and not committed yet
         left = threading.Event()
-        leaving = threading.Thread(target=lambda: (router.leave(), left.set()))
+
+        def leave() -> None:
+            router.leave()
+            left.set()
+
+        leaving = threading.Thread(target=leave)
         leaving.start()
         assert not left.wait(0.5), "the router left before the webhook that saw it seated committed"
         webhook.commit()

@@ -13,10 +13,9 @@ import pytest
 import redis
 from sqlalchemy import select
 
+from scripts.harness.fake_twilio import FakeTwilio
 from service.db import Call, Conversation, Escalation, Offer, Shift
 from tests.conftest import TEST_REDIS_DB
-from tests.support.stack import People, Stack, _clean_line, start_stack
-from scripts.harness.fake_twilio import FakeTwilio
 from tests.support.line import Line
 from tests.support.phone_calls import Call as PhoneCall
 from tests.support.phone_calls import (
@@ -26,6 +25,7 @@ from tests.support.phone_calls import (
     wait_for_api_request,
     wait_for_call_request,
 )
+from tests.support.stack import People, Stack, _clean_line, start_stack
 
 
 def _conversations(stack: Stack, channel: str) -> list[Conversation]:
@@ -54,7 +54,7 @@ def test_call_answered_by_the_first_volunteer(line: Line, people: People, stack:
     assert "press 9" in says(call.document) and "para español, oprima 2" in says(call.document).lower()
     call.no_input()
     [leg] = call.rung()
-    assert leg.phone == ana and call.document.find("Dial").attrib["callerId"] == line.main_number  # type: ignore[union-attr]
+    assert leg.phone == ana and call.document.find("Dial").attrib["callerId"] == line.main_number
     whisper = leg.pick_up()
     assert "Press 1 to accept" in says(whisper)
     assert leg.press("1").findall("*") == [], "an empty answer connects the two"
@@ -136,7 +136,7 @@ def test_nobody_answers_so_the_caller_holds_until_a_volunteer_is_free(line: Line
 
     line.text(ben, "#done", to=offer["From"], texter=False)  # Ben is free: the caller is pulled off hold
     ringing = call.redirected()
-    assert call.rung_phones() == [ben] and ringing.find("Dial").attrib["callerId"] == line.main_number  # type: ignore[union-attr]
+    assert call.rung_phones() == [ben] and ringing.find("Dial").attrib["callerId"] == line.main_number
     assert call.leave_queue("redirected").findall("*") == [], "the redirect's TwiML is what the caller hears"
     [leg] = call.rung()
     leg.pick_up()
@@ -200,7 +200,7 @@ def test_nobody_on_shift_the_caller_asks_for_a_callback_and_a_volunteer_calls_ba
     caller_leg = answer_placed_call(line, to_caller)
     assert "you asked us to call you back" in says(caller_leg.document).lower()
     joined = caller_leg.press("1")
-    assert joined.find("Dial/Queue").text == queue.text, "both legs meet in the conversation's queue"  # type: ignore[union-attr]
+    assert joined.find("Dial/Queue").text == queue.text, "both legs meet in the conversation's queue"
     assert volunteer_leg.leave_queue("bridged").find("Hangup") is not None  # after they talked
     caller_leg.dial_ends("completed")
     caller_leg.hang_up(duration=600)
@@ -292,7 +292,7 @@ def test_9_on_hold_reaches_the_crisis_line(line: Line, people: People, stack: St
     call.hold()
     assert call.press_on_hold("9").find("Leave") is not None
     crisis = call.leave_queue("leave")
-    assert crisis.find("Dial").text == "988"  # type: ignore[union-attr]
+    assert crisis.find("Dial").text == "988"
     assert _caller_call(stack, call.sid).outcome == "crisis_line"
 
 
@@ -478,7 +478,7 @@ def test_a_group_rings_at_once_and_the_first_to_press_1_takes_the_call(
     call = PhoneCall.dial_in(line, people.texter())
     call.no_input()
     first_round = call.rung()
-    assert len(first_round) == 2 and call.document.find("Dial").attrib["callerId"] == line.main_number  # type: ignore[union-attr]
+    assert len(first_round) == 2 and call.document.find("Dial").attrib["callerId"] == line.main_number
     voicemail, cut_off = first_round
     voicemail.pick_up()  # picked up first, so Twilio stopped the other phone; no key follows
     call.dial_ends("completed", voicemail)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.support.stack import People
 from tests.support.line import Line
+from tests.support.stack import People
 
 
 def test_commands_answer_clearly_when_off_shift(line: Line, people: People) -> None:

@@ -13,8 +13,8 @@ from typing import Any
 import requests
 from twilio.request_validator import RequestValidator
 
-from tests.support import twiml
 from scripts.harness.fake_twilio import FakeTwilio
+from tests.support import twiml
 
 
 @dataclass

@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from service.db import Conversation, Offer, Volunteer
-from service.sms.inbound import InboundSms, receive_sms
 from service.runtime import Runtime
 from service.settings import Settings
+from service.sms.inbound import InboundSms, receive_sms
 
 
 def _text(runtime: Runtime, sender: str, body: str, to: str) -> None:
@@ -69,9 +69,9 @@ def run(
         for volunteer_id, line_number in offers:
             _text(runtime, mine[volunteer_id], "#yes", line_number)
             turns += 1
-        for volunteer_id, line_number in active:
-            if rng.random() < 0.6:
-                _text(runtime, mine[volunteer_id], "#done", line_number)
+        for holder_id, thread_number in active:
+            if rng.random() < 0.6 and holder_id is not None and thread_number is not None:
+                _text(runtime, mine[holder_id], "#done", thread_number)
                 turns += 1
     runtime.engine.dispose()
     return turns

@@ -21,16 +21,16 @@ import pytest
 import redis
 from sqlalchemy import create_engine, select
 from sqlalchemy.exc import OperationalError
-from werkzeug.serving import make_server
+from werkzeug.serving import BaseWSGIServer, make_server
 
+from scripts.harness.database import create_database, empty_database
+from scripts.harness.fake_twilio import FakeTwilio
 from service.app import create_app
 from service.db import InboundReceipt, Supervisor, Volunteer
 from service.db.migrate import upgrade
 from service.runtime import Runtime
 from service.settings import Settings
 from tests.conftest import PUBLIC_URL, TEST_DATABASE, TEST_REDIS_DB
-from scripts.harness.database import create_database, empty_database
-from scripts.harness.fake_twilio import FakeTwilio
 from tests.support.line import Line
 from tests.support.privacy import leaks
 
@@ -66,7 +66,7 @@ class Stack:
     runtime: Runtime
     server_url: str
     worker_log: Path
-    _server: object
+    _server: BaseWSGIServer
     _worker: subprocess.Popen[bytes]
 
     @property
@@ -83,7 +83,7 @@ class Stack:
             time.sleep(0.1)
 
     def stop(self) -> None:
-        self._server.shutdown()  # type: ignore[attr-defined]
+        self._server.shutdown()
         self._worker.terminate()
         try:
             self._worker.wait(timeout=10)

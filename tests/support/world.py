@@ -11,14 +11,14 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from twilio.request_validator import RequestValidator
 
-from service.sms import inbound
+from scripts.harness.database import empty_database
 from service.db import Call, Conversation, Escalation, InboundReceipt, Offer, Volunteer
 from service.runtime import Runtime
+from service.sms import inbound
 from tests.conftest import PUBLIC_URL
-from scripts.harness.database import empty_database
 
 VOLUNTEER_PHONES = tuple(f"+120255501{number:02d}" for number in range(1, 9))
 TEXTER_PHONES = ("+12025550143", "+12025550144")
@@ -50,7 +50,7 @@ def build_line(client: FlaskClient, runtime: Runtime) -> set[str]:
     with runtime.engine.begin() as connection:
         for phone in VOLUNTEER_PHONES:
             connection.execute(
-                Volunteer.__table__.insert().values(
+                insert(Volunteer).values(
                     name=f"Volunteer {phone[-3:]}",
                     alias=f"V{phone[-3:]}",
                     phone=phone,
@@ -94,9 +94,10 @@ def build_line(client: FlaskClient, runtime: Runtime) -> set[str]:
             )
         assert offer_id is not None, "a free volunteer is rung"
         if number == 0:
-            answer = {"CallSid": f"CA{number + 100:032x}", "Digits": "1"}
+            whisper = {"CallSid": f"CA{number + 100:032x}", "Digits": "1"}
             assert (
-                twilio_post(client, runtime, "/twilio/voice/whisper-answer", answer, {"offer": str(offer_id)})[0] == 200
+                twilio_post(client, runtime, "/twilio/voice/whisper-answer", whisper, {"offer": str(offer_id)})[0]
+                == 200
             )
     with runtime.sessions() as session:
         active = session.scalars(select(Conversation.channel).where(Conversation.status == "active")).all()

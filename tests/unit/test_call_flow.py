@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -30,7 +31,7 @@ WORDS = {"en": ("english", "inglés"), "es": ("español", "espanol", "spanish")}
 
 
 def volunteer(volunteer_id: int, **changes: object) -> VolunteerState:
-    values: dict[str, object] = dict(
+    values: dict[str, Any] = dict(
         volunteer_id=volunteer_id,
         languages=("en",),
         on_shift_since=NOW - timedelta(hours=1),
@@ -43,15 +44,15 @@ def volunteer(volunteer_id: int, **changes: object) -> VolunteerState:
         shift_ends_at=NOW + timedelta(hours=3),
     )
     values.update(changes)
-    return VolunteerState(**values)  # type: ignore[arg-type]
+    return VolunteerState(**values)
 
 
 def caller(**changes: object) -> Seeker:
-    values: dict[str, object] = dict(
+    values: dict[str, Any] = dict(
         conversation_id=1, language="en", previous_volunteer_id=None, passed_by=frozenset(), missed_by=frozenset()
     )
     values.update(changes)
-    return Seeker(**values)  # type: ignore[arg-type]
+    return Seeker(**values)
 
 
 def ring(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,7 +17,7 @@ POLICY = ShiftLimits(line_numbers=NUMBERS, max_concurrent=2)
 
 
 def volunteer(volunteer_id: int, **changes: object) -> VolunteerState:
-    values: dict[str, object] = dict(
+    values: dict[str, Any] = dict(
         volunteer_id=volunteer_id,
         languages=("en",),
         on_shift_since=NOW - timedelta(hours=1),
@@ -28,24 +29,24 @@ def volunteer(volunteer_id: int, **changes: object) -> VolunteerState:
         last_assigned_at=None,
     )
     values.update(changes)
-    return VolunteerState(**values)  # type: ignore[arg-type]
+    return VolunteerState(**values)
 
 
 def seeker(**changes: object) -> Seeker:
-    values: dict[str, object] = dict(
+    values: dict[str, Any] = dict(
         conversation_id=1, language="en", previous_volunteer_id=None, passed_by=frozenset(), missed_by=frozenset()
     )
     values.update(changes)
-    return Seeker(**values)  # type: ignore[arg-type]
+    return Seeker(**values)
 
 
 def test_refusals_name_the_limit_and_when_it_lapses() -> None:
-    assert refusal(volunteer(1, on_shift_since=None), POLICY, NOW).limit == "off_shift"  # type: ignore[union-attr]
+    assert refusal(volunteer(1, on_shift_since=None), POLICY, NOW).limit == "off_shift"
     on_break = refusal(volunteer(1, break_until=NOW + timedelta(minutes=5)), POLICY, NOW)
     assert on_break is not None and (on_break.limit, on_break.until) == ("on_break", NOW + timedelta(minutes=5))
-    assert refusal(volunteer(1, has_pending_offer=True), POLICY, NOW).limit == "offer_pending"  # type: ignore[union-attr]
+    assert refusal(volunteer(1, has_pending_offer=True), POLICY, NOW).limit == "offer_pending"
     full = volunteer(1, active_conversations=2, busy_line_numbers=frozenset(NUMBERS[:2]))
-    assert refusal(full, POLICY, NOW).limit == "max_concurrent"  # type: ignore[union-attr]
+    assert refusal(full, POLICY, NOW).limit == "max_concurrent"
     assert refusal(volunteer(1, break_until=NOW - timedelta(seconds=1)), POLICY, NOW) is None
 
 
@@ -61,8 +62,8 @@ def test_previous_volunteer_first_then_language_then_load_then_idle_time() -> No
     spanish = volunteer(3, languages=("en", "es"), active_conversations=1, busy_line_numbers=frozenset(NUMBERS[:1]))
     recent = volunteer(4, last_assigned_at=NOW - timedelta(minutes=5))
     candidates = [quiet, busy, spanish, recent]
-    assert choose_volunteer(seeker(), candidates, POLICY, NOW).volunteer_id == 1  # type: ignore[union-attr]
-    assert choose_volunteer(seeker(language="es"), candidates, POLICY, NOW).volunteer_id == 3  # type: ignore[union-attr]
+    assert choose_volunteer(seeker(), candidates, POLICY, NOW).volunteer_id == 1
+    assert choose_volunteer(seeker(language="es"), candidates, POLICY, NOW).volunteer_id == 3
     returning = choose_volunteer(seeker(previous_volunteer_id=2), candidates, POLICY, NOW)
     assert returning is not None and returning.volunteer_id == 2 and returning.returning
 
@@ -75,13 +76,13 @@ def test_language_fallback_is_flagged_when_nobody_speaks_it() -> None:
 def test_who_passed_is_never_chosen_and_who_missed_comes_last() -> None:
     candidates = [volunteer(1), volunteer(2)]
     assert choose_volunteer(seeker(passed_by=frozenset({1, 2})), candidates, POLICY, NOW) is None
-    assert choose_volunteer(seeker(missed_by=frozenset({1})), candidates, POLICY, NOW).volunteer_id == 2  # type: ignore[union-attr]
+    assert choose_volunteer(seeker(missed_by=frozenset({1})), candidates, POLICY, NOW).volunteer_id == 2
     assert (
         choose_volunteer(
             seeker(missed_by=frozenset({1}), passed_by=frozenset({2})), candidates, POLICY, NOW
         ).volunteer_id
         == 1
-    )  # type: ignore[union-attr]
+    )
 
 
 def test_the_chosen_thread_is_a_number_the_volunteer_is_not_using() -> None:

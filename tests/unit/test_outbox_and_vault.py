@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from service.db.vault import Vault, VaultError
 from service.outbound.outbox import split_body
 from service.phones import normalise
-from service.db.vault import Vault, VaultError
 
 
 def test_short_text_is_sent_whole() -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from service.voice import callbacks, calls
 from service.runtime import Runtime
 from service.settings import Settings
-from service.voice.call_script import CallScript
+from service.voice import callbacks, calls
+from service.voice.call_script import CallScript, Step
 from tests.support import twiml
 
 PUBLIC = "https://warmline.example.org"
@@ -21,7 +21,7 @@ ENVIRONMENT = {
     "WARMLINE_DATA_KEY": "d" * 32,
 }
 
-STEPS: dict[str, tuple[str, object]] = {
+STEPS: dict[str, tuple[str, Step]] = {
     "greeting": ("/twilio/voice", calls.Greeting(1, "es")),
     "ringing": (
         "/twilio/voice/menu",
@@ -68,7 +68,7 @@ def check(document: str, path: str = "/twilio/voice") -> None:
 @pytest.mark.parametrize("name", sorted(STEPS))
 def test_every_step_of_a_call_is_twiml_twilio_documents(script: CallScript, name: str) -> None:
     path, step = STEPS[name]
-    check(str(script.render(step)), path)  # type: ignore[arg-type]
+    check(str(script.render(step)), path)
 
 
 @pytest.mark.parametrize(
