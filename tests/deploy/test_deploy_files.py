@@ -259,15 +259,15 @@ def test_secrets_file_is_never_committed() -> None:
 
 # systemd ------------------------------------------------------------------------------------
 
-UNIT_FILES = sorted(UNITS.glob("*.service"))
+UNIT_FILES = sorted(UNITS.glob("warmline-*"))
 LONG_RUNNING = {"warmline-web.service": "web", "warmline-worker@.service": "worker"}
-HARDENING = {
-    "NoNewPrivileges": "yes",
-    "ProtectSystem": "strict",
-    "ProtectHome": "yes",
-    "PrivateTmp": "yes",
-    "CapabilityBoundingSet": "",
-    "User": "warmline",
+HARDENING = {"NoNewPrivileges": "yes", "ProtectSystem": "strict", "ProtectHome": "yes", "PrivateTmp": "yes", "CapabilityBoundingSet": ""}
+# Who each service runs as, and the only paths it may write (besides its private /tmp).
+ACCOUNTS = {
+    "warmline-migrate.service": ("warmline", []),
+    "warmline-web.service": ("warmline", ["/var/lib/warmline/spool"]),
+    "warmline-worker@.service": ("warmline", []),
+    "warmline-backup.service": ("postgres", ["/var/backups/warmline"]),
 }
 
 
@@ -308,9 +308,9 @@ def test_units_run_the_procfiles_lines_and_restart_always(unit: str) -> None:
     assert unit_settings(UNITS / unit, "Unit")["Requires"] == ["warmline-migrate.service"]
 
 
-@pytest.mark.parametrize("unit", [path.name for path in UNIT_FILES])
+@pytest.mark.parametrize("unit", ACCOUNTS)
 def test_units_are_hardened(unit: str) -> None:
     settings = unit_settings(UNITS / unit)
     assert {key: settings.get(key, [None])[-1] for key in HARDENING} == HARDENING
-    writable = settings.get("ReadWritePaths", [])
-    assert writable == (["/var/lib/warmline/spool"] if unit == "warmline-web.service" else [])
+    assert (settings["User"], settings.get("ReadWritePaths", [])) == ([ACCOUNTS[unit][0]], ACCOUNTS[unit][1])
+    assert sorted(path.name for path in UNIT_FILES if path.suffix == ".service") == sorted(ACCOUNTS)
