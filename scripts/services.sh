@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Start the PostgreSQL and Redis servers the test suite needs, when they are not already up.
-# Installs them, and the tools the suite drives (Chromium, wrk), from Debian's packages on a
-# machine that lacks them.
+# Installs them, and the tools the suite drives (Chromium, wrk, systemd-analyze), from
+# Debian's packages on a machine that lacks them.
 set -euo pipefail
 
 need_apt_update=1
@@ -37,4 +37,6 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 # The benchmark's closed-loop load generator (scripts/bench.py, and its smoke test).
 command -v wrk >/dev/null 2>&1 || apt_install wrk
-echo "services: PostgreSQL, Redis, Chromium and wrk are ready"
+# `systemd-analyze verify` checks deploy/systemd/'s units (tests/deploy).
+command -v systemd-analyze >/dev/null 2>&1 || apt_install systemd
+echo "services: PostgreSQL, Redis, Chromium, wrk and systemd-analyze are ready"
