@@ -155,31 +155,13 @@ def _flooding(turn: Turn, conversation: Conversation, earlier: Sequence[datetime
     )
     if not told:
         notice = turn.runtime.texts.for_texter(conversation.texter.language, "slow_down")
-        turn.session.add(
-            Message(
-                conversation_id=conversation.id,
-                author="flood_notice",
-                body_encrypted=turn.runtime.vault.encrypt(notice),
-                created_at=turn.now,
-            )
-        )
+        lifecycle.record(turn, conversation, "flood_notice", notice)
         outbox.to_texter(turn, conversation.texter, notice, conversation)
     return True
 
 
 def _start_conversation(turn: Turn, texter: Texter, first_message: str | None) -> None:
-    conversation = Conversation(
-        texter=texter,
-        channel="sms",
-        status="queued",
-        language=texter.language,
-        priority=0,
-        created_at=turn.now,
-        queued_at=turn.now,
-        last_texter_at=turn.now,
-    )
-    turn.session.add(conversation)
-    turn.session.flush()
+    conversation = lifecycle.open_queued(turn, texter, "sms")
     if first_message is not None:
         risk.record_texter_message(turn, conversation, first_message)
     if line_pause.is_paused(turn.session):
