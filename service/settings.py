@@ -8,6 +8,7 @@ is passed down from `create_app` or the worker.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -118,6 +119,17 @@ class DeliverySettings:
 
 
 @dataclass(frozen=True)
+class AlertSettings:
+    enabled: bool
+    opens: str
+    closes: str
+    nobody_on_shift_after_minutes: float
+    wait_minutes: float
+    outbox_stuck_minutes: float
+    repeat_minutes: float
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str
     redis_url: str
@@ -136,7 +148,13 @@ class Settings:
     retention: RetentionSettings
     voice: VoiceSettings
     dashboard: DashboardSettings
+    alerts: AlertSettings
     config_dir: Path
+    # Operations (docs/operations.md): `text` or `json` log lines; the bearer token that opens
+    # /metrics (closed when empty); Sentry's DSN (no error reports when empty).
+    log_format: str = "text"
+    metrics_token: str = ""
+    sentry_dsn: str = ""
 
     @property
     def spool_dir(self) -> Path:
@@ -185,7 +203,11 @@ class Settings:
                 retention=_section(RetentionSettings, data, "retention"),
                 voice=_section(VoiceSettings, data, "voice"),
                 dashboard=_section(DashboardSettings, data, "dashboard"),
+                alerts=_section(AlertSettings, data, "alerts"),
                 config_dir=CONFIG_DIR,
+                log_format=env.get("WARMLINE_LOG_FORMAT", "text") or "text",
+                metrics_token=env.get("WARMLINE_METRICS_TOKEN", ""),
+                sentry_dsn=env.get("SENTRY_DSN", ""),
             )
         except (KeyError, TypeError) as error:
             raise SettingsError(f"config is incomplete or mistyped: {error}") from error
@@ -227,6 +249,12 @@ def _section(kind: type, data: Mapping[str, Any], name: str) -> Any:
 
 
 def _check(settings: Settings) -> None:
+    if settings.log_format not in ("text", "json"):
+        raise SettingsError(f"WARMLINE_LOG_FORMAT must be text or json, not {settings.log_format!r}")
+    for name in ("opens", "closes"):
+        value = getattr(settings.alerts, name)
+        if not (isinstance(value, str) and re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value)):
+            raise SettingsError(f"alerts.{name} must be a time of day such as \"18:00\", not {value!r}")
     numbers = settings.line.numbers
     if len(set(numbers)) != len(numbers):
         raise SettingsError("line numbers must be distinct")
