@@ -57,6 +57,9 @@ class AlertRules:
     nobody_on_shift_after: timedelta
     longest_wait: timedelta
     outbox_stuck_after: timedelta
+    # Workers start beside the web processes and register a moment later: a web process that
+    # has just started does not yet call their absence a failure.
+    no_worker_after: timedelta
     repeat_after: timedelta
 
 
@@ -71,6 +74,8 @@ class LineWatch:
     unsent: int | None = None
     oldest_unsent: timedelta | None = None
     live_workers: int | None = None
+    # How long the observing process has been running.
+    up_for: timedelta | None = None
 
 
 @dataclass(frozen=True)
@@ -101,8 +106,10 @@ def problems(watch: LineWatch, rules: AlertRules, now: datetime) -> list[Alert]:
     if watch.longest_wait is not None and watch.longest_wait > rules.longest_wait:
         found.append(Alert(AlertKind.LONG_WAIT, {"minutes": _minutes(watch.longest_wait), "waiting": waiting}))
     if watch.oldest_unsent is not None and watch.oldest_unsent > rules.outbox_stuck_after:
-        found.append(Alert(AlertKind.OUTBOX_STUCK, {"minutes": _minutes(watch.oldest_unsent), "unsent": watch.unsent or 0}))
-    if watch.live_workers == 0:
+        found.append(
+            Alert(AlertKind.OUTBOX_STUCK, {"minutes": _minutes(watch.oldest_unsent), "unsent": watch.unsent or 0})
+        )
+    if watch.live_workers == 0 and watch.up_for is not None and watch.up_for >= rules.no_worker_after:
         found.append(Alert(AlertKind.NO_WORKER, {}))
     return found
 

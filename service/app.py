@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 from flask import Flask, Response, jsonify
-from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
 from service.dashboard import csrf, dashboard_blueprint
-from service.jobs.job_queue import JobQueue
+from service.operations import observe_process
+from service.operations.blueprint import operations_blueprint
+from service.operations.metrics import web_counters
 from service.runtime import Runtime
 from service.settings import Settings
 from service.webhooks import twilio_blueprint
@@ -25,6 +25,9 @@ CONTENT_SECURITY_POLICY = (
 
 def create_app(runtime: Runtime | None = None, *, simulator: bool = False) -> Flask:
     runtime = runtime or Runtime(Settings.from_environment())
+    observe_process(runtime.settings)
+    # Made before gunicorn forks its workers (`--preload`), so that all of them count into one folder.
+    web_counters()
     # Compile the risk lexicons now (about 3 s), not on the first texter's message.
     runtime.detector  # noqa: B018 - reading the property compiles the lexicons
     app = Flask(__name__)
@@ -34,6 +37,7 @@ def create_app(runtime: Runtime | None = None, *, simulator: bool = False) -> Fl
         **dashboard_session_config(runtime),
     )
     app.extensions["warmline"] = runtime
+    app.register_blueprint(operations_blueprint)
     app.register_blueprint(twilio_blueprint)
     csrf.init_app(app)
     app.register_blueprint(dashboard_blueprint)
@@ -41,16 +45,6 @@ def create_app(runtime: Runtime | None = None, *, simulator: bool = False) -> Fl
         from service.simulator import simulator_blueprint
 
         app.register_blueprint(simulator_blueprint)
-
-    @app.get("/healthz")
-    def healthz() -> tuple[Response, int]:
-        checks = {"database": _database_ok(runtime), "redis": _redis_ok(runtime)}
-        body: dict[str, object] = {"status": "ok" if all(checks.values()) else "degraded", "checks": checks}
-        if checks["redis"]:
-            # Failed and abandoned jobs: the sweeper runs each again up to 3 times, then
-            # leaves it here for an operator.
-            body["failed_jobs"] = JobQueue(runtime).failed_count()
-        return jsonify(body), 200 if all(checks.values()) else 503
 
     @app.after_request
     def secure_headers(response: Response) -> Response:
@@ -67,7 +61,6 @@ def create_app(runtime: Runtime | None = None, *, simulator: bool = False) -> Fl
     def http_error(error: HTTPException) -> tuple[Response, int]:
         return jsonify({"error": error.name, "detail": error.description}), error.code or 500
 
-    configure_logging()
     return app
 
 
@@ -85,32 +78,3 @@ def dashboard_session_config(runtime: Runtime) -> dict[str, object]:
         # The token lives as long as the session: a live view left open for hours still works.
         "WTF_CSRF_TIME_LIMIT": None,
     }
-
-
-def _database_ok(runtime: Runtime) -> bool:
-    try:
-        with runtime.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        return True
-    except Exception:  # any failure means "down" to a health check
-        return False
-
-
-def _redis_ok(runtime: Runtime) -> bool:
-    try:
-        return bool(runtime.redis.ping())
-    except Exception:  # as above
-        return False
-
-
-def configure_logging() -> None:
-    """key=value lines on stderr; handlers are added once per process."""
-    root = logging.getLogger()
-    if not any(getattr(handler, "_warmline", False) for handler in root.handlers):
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"))
-        # A mark on our own handler, so a second app in one process adds none; logging.Handler
-        # declares no such attribute, hence the ignore.
-        handler._warmline = True  # type: ignore[attr-defined]
-        root.addHandler(handler)
-        root.setLevel(logging.INFO)

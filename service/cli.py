@@ -19,6 +19,7 @@ from routing.limits import LIFTABLE
 from service.db import Supervisor, Volunteer
 from service.db.turn import Turn, run_turn
 from service.jobs.job_queue import JobQueue
+from service.operations import observe_process
 from service.phones import is_e164, normalise
 from service.runtime import Runtime
 from service.settings import Settings, SettingsError
@@ -39,9 +40,11 @@ REFUSED = {
 
 def _runtime() -> Runtime:
     try:
-        return Runtime(Settings.from_environment())
+        settings = Settings.from_environment()
     except SettingsError as error:
         raise click.ClickException(str(error)) from error
+    observe_process(settings)
+    return Runtime(settings)
 
 
 def _runtime_for_config() -> Runtime:
@@ -54,9 +57,11 @@ def _runtime_for_config() -> Runtime:
     }
     environ.update(os.environ)
     try:
-        return Runtime(Settings.from_environment(environ))
+        settings = Settings.from_environment(environ)
     except SettingsError as error:
         raise click.ClickException(str(error)) from error
+    observe_process(settings)
+    return Runtime(settings)
 
 
 def _phone(runtime: Runtime, raw: str) -> str:

@@ -126,6 +126,7 @@ class AlertSettings:
     nobody_on_shift_after_minutes: float
     wait_minutes: float
     outbox_stuck_minutes: float
+    no_worker_after_seconds: float
     repeat_minutes: float
 
 
@@ -254,7 +255,7 @@ def _check(settings: Settings) -> None:
     for name in ("opens", "closes"):
         value = getattr(settings.alerts, name)
         if not (isinstance(value, str) and re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value)):
-            raise SettingsError(f"alerts.{name} must be a time of day such as \"18:00\", not {value!r}")
+            raise SettingsError(f'alerts.{name} must be a time of day such as "18:00", not {value!r}')
     numbers = settings.line.numbers
     if len(set(numbers)) != len(numbers):
         raise SettingsError("line numbers must be distinct")

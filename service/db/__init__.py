@@ -4,7 +4,7 @@ from service.db.access import LoginFailure
 from service.db.base import MAX_ID, Base, parse_id
 from service.db.call_records import Call
 from service.db.conversation_records import OPEN_STATUSES, PHONE_CHANNELS, Conversation, Escalation, Message, Offer
-from service.db.line_state import LINE_STATE_ID, LineState
+from service.db.line_state import LINE_STATE_ID, LineState, OperatorAlert
 from service.db.messaging import STATUS_ORDER, UNSENT_STATUSES, InboundReceipt, OutboxMessage
 from service.db.people import AuditEntry, LimitOverride, Shift, Supervisor, Texter, Volunteer
 
@@ -25,6 +25,7 @@ __all__ = [
     "LoginFailure",
     "Message",
     "Offer",
+    "OperatorAlert",
     "OutboxMessage",
     "Shift",
     "Supervisor",

@@ -22,3 +22,14 @@ class LineState(Base):
     paused: Mapped[bool] = mapped_column(default=False, server_default=false())
     changed_at: Mapped[datetime | None]
     changed_by: Mapped[str | None] = mapped_column(String(254))
+
+
+class OperatorAlert(Base):
+    """When an operator alert of one kind (`routing.operator_alerts.AlertKind`) was last texted:
+    the row is locked while deciding, so that every worker and web process together send each
+    kind at most once per interval."""
+
+    __tablename__ = "operator_alerts"
+
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    sent_at: Mapped[datetime | None]

@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import cached_property
 
 from redis.exceptions import RedisError
-from rq import Queue
+from rq import Queue, Worker
 from rq.serializers import JSONSerializer
 
 from service.db.turn import Turn
@@ -157,3 +157,11 @@ class JobQueue:
 
     def failed_count(self) -> int:
         return self._queue.failed_job_registry.count
+
+    def live_workers(self) -> int:
+        """rq workers registered on the line's queue whose heartbeat has not lapsed (a worker's
+        key expires `Worker.worker_ttl` + 60 s after its last heartbeat)."""
+        return len(Worker.all(queue=self._queue))
+
+    def queued_count(self) -> int:
+        return self._queue.count

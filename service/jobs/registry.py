@@ -28,6 +28,7 @@ JOBS: dict[str, Callable[..., None]] = {
         tasks.place_call,
         tasks.realert_escalation,
         tasks.sweep,
+        tasks.alert_operators,
         tasks.purge_expired,
     )
 }

@@ -13,6 +13,7 @@ from service.conversations import dispatch, escalations, retention
 from service.db.turn import Turn, run_turn
 from service.jobs import sweeper
 from service.jobs.job_queue import JobQueue
+from service.operations import alerting
 from service.outbound import delivery
 from service.outbound.twilio_gateway import TwilioGateway
 from service.runtime import Runtime, process_runtime
@@ -169,6 +170,15 @@ def sweep() -> None:
     spool.replay_redis(lambda message: _submit(queue, inbound.replay_spooled(runtime, message)))
     for turn in sweeper.sweep(runtime, _now()):
         queue.submit(turn)
+
+
+def alert_operators() -> None:
+    """Every sweep: text the supervisors on call what the line needs a person for (nobody on
+    shift within the hours, a long wait, a stuck outbox), each at most once per interval."""
+    runtime = process_runtime()
+    turn = alerting.alert_operators(runtime, _now())
+    if turn is not None:
+        JobQueue(runtime).submit(turn)
 
 
 def purge_expired() -> None:

@@ -17,13 +17,22 @@ from datetime import UTC, datetime
 from typing import Any
 
 from redis.exceptions import RedisError
-from rq import SimpleWorker
+from rq import Queue, SimpleWorker
+from rq.job import Job
 
 from service.jobs.job_queue import RETENTION_INTERVAL_SECONDS, JobQueue
 from service.jobs.registry import RegisteredJob
+from service.operations import observe_process
+from service.operations.logs import job_context
 from service.runtime import process_runtime
 
 log = logging.getLogger(__name__)
+
+
+# Seconds: an idle worker renews its registration this often (less 15 s), and a dead one drops
+# out of `/healthz`'s and the alerts' count of live workers 60 s after that (RQ's default, 420,
+# would hide a crashed worker for eight minutes).
+WORKER_TTL_SECONDS = 60
 
 
 class Worker(SimpleWorker):
@@ -31,17 +40,25 @@ class Worker(SimpleWorker):
         # Only the line's own jobs run, found by name (`registry`), whatever `--job-class` says:
         # the rq command passes its default, `rq.job.Job`, which imports any dotted path.
         kwargs["job_class"] = RegisteredJob
+        kwargs.setdefault("worker_ttl", WORKER_TTL_SECONDS)
         super().__init__(*args, **kwargs)
 
     def work(self, *args: Any, **kwargs: Any) -> bool:
+        runtime = process_runtime()
+        # Before RQ's own set-up, so that its lines go through ours too.
+        observe_process(runtime.settings)
         # Compile the risk lexicons now (seconds), not in the first texter's routing job.
-        process_runtime().detector  # noqa: B018 - reading the property compiles them
+        runtime.detector  # noqa: B018 - reading the property compiles them
         stop = threading.Event()
         threading.Thread(target=_tick, args=(stop,), name="warmline-ticker", daemon=True).start()
         try:
             return super().work(*args, **kwargs)
         finally:
             stop.set()
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        with job_context(job.id):
+            super().execute_job(job, queue)
 
 
 def _tick(stop: threading.Event) -> None:
@@ -51,6 +68,8 @@ def _tick(stop: threading.Event) -> None:
     while not stop.wait(interval):
         try:
             queue.enqueue_periodic("sweep", interval, datetime.now(UTC))
+            if runtime.settings.alerts.enabled:
+                queue.enqueue_periodic("alert_operators", interval, datetime.now(UTC))
             queue.enqueue_periodic("purge_expired", RETENTION_INTERVAL_SECONDS, datetime.now(UTC))
         except RedisError as error:
             log.warning("ticker.redis_unavailable error=%s", type(error).__name__)

@@ -25,6 +25,9 @@ JOB_ID: ContextVar[str | None] = ContextVar("warmline_job_id", default=None)
 # Loggers that gunicorn and the rq command give handlers of their own: their lines go through
 # ours instead, so that every line of a process has one shape.
 LIBRARY_LOGGERS = ("gunicorn.error", "gunicorn.access", "rq.worker")
+# Libraries whose INFO lines are noise or worse: Twilio's client writes ten lines for each API
+# request, and the query string of a lookup (reconciling a lost answer) holds a number.
+QUIET_LOGGERS = ("twilio.http_client",)
 # gunicorn hands an access line's fields to its log record; our response header is one of them.
 ACCESS_REQUEST_ID = "{x-request-id}o"
 # Twilio's idempotency token is a UUID-like string; anything else is replaced, never logged.
@@ -49,6 +52,8 @@ def configure_logging(log_format: str = "text", level: int = logging.INFO) -> lo
         library = logging.getLogger(name)
         library.handlers.clear()
         library.propagate = True
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
     return handler
 
 

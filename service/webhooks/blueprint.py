@@ -14,6 +14,7 @@ from escalation.assessment import Level
 from routing.language import detect_language
 from service.db.turn import DATABASE_DOWN, Turn
 from service.jobs.job_queue import JobQueue
+from service.operations.metrics import web_counters
 from service.outbound import delivery
 from service.runtime import Runtime
 from service.sms import inbound
@@ -71,8 +72,10 @@ def sms() -> Response:
         # Never lose it: keep the verified request, answer safely now, replay it later.
         where = spool.keep(SpooledSms(sid=sid, sender=sender, to=to, body=body, received_at=time.time()))
         log.error("sms.spooled reason=database_unavailable error=%s spool=%s", type(error).__name__, where)
+        web_counters().texts_received.labels("spooled").inc()
         reply.message(_spooled_reply(runtime, body))
         return _twiml(reply)
+    web_counters().texts_received.labels("stored").inc()
     if spool.has_file():
         replay_own_spool(runtime, spool)
     if inline:

@@ -33,7 +33,7 @@ class Captured(Transport):
     def capture_envelope(self, envelope: Envelope) -> None:
         event = envelope.get_event()
         if event is not None:
-            self.events.append(event)
+            self.events.append(dict(event))
 
 
 def failing_app() -> Flask:
@@ -53,7 +53,9 @@ def test_an_event_from_a_failing_webhook_carries_no_number_and_no_body() -> None
     sentry_sdk.init(**error_report_options("https://public@sentry.invalid/1"), transport=captured)
     try:
         client = failing_app().test_client()
-        response = client.post("/twilio/sms?From=%2B12025550143", data={"From": TEXTER, "To": "+15005550006", "Body": BODY})
+        response = client.post(
+            "/twilio/sms?From=%2B12025550143", data={"From": TEXTER, "To": "+15005550006", "Body": BODY}
+        )
         sentry_sdk.flush()
     finally:
         sentry_sdk.init()
@@ -71,8 +73,15 @@ def test_an_event_from_a_failing_webhook_carries_no_number_and_no_body() -> None
 def test_the_scrubber_removes_numbers_written_in_any_common_format_and_keeps_the_rest() -> None:
     event = {
         "message": "texter (202) 555-0143 and +1 202 555 0143 and 202.555.0143",
-        "breadcrumbs": {"values": [{"message": "sms.received pseudonym=T-4821 outbox=12", "timestamp": "2026-12-07T02:19:17.123Z",
-                                    "data": {"Body": BODY}}]},
+        "breadcrumbs": {
+            "values": [
+                {
+                    "message": "sms.received pseudonym=T-4821 outbox=12",
+                    "timestamp": "2026-12-07T02:19:17.123Z",
+                    "data": {"Body": BODY},
+                }
+            ]
+        },
         "extra": {"sid": "SM0123456789abcdef0123456789abcdef"},
     }
     scrubbed = scrub_event(event)

@@ -15,6 +15,7 @@ RULES = AlertRules(
     nobody_on_shift_after=timedelta(minutes=5),
     longest_wait=timedelta(minutes=10),
     outbox_stuck_after=timedelta(minutes=5),
+    no_worker_after=timedelta(minutes=2),
     repeat_after=timedelta(minutes=30),
 )
 NOBODY = LineWatch(volunteers_on_shift=0, waiting=2)
@@ -62,16 +63,31 @@ def test_a_kind_sent_recently_does_not_hold_back_another_kind() -> None:
 
 
 def test_a_long_wait_and_a_stuck_outbox_are_alerted_at_any_hour_past_their_limits() -> None:
-    watch = LineWatch(volunteers_on_shift=3, waiting=4, longest_wait=timedelta(minutes=12), unsent=7, oldest_unsent=timedelta(minutes=6))
+    watch = LineWatch(
+        volunteers_on_shift=3,
+        waiting=4,
+        longest_wait=timedelta(minutes=12),
+        unsent=7,
+        oldest_unsent=timedelta(minutes=6),
+    )
     alerts = alerts_due(watch, RULES, {}, at(11))
     assert [alert.kind for alert in alerts] == [AlertKind.LONG_WAIT, AlertKind.OUTBOX_STUCK]
     assert alerts[0].params == {"minutes": 12, "waiting": 4}
     assert alerts[1].params == {"minutes": 6, "unsent": 7}
-    within = LineWatch(volunteers_on_shift=3, waiting=4, longest_wait=timedelta(minutes=10), unsent=7, oldest_unsent=timedelta(minutes=5))
+    within = LineWatch(
+        volunteers_on_shift=3,
+        waiting=4,
+        longest_wait=timedelta(minutes=10),
+        unsent=7,
+        oldest_unsent=timedelta(minutes=5),
+    )
     assert kinds(within, at(11)) == []
 
 
-def test_no_live_worker_is_alerted_only_by_a_process_that_counted_the_workers() -> None:
-    assert kinds(LineWatch(live_workers=0), at(11)) == [AlertKind.NO_WORKER]
-    assert kinds(LineWatch(live_workers=2), at(11)) == []
+def test_no_live_worker_is_alerted_by_a_process_that_counted_them_once_it_has_run_a_while() -> None:
+    running = timedelta(minutes=10)
+    assert kinds(LineWatch(live_workers=0, up_for=running), at(11)) == [AlertKind.NO_WORKER]
+    assert kinds(LineWatch(live_workers=2, up_for=running), at(11)) == []
+    # Just started: the workers started beside it may not have registered yet.
+    assert kinds(LineWatch(live_workers=0, up_for=timedelta(seconds=30)), at(11)) == []
     assert kinds(LineWatch(volunteers_on_shift=2), at(11)) == []

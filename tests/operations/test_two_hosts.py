@@ -1,0 +1,63 @@
+"""Two hosts of one line, each with its own gunicorn, rq worker and spool folder, on one
+PostgreSQL database and one Redis: texts that arrive at either are routed once each, and each
+texter's reach their volunteer in the order they were sent."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.hosts import Lab
+from tests.support.stack import People
+
+CONFIG = """
+[delivery]
+twilio_timeout_seconds = 2
+retry_base_seconds = 0.5
+stuck_after_seconds = 3
+sweep_interval_seconds = 1
+
+[alerts]
+enabled = false
+"""
+TEXTS_EACH = 8
+NOTE = re.compile(r"\bnote (\d+) from (T\d)\b")
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    lab = Lab(tmp_path_factory.mktemp("two-hosts"), "two_hosts", CONFIG)
+    try:
+        lab.start_host("a")
+        lab.start_host("b")
+        yield lab
+    finally:
+        lab.stop()
+
+
+def test_texts_arriving_at_two_hosts_are_routed_once_each_in_order_per_texter(lab: Lab) -> None:
+    a, b = (lab.line(host) for host in lab.hosts)
+    people = People(lab.runtime)
+    volunteers = [people.volunteer("Ana"), people.volunteer("Ben")]
+    texters = {f"T{index}": people.texter() for index in range(4)}
+    for volunteer in volunteers:
+        a.start_shift(volunteer)
+    for index, (name, texter) in enumerate(texters.items()):
+        (a if index % 2 else b).connect(volunteers[index // 2], texter, f"hello, this is {name}")
+    sent_to: dict[str, set[str]] = {}
+    for number in range(1, TEXTS_EACH + 1):
+        for index, (name, texter) in enumerate(texters.items()):
+            via = a if (number + index) % 2 else b
+            via.text(texter, f"note {number} from {name}")
+            sent_to.setdefault(name, set()).add(via.server_url)
+    assert all(len(hosts) == 2 for hosts in sent_to.values()), "each texter's texts went to both hosts"
+    relayed: dict[str, list[int]] = {name: [] for name in texters}
+    for message in a.settle(quiet=2, timeout=90):
+        for number, name in NOTE.findall(message.get("Body", "")):
+            assert message["To"] == volunteers[int(name[1]) // 2], f"{name}'s text reached another volunteer"
+            relayed[name].append(int(number))
+    assert relayed == {name: list(range(1, TEXTS_EACH + 1)) for name in texters}
+    for host in lab.hosts:
+        assert "POST /twilio/sms" in host.web_log.read_text()
