@@ -5,11 +5,14 @@ texter's reach their volunteer in the order they were sent."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from tests.support.hosts import Lab
+from tests.support.line import Line
 from tests.support.stack import People
 
 CONFIG = """
@@ -24,6 +27,18 @@ enabled = false
 """
 TEXTS_EACH = 8
 NOTE = re.compile(r"\bnote (\d+) from (T\d)\b")
+
+
+def _offer(line: Line, volunteers: list[str], words: str, timeout: float = 20) -> dict[str, Any]:
+    """The offer of the texter who wrote `words`, to whichever volunteer the line chose."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for volunteer in volunteers:
+            for message in line.inbox(volunteer):
+                if words in message.get("Body", "") and "#yes" in message.get("Body", ""):
+                    return message
+        time.sleep(0.1)
+    raise AssertionError(f"no volunteer was offered the texter who wrote {words!r}")
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +59,14 @@ def test_texts_arriving_at_two_hosts_are_routed_once_each_in_order_per_texter(la
     texters = {f"T{index}": people.texter() for index in range(4)}
     for volunteer in volunteers:
         a.start_shift(volunteer)
+    volunteer_of = {}
     for index, (name, texter) in enumerate(texters.items()):
-        (a if index % 2 else b).connect(volunteers[index // 2], texter, f"hello, this is {name}")
+        via = a if index % 2 else b
+        via.text(texter, f"hello, this is {name}")
+        offer = _offer(a, volunteers, f"hello, this is {name}")
+        via.text(offer["To"], "#yes", to=offer["From"], texter=False)
+        a.wait_for(texter, "You're now texting with")
+        volunteer_of[name] = offer["To"]
     sent_to: dict[str, set[str]] = {}
     for number in range(1, TEXTS_EACH + 1):
         for index, (name, texter) in enumerate(texters.items()):
@@ -56,7 +77,7 @@ def test_texts_arriving_at_two_hosts_are_routed_once_each_in_order_per_texter(la
     relayed: dict[str, list[int]] = {name: [] for name in texters}
     for message in a.settle(quiet=2, timeout=90):
         for number, name in NOTE.findall(message.get("Body", "")):
-            assert message["To"] == volunteers[int(name[1]) // 2], f"{name}'s text reached another volunteer"
+            assert message["To"] == volunteer_of[name], f"{name}'s text reached another volunteer"
             relayed[name].append(int(number))
     assert relayed == {name: list(range(1, TEXTS_EACH + 1)) for name in texters}
     for host in lab.hosts:
