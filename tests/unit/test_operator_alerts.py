@@ -62,26 +62,23 @@ def test_a_kind_sent_recently_does_not_hold_back_another_kind() -> None:
     assert kinds(watch, at(19), {AlertKind.NOBODY_ON_SHIFT: at(18, 50)}) == [AlertKind.LONG_WAIT]
 
 
-def test_a_long_wait_and_a_stuck_outbox_are_alerted_at_any_hour_past_their_limits() -> None:
-    watch = LineWatch(
+def busy(wait_minutes: int, unsent_minutes: int) -> LineWatch:
+    """Three volunteers on shift, four texters waiting, seven texts unsent, for these long."""
+    return LineWatch(
         volunteers_on_shift=3,
         waiting=4,
-        longest_wait=timedelta(minutes=12),
+        longest_wait=timedelta(minutes=wait_minutes),
         unsent=7,
-        oldest_unsent=timedelta(minutes=6),
+        oldest_unsent=timedelta(minutes=unsent_minutes),
     )
-    alerts = alerts_due(watch, RULES, {}, at(11))
+
+
+def test_a_long_wait_and_a_stuck_outbox_are_alerted_at_any_hour_past_their_limits() -> None:
+    alerts = alerts_due(busy(12, 6), RULES, {}, at(11))
     assert [alert.kind for alert in alerts] == [AlertKind.LONG_WAIT, AlertKind.OUTBOX_STUCK]
     assert alerts[0].params == {"minutes": 12, "waiting": 4}
     assert alerts[1].params == {"minutes": 6, "unsent": 7}
-    within = LineWatch(
-        volunteers_on_shift=3,
-        waiting=4,
-        longest_wait=timedelta(minutes=10),
-        unsent=7,
-        oldest_unsent=timedelta(minutes=5),
-    )
-    assert kinds(within, at(11)) == []
+    assert kinds(busy(10, 5), at(11)) == []
 
 
 def test_no_live_worker_is_alerted_by_a_process_that_counted_them_once_it_has_run_a_while() -> None:
