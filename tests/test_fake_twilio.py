@@ -17,7 +17,8 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from scripts.harness.fake_twilio import REPO_ROOT, FakeTwilio, RedirectingHttpClient
+from scripts.harness.fake_twilio import REPO_ROOT, FakeTwilio
+from service.outbound.twilio_gateway import BaseUrlHttpClient
 
 SPEC = REPO_ROOT.parent / "shared" / "twilio-oai" / "twilio_api_v2010.json"
 TEXTER = "+15005550006"
@@ -118,7 +119,7 @@ def test_unknown_parameter_is_rejected(fake: FakeTwilio, client: Client) -> None
 
 
 def test_wrong_auth_token_is_401(fake: FakeTwilio) -> None:
-    impostor = Client(fake.account_sid, "not-the-token", http_client=RedirectingHttpClient(fake.base_url, 5.0))
+    impostor = Client(fake.account_sid, "not-the-token", http_client=BaseUrlHttpClient(fake.base_url, 5.0))
 
     with pytest.raises(TwilioRestException) as caught:
         impostor.messages.create(to=TEXTER, from_=LINE, body="hi")
