@@ -149,8 +149,21 @@ class FakeTwilio:
         """Tell the fake a call is live (an inbound call it never saw placed) or over."""
         self._control("POST", "calls", {"sid": sid, "status": status})
 
+    def buy_number(self, phone_number: str) -> dict[str, Any]:
+        """Give the account a number, configured as Twilio sells one (its demo URLs)."""
+        return self._control("POST", "numbers", {"phone_number": phone_number})
+
+    def numbers(self) -> list[dict[str, Any]]:
+        """The account's numbers as IncomingPhoneNumber resources."""
+        return self._control("GET", "numbers")
+
+    def services(self) -> list[dict[str, Any]]:
+        """The account's Messaging Services, each with `phone_numbers`: the numbers it holds."""
+        return self._control("GET", "services")
+
     def reset(self) -> None:
-        """Forget messages, calls and requests, clear faults (releasing hung requests), restore callbacks."""
+        """Forget messages, calls, requests, numbers and Messaging Services, clear faults
+        (releasing hung requests), restore callbacks."""
         self._control("POST", "reset")
 
     def fault(self, mode: str, count: int | None = None, seconds: float | None = None) -> None:
