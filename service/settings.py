@@ -118,6 +118,28 @@ class Url:
 
 
 @dataclass(frozen=True)
+class TimeZone:
+    """An IANA time zone name, such as America/New_York."""
+
+    def fault(self, value: str) -> str | None:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return "must be an IANA time zone name, such as America/New_York"
+        return None
+
+
+@dataclass(frozen=True)
+class Language:
+    """A language code with its texts in config/messages/<code>.toml."""
+
+    def fault(self, value: str) -> str | None:
+        if re.fullmatch(r"[a-z]{2,3}", value) and (CONFIG_DIR / "messages" / f"{value}.toml").is_file():
+            return None
+        return f"must name languages with texts in {CONFIG_DIR / 'messages'} (such as en, es)"
+
+
+@dataclass(frozen=True)
 class Env:
     """A `Settings` field read from an environment variable; without a default it must be set."""
 
@@ -139,8 +161,8 @@ class LineSettings:
     default_region: Annotated[str, Pattern(r"[A-Z]{2}", "a two-letter ISO 3166 country code, such as US")]
     main_number: Annotated[str, E164]
     pool_numbers: Annotated[tuple[str, ...], E164]
-    languages: Annotated[tuple[str, ...], Pattern(r"[a-z]{2,3}", "language codes such as en, es")]
-    timezone: str
+    languages: Annotated[tuple[str, ...], Language()]
+    timezone: Annotated[str, TimeZone()]
     messaging_service: Annotated[str, Pattern(r"\S.{0,63}", "a name of 1 to 64 characters")]
 
     @property
@@ -302,7 +324,7 @@ class Settings:
             if section is not None:
                 values[name] = section
         if "line" in values:
-            problems += _line_problems(values["line"], CONFIG_DIR)
+            problems += _line_problems(values["line"])
         if problems:
             raise SettingsError(problems, values)
         return cls(**values)
@@ -466,8 +488,8 @@ def _typed(hint: Any, value: Any) -> tuple[Any, str | None]:
     return value, None
 
 
-def _line_problems(line: LineSettings, config_dir: Path) -> list[Problem]:
-    """What no single field's bounds can say: the numbers together, the languages' files, the zone."""
+def _line_problems(line: LineSettings) -> list[Problem]:
+    """What no single field's bounds can say: the line's numbers and languages as a whole."""
     problems = []
     if len(set(line.numbers)) != len(line.numbers):
         problems.append(
@@ -477,23 +499,4 @@ def _line_problems(line: LineSettings, config_dir: Path) -> list[Problem]:
         )
     if not line.languages:
         problems.append(Problem("[line] languages", "is empty", 'List at least one language, such as ["en"]'))
-    for language in line.languages:
-        if not (config_dir / "messages" / f"{language}.toml").exists():
-            problems.append(
-                Problem(
-                    "[line] languages",
-                    f"has {language!r}, which has no texts",
-                    f"Use one of the languages in {config_dir / 'messages'}",
-                )
-            )
-    try:
-        zoneinfo.ZoneInfo(line.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        problems.append(
-            Problem(
-                "[line] timezone",
-                f"is {line.timezone!r}, which is not a time zone",
-                "Use an IANA name such as America/New_York",
-            )
-        )
     return problems
