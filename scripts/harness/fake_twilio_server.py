@@ -87,12 +87,17 @@ CALL_PATH = "/2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json"
 CALLS_ROUTE = re.compile(r"/2010-04-01/Accounts/([^/]+)/Calls\.json")
 CALL_ROUTE = re.compile(r"/2010-04-01/Accounts/([^/]+)/Calls/([^/]+)\.json")
 ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
+
+
+def spec_route(path: str) -> re.Pattern[str]:
+    """A spec path as a pattern: each {Parameter} is one path segment, captured."""
+    return re.compile(re.sub(r"\\\{\w+\\\}", "([^/]+)", re.escape(path)))
+
+
 ACCOUNT_PATH = "/2010-04-01/Accounts/{Sid}.json"
-ACCOUNT_ROUTE = re.compile(r"/2010-04-01/Accounts/([^/]+)\.json")
 NUMBERS_PATH = "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json"
 NUMBER_PATH = "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json"
-NUMBERS_ROUTE = re.compile(r"/2010-04-01/Accounts/([^/]+)/IncomingPhoneNumbers\.json")
-NUMBER_ROUTE = re.compile(r"/2010-04-01/Accounts/([^/]+)/IncomingPhoneNumbers/([^/]+)\.json")
+ACCOUNT_ROUTE, NUMBERS_ROUTE, NUMBER_ROUTE = (spec_route(path) for path in (ACCOUNT_PATH, NUMBERS_PATH, NUMBER_PATH))
 # Messaging v1 lives on messaging.twilio.com; clients reach it as {base}/messaging/... (the
 # interface contract's rule for Twilio's hosts other than api.twilio.com).
 SERVICES_ROUTE = re.compile(r"/messaging/v1/Services")
@@ -1153,28 +1158,11 @@ class Handler(BaseHTTPRequestHandler):
         unknown = sorted(set(query) - set(self.server.contract.number_list_query))
         if unknown:
             raise ApiError(400, PARAMETER_ERROR_CODE, f"Unknown parameters: {', '.join(unknown)}")
-        page_size = _int_param(query, "PageSize", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
-        page = _int_param(query, "Page", 0, 0, math.inf)
-        found = self.server.inventory.numbers(_single(query, "PhoneNumber"))
-        start = page * page_size
-        numbers = found[start : start + page_size]
-        more = len(found) > start + page_size
-
-        def page_uri(number: int) -> str:
-            return f"{path}?{urlencode({'PageSize': page_size, 'Page': number})}"
-
-        known = {
-            "end": start + max(len(numbers) - 1, 0),
-            "first_page_uri": page_uri(0),
-            "next_page_uri": page_uri(page + 1) + "&PageToken=PA" + numbers[-1]["sid"] if more else None,
-            "page": page,
-            "page_size": page_size,
-            "previous_page_uri": page_uri(page - 1) if page > 0 else None,
-            "start": start,
-            "uri": page_uri(page),
-            "incoming_phone_numbers": numbers,
-        }
-        self._send_json(200, {name: known.get(name) for name in self.server.contract.number_list_fields})
+        phone_number = _single(query, "PhoneNumber")
+        found = self.server.inventory.numbers(phone_number)
+        filters = [] if phone_number is None else [("PhoneNumber", phone_number)]
+        fields = self.server.contract.number_list_fields
+        self._send_json(200, v2010_page(path, query, filters, "incoming_phone_numbers", found, fields))
 
     def _messaging_api(
         self, path: str, query: dict[str, list[str]], form: dict[str, list[str]] | None, form_error: ApiError | None
@@ -1260,8 +1248,6 @@ class Handler(BaseHTTPRequestHandler):
         self._send_json(200, resource)
 
     def _list(self, path: str, query: dict[str, list[str]]) -> None:
-        page_size = _int_param(query, "PageSize", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
-        page = _int_param(query, "Page", 0, 0, math.inf)
         filters = [
             (key, value)
             for key in ("To", "From", "DateSent", "DateSent<", "DateSent>")
@@ -1278,26 +1264,8 @@ class Handler(BaseHTTPRequestHandler):
             )
 
         found = self.server.state.find(keep)
-        start = page * page_size
-        messages = found[start : start + page_size]
-
-        def page_uri(number: int, token: str | None = None) -> str:
-            params = [*filters, ("PageSize", page_size), ("Page", number)]
-            return f"{path}?{urlencode(params + ([('PageToken', token)] if token else []))}"
-
-        more = len(found) > start + page_size
-        known = {
-            "end": start + max(len(messages) - 1, 0),
-            "first_page_uri": page_uri(0),
-            "next_page_uri": page_uri(page + 1, "PA" + messages[-1]["sid"]) if more else None,
-            "page": page,
-            "page_size": page_size,
-            "previous_page_uri": page_uri(page - 1) if page > 0 else None,
-            "start": start,
-            "uri": page_uri(page),
-            "messages": messages,
-        }
-        self._send_json(200, {name: known.get(name) for name in self.server.contract.list_fields})
+        page_body = v2010_page(path, query, filters, "messages", found, self.server.contract.list_fields)
+        self._send_json(200, page_body)
 
     # --- Control API ---
 
@@ -1372,6 +1340,40 @@ class Handler(BaseHTTPRequestHandler):
             raise ValueError("enabled must be true or false")
         self.server.state.callbacks_enabled = enabled
         return {"enabled": enabled}
+
+
+def v2010_page(
+    path: str,
+    query: dict[str, list[str]],
+    filters: list[tuple[str, str]],
+    key: str,
+    found: list[dict[str, Any]],
+    fields: tuple[str, ...],
+) -> dict[str, Any]:
+    """One page of a 2010-04-01 list (PageSize, Page), with the spec's field names and the
+    relative page URIs Twilio answers with."""
+    page_size = _int_param(query, "PageSize", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
+    page = _int_param(query, "Page", 0, 0, math.inf)
+    start = page * page_size
+    items = found[start : start + page_size]
+
+    def page_uri(number: int, token: str | None = None) -> str:
+        params: list[tuple[str, Any]] = [*filters, ("PageSize", page_size), ("Page", number)]
+        return f"{path}?{urlencode(params + ([('PageToken', token)] if token else []))}"
+
+    more = len(found) > start + page_size
+    known = {
+        "end": start + max(len(items) - 1, 0),
+        "first_page_uri": page_uri(0),
+        "next_page_uri": page_uri(page + 1, "PA" + items[-1]["sid"]) if more else None,
+        "page": page,
+        "page_size": page_size,
+        "previous_page_uri": page_uri(page - 1) if page > 0 else None,
+        "start": start,
+        "uri": page_uri(page),
+        key: items,
+    }
+    return {name: known.get(name) for name in fields}
 
 
 def _v1_page(path: str, query: dict[str, list[str]], key: str, items: list[dict[str, Any]]) -> dict[str, Any]:
