@@ -165,7 +165,11 @@ def _twilio(values: Mapping[str, Any], settings: Settings | None, found: Finding
             )
         else:
             found.problems.append(
-                Problem("Twilio", f"answered {error.status} ({error.code}: {error.msg})", "Try again later")
+                Problem(
+                    "Twilio",
+                    f"answered {error.status} ({error.code}: {error.msg})",
+                    "Check TWILIO_ACCOUNT_SID, then status.twilio.com, and run the check again",
+                )
             )
         return
     except requests.RequestException as error:

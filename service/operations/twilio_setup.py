@@ -65,13 +65,18 @@ def _line_numbers(client: Client, settings: Settings, found: Survey, apply: bool
     wanted = number_webhooks(settings)
     owned = {}
     for number in settings.line.numbers:
-        matches = client.incoming_phone_numbers.list(phone_number=number, limit=1)
+        # Twilio's PhoneNumber filter matches a part of the number: keep the exact one.
+        matches = [
+            candidate
+            for candidate in client.incoming_phone_numbers.list(phone_number=number)
+            if candidate.phone_number == number
+        ]
         if not matches:
             found.problems.append(
                 Problem(
                     number,
                     "is not a number of this Twilio account",
-                    "buy it in the Twilio console, or correct [line] main_number / pool_numbers",
+                    "Buy it in the Twilio console, or correct [line] main_number / pool_numbers",
                 )
             )
             continue
@@ -98,7 +103,7 @@ def _messaging_service(client: Client, settings: Settings, owned: dict[str, str]
             Problem(
                 f"Messaging Service {name!r}",
                 f"exists {len(ours)} times",
-                f"delete all but {ours[0].sid} in the Twilio console (Messaging > Services)",
+                f"Delete all but {ours[0].sid} in the Twilio console (Messaging > Services)",
             )
         )
     service = ours[0] if ours else None
