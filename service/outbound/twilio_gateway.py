@@ -45,12 +45,12 @@ class BaseUrlHttpClient(TwilioHttpClient):
         self._rebases = self.base_url != TWILIO_API_DEFAULT
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
-        if self._rebases:
-            url = self.rebased(url)
-        return super().request(method, url, *args, **kwargs)
+        return super().request(method, self.rebased(url), *args, **kwargs)
 
     def rebased(self, url: str) -> str:
         """Where a request for `url` goes; the Messages API (every text sent) takes the short path."""
+        if not self._rebases:
+            return url
         if url.startswith(TWILIO_API_DEFAULT):
             return self.base_url + url[len(TWILIO_API_DEFAULT) :]
         parts = urlsplit(url)
