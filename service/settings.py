@@ -7,9 +7,11 @@ configuration is refused with every problem at once, each saying what to do, so 
 fixes the file in one go instead of one restart per mistake.
 
 Declaring a setting: a field in the section's dataclass with its type, and its bounds in
-`Annotated[...]` (`Range`, `Pattern`, `OneOf`, `Url`); a default with an operator's comment in
-config/warmline.toml. A field of `Settings` read from the environment carries `Env(...)`; one
-whose type is a section dataclass is the TOML table of the same name.
+`Annotated[...]` (`Range`, `Pattern`, `Url`, `TimeZone`, `Language`), e.g.
+`poll_seconds: Annotated[float, Positive]`; a default with an operator's comment in
+config/warmline.toml. A field of `Settings` read from the environment carries `Env(variable,
+default)`; a field whose type is a section dataclass is the TOML table of the same name, and
+needs nothing else.
 """
 
 from __future__ import annotations
@@ -94,16 +96,6 @@ class Pattern:
 
     def fault(self, value: str) -> str | None:
         return None if re.fullmatch(self.regex, value) else f"must be {self.means}"
-
-
-@dataclass(frozen=True)
-class OneOf:
-    """A text that must be one of a few words."""
-
-    choices: tuple[str, ...]
-
-    def fault(self, value: str) -> str | None:
-        return None if value in self.choices else f"must be one of {', '.join(self.choices)}"
 
 
 @dataclass(frozen=True)
