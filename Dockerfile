@@ -22,16 +22,16 @@ RUN python -m venv /opt/warmline/venv \
  && pip install --require-hashes -r requirements/build.txt \
  && pip install --require-hashes -r requirements/runtime.txt
 
-# The project itself, without dependencies (all came from the lock). An editable install:
-# the service reads config/ beside its code (service/settings.py's CONFIG_DIR), so the code
-# stays where it is and config/ ships inside the image.
+# The project itself, without dependencies (all came from the lock), installed like any
+# package: config/ ships inside it (service/config), so the service reads nothing from the
+# source tree, which is removed. `warmline --version` says which release runs.
 COPY pyproject.toml README.md LICENSE Procfile ./
 COPY config config
 COPY routing routing
 COPY escalation escalation
 COPY service service
-RUN pip install --no-deps --no-build-isolation -e . \
- && python -m compileall -q routing escalation service
+RUN pip install --no-deps --no-build-isolation . \
+ && rm -rf build config routing escalation service *.egg-info
 
 # A command is one Procfile line, run the way honcho runs it (deploy/entrypoint.sh).
 COPY --chmod=0755 deploy/entrypoint.sh /usr/local/bin/warmline-entrypoint

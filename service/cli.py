@@ -19,7 +19,7 @@ from routing.limits import LIFTABLE
 from service.db import Supervisor, Volunteer
 from service.db.turn import Turn, run_turn
 from service.jobs.job_queue import JobQueue
-from service.operations import observe_process
+from service.operations import PARTS, observe_process
 from service.phones import is_e164, normalise
 from service.runtime import Runtime
 from service.settings import Settings, SettingsError
@@ -72,8 +72,78 @@ def _phone(runtime: Runtime, raw: str) -> str:
 
 
 @click.group()
+@click.version_option(package_name="warmline", prog_name="warmline")
 def main() -> None:
     """Warmline: SMS and voice peer-support line routing."""
+
+
+@main.command()
+@click.option(
+    "--skip",
+    multiple=True,
+    type=click.Choice(PARTS),
+    help="A part not to test (repeatable); the configuration is always read.",
+)
+def check(skip: tuple[str, ...]) -> None:
+    """Test everything the line needs, report every problem with what to do, and exit 0 only
+    when the line can take texts."""
+    from service.operations.setup_check import check_setup
+
+    found = check_setup(parts=[part for part in PARTS if part not in skip])
+    for passed in found.passed:
+        click.echo(f"ok       {passed}")
+    for note in found.notes:
+        click.echo(f"note     {note}")
+    for problem in found.problems:
+        click.echo(f"PROBLEM  {problem}")
+    if not found.line_can_take_texts:
+        count = len(found.problems)
+        click.echo(f"{count} problem{'s' if count > 1 else ''}: the line cannot take texts until they are fixed.")
+        sys.exit(1)
+    click.echo("The line can take texts.")
+
+
+@main.group()
+def twilio() -> None:
+    """The Twilio account: its line numbers and Messaging Service."""
+
+
+@twilio.command("setup")
+@click.option("--dry-run", is_flag=True, help="Say what would change, and change nothing.")
+def twilio_setup(dry_run: bool) -> None:
+    """Point every line number's SMS, voice and status URLs at this service and put them in one
+    Messaging Service; a second run changes nothing."""
+    from twilio.base.exceptions import TwilioRestException
+
+    from service.operations.twilio_setup import console_steps, survey
+    from service.outbound.twilio_gateway import twilio_client
+
+    settings = _runtime().settings
+    if not (settings.twilio_account_sid and settings.twilio_auth_token):
+        raise click.ClickException("set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN first")
+    client = twilio_client(
+        settings.twilio_account_sid,
+        settings.twilio_auth_token,
+        settings.twilio_api_base_url,
+        settings.delivery.twilio_timeout_seconds,
+    )
+    try:
+        found = survey(client, settings, apply=not dry_run)
+    except TwilioRestException as error:
+        raise click.ClickException(f"Twilio answered {error.status} ({error.code}): {error.msg}") from error
+    if found.changes:
+        click.echo("Would change (dry run, nothing changed):" if dry_run else "Changed:")
+        for change in found.changes:
+            click.echo(f"  {change}")
+    else:
+        click.echo("No change: Twilio already points at this service.")
+    for problem in found.problems:
+        click.echo(f"PROBLEM  {problem}")
+    click.echo("Still to do once in the Twilio console (its API cannot):")
+    for number, step in enumerate(console_steps(settings), start=1):
+        click.echo(f"  {number}. {step}")
+    if found.problems:
+        sys.exit(1)
 
 
 @main.group()

@@ -1,36 +1,162 @@
 """The one typed settings object, built once from the environment and the TOML config.
 
 Nothing else in the project reads `os.environ` or the config files: everything that varies
-between the demo, the tests and production arrives here, fails loudly when it is wrong, and
-is passed down from `create_app` or the worker.
+between the demo, the tests and production arrives here, is checked against the types and
+bounds declared beside each field, and is passed down from `create_app` or the worker. A bad
+configuration is refused with every problem at once, each saying what to do, so an operator
+fixes the file in one go instead of one restart per mistake.
+
+Declaring a setting: a field in the section's dataclass with its type, and its bounds in
+`Annotated[...]` (`Range`, `Pattern`, `Url`, `TimeZone`, `Language`), e.g.
+`poll_seconds: Annotated[float, Positive]`; a default with an operator's comment in
+config/warmline.toml. A field of `Settings` read from the environment carries `Env(variable,
+default)`; a field whose type is a section dataclass is the TOML table of the same name, and
+needs nothing else.
 """
 
 from __future__ import annotations
 
+import difflib
+import math
 import os
 import re
 import tomllib
+import zoneinfo
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
+from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, get_args, get_origin, get_type_hints
+from urllib.parse import urlsplit
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
+# The defaults ship inside the package (service/config), so an installed service finds them
+# without a checkout.
+CONFIG_DIR = Path(str(resources.files("service") / "config"))
 TWILIO_API_DEFAULT = "https://api.twilio.com"
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the setup: where, what, and what the operator should do."""
+
+    where: str
+    what: str
+    fix: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.what}. {self.fix}."
+
+
 class SettingsError(ValueError):
-    """The configuration is unusable; the message says which setting and why."""
+    """The configuration is unusable; `problems` lists every mistake found, not just the first.
+
+    `partial` holds the settings that were read correctly (field name -> value), so that
+    `warmline check` can still test the database, Redis and Twilio while the config is wrong.
+    """
+
+    def __init__(self, problems: list[Problem], partial: Mapping[str, Any] | None = None) -> None:
+        super().__init__("\n".join(str(problem) for problem in problems))
+        self.problems = tuple(problems)
+        self.partial = dict(partial or {})
+
+
+# --- Declaring bounds ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Range:
+    """Bounds of a number: `low` and `high` inclusive, `above` exclusive (for "more than 0")."""
+
+    low: float | None = None
+    high: float | None = None
+    above: float | None = None
+    why: str = ""
+
+    def fault(self, value: float) -> str | None:
+        if self.above is not None and not value > self.above:
+            return f"must be more than {self.above:g}"
+        if (self.low is not None and value < self.low) or (self.high is not None and value > self.high):
+            if self.high is None:
+                return f"must be at least {self.low:g}"
+            if self.low is None:
+                return f"must be at most {self.high:g}"
+            return f"must be from {self.low:g} to {self.high:g}"
+        return None
+
+
+Positive = Range(above=0)
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A text (or each text of a list) that must match `regex` in full; `means` says what that is."""
+
+    regex: str
+    means: str
+
+    def fault(self, value: str) -> str | None:
+        return None if re.fullmatch(self.regex, value) else f"must be {self.means}"
+
+
+@dataclass(frozen=True)
+class Url:
+    """An absolute http(s) URL; its trailing slash is dropped so paths can be appended."""
+
+    def fault(self, value: str) -> str | None:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            return "must be an http:// or https:// URL without a query, such as https://warmline.example.org"
+        return None
+
+
+@dataclass(frozen=True)
+class TimeZone:
+    """An IANA time zone name, such as America/New_York."""
+
+    def fault(self, value: str) -> str | None:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return "must be an IANA time zone name, such as America/New_York"
+        return None
+
+
+@dataclass(frozen=True)
+class Language:
+    """A language code with its texts in config/messages/<code>.toml."""
+
+    def fault(self, value: str) -> str | None:
+        if re.fullmatch(r"[a-z]{2,3}", value) and (CONFIG_DIR / "messages" / f"{value}.toml").is_file():
+            return None
+        return f"must name languages with texts in {CONFIG_DIR / 'messages'} (such as en, es)"
+
+
+@dataclass(frozen=True)
+class Env:
+    """A `Settings` field read from an environment variable; without a default it must be set."""
+
+    variable: str
+    default: str | None = None
+
+
+E164 = Pattern(r"\+[1-9]\d{1,14}", "a number in E.164 form, such as +15551230001")
+ACCOUNT_SID = Pattern(r"(AC[0-9a-fA-F]{32})?", "AC followed by 32 hex digits (the Twilio console's Account SID)")
+CLOCK_TIME = Pattern(r"([01]\d|2[0-3]):[0-5]\d", 'a time of day such as "18:00"')
+DATA_KEYS = Pattern(r"[^,]{16,}(,[^,]{16,})*", "secrets of 16 characters or more, newest first, comma-separated")
+
+
+# --- The settings -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class LineSettings:
-    name: str
-    default_region: str
-    main_number: str
-    pool_numbers: tuple[str, ...]
-    languages: tuple[str, ...]
-    timezone: str
+    name: Annotated[str, Pattern(r".*\S.*", "a name")]
+    default_region: Annotated[str, Pattern(r"[A-Z]{2}", "a two-letter ISO 3166 country code, such as US")]
+    main_number: Annotated[str, E164]
+    pool_numbers: Annotated[tuple[str, ...], E164]
+    languages: Annotated[tuple[str, ...], Language()]
+    timezone: Annotated[str, TimeZone()]
+    messaging_service: Annotated[str, Pattern(r"\S.{0,63}", "a name of 1 to 64 characters")]
 
     @property
     def numbers(self) -> tuple[str, ...]:
@@ -40,64 +166,64 @@ class LineSettings:
 
 @dataclass(frozen=True)
 class RoutingSettings:
-    offer_timeout_seconds: int
-    texter_inactivity_minutes: float
-    feedback_window_minutes: int
-    offer_preview_chars: int
+    offer_timeout_seconds: Annotated[int, Range(1, 3600)]
+    texter_inactivity_minutes: Annotated[float, Positive]
+    feedback_window_minutes: Annotated[int, Range(0)]
+    offer_preview_chars: Annotated[int, Range(0, 1600)]
 
 
 @dataclass(frozen=True)
 class ShiftSettings:
-    max_concurrent: int
-    max_shift_minutes: int
-    max_conversations_per_shift: int
-    wrap_up_minutes: int
-    cooldown_after_escalation_minutes: int
-    long_conversation_minutes: int
-    cooldown_after_long_minutes: int
-    min_rest_minutes: int
-    max_hours_per_week: float
-    break_minutes: int
+    max_concurrent: Annotated[int, Range(1, 50)]
+    max_shift_minutes: Annotated[int, Range(1)]
+    max_conversations_per_shift: Annotated[int, Range(1)]
+    wrap_up_minutes: Annotated[int, Range(0)]
+    cooldown_after_escalation_minutes: Annotated[int, Range(0)]
+    long_conversation_minutes: Annotated[int, Range(1)]
+    cooldown_after_long_minutes: Annotated[int, Range(0)]
+    min_rest_minutes: Annotated[int, Range(0)]
+    max_hours_per_week: Annotated[float, Range(above=0, high=168)]
+    break_minutes: Annotated[int, Range(1)]
 
 
 @dataclass(frozen=True)
 class RetentionSettings:
-    days: float
+    days: Annotated[float, Positive]
 
 
 @dataclass(frozen=True)
 class InboundSettings:
-    spool_dir: str
-    max_texts_per_minute: int
+    spool_dir: Annotated[str, Pattern(r".*\S.*", "a folder")]
+    max_texts_per_minute: Annotated[int, Range(1)]
 
 
 @dataclass(frozen=True)
 class EscalationSettings:
-    realert_after_minutes: float
-    safety_repeat_minutes: float
+    realert_after_minutes: Annotated[float, Positive]
+    safety_repeat_minutes: Annotated[float, Range(0)]
 
 
 @dataclass(frozen=True)
 class DashboardSettings:
-    queue_wait_alert_minutes: float
-    session_idle_hours: float
-    login_window_minutes: int
-    login_failures_per_account: int
-    login_failures_per_address: int
-    poll_seconds: float
+    queue_wait_alert_minutes: Annotated[float, Positive]
+    session_idle_hours: Annotated[float, Positive]
+    login_window_minutes: Annotated[int, Range(1)]
+    login_failures_per_account: Annotated[int, Range(1)]
+    login_failures_per_address: Annotated[int, Range(1)]
+    poll_seconds: Annotated[float, Positive]
 
 
 @dataclass(frozen=True)
 class VoiceSettings:
-    ring_group_size: int
-    ring_timeout_seconds: int
-    whisper_timeout_seconds: int
-    menu_timeout_seconds: int
-    ring_again_after_minutes: float
-    max_hold_minutes: float
-    hold_announce_seconds: int
-    hold_music_url: str
-    crisis_number: str
+    ring_group_size: Annotated[int, Range(1, 10, why="Twilio dials at most 10 numbers at once")]
+    ring_timeout_seconds: Annotated[int, Range(5, 600, why="Twilio's <Dial> timeout")]
+    whisper_timeout_seconds: Annotated[int, Range(1)]
+    menu_timeout_seconds: Annotated[int, Range(1)]
+    ring_again_after_minutes: Annotated[float, Range(0)]
+    max_hold_minutes: Annotated[float, Positive]
+    hold_announce_seconds: Annotated[int, Range(1)]
+    hold_music_url: Annotated[str, Pattern(r"(https?://\S+)?", "an http(s) URL of an MP3 or WAV, or empty for silence")]
+    crisis_number: Annotated[str, Pattern(r"\+?\d+", "a number to dial (digits, or E.164)")]
     callbacks: bool
 
     @property
@@ -109,37 +235,37 @@ class VoiceSettings:
 
 @dataclass(frozen=True)
 class DeliverySettings:
-    twilio_timeout_seconds: float
-    max_attempts: int
-    retry_base_seconds: float
-    max_body_chars: int
-    max_parts: int
-    stuck_after_seconds: int
-    sweep_interval_seconds: int
+    twilio_timeout_seconds: Annotated[float, Positive]
+    max_attempts: Annotated[int, Range(1)]
+    retry_base_seconds: Annotated[float, Positive]
+    max_body_chars: Annotated[int, Range(1, 1600, why="Twilio's longest body")]
+    max_parts: Annotated[int, Range(1)]
+    stuck_after_seconds: Annotated[int, Range(1)]
+    sweep_interval_seconds: Annotated[int, Range(1)]
 
 
 @dataclass(frozen=True)
 class AlertSettings:
     enabled: bool
-    opens: str
-    closes: str
-    nobody_on_shift_after_minutes: float
-    wait_minutes: float
-    outbox_stuck_minutes: float
-    no_worker_after_seconds: float
-    repeat_minutes: float
+    opens: Annotated[str, CLOCK_TIME]
+    closes: Annotated[str, CLOCK_TIME]
+    nobody_on_shift_after_minutes: Annotated[float, Range(0)]
+    wait_minutes: Annotated[float, Positive]
+    outbox_stuck_minutes: Annotated[float, Positive]
+    no_worker_after_seconds: Annotated[float, Range(0)]
+    repeat_minutes: Annotated[float, Positive]
 
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str
-    redis_url: str
-    twilio_account_sid: str
-    twilio_auth_token: str
-    twilio_api_base_url: str
-    public_url: str
-    secret_key: str
-    data_key: str
+    database_url: Annotated[str, Env("DATABASE_URL")]
+    redis_url: Annotated[str, Env("REDIS_URL", "redis://127.0.0.1:6379/0")]
+    twilio_account_sid: Annotated[str, Env("TWILIO_ACCOUNT_SID", ""), ACCOUNT_SID]
+    twilio_auth_token: Annotated[str, Env("TWILIO_AUTH_TOKEN", "")]
+    twilio_api_base_url: Annotated[str, Env("TWILIO_API_BASE_URL", TWILIO_API_DEFAULT), Url()]
+    public_url: Annotated[str, Env("WARMLINE_PUBLIC_URL"), Url()]
+    secret_key: Annotated[str, Env("WARMLINE_SECRET_KEY")]
+    data_key: Annotated[str, Env("WARMLINE_DATA_KEY"), DATA_KEYS]
     line: LineSettings
     routing: RoutingSettings
     shifts: ShiftSettings
@@ -153,13 +279,13 @@ class Settings:
     config_dir: Path
     # Operations (docs/operations.md): `text` or `json` log lines; the bearer token that opens
     # /metrics (closed when empty); Sentry's DSN (no error reports when empty).
-    log_format: str = "text"
-    metrics_token: str = ""
-    sentry_dsn: str = ""
+    log_format: Annotated[str, Env("WARMLINE_LOG_FORMAT", "text"), Pattern("text|json", "text or json")]
+    metrics_token: Annotated[str, Env("WARMLINE_METRICS_TOKEN", "")]
+    sentry_dsn: Annotated[str, Env("SENTRY_DSN", "")]
 
     @property
     def spool_dir(self) -> Path:
-        return self.config_dir.parent / self.inbound.spool_dir
+        return Path(self.inbound.spool_dir).resolve()
 
     @property
     def status_callback_url(self) -> str:
@@ -176,59 +302,84 @@ class Settings:
         """Read the environment contract of ARCHITECTURE.md and the layered TOML files.
 
         `overrides` is a TOML-shaped mapping layered last; the tests and the demo use it
-        instead of writing files.
+        instead of writing files. Raises SettingsError listing every problem found.
         """
         env = os.environ if environ is None else environ
-        data = _read_toml(CONFIG_DIR / "warmline.toml")
+        problems: list[Problem] = []
+        layers = [
+            (f"the defaults ({CONFIG_DIR / 'warmline.toml'})", _read_toml(CONFIG_DIR / "warmline.toml", problems))
+        ]
         extra = env.get("WARMLINE_CONFIG")
         if extra:
-            data = _merge(data, _read_toml(Path(extra)))
+            layers.append((f"WARMLINE_CONFIG ({extra})", _read_toml(Path(extra), problems)))
         if overrides:
-            data = _merge(data, overrides)
-        try:
-            settings = cls(
-                database_url=_require(env, "DATABASE_URL"),
-                redis_url=env.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
-                twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", ""),
-                twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", ""),
-                twilio_api_base_url=env.get("TWILIO_API_BASE_URL", TWILIO_API_DEFAULT).rstrip("/"),
-                public_url=_require(env, "WARMLINE_PUBLIC_URL").rstrip("/"),
-                secret_key=_require(env, "WARMLINE_SECRET_KEY"),
-                data_key=_require(env, "WARMLINE_DATA_KEY"),
-                line=_section(LineSettings, data, "line"),
-                routing=_section(RoutingSettings, data, "routing"),
-                shifts=_section(ShiftSettings, data, "shifts"),
-                delivery=_section(DeliverySettings, data, "delivery"),
-                escalation=_section(EscalationSettings, data, "escalation"),
-                inbound=_section(InboundSettings, data, "inbound"),
-                retention=_section(RetentionSettings, data, "retention"),
-                voice=_section(VoiceSettings, data, "voice"),
-                dashboard=_section(DashboardSettings, data, "dashboard"),
-                alerts=_section(AlertSettings, data, "alerts"),
-                config_dir=CONFIG_DIR,
-                log_format=env.get("WARMLINE_LOG_FORMAT", "text") or "text",
-                metrics_token=env.get("WARMLINE_METRICS_TOKEN", ""),
-                sentry_dsn=env.get("SENTRY_DSN", ""),
-            )
-        except (KeyError, TypeError) as error:
-            raise SettingsError(f"config is incomplete or mistyped: {error}") from error
-        _check(settings)
-        return settings
+            layers.append(("the overrides", dict(overrides)))
+        values: dict[str, Any] = {"config_dir": CONFIG_DIR}
+        hints = get_type_hints(cls, include_extras=True)
+        sections: dict[str, Any] = {}
+        for field in fields(cls):
+            kind, marks = _unpack(hints[field.name])
+            env_mark = next((mark for mark in marks if isinstance(mark, Env)), None)
+            if env_mark is not None:
+                value = _environment_value(env, env_mark, marks, problems)
+                if value is not None:
+                    values[field.name] = value
+            elif is_dataclass(kind):
+                sections[field.name] = kind
+        data: dict[str, Any] = {}
+        for _, layer in layers:
+            data = _merge(data, layer)
+        _unknown_sections(data, sections, layers, problems)
+        for name, kind in sections.items():
+            section = _section(kind, name, data.get(name, {}), layers, problems)
+            if section is not None:
+                values[name] = section
+        if "line" in values:
+            problems += _line_problems(values["line"])
+        if problems:
+            raise SettingsError(problems, values)
+        return cls(**values)
 
 
-def _require(env: Mapping[str, str], name: str) -> str:
-    value = env.get(name, "")
+# --- Reading -----------------------------------------------------------------------------------
+
+
+def _unpack(hint: Any) -> tuple[Any, tuple[Any, ...]]:
+    """A field's type and the bounds declared beside it."""
+    if get_origin(hint) is Annotated:
+        kind, *marks = get_args(hint)
+        return kind, tuple(marks)
+    return hint, ()
+
+
+def _environment_value(
+    env: Mapping[str, str], mark: Env, marks: tuple[Any, ...], problems: list[Problem]
+) -> str | None:
+    value = env.get(mark.variable, "")
     if not value:
-        raise SettingsError(f"{name} must be set")
-    return value
+        if mark.default is None:
+            problems.append(Problem(mark.variable, "is not set", f"Set {mark.variable} in the service's environment"))
+            return None
+        value = mark.default
+    for bound in marks:
+        fault = None if isinstance(bound, Env) else bound.fault(value)
+        if fault:
+            problems.append(Problem(mark.variable, fault, f"Correct {mark.variable} in the service's environment"))
+            return None
+    return value.rstrip("/") if any(isinstance(bound, Url) for bound in marks) else value
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_toml(path: Path, problems: list[Problem]) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise SettingsError(f"cannot read config {path}: {error}") from error
+    except OSError as error:
+        problems.append(
+            Problem(str(path), f"cannot be read ({error.strerror})", "Check that WARMLINE_CONFIG names a readable file")
+        )
+    except tomllib.TOMLDecodeError as error:
+        problems.append(Problem(str(path), f"is not valid TOML ({error})", "Correct the file's syntax"))
+    return {}
 
 
 def _merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
@@ -241,41 +392,122 @@ def _merge(base: Mapping[str, Any], top: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _section(kind: type, data: Mapping[str, Any], name: str) -> Any:
-    values = dict(data[name])
-    for key, value in values.items():
-        if isinstance(value, list):
-            values[key] = tuple(value)
-    return kind(**values)
+def _origin(layers: list[tuple[str, dict[str, Any]]], section: str, key: str | None = None) -> str:
+    """The last layer that set this section (or key): where the operator should look."""
+    for label, layer in reversed(layers):
+        table = layer.get(section)
+        if key is None and section in layer or isinstance(table, Mapping) and key in table:
+            return label
+    return layers[-1][0]
 
 
-def _check(settings: Settings) -> None:
-    if settings.log_format not in ("text", "json"):
-        raise SettingsError(f"WARMLINE_LOG_FORMAT must be text or json, not {settings.log_format!r}")
-    for name in ("opens", "closes"):
-        value = getattr(settings.alerts, name)
-        if not (isinstance(value, str) and re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value)):
-            raise SettingsError(f'alerts.{name} must be a time of day such as "18:00", not {value!r}')
-    numbers = settings.line.numbers
-    if len(set(numbers)) != len(numbers):
-        raise SettingsError("line numbers must be distinct")
-    for number in numbers:
-        if not (number.startswith("+") and number[1:].isdigit()):
-            raise SettingsError(f"line number {number!r} is not in E.164 form")
-    for language in settings.line.languages:
-        if not (settings.config_dir / "messages" / f"{language}.toml").exists():
-            raise SettingsError(f"no texts for language {language!r} in config/messages/")
-    if settings.routing.offer_timeout_seconds < 1:
-        raise SettingsError("routing.offer_timeout_seconds must be at least 1")
-    voice = settings.voice
-    if not 1 <= voice.ring_group_size <= 10:
-        raise SettingsError("voice.ring_group_size must be from 1 to 10 (Twilio dials at most 10 numbers at once)")
-    if not 5 <= voice.ring_timeout_seconds <= 600:
-        raise SettingsError("voice.ring_timeout_seconds must be from 5 to 600 (Twilio's <Dial> timeout)")
-    if (
-        min(voice.whisper_timeout_seconds, voice.menu_timeout_seconds, voice.hold_announce_seconds) < 1
-        or voice.max_hold_minutes <= 0
-    ):
-        raise SettingsError("voice timeouts and voice.max_hold_minutes must be positive")
-    if not voice.crisis_number.removeprefix("+").isdigit():
-        raise SettingsError(f"voice.crisis_number {voice.crisis_number!r} must be a number to dial (digits, or E.164)")
+def _did_you_mean(word: str, known: list[str], template: str) -> str:
+    match = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
+    return template.format(match[0]) if match else ""
+
+
+def _unknown_sections(
+    data: Mapping[str, Any],
+    sections: Mapping[str, Any],
+    layers: list[tuple[str, dict[str, Any]]],
+    problems: list[Problem],
+) -> None:
+    for name, value in data.items():
+        if name in sections:
+            if not isinstance(value, Mapping):
+                problems.append(
+                    Problem(name, "must be a table", f"Write it as a [{name}] section in {_origin(layers, name)}")
+                )
+            continue
+        where = _origin(layers, name)
+        if isinstance(value, Mapping):
+            hint = _did_you_mean(name, list(sections), " (did you mean [{}]?)")
+            problems.append(
+                Problem(
+                    f"[{name}]",
+                    f"is not a section Warmline knows{hint}",
+                    f"Rename or remove it in {where}; the sections are {', '.join(sections)}",
+                )
+            )
+        else:
+            owners = [section for section, kind in sections.items() if name in {f.name for f in fields(kind)}]
+            hint = f" (did you mean {name} under [{owners[0]}]?)" if owners else ""
+            problems.append(
+                Problem(name, f"is a setting outside any section{hint}", f"Move it into its section in {where}")
+            )
+
+
+def _section(
+    kind: type, name: str, table: Mapping[str, Any], layers: list[tuple[str, dict[str, Any]]], problems: list[Problem]
+) -> Any:
+    """One TOML table as its dataclass, or None after noting each problem in it."""
+    if not isinstance(table, Mapping):
+        return None
+    hints = get_type_hints(kind, include_extras=True)
+    known = [field.name for field in fields(kind)]
+    count = len(problems)
+    for key in table:
+        if key not in hints:
+            hint = _did_you_mean(key, known, " (did you mean {}?)")
+            problems.append(
+                Problem(
+                    f"[{name}] {key}",
+                    f"is not a setting Warmline knows{hint}",
+                    f"Rename or remove it in {_origin(layers, name, key)}",
+                )
+            )
+    values = {}
+    for key in known:
+        if key not in table:
+            problems.append(Problem(f"[{name}] {key}", "is missing", f"Add it to [{name}] (see config/warmline.toml)"))
+            continue
+        value, fault = _typed(hints[key], table[key])
+        if fault:
+            problems.append(
+                Problem(
+                    f"[{name}] {key}", f"is {table[key]!r}, but {fault}", f"Correct it in {_origin(layers, name, key)}"
+                )
+            )
+        values[key] = value
+    return kind(**values) if len(problems) == count else None
+
+
+def _typed(hint: Any, value: Any) -> tuple[Any, str | None]:
+    """The value as the field's type, or why it cannot be."""
+    kind, marks = _unpack(hint)
+    if kind is bool:
+        return value, None if isinstance(value, bool) else "it must be true or false"
+    if kind is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            return value, "it must be a whole number"
+    elif kind is float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            return value, "it must be a number"
+    elif kind is str:
+        if not isinstance(value, str):
+            return value, "it must be text in quotes"
+    elif get_origin(kind) is tuple:
+        if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
+            return value, 'it must be a list of texts in quotes, such as ["a", "b"]'
+        value = tuple(value)
+    items = value if isinstance(value, tuple) else (value,)
+    for bound in marks:
+        for item in items:
+            fault = bound.fault(item)
+            if fault:
+                return value, f"it {fault}" + (f" ({bound.why})" if getattr(bound, "why", "") else "")
+    return value, None
+
+
+def _line_problems(line: LineSettings) -> list[Problem]:
+    """What no single field's bounds can say: the line's numbers and languages as a whole."""
+    problems = []
+    if len(set(line.numbers)) != len(line.numbers):
+        problems.append(
+            Problem(
+                "[line] pool_numbers", "repeats a line number", "List each Twilio number once, main_number not again"
+            )
+        )
+    if not line.languages:
+        problems.append(Problem("[line] languages", "is empty", 'List at least one language, such as ["en"]'))
+    return problems

@@ -17,7 +17,8 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from scripts.harness.fake_twilio import REPO_ROOT, FakeTwilio, RedirectingHttpClient
+from scripts.harness.fake_twilio import REPO_ROOT, FakeTwilio
+from service.outbound.twilio_gateway import BaseUrlHttpClient
 
 SPEC = REPO_ROOT.parent / "shared" / "twilio-oai" / "twilio_api_v2010.json"
 TEXTER = "+15005550006"
@@ -118,7 +119,7 @@ def test_unknown_parameter_is_rejected(fake: FakeTwilio, client: Client) -> None
 
 
 def test_wrong_auth_token_is_401(fake: FakeTwilio) -> None:
-    impostor = Client(fake.account_sid, "not-the-token", http_client=RedirectingHttpClient(fake.base_url, 5.0))
+    impostor = Client(fake.account_sid, "not-the-token", http_client=BaseUrlHttpClient(fake.base_url, 5.0))
 
     with pytest.raises(TwilioRestException) as caught:
         impostor.messages.create(to=TEXTER, from_=LINE, body="hi")
@@ -331,3 +332,95 @@ def test_faults_apply_to_call_requests_too(fake: FakeTwilio, client: Client) -> 
 
     assert caught.value.status == 500
     assert client.calls.create(to=VOLUNTEER, from_=LINE, url=TWIML_URL).status == "queued"
+
+
+# --- The account, its numbers and Messaging Services ---
+
+
+def test_account_and_numbers_are_shaped_like_the_spec(fake: FakeTwilio, client: Client) -> None:
+    spec = json.loads(SPEC.read_text(encoding="utf-8"))["components"]["schemas"]
+    bought = fake.buy_number(LINE)
+    auth = (fake.account_sid, fake.auth_token)
+    base = f"{fake.base_url}/2010-04-01/Accounts/{fake.account_sid}"
+
+    account = requests.get(f"{base}.json", auth=auth, timeout=5).json()
+    number = requests.get(f"{base}/IncomingPhoneNumbers/{bought['sid']}.json", auth=auth, timeout=5).json()
+    page = requests.get(f"{base}/IncomingPhoneNumbers.json", params={"PhoneNumber": LINE}, auth=auth, timeout=5).json()
+
+    assert set(account) == set(spec["api.v2010.account"]["properties"]) and account["status"] == "active"
+    assert set(number) == set(spec["api.v2010.account.incoming_phone_number"]["properties"])
+    assert page["incoming_phone_numbers"] == [number] and number["phone_number"] == LINE
+    assert client.api.v2010.accounts(fake.account_sid).fetch().sid == fake.account_sid
+
+
+def test_a_number_is_found_by_its_phone_number_and_its_urls_updated(fake: FakeTwilio, client: Client) -> None:
+    fake.buy_number(LINE)
+    fake.buy_number(TEXTER)
+
+    [number] = client.incoming_phone_numbers.list(phone_number=LINE)
+    client.incoming_phone_numbers(number.sid).update(
+        sms_url="https://warmline.example/twilio/sms",
+        voice_url="https://warmline.example/twilio/voice",
+        status_callback="https://warmline.example/twilio/voice/status",
+        voice_application_sid="",
+    )
+
+    fetched = client.incoming_phone_numbers(number.sid).fetch()
+    assert (fetched.sms_url, fetched.voice_url, fetched.status_callback) == (
+        "https://warmline.example/twilio/sms",
+        "https://warmline.example/twilio/voice",
+        "https://warmline.example/twilio/voice/status",
+    )
+    assert client.incoming_phone_numbers.list(phone_number="+15005550999") == []
+
+
+def test_number_updates_are_checked_against_the_spec(fake: FakeTwilio) -> None:
+    sid = fake.buy_number(LINE)["sid"]
+    url = f"{fake.base_url}/2010-04-01/Accounts/{fake.account_sid}/IncomingPhoneNumbers/{sid}.json"
+    auth = (fake.account_sid, fake.auth_token)
+
+    unknown = requests.post(url, data={"SmsUrll": "https://x.example"}, auth=auth, timeout=5)
+    bad_method = requests.post(url, data={"SmsMethod": "PUT"}, auth=auth, timeout=5)
+
+    assert (unknown.status_code, unknown.json()["code"]) == (400, 20001)
+    assert (bad_method.status_code, bad_method.json()["code"]) == (400, 20001)
+
+
+def test_messaging_services_hold_numbers_once_and_page_through_the_messaging_host(
+    fake: FakeTwilio, client: Client
+) -> None:
+    sids = [fake.buy_number(f"+1500555000{digit}")["sid"] for digit in range(3)]
+    services = client.messaging.v1.services
+    first = services.create(friendly_name="Line", use_inbound_webhook_on_number=True)
+    second = services.create(friendly_name="Other")
+    for sid in sids:
+        services(first.sid).phone_numbers.create(phone_number_sid=sid)
+
+    with pytest.raises(TwilioRestException) as taken:
+        services(second.sid).phone_numbers.create(phone_number_sid=sids[0])
+    services(first.sid).phone_numbers(sids[0]).delete()
+    services(second.sid).phone_numbers.create(phone_number_sid=sids[0])
+    updated = services(second.sid).update(inbound_request_url="https://warmline.example/twilio/sms")
+
+    assert taken.value.code == 21712
+    assert first.use_inbound_webhook_on_number is True and updated.inbound_request_url.endswith("/twilio/sms")
+    # One to a page: the client follows next_page_url on messaging.twilio.com through the base URL.
+    assert [member.sid for member in services(first.sid).phone_numbers.list(page_size=1)] == sids[1:]
+    assert [service.friendly_name for service in services.list(page_size=1)] == ["Line", "Other"]
+    paths = [request["path"] for request in fake.requests()]
+    assert f"/messaging/v1/Services/{first.sid}/PhoneNumbers" in paths
+
+
+def test_messaging_requests_are_checked_by_hand_where_the_spec_has_none(fake: FakeTwilio) -> None:
+    url = f"{fake.base_url}/messaging/v1/Services"
+    auth = (fake.account_sid, fake.auth_token)
+
+    nameless = requests.post(url, data={"UseInboundWebhookOnNumber": "true"}, auth=auth, timeout=5)
+    misspelt = requests.post(
+        url, data={"FriendlyName": "x", "UseInboundWebhookOnNumbers": "true"}, auth=auth, timeout=5
+    )
+    not_boolean = requests.post(url, data={"FriendlyName": "x", "StickySender": "yes"}, auth=auth, timeout=5)
+    stranger = requests.get(url, auth=(fake.account_sid, "wrong"), timeout=5)
+
+    assert [r.status_code for r in (nameless, misspelt, not_boolean, stranger)] == [400, 400, 400, 401]
+    assert fake.services() == []

@@ -1,9 +1,8 @@
 """Run scripts/harness/fake_twilio_server.py for a test and drive it through its control API.
 
 Tests talk to Twilio only through the official client pointed at this fake, so
-nothing in our code is patched: `FakeTwilio.client()` (or `RedirectingHttpClient`
-for code that builds its own `twilio.rest.Client`) sends every *.twilio.com
-request to the fake's URL instead.
+nothing in our code is patched: `FakeTwilio.client()` is the service's own client
+(service/outbound/twilio_gateway.py), with the fake's URL as TWILIO_API_BASE_URL.
 """
 
 from __future__ import annotations
@@ -18,31 +17,14 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-from twilio.http.http_client import TwilioHttpClient
-from twilio.http.response import Response
 from twilio.rest import Client
+
+from service.outbound.twilio_gateway import twilio_client
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).with_name("fake_twilio_server.py")
 CONTROL_TIMEOUT_SECONDS = 5.0
-
-
-class RedirectingHttpClient(TwilioHttpClient):
-    """The official Twilio HTTP client, except that Twilio's hosts are swapped for the fake's URL."""
-
-    def __init__(self, base_url: str, timeout: float | None = None) -> None:
-        super().__init__(timeout=timeout)
-        self.base_url = base_url.rstrip("/")
-
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
-        """Rewrite any https://*.twilio.com URL (edge and region variants too) so no test reaches Twilio."""
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        if host == "twilio.com" or host.endswith(".twilio.com"):
-            url = self.base_url + parts.path + (f"?{parts.query}" if parts.query else "")
-        return super().request(method, url, *args, **kwargs)
 
 
 class FakeTwilio:
@@ -118,8 +100,7 @@ class FakeTwilio:
 
     def client(self, timeout: float = 5.0) -> Client:
         """A real twilio.rest.Client for this fake's account, talking to the fake."""
-        http_client = RedirectingHttpClient(self.base_url, timeout=timeout)
-        return Client(self.account_sid, self.auth_token, http_client=http_client)
+        return twilio_client(self.account_sid, self.auth_token, self.base_url, timeout)
 
     def _control(self, method: str, path: str, payload: dict[str, Any] | None = None) -> Any:
         data = None if payload is None else json.dumps(payload).encode("utf-8")
@@ -168,8 +149,21 @@ class FakeTwilio:
         """Tell the fake a call is live (an inbound call it never saw placed) or over."""
         self._control("POST", "calls", {"sid": sid, "status": status})
 
+    def buy_number(self, phone_number: str) -> dict[str, Any]:
+        """Give the account a number, configured as Twilio sells one (its demo URLs)."""
+        return self._control("POST", "numbers", {"phone_number": phone_number})
+
+    def numbers(self) -> list[dict[str, Any]]:
+        """The account's numbers as IncomingPhoneNumber resources."""
+        return self._control("GET", "numbers")
+
+    def services(self) -> list[dict[str, Any]]:
+        """The account's Messaging Services, each with `phone_numbers`: the numbers it holds."""
+        return self._control("GET", "services")
+
     def reset(self) -> None:
-        """Forget messages, calls and requests, clear faults (releasing hung requests), restore callbacks."""
+        """Forget messages, calls, requests, numbers and Messaging Services, clear faults
+        (releasing hung requests), restore callbacks."""
         self._control("POST", "reset")
 
     def fault(self, mode: str, count: int | None = None, seconds: float | None = None) -> None:

@@ -22,8 +22,18 @@ It serves:
 * ``POST /2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json``: update a live call (a
   redirect). Like Twilio, a call it does not know is a 404 (20404) and one that has ended
   cannot be redirected (21220). Inbound calls become known through the control API.
+* ``GET  /2010-04-01/Accounts/{Sid}.json``: the account (checks the credentials).
+* ``GET  /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json`` (``PhoneNumber``
+  filter), ``GET`` and ``POST .../IncomingPhoneNumbers/{Sid}.json``: the account's numbers,
+  fetched and updated (their SMS, voice and status URLs).
+* Messaging v1, at ``/messaging/v1/...`` (https://messaging.twilio.com under the base URL):
+  ``Services`` list, create, fetch and update, and a service's ``PhoneNumbers`` list, add
+  and remove; a number sits in one service at most (21712). Twilio's spec in
+  ../shared/twilio-oai covers api_v2010 only, so these shapes are written by hand from what
+  the twilio library sends and reads (see SERVICE_FORM).
 * A JSON control API under ``/_control/`` for tests: inspect accepted messages, calls
-  placed and updated, and every API request; say a call is live or over; reset, toggle
+  placed and updated, and every API request; give the account a number, list numbers and
+  services; say a call is live or over; reset, toggle
   callbacks, and inject faults (500, 429, hangs, Twilio error codes, and a message
   accepted whose response never comes).
 
@@ -77,6 +87,24 @@ CALL_PATH = "/2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json"
 CALLS_ROUTE = re.compile(r"/2010-04-01/Accounts/([^/]+)/Calls\.json")
 CALL_ROUTE = re.compile(r"/2010-04-01/Accounts/([^/]+)/Calls/([^/]+)\.json")
 ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
+
+
+def spec_route(path: str) -> re.Pattern[str]:
+    """A spec path as a pattern: each {Parameter} is one path segment, captured."""
+    return re.compile(re.sub(r"\\\{\w+\\\}", "([^/]+)", re.escape(path)))
+
+
+ACCOUNT_PATH = "/2010-04-01/Accounts/{Sid}.json"
+NUMBERS_PATH = "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json"
+NUMBER_PATH = "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json"
+ACCOUNT_ROUTE, NUMBERS_ROUTE, NUMBER_ROUTE = (spec_route(path) for path in (ACCOUNT_PATH, NUMBERS_PATH, NUMBER_PATH))
+# Messaging v1 lives on messaging.twilio.com; clients reach it as {base}/messaging/... (the
+# interface contract's rule for Twilio's hosts other than api.twilio.com).
+SERVICES_ROUTE = re.compile(r"/messaging/v1/Services")
+SERVICE_ROUTE = re.compile(r"/messaging/v1/Services/(MG[0-9a-f]{32})")
+MEMBERS_ROUTE = re.compile(r"/messaging/v1/Services/(MG[0-9a-f]{32})/PhoneNumbers")
+MEMBER_ROUTE = re.compile(r"/messaging/v1/Services/(MG[0-9a-f]{32})/PhoneNumbers/(PN[0-9a-f]{32})")
+MESSAGING_URL = "https://messaging.twilio.com"
 E164 = re.compile(r"\+[1-9]\d{1,14}")
 
 BODY_MAX_CHARS = 1600  # Twilio's documented limit for Body (error 21617).
@@ -164,6 +192,11 @@ class Contract:
     call_create: FormContract
     call_update: FormContract
     call_fields: tuple[str, ...]
+    number_update: FormContract
+    number_fields: tuple[str, ...]
+    number_list_fields: tuple[str, ...]
+    number_list_query: tuple[str, ...]
+    account_fields: tuple[str, ...]
 
 
 def default_spec_path() -> Path:
@@ -173,8 +206,8 @@ def default_spec_path() -> Path:
 
 
 def load_contract(spec_path: Path) -> Contract:
-    """Read the CreateMessage, ListMessage, CreateCall and UpdateCall operations out of the
-    spec, with $refs resolved."""
+    """Read the CreateMessage, ListMessage, CreateCall, UpdateCall, FetchAccount and the
+    IncomingPhoneNumber list, fetch and update operations out of the spec, with $refs resolved."""
     spec = json.loads(spec_path.read_text(encoding="utf-8"))
     create = _operation(spec, MESSAGES_PATH, "post", "CreateMessage")
     listing = _operation(spec, MESSAGES_PATH, "get", "ListMessage")
@@ -183,6 +216,13 @@ def load_contract(spec_path: Path) -> Contract:
     page = _resolve(spec, listing["responses"]["200"]["content"]["application/json"]["schema"])
     call_create = _operation(spec, CALLS_PATH, "post", "CreateCall")
     call = _resolve(spec, call_create["responses"]["201"]["content"]["application/json"]["schema"])
+    number_update = _operation(spec, NUMBER_PATH, "post", "UpdateIncomingPhoneNumber")
+    _operation(spec, NUMBER_PATH, "get", "FetchIncomingPhoneNumber")
+    number = _resolve(spec, number_update["responses"]["200"]["content"]["application/json"]["schema"])
+    number_listing = _operation(spec, NUMBERS_PATH, "get", "ListIncomingPhoneNumber")
+    number_page = _resolve(spec, number_listing["responses"]["200"]["content"]["application/json"]["schema"])
+    account_fetch = _operation(spec, ACCOUNT_PATH, "get", "FetchAccount")
+    account = _resolve(spec, account_fetch["responses"]["200"]["content"]["application/json"]["schema"])
     return Contract(
         create_properties=messages.properties,
         create_required=messages.required,
@@ -192,6 +232,11 @@ def load_contract(spec_path: Path) -> Contract:
         call_create=_form_contract(spec, call_create),
         call_update=_form_contract(spec, _operation(spec, CALL_PATH, "post", "UpdateCall")),
         call_fields=tuple(call["properties"]),
+        number_update=_form_contract(spec, number_update),
+        number_fields=tuple(number["properties"]),
+        number_list_fields=tuple(number_page["properties"]),
+        number_list_query=tuple(p["name"] for p in number_listing["parameters"] if p.get("in") == "query"),
+        account_fields=tuple(account["properties"]),
     )
 
 
@@ -434,6 +479,288 @@ def _day(moment: datetime) -> datetime:
     return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+# --- The account, its numbers and Messaging Services ------------------------------------------
+#
+# Messaging v1 is not in ../shared/twilio-oai (it holds api_v2010 only), so its request
+# parameters and resource fields are written here by hand, from what twilio 9.x sends
+# (twilio/rest/messaging/v1/service/__init__.py and phone_number.py) and reads back
+# (ServiceInstance and PhoneNumberInstance).
+
+_URI = {"type": "string", "format": "uri"}
+_METHOD = {"type": "string", "enum": ["GET", "POST"]}
+_BOOLEAN = {"type": "boolean"}
+SERVICE_FORM = FormContract(
+    properties={
+        "FriendlyName": {"type": "string", "minLength": 1, "maxLength": 64},
+        "InboundRequestUrl": _URI,
+        "InboundMethod": _METHOD,
+        "FallbackUrl": _URI,
+        "FallbackMethod": _METHOD,
+        "StatusCallback": _URI,
+        "StickySender": _BOOLEAN,
+        "MmsConverter": _BOOLEAN,
+        "SmartEncoding": _BOOLEAN,
+        "ScanMessageContent": {"type": "string", "enum": ["inherit", "enable", "disable"]},
+        "FallbackToLongCode": _BOOLEAN,
+        "AreaCodeGeomatch": _BOOLEAN,
+        "ValidityPeriod": {"type": "integer"},
+        "SynchronousValidation": _BOOLEAN,
+        "Usecase": {
+            "type": "string",
+            "enum": ["notifications", "marketing", "verification", "discussion", "poll", "undeclared"],
+        },
+        "UseInboundWebhookOnNumber": _BOOLEAN,
+    },
+    required=(),
+    one_of=(),
+)
+SERVICE_CREATE_FORM = FormContract(SERVICE_FORM.properties, required=("FriendlyName",), one_of=())
+MEMBER_FORM = FormContract(
+    properties={"PhoneNumberSid": {"type": "string", "pattern": "^PN[0-9a-fA-F]{32}$"}},
+    required=("PhoneNumberSid",),
+    one_of=(),
+)
+V1_LIST_QUERY = ("PageSize", "Page", "PageToken")
+# Twilio's answer when a number is added to a second Messaging Service.
+IN_ANOTHER_SERVICE = (409, 21712, "Phone Number or Short Code is already associated with another Messaging Service")
+# What a number Twilio has just sold answers with, before anyone configures it.
+NEW_NUMBER_URLS = {
+    "sms_url": "https://demo.twilio.com/welcome/sms/reply/",
+    "voice_url": "https://demo.twilio.com/welcome/voice/",
+}
+
+
+def snake_case(parameter: str) -> str:
+    """A form parameter's resource field name: SmsUrl -> sms_url."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", parameter).lower()
+
+
+def typed_fields(contract: FormContract, fields: dict[str, str | list[str]]) -> dict[str, Any]:
+    """Validated form fields as a resource stores them: snake_case names, booleans and integers typed."""
+    typed: dict[str, Any] = {}
+    for name, value in fields.items():
+        kind = contract.properties[name].get("type")
+        if kind == "boolean" and isinstance(value, str):
+            typed[snake_case(name)] = value.lower() == "true"
+        elif kind == "integer" and isinstance(value, str):
+            typed[snake_case(name)] = int(value)
+        else:
+            typed[snake_case(name)] = value
+    return typed
+
+
+def iso8601(moment: datetime) -> str:
+    """Messaging v1's timestamp format, e.g. '2026-12-07T02:50:00Z'."""
+    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def number_resource(contract: Contract, account_sid: str, phone_number: str, now: datetime) -> dict[str, Any]:
+    """A number the account owns, as Twilio sells it: demo URLs, nothing else set."""
+    sid = "PN" + uuid.uuid4().hex
+    known: dict[str, Any] = {
+        "account_sid": account_sid,
+        "address_requirements": "none",
+        "api_version": API_VERSION,
+        "beta": False,
+        "capabilities": {"voice": True, "sms": True, "mms": True, "fax": False},
+        "date_created": rfc2822(now),
+        "date_updated": rfc2822(now),
+        "friendly_name": phone_number,
+        "phone_number": phone_number,
+        "origin": "twilio",
+        "sid": sid,
+        "sms_application_sid": "",
+        "sms_fallback_method": "POST",
+        "sms_fallback_url": "",
+        "sms_method": "POST",
+        "status_callback": "",
+        "status_callback_method": "POST",
+        "uri": f"/{API_VERSION}/Accounts/{account_sid}/IncomingPhoneNumbers/{sid}.json",
+        "voice_receive_mode": "voice",
+        "voice_application_sid": "",
+        "voice_caller_id_lookup": False,
+        "voice_fallback_method": "POST",
+        "voice_fallback_url": "",
+        "voice_method": "POST",
+        "emergency_status": "Inactive",
+        "status": "in-use",
+        "type": "local",
+        **NEW_NUMBER_URLS,
+    }
+    return {name: known.get(name) for name in contract.number_fields}
+
+
+def account_resource(contract: Contract, account_sid: str, auth_token: str) -> dict[str, Any]:
+    uri = f"/{API_VERSION}/Accounts/{account_sid}"
+    known: dict[str, Any] = {
+        "auth_token": auth_token,
+        "date_created": rfc2822(datetime(2024, 1, 1, tzinfo=UTC)),
+        "date_updated": rfc2822(datetime(2024, 1, 1, tzinfo=UTC)),
+        "friendly_name": "Warmline test account",
+        "owner_account_sid": account_sid,
+        "sid": account_sid,
+        "status": "active",
+        "subresource_uris": {"incoming_phone_numbers": f"{uri}/IncomingPhoneNumbers.json"},
+        "type": "Full",
+        "uri": f"{uri}.json",
+    }
+    return {name: known.get(name) for name in contract.account_fields}
+
+
+def service_resource(account_sid: str, fields: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A new Messaging Service with Twilio's defaults under the given fields."""
+    sid = "MG" + uuid.uuid4().hex
+    url = f"{MESSAGING_URL}/v1/Services/{sid}"
+    return {
+        "sid": sid,
+        "account_sid": account_sid,
+        "friendly_name": None,
+        "date_created": iso8601(now),
+        "date_updated": iso8601(now),
+        "inbound_request_url": None,
+        "inbound_method": "POST",
+        "fallback_url": None,
+        "fallback_method": "POST",
+        "status_callback": None,
+        "sticky_sender": True,
+        "mms_converter": True,
+        "smart_encoding": True,
+        "scan_message_content": "inherit",
+        "fallback_to_long_code": False,
+        "area_code_geomatch": True,
+        "synchronous_validation": False,
+        "validity_period": 36000,
+        "url": url,
+        "links": {
+            name: f"{url}/{path}"
+            for name, path in (
+                ("phone_numbers", "PhoneNumbers"),
+                ("short_codes", "ShortCodes"),
+                ("alpha_senders", "AlphaSenders"),
+            )
+        },
+        "usecase": "undeclared",
+        "us_app_to_person_registered": False,
+        "use_inbound_webhook_on_number": False,
+        **fields,
+    }
+
+
+def member_resource(service_sid: str, number: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A number as a Messaging Service lists it."""
+    return {
+        "sid": number["sid"],
+        "account_sid": number["account_sid"],
+        "service_sid": service_sid,
+        "date_created": iso8601(now),
+        "date_updated": iso8601(now),
+        "phone_number": number["phone_number"],
+        "country_code": "US",
+        "capabilities": ["SMS", "MMS", "Voice"],
+        "url": f"{MESSAGING_URL}/v1/Services/{service_sid}/PhoneNumbers/{number['sid']}",
+    }
+
+
+class Inventory:
+    """The account's numbers and Messaging Services, behind their own lock."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._numbers: dict[str, dict[str, Any]] = {}
+        self._services: dict[str, dict[str, Any]] = {}
+        self._members: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def reset(self) -> None:
+        with self._lock:
+            self._numbers.clear()
+            self._services.clear()
+            self._members.clear()
+
+    def add_number(self, resource: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            if any(n["phone_number"] == resource["phone_number"] for n in self._numbers.values()):
+                raise ValueError("the account owns that number already")
+            self._numbers[resource["sid"]] = resource
+            return dict(resource)
+
+    def numbers(self, phone_number: str | None = None) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(n) for n in self._numbers.values() if phone_number in (None, n["phone_number"])]
+
+    def number(self, sid: str) -> dict[str, Any]:
+        with self._lock:
+            if sid not in self._numbers:
+                raise ApiError(404, 20404, f"The requested resource /IncomingPhoneNumbers/{sid}.json was not found")
+            return dict(self._numbers[sid])
+
+    def update_number(self, sid: str, fields: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            if sid not in self._numbers:
+                raise ApiError(404, 20404, f"The requested resource /IncomingPhoneNumbers/{sid}.json was not found")
+            number = self._numbers[sid]
+            number.update({key: value for key, value in fields.items() if key in number})
+            number["date_updated"] = rfc2822(datetime.now(UTC))
+            return dict(number)
+
+    def services(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(service) for service in self._services.values()]
+
+    def service(self, sid: str) -> dict[str, Any]:
+        with self._lock:
+            return dict(self._service_locked(sid))
+
+    def _service_locked(self, sid: str) -> dict[str, Any]:
+        if sid not in self._services:
+            raise ApiError(404, 20404, f"The requested resource /Services/{sid} was not found")
+        return self._services[sid]
+
+    def create_service(self, resource: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            self._services[resource["sid"]] = resource
+            self._members[resource["sid"]] = {}
+            return dict(resource)
+
+    def update_service(self, sid: str, fields: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            service = self._service_locked(sid)
+            service.update(fields)
+            service["date_updated"] = iso8601(datetime.now(UTC))
+            return dict(service)
+
+    def members(self, service_sid: str) -> list[dict[str, Any]]:
+        with self._lock:
+            self._service_locked(service_sid)
+            return [dict(member) for member in self._members[service_sid].values()]
+
+    def add_member(self, service_sid: str, number_sid: str) -> dict[str, Any]:
+        """Put an owned number in a service; like Twilio, a number sits in one service at most."""
+        with self._lock:
+            self._service_locked(service_sid)
+            number = self._numbers.get(number_sid)
+            if number is None:
+                raise ApiError(404, 20404, f"The requested resource /IncomingPhoneNumbers/{number_sid} was not found")
+            if any(number_sid in members for members in self._members.values()):
+                raise ApiError(*IN_ANOTHER_SERVICE)
+            member = member_resource(service_sid, number, datetime.now(UTC))
+            self._members[service_sid][number_sid] = member
+            return dict(member)
+
+    def remove_member(self, service_sid: str, number_sid: str) -> None:
+        with self._lock:
+            self._service_locked(service_sid)
+            if self._members[service_sid].pop(number_sid, None) is None:
+                raise ApiError(404, 20404, f"The requested resource /PhoneNumbers/{number_sid} was not found")
+
+    def summary(self) -> list[dict[str, Any]]:
+        """For tests: each service with the numbers it holds."""
+        with self._lock:
+            return [
+                {**service, "phone_numbers": [m["phone_number"] for m in self._members[sid].values()]}
+                for sid, service in self._services.items()
+            ]
+
+
 # --- State -------------------------------------------------------------------------------------
 
 
@@ -618,6 +945,7 @@ class FakeTwilioServer(ThreadingHTTPServer):
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.state = State(callbacks_enabled)
+        self.inventory = Inventory()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Keep one broken connection from printing a traceback with who-knows-what in it."""
@@ -665,6 +993,9 @@ class Handler(BaseHTTPRequestHandler):
         self._dispatch()
 
     def do_POST(self) -> None:
+        self._dispatch()
+
+    def do_DELETE(self) -> None:
         self._dispatch()
 
     # Logging: method, path (no query string: it holds phone numbers) and status only.
@@ -732,6 +1063,10 @@ class Handler(BaseHTTPRequestHandler):
             self.command, path, _flatten(query), None if form is None else _flatten(form), received_at
         )
         try:
+            if self._inventory_api(path, query, form, form_error):
+                return
+            if self.command == "DELETE":
+                raise ApiError(405, 20004, "Method not allowed")
             calls, call = CALLS_ROUTE.fullmatch(path), CALL_ROUTE.fullmatch(path)
             if calls is not None or call is not None:
                 self._calls_api(calls, call, form, form_error, received_at)
@@ -784,6 +1119,91 @@ class Handler(BaseHTTPRequestHandler):
         server.state.place_call(resource, fields, received_at)
         self._send_json(201, resource)
 
+    def _inventory_api(
+        self, path: str, query: dict[str, list[str]], form: dict[str, list[str]] | None, form_error: ApiError | None
+    ) -> bool:
+        """The account, its numbers and its Messaging Services; False when the path is none of theirs."""
+        server, inventory, method = self.server, self.server.inventory, self.command
+        if path.startswith("/messaging/"):
+            self._authenticate(server.account_sid)
+            return self._messaging_api(path, query, form, form_error)
+        account, numbers, number = (
+            ACCOUNT_ROUTE.fullmatch(path),
+            NUMBERS_ROUTE.fullmatch(path),
+            NUMBER_ROUTE.fullmatch(path),
+        )
+        found = account or numbers or number
+        if found is None:
+            return False
+        self._authenticate(found.group(1))
+        if account is not None and method == "GET":
+            self._send_json(200, account_resource(server.contract, server.account_sid, server.auth_token))
+        elif numbers is not None and method == "GET":
+            self._list_numbers(path, query)
+        elif number is not None and method == "GET":
+            self._send_json(200, inventory.number(number.group(2)))
+        elif number is not None and method == "POST":
+            if form_error is not None:
+                raise form_error
+            fields = validate_form(server.contract.number_update, form or {})
+            self._send_json(
+                200, inventory.update_number(number.group(2), typed_fields(server.contract.number_update, fields))
+            )
+        else:
+            raise ApiError(405, 20004, "Method not allowed")
+        return True
+
+    def _list_numbers(self, path: str, query: dict[str, list[str]]) -> None:
+        """ListIncomingPhoneNumber: the spec's query parameters, the PhoneNumber filter, one page."""
+        unknown = sorted(set(query) - set(self.server.contract.number_list_query))
+        if unknown:
+            raise ApiError(400, PARAMETER_ERROR_CODE, f"Unknown parameters: {', '.join(unknown)}")
+        phone_number = _single(query, "PhoneNumber")
+        found = self.server.inventory.numbers(phone_number)
+        filters = [] if phone_number is None else [("PhoneNumber", phone_number)]
+        fields = self.server.contract.number_list_fields
+        self._send_json(200, v2010_page(path, query, filters, "incoming_phone_numbers", found, fields))
+
+    def _messaging_api(
+        self, path: str, query: dict[str, list[str]], form: dict[str, list[str]] | None, form_error: ApiError | None
+    ) -> bool:
+        """Messaging v1 Services and their PhoneNumbers: list, create, fetch, update, add and remove."""
+        inventory, method, now = self.server.inventory, self.command, datetime.now(UTC)
+        services, service = SERVICES_ROUTE.fullmatch(path), SERVICE_ROUTE.fullmatch(path)
+        members, member = MEMBERS_ROUTE.fullmatch(path), MEMBER_ROUTE.fullmatch(path)
+        if form_error is not None and method == "POST":
+            raise form_error
+        if services is not None and method == "GET":
+            self._send_json(200, _v1_page(path, query, "services", inventory.services()))
+        elif services is not None and method == "POST":
+            fields = typed_fields(SERVICE_FORM, validate_form(SERVICE_CREATE_FORM, form or {}))
+            self._send_json(201, inventory.create_service(service_resource(self.server.account_sid, fields, now)))
+        elif service is not None and method == "GET":
+            self._send_json(200, inventory.service(service.group(1)))
+        elif service is not None and method == "POST":
+            fields = typed_fields(SERVICE_FORM, validate_form(SERVICE_FORM, form or {}))
+            self._send_json(200, inventory.update_service(service.group(1), fields))
+        elif members is not None and method == "GET":
+            self._send_json(200, _v1_page(path, query, "phone_numbers", inventory.members(members.group(1))))
+        elif members is not None and method == "POST":
+            sid = str(validate_form(MEMBER_FORM, form or {})["PhoneNumberSid"])
+            self._send_json(201, inventory.add_member(members.group(1), sid))
+        elif member is not None and method == "DELETE":
+            inventory.remove_member(member.group(1), member.group(2))
+            self._send_empty(204)
+        elif any((services, service, members, member)):
+            raise ApiError(405, 20004, "Method not allowed")
+        else:
+            raise ApiError(404, 20404, f"The requested resource {path} was not found")
+        return True
+
+    def _send_empty(self, status: int) -> None:
+        if self._record is not None:
+            self.server.state.finish_request(self._record, status, None)
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def _authenticate(self, path_account: str) -> None:
         scheme, _, encoded = self.headers.get("Authorization", "").partition(" ")
         try:
@@ -828,8 +1248,6 @@ class Handler(BaseHTTPRequestHandler):
         self._send_json(200, resource)
 
     def _list(self, path: str, query: dict[str, list[str]]) -> None:
-        page_size = _int_param(query, "PageSize", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
-        page = _int_param(query, "Page", 0, 0, math.inf)
         filters = [
             (key, value)
             for key in ("To", "From", "DateSent", "DateSent<", "DateSent>")
@@ -846,26 +1264,8 @@ class Handler(BaseHTTPRequestHandler):
             )
 
         found = self.server.state.find(keep)
-        start = page * page_size
-        messages = found[start : start + page_size]
-
-        def page_uri(number: int, token: str | None = None) -> str:
-            params = [*filters, ("PageSize", page_size), ("Page", number)]
-            return f"{path}?{urlencode(params + ([('PageToken', token)] if token else []))}"
-
-        more = len(found) > start + page_size
-        known = {
-            "end": start + max(len(messages) - 1, 0),
-            "first_page_uri": page_uri(0),
-            "next_page_uri": page_uri(page + 1, "PA" + messages[-1]["sid"]) if more else None,
-            "page": page,
-            "page_size": page_size,
-            "previous_page_uri": page_uri(page - 1) if page > 0 else None,
-            "start": start,
-            "uri": page_uri(page),
-            "messages": messages,
-        }
-        self._send_json(200, {name: known.get(name) for name in self.server.contract.list_fields})
+        page_body = v2010_page(path, query, filters, "messages", found, self.server.contract.list_fields)
+        self._send_json(200, page_body)
 
     # --- Control API ---
 
@@ -874,7 +1274,10 @@ class Handler(BaseHTTPRequestHandler):
         routes: dict[tuple[str, str], Callable[[], Any]] = {
             ("GET", "/_control/messages"): lambda: state.messages(_after(query)),
             ("GET", "/_control/requests"): state.requests,
-            ("POST", "/_control/reset"): state.reset,
+            ("POST", "/_control/reset"): self._control_reset,
+            ("GET", "/_control/numbers"): self.server.inventory.numbers,
+            ("POST", "/_control/numbers"): lambda: self._control_number(body),
+            ("GET", "/_control/services"): self.server.inventory.summary,
             ("POST", "/_control/fault"): lambda: self._control_fault(body),
             ("POST", "/_control/callbacks"): lambda: self._control_callbacks(body),
             ("GET", "/_control/calls"): state.calls,
@@ -918,12 +1321,86 @@ class Handler(BaseHTTPRequestHandler):
             raise ValueError("status must be one of Twilio's call statuses")
         self.server.state.set_call_status(sid, status, self.server.account_sid)
 
+    def _control_reset(self) -> None:
+        self.server.state.reset()
+        self.server.inventory.reset()
+
+    def _control_number(self, body: bytes) -> dict[str, Any]:
+        """The account buys a number (with Twilio's demo URLs, as a new number has)."""
+        payload = _json_object(body)
+        phone_number = payload.get("phone_number")
+        if set(payload) - {"phone_number"} or not isinstance(phone_number, str) or not E164.fullmatch(phone_number):
+            raise ValueError("numbers takes a phone_number in E.164 form")
+        resource = number_resource(self.server.contract, self.server.account_sid, phone_number, datetime.now(UTC))
+        return self.server.inventory.add_number(resource)
+
     def _control_callbacks(self, body: bytes) -> dict[str, bool]:
         enabled = _json_object(body).get("enabled")
         if not isinstance(enabled, bool):
             raise ValueError("enabled must be true or false")
         self.server.state.callbacks_enabled = enabled
         return {"enabled": enabled}
+
+
+def v2010_page(
+    path: str,
+    query: dict[str, list[str]],
+    filters: list[tuple[str, str]],
+    key: str,
+    found: list[dict[str, Any]],
+    fields: tuple[str, ...],
+) -> dict[str, Any]:
+    """One page of a 2010-04-01 list (PageSize, Page), with the spec's field names and the
+    relative page URIs Twilio answers with."""
+    page_size = _int_param(query, "PageSize", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
+    page = _int_param(query, "Page", 0, 0, math.inf)
+    start = page * page_size
+    items = found[start : start + page_size]
+
+    def page_uri(number: int, token: str | None = None) -> str:
+        params: list[tuple[str, Any]] = [*filters, ("PageSize", page_size), ("Page", number)]
+        return f"{path}?{urlencode(params + ([('PageToken', token)] if token else []))}"
+
+    more = len(found) > start + page_size
+    known = {
+        "end": start + max(len(items) - 1, 0),
+        "first_page_uri": page_uri(0),
+        "next_page_uri": page_uri(page + 1, "PA" + items[-1]["sid"]) if more else None,
+        "page": page,
+        "page_size": page_size,
+        "previous_page_uri": page_uri(page - 1) if page > 0 else None,
+        "start": start,
+        "uri": page_uri(page),
+        key: items,
+    }
+    return {name: known.get(name) for name in fields}
+
+
+def _v1_page(path: str, query: dict[str, list[str]], key: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """One page of a v1 list, with the absolute meta URLs v1 answers with (on messaging.twilio.com)."""
+    unknown = sorted(set(query) - set(V1_LIST_QUERY))
+    if unknown:
+        raise ApiError(400, PARAMETER_ERROR_CODE, f"Unknown parameters: {', '.join(unknown)}")
+    page_size = _int_param(query, "PageSize", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
+    page = _int_param(query, "Page", 0, 0, math.inf)
+    start = page * page_size
+
+    def url(number: int) -> str:
+        return f"{MESSAGING_URL}{path.removeprefix('/messaging')}?{urlencode({'PageSize': page_size, 'Page': number})}"
+
+    more = len(items) > start + page_size
+    return {
+        key: items[start : start + page_size],
+        "meta": {
+            "page": page,
+            "page_size": page_size,
+            "first_page_url": url(0),
+            "previous_page_url": url(page - 1) if page > 0 else None,
+            "url": url(page),
+            "next_page_url": url(page + 1) if more else None,
+            "key": key,
+        },
+    }
 
 
 def _after(query: str) -> int:

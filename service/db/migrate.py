@@ -6,6 +6,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -21,6 +23,13 @@ def _config(connection: Connection) -> Config:
 def upgrade(engine: Engine, revision: str = "heads") -> None:
     with engine.begin() as connection:
         command.upgrade(_config(connection), revision)
+
+
+def pending(connection: Connection) -> tuple[set[str], set[str]]:
+    """The database's revisions and the code's heads: equal when nothing is left to apply."""
+    current = set(MigrationContext.configure(connection).get_current_heads())
+    heads = set(ScriptDirectory.from_config(_config(connection)).get_heads())
+    return current, heads
 
 
 def new_revision(engine: Engine, message: str) -> None:

@@ -1,10 +1,16 @@
-"""How operators see the line run: log lines, metrics, health, error reports and alerts."""
+"""Running the line as an operator: putting it into service (`warmline check`, `warmline twilio
+setup`) and seeing it run (log lines, metrics, health, error reports and alerts)."""
 
 from __future__ import annotations
 
 from service.operations.error_reports import start_error_reports
 from service.operations.logs import configure_logging
 from service.settings import Settings
+
+# The parts of `warmline check` besides the configuration, which is always read (here, so the
+# command line names them without importing the checks); the restore drill skips the ones
+# that reach outside the database.
+PARTS = ("database", "redis", "twilio", "public-url")
 
 
 def observe_process(settings: Settings) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from twilio.base.exceptions import TwilioRestException
@@ -26,8 +27,12 @@ UNSUBSCRIBED = 21610
 CALL_GONE = frozenset({20404, 21220})
 
 
-class _BaseUrlHttpClient(TwilioHttpClient):
-    """Twilio's HTTP client with its API host swapped for `base_url` (a local server in tests and the demo)."""
+class BaseUrlHttpClient(TwilioHttpClient):
+    """Twilio's HTTP client sending to `base_url` instead of Twilio (a local server in tests and
+    the demo): https://api.twilio.com/... goes to {base_url}/..., and any other Twilio host to
+    {base_url}/{the host's first label}/... (https://messaging.twilio.com/v1/Services to
+    {base_url}/messaging/v1/Services), the interface contract's rule. With Twilio's own base
+    URL nothing is rewritten."""
 
     def __init__(self, base_url: str, timeout: float) -> None:
         # Proxies from the environment (HTTPS_PROXY, NO_PROXY) are resolved for the one API host
@@ -36,12 +41,30 @@ class _BaseUrlHttpClient(TwilioHttpClient):
         super().__init__(timeout=timeout, proxy=requests.utils.get_environ_proxies(base_url))
         if self.session is not None:
             self.session.trust_env = False
-        self.base_url = base_url
+        self.base_url = base_url.rstrip("/")
+        self._rebases = self.base_url != TWILIO_API_DEFAULT
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
+        return super().request(method, self.rebased(url), *args, **kwargs)
+
+    def rebased(self, url: str) -> str:
+        """Where a request for `url` goes; the Messages API (every text sent) takes the short path."""
+        if not self._rebases:
+            return url
         if url.startswith(TWILIO_API_DEFAULT):
-            url = self.base_url + url[len(TWILIO_API_DEFAULT) :]
-        return super().request(method, url, *args, **kwargs)
+            return self.base_url + url[len(TWILIO_API_DEFAULT) :]
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        if host != "twilio.com" and not host.endswith(".twilio.com"):
+            return url
+        label = host.split(".")[0]
+        prefix = self.base_url if label == "api" else f"{self.base_url}/{label}"
+        return prefix + parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def twilio_client(account_sid: str, auth_token: str, base_url: str, timeout: float) -> Client:
+    """The official client, talking to `base_url` (TWILIO_API_BASE_URL)."""
+    return Client(account_sid, auth_token, http_client=BaseUrlHttpClient(base_url, timeout))
 
 
 @dataclass(frozen=True)
@@ -73,8 +96,12 @@ SendOutcome = Accepted | Retryable | Permanent | Unknown
 class TwilioGateway:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        http = _BaseUrlHttpClient(settings.twilio_api_base_url, settings.delivery.twilio_timeout_seconds)
-        self._client = Client(settings.twilio_account_sid, settings.twilio_auth_token, http_client=http)
+        self._client = twilio_client(
+            settings.twilio_account_sid,
+            settings.twilio_auth_token,
+            settings.twilio_api_base_url,
+            settings.delivery.twilio_timeout_seconds,
+        )
 
     def send(self, to: str, from_number: str, body: str) -> SendOutcome:
         return _outcome(
