@@ -80,9 +80,13 @@ class EscalationSettings:
 class DashboardSettings:
     queue_wait_alert_minutes: float
     session_idle_hours: float
+    session_max_hours: float
     login_window_minutes: int
     login_failures_per_account: int
     login_failures_per_address: int
+    login_delay_seconds: float
+    login_delay_max_seconds: float
+    trusted_proxies: int
     poll_seconds: float
 
 
@@ -236,6 +240,10 @@ def _check(settings: Settings) -> None:
     for language in settings.line.languages:
         if not (settings.config_dir / "messages" / f"{language}.toml").exists():
             raise SettingsError(f"no texts for language {language!r} in config/messages/")
+    if settings.dashboard.trusted_proxies < 0:
+        raise SettingsError(
+            "dashboard.trusted_proxies must be 0 (no proxy) or the number of proxies in front of the app"
+        )
     if settings.routing.offer_timeout_seconds < 1:
         raise SettingsError("routing.offer_timeout_seconds must be at least 1")
     voice = settings.voice

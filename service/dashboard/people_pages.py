@@ -3,7 +3,7 @@ People's own phone numbers are shown to and changed by admins only."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -141,8 +141,10 @@ def supervisor_edit(supervisor_id: int) -> Response | tuple[str, int]:
     if request.method == "GET":
         return _supervisor_form(account)
     details, actor = _supervisor_details(creating=False), supervisor().email
+    # A new password ends that account's sessions, but not the one an admin is using to set their own.
+    keep = g.session_id if supervisor_id == supervisor().id else None
     try:
-        run_action(lambda turn: roster.save_supervisor(turn, supervisor_id, details, actor))
+        run_action(lambda turn: roster.save_supervisor(turn, supervisor_id, details, actor, keep_session=keep))
     except RosterRefused as refused:
         return _supervisor_form(account, refused.reason, 400)
     flash("supervisor_saved", "done")

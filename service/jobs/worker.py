@@ -21,7 +21,9 @@ from rq import SimpleWorker
 
 from service.jobs.job_queue import RETENTION_INTERVAL_SECONDS, JobQueue
 from service.jobs.registry import RegisteredJob
+from service.key_strength import require_strong_secrets
 from service.runtime import process_runtime
+from service.settings import SettingsError
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,10 @@ class Worker(SimpleWorker):
         super().__init__(*args, **kwargs)
 
     def work(self, *args: Any, **kwargs: Any) -> bool:
+        try:
+            require_strong_secrets(process_runtime().settings)
+        except SettingsError as error:
+            raise SystemExit(f"warmline worker: not starting: {error}") from error
         # Compile the risk lexicons now (seconds), not in the first texter's routing job.
         process_runtime().detector  # noqa: B018 - reading the property compiles them
         stop = threading.Event()

@@ -77,9 +77,12 @@ def csrf_token(html: str) -> str:
     return found.group(1)
 
 
-def sign_in(client: FlaskClient, account: Account) -> None:
-    token = csrf_token(client.get("/dashboard/login").get_data(as_text=True))
-    response = client.post("/dashboard/login", data={"email": account.email, "password": PASSWORD, "csrf_token": token})
+def sign_in(client: FlaskClient, account: Account, password: str = PASSWORD, user_agent: str | None = None) -> None:
+    headers = {"User-Agent": user_agent} if user_agent else {}
+    token = csrf_token(client.get("/dashboard/login", headers=headers).get_data(as_text=True))
+    response = client.post(
+        "/dashboard/login", data={"email": account.email, "password": password, "csrf_token": token}, headers=headers
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
 
 

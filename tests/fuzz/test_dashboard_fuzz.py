@@ -20,12 +20,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import update
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
 
 from routing.limits import LIFTABLE
 from service.app import create_app
 from service.dashboard import dashboard_blueprint
-from service.db import MAX_ID, Supervisor
+from service.db import MAX_ID, StaffSession, Supervisor
 from service.runtime import Runtime
 from tests.dashboard.conftest import PASSWORD, Account, add_account, csrf_token, sign_in
 from tests.dashboard.rights import ADMIN_ONLY, PUBLIC, refused_for_supervisor
@@ -92,6 +93,8 @@ class Visitor:
     cookie: str
     token: str
     account: Account | None
+    # The server-side session the cookie opens, as it was at sign-in (None when signed out).
+    session: dict[str, object] | None
 
 
 @dataclass
@@ -111,7 +114,13 @@ def _visitor(app: Flask, account: Account | None) -> Visitor:
     token = csrf_token(client.get("/dashboard/" if account else "/dashboard/login").get_data(as_text=True))
     cookie = client.get_cookie("warmline_session")
     assert cookie is not None
-    return Visitor(client, cookie.value, token, account)
+    session = None
+    if account is not None:
+        with app.extensions["warmline"].sessions() as db:
+            opened = select(StaffSession.__table__).where(StaffSession.supervisor_id == account.id)
+            [row] = db.execute(opened).mappings()
+            session = dict(row)
+    return Visitor(client, cookie.value, token, account, session)
 
 
 @pytest.fixture(scope="module")
@@ -173,6 +182,15 @@ def _expected_refusal(
     ):
         return 403
     return None
+
+
+def _restore_sessions(runtime: Runtime, visitors: dict[str, Visitor]) -> None:
+    """A sign-out, a password change or a deactivation may have ended a visitor's session:
+    bring it back, so that each request is made signed in as the test means."""
+    with runtime.engine.begin() as connection:
+        for visitor in visitors.values():
+            if visitor.session is not None:
+                connection.execute(insert(StaffSession).values(**visitor.session).on_conflict_do_nothing())
 
 
 @pytest.mark.parametrize(("endpoint", "rule"), FORMS, ids=[rule for _, rule in FORMS])
@@ -247,6 +265,7 @@ def _send_and_check(
         fuzz.acted += fuzz.writes.count > before
         if endpoint in ADMIN_ONLY:
             _restore_accounts(runtime, fuzz.visitors)
+        _restore_sessions(runtime, fuzz.visitors)
     else:
         assert response.status_code == refusal, (visitor.account.role if visitor.account else "signed out", token)
         assert refusal != 302 or response.headers["Location"].startswith("/dashboard/login")
