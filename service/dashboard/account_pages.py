@@ -6,7 +6,9 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
+from service.dashboard.auth import open_session_here
 from service.dashboard.blueprint import dashboard_blueprint, now, run_action, runtime, supervisor
+from service.db.turn import Turn
 from service.staff import audit, roster, staff_sessions
 from service.staff.roster import RosterRefused
 
@@ -35,10 +37,15 @@ def account() -> tuple[str, int]:
 
 @dashboard_blueprint.post("/account/password")
 def change_password() -> Response | tuple[str, int]:
-    me, keep = supervisor(), g.session_id
+    me = supervisor()
     current, new = request.form.get("current_password", "")[:1024], request.form.get("new_password", "")[:1024]
+
+    def change(turn: Turn) -> None:
+        roster.change_own_password(turn, me.id, current, new)
+        open_session_here(turn.session, me.id, turn.now)
+
     try:
-        run_action(lambda turn: roster.change_own_password(turn, me.id, current, new, keep))
+        run_action(change)
     except RosterRefused as refused:
         return _account_page(refused.reason, 400)
     flash("password_changed", "done")

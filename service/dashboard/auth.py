@@ -107,12 +107,19 @@ def login() -> Response | tuple[str, int] | str:
             ), 401
         # The account's refusals are forgiven by its password; the address's still count.
         db.execute(delete(LoginFailure).where(LoginFailure.email == email))
-        token = staff_sessions.start(db, account.id, moment, address, request.user_agent.string, limits)
-    # A new session at sign-in: nothing set before it (by anyone) survives.
+        open_session_here(db, account.id, moment)
+    return redirect(safe_next(request.form.get("next")))
+
+
+def open_session_here(db: Session, supervisor_id: int, moment: datetime) -> None:
+    """Sign this browser in with a new session: at sign-in, and after a password change has
+    ended every session of the account. Nothing the cookie held before (set by anyone) survives."""
+    token = staff_sessions.start(
+        db, supervisor_id, moment, _address(), request.user_agent.string, runtime().settings.dashboard
+    )
     session.clear()
     session.permanent = True
     session[SESSION_TOKEN] = token
-    return redirect(safe_next(request.form.get("next")))
 
 
 @dashboard_blueprint.post("/logout")

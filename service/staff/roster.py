@@ -151,11 +151,8 @@ def set_volunteer_active(turn: Turn, volunteer_id: int, active: bool, actor: str
     return volunteer
 
 
-def save_supervisor(
-    turn: Turn, supervisor_id: int | None, details: SupervisorDetails, actor: str, keep_session: str | None = None
-) -> Supervisor:
-    """Add or change a supervisor. A new password ends every session of that account but
-    `keep_session` (an admin changing their own password stays signed in where they are)."""
+def save_supervisor(turn: Turn, supervisor_id: int | None, details: SupervisorDetails, actor: str) -> Supervisor:
+    """Add or change a supervisor. A new password ends every session of that account."""
     name, email = details.name.strip()[:120], details.email.strip().lower()[:254]
     if not name or "@" not in email:
         raise RosterRefused("name_required")
@@ -189,7 +186,7 @@ def save_supervisor(
         supervisor.password_hash = PasswordHasher().hash(details.password)
     turn.session.flush()
     if details.password is not None and supervisor_id is not None:
-        staff_sessions.end_all(turn.session, supervisor.id, keep=keep_session)
+        staff_sessions.end_all(turn.session, supervisor.id)
     audit.record(
         turn.session,
         turn.now,
@@ -225,9 +222,10 @@ def set_supervisor_active(turn: Turn, supervisor_id: int, active: bool, actor_id
     return supervisor
 
 
-def change_own_password(turn: Turn, supervisor_id: int, current: str, new: str, keep_session: str) -> None:
-    """A supervisor's own password change, proven by the current one: every other session of
-    theirs ends (a browser left signed in elsewhere, or a stolen cookie), this one stays."""
+def change_own_password(turn: Turn, supervisor_id: int, current: str, new: str) -> None:
+    """A supervisor's own password change, proven by the current one: every session of theirs
+    ends (a browser left signed in elsewhere, a stolen cookie, even a copy of this browser's);
+    the dashboard then opens a new one for the browser that made the change."""
     supervisor = turn.session.scalars(select(Supervisor).where(Supervisor.id == supervisor_id).with_for_update()).one()
     hasher = PasswordHasher()
     try:
@@ -237,7 +235,7 @@ def change_own_password(turn: Turn, supervisor_id: int, current: str, new: str, 
     if len(new) < MIN_PASSWORD:
         raise RosterRefused("password_short")
     supervisor.password_hash = hasher.hash(new)
-    staff_sessions.end_all(turn.session, supervisor_id, keep=keep_session)
+    staff_sessions.end_all(turn.session, supervisor_id)
     audit.record(
         turn.session, turn.now, supervisor.email, "password_changed", f"supervisor:{supervisor_id}", supervisor.name
     )

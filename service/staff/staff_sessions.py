@@ -77,12 +77,9 @@ def end(db: Session, ended: str) -> None:
     db.execute(delete(StaffSession).where(StaffSession.id == ended))
 
 
-def end_all(db: Session, supervisor_id: int, keep: str | None = None) -> None:
-    """End every session of this supervisor, but `keep` (the one changing its own password)."""
-    statement = delete(StaffSession).where(StaffSession.supervisor_id == supervisor_id)
-    if keep is not None:
-        statement = statement.where(StaffSession.id != keep)
-    db.execute(statement)
+def end_all(db: Session, supervisor_id: int) -> None:
+    """End every session of this supervisor (a password change, a deactivation)."""
+    db.execute(delete(StaffSession).where(StaffSession.supervisor_id == supervisor_id))
 
 
 def owner(db: Session, ended: str) -> int | None:
@@ -98,7 +95,8 @@ def listing(
     statement = select(StaffSession, Supervisor).join(Supervisor, Supervisor.id == StaffSession.supervisor_id)
     if supervisor_id is not None:
         statement = statement.where(StaffSession.supervisor_id == supervisor_id)
-    return list(db.execute(statement.order_by(Supervisor.name, StaffSession.last_seen_at.desc())).tuples())
+    rows = db.execute(statement.order_by(Supervisor.name, StaffSession.last_seen_at.desc()))
+    return [(record, account) for record, account in rows]
 
 
 def _expired(record: StaffSession, now: datetime, limits: DashboardSettings) -> bool:

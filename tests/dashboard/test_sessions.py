@@ -4,7 +4,7 @@ page; a session expires when idle and at its absolute lifetime."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -40,7 +40,7 @@ def test_a_copied_cookie_is_refused_after_sign_out(app: Flask, supervisor_client
     assert refused.status_code == 302 and refused.headers["Location"].startswith("/dashboard/login")
 
 
-def test_a_password_change_ends_every_other_session_and_keeps_this_one(
+def test_a_password_change_ends_every_other_session_and_signs_this_browser_in_afresh(
     app: Flask, accounts: dict[str, Account], supervisor_client: FlaskClient
 ) -> None:
     other_browser = app.test_client()
@@ -52,6 +52,7 @@ def test_a_password_change_ends_every_other_session_and_keeps_this_one(
     )
     assert changed.status_code == 302
     assert supervisor_client.get("/dashboard/").status_code == 200, "the browser that changed it stays signed in"
+    # Every other session ended, even the one a thief copied from this very browser.
     for refused in (thief, other_browser):
         assert refused.get("/dashboard/").status_code == 302
     # The copied cookie does not come back to life with the new password either.
@@ -131,23 +132,22 @@ def test_only_admins_end_someone_elses_session(
 def test_a_session_ends_when_idle_and_at_its_absolute_lifetime(
     runtime: Runtime, supervisor_client: FlaskClient, admin_client: FlaskClient
 ) -> None:
-    limits = runtime.settings.dashboard
+    limits, now = runtime.settings.dashboard, datetime.now(UTC)
     supervisors, admins = (select(Supervisor.id).where(Supervisor.role == role) for role in ("supervisor", "admin"))
     with runtime.engine.begin() as connection:
         # Sam's browser was last used just over the idle time ago ...
-        idle = timedelta(hours=limits.session_idle_hours, minutes=1)
         connection.execute(
             update(StaffSession)
             .where(StaffSession.supervisor_id.in_(supervisors))
-            .values(last_seen_at=StaffSession.last_seen_at - idle)
+            .values(last_seen_at=now - timedelta(hours=limits.session_idle_hours, minutes=1))
         )
-        # ... Alex's was used a minute ago, but opened longer ago than a session may last.
-        old = timedelta(hours=limits.session_max_hours, minutes=1)
+        # ... Alex's a minute ago, but it was opened longer ago than a session may last.
         connection.execute(
             update(StaffSession)
             .where(StaffSession.supervisor_id.in_(admins))
             .values(
-                created_at=StaffSession.created_at - old, last_seen_at=StaffSession.last_seen_at - timedelta(minutes=1)
+                created_at=now - timedelta(hours=limits.session_max_hours, minutes=1),
+                last_seen_at=now - timedelta(minutes=1),
             )
         )
     assert supervisor_client.get("/dashboard/").status_code == 302

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import update
+from sqlalchemy import Interval, literal, update
 
 from service.app import create_app
 from service.dashboard.auth import growing_delay
@@ -36,7 +36,7 @@ def _attempt(
 def _let_time_pass(runtime: Runtime, span: timedelta) -> None:
     """As if `span` had passed since every refused attempt (the delays are counted from them)."""
     with runtime.engine.begin() as connection:
-        connection.execute(update(LoginFailure).values(at=LoginFailure.at - span))
+        connection.execute(update(LoginFailure).values(at=LoginFailure.at - literal(span, Interval())))
 
 
 def test_the_delay_doubles_from_a_few_seconds_up_to_its_cap() -> None:
