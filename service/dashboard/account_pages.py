@@ -52,12 +52,12 @@ def change_password() -> Response | tuple[str, int]:
     return redirect(url_for("dashboard.account"))
 
 
-@dashboard_blueprint.post("/account/sessions/<session_id>/end")
+@dashboard_blueprint.post("/account/sessions/<session:session_id>/end")
 def end_session(session_id: str) -> Response:
     """End one session: any of one's own (a browser left signed in elsewhere), anyone's for admins."""
     me = supervisor()
     with runtime().sessions() as db, db.begin():
-        whose = staff_sessions.owner(db, session_id) if staff_sessions.is_session_id(session_id) else None
+        whose = staff_sessions.owner(db, session_id)
         if whose is None:
             abort(404)
         if whose != me.id and me.role != "admin":

@@ -25,7 +25,7 @@ from flask import (
 from flask.blueprints import BlueprintSetupState
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import IntegerConverter, Map
+from werkzeug.routing import BaseConverter, IntegerConverter, Map
 from werkzeug.wrappers import Response
 
 from service.db import MAX_ID, Supervisor, parse_id
@@ -49,10 +49,18 @@ class RowIdConverter(IntegerConverter):
         super().__init__(map, max=MAX_ID)
 
 
+class SessionIdConverter(BaseConverter):
+    """`<session:...>` in a dashboard URL: a session's stored id (a SHA-256 in hex). Anything
+    else names no page (404) and never reaches a query."""
+
+    regex = "[0-9a-f]{64}"
+
+
 @dashboard_blueprint.record_once
-def _add_row_id_converter(state: BlueprintSetupState) -> None:
+def _add_converters(state: BlueprintSetupState) -> None:
     """Runs when the app registers the blueprint, before the page modules' routes are added."""
     state.app.url_map.converters["id"] = RowIdConverter
+    state.app.url_map.converters["session"] = SessionIdConverter
 
 
 # What `form_number` reads from a field holding no number anyone could mean: no action accepts it.

@@ -20,12 +20,6 @@ from service.settings import DashboardSettings
 TOUCH_EVERY = timedelta(minutes=1)
 
 
-def is_session_id(text: str) -> bool:
-    """Whether `text` could be a stored session id (a SHA-256 in hex): anything else, in a URL
-    or a form, names no session and never reaches a query."""
-    return len(text) == 64 and all(character in "0123456789abcdef" for character in text)
-
-
 def session_id(token: str) -> str:
     """The stored id of the session a cookie's token opens: its hash, so that reading the
     table (a backup, a database console) gives no cookie that works."""

@@ -15,10 +15,12 @@ from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from playwright.sync_api import Browser, Page
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
 
 from scripts.harness.database import empty_database
 from service.app import create_app
-from service.db import Supervisor
+from service.db import StaffSession, Supervisor
 from service.runtime import Runtime
 from tests.support.line import Line
 from tests.support.privacy import leaks
@@ -84,6 +86,20 @@ def sign_in(client: FlaskClient, account: Account, password: str = PASSWORD, use
         "/dashboard/login", data={"email": account.email, "password": password, "csrf_token": token}, headers=headers
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+
+def open_sessions(runtime: Runtime) -> list[dict[str, object]]:
+    """Every open session's row, to bring back with `reopen_sessions`."""
+    with runtime.sessions() as db:
+        return [dict(row) for row in db.execute(select(StaffSession.__table__)).mappings()]
+
+
+def reopen_sessions(runtime: Runtime, rows: list[dict[str, object]]) -> None:
+    """Bring back sessions a test ended (a deactivation, a password change, a sign-out), so that
+    clients signed in once for many tests stay signed in."""
+    with runtime.engine.begin() as connection:
+        for row in rows:
+            connection.execute(insert(StaffSession).values(**row).on_conflict_do_nothing())
 
 
 @pytest.fixture

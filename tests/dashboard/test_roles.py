@@ -18,7 +18,7 @@ from scripts.harness.database import empty_database
 from service.dashboard import dashboard_blueprint
 from service.db import AuditEntry, Base, Supervisor
 from service.runtime import Runtime
-from tests.dashboard.conftest import PASSWORD, Account, add_account, csrf_token, sign_in
+from tests.dashboard.conftest import PASSWORD, Account, add_account, csrf_token, open_sessions, reopen_sessions, sign_in
 from tests.dashboard.rights import ADMIN_ONLY, EVERY_SUPERVISOR, OWN_ACCOUNT, PUBLIC
 from tests.support.routes import blueprint_rules
 from tests.support.world import build_line
@@ -88,6 +88,7 @@ class Staff:
     accounts: dict[str, Account]
     admin: FlaskClient
     supervisor: FlaskClient
+    sessions: list[dict[str, object]]
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +103,7 @@ def signed_in_staff(app: Flask, runtime: Runtime) -> Staff:
     admin, supervisor = app.test_client(), app.test_client()
     sign_in(admin, accounts["admin"])
     sign_in(supervisor, accounts["supervisor"])
-    return Staff(accounts, admin, supervisor)
+    return Staff(accounts, admin, supervisor, open_sessions(runtime))
 
 
 @pytest.fixture
@@ -118,6 +119,8 @@ def staff(signed_in_staff: Staff, runtime: Runtime) -> Staff:
                 .where(Supervisor.id == account.id)
                 .values(role=account.role, active=True, on_call=False, backup=False)
             )
+    # Deactivating the supervisor (an admin right tried here) ended their session.
+    reopen_sessions(runtime, signed_in_staff.sessions)
     return signed_in_staff
 
 
