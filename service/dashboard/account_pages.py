@@ -3,10 +3,12 @@ admins can end anyone's) and their password, whose change signs them out everywh
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from service.dashboard.auth import open_session_here
+from service.dashboard.auth import client_address, open_session_here, record_refusal, sign_in_wait
 from service.dashboard.blueprint import dashboard_blueprint, now, run_action, runtime, supervisor
 from service.db.turn import Turn
 from service.staff import audit, roster, staff_sessions
@@ -37,8 +39,12 @@ def account() -> tuple[str, int]:
 
 @dashboard_blueprint.post("/account/password")
 def change_password() -> Response | tuple[str, int]:
-    me = supervisor()
+    me, moment, address = supervisor(), now(), client_address()
     current, new = request.form.get("current_password", "")[:1024], request.form.get("new_password", "")[:1024]
+    # Guessing the current password from a stolen session is slowed like guessing at sign-in.
+    with runtime().sessions() as db, db.begin():
+        if sign_in_wait(db, me.email, address, moment, runtime().settings.dashboard) > timedelta(0):
+            return _account_page("password_wait", 429)
 
     def change(turn: Turn) -> None:
         roster.change_own_password(turn, me.id, current, new)
@@ -47,6 +53,9 @@ def change_password() -> Response | tuple[str, int]:
     try:
         run_action(change)
     except RosterRefused as refused:
+        if refused.reason == "password_wrong":
+            with runtime().sessions() as db, db.begin():
+                record_refusal(db, me.email, address, moment)
         return _account_page(refused.reason, 400)
     flash("password_changed", "done")
     return redirect(url_for("dashboard.account"))

@@ -26,7 +26,7 @@ _DECOY_HASH = _hasher.hash("decoy password, never valid")
 KEEP_FAILURES = timedelta(days=1)
 
 
-def _address() -> str:
+def client_address() -> str:
     """The client's address: the connection's, or with `[dashboard] trusted_proxies` set, the
     one the trusted proxies forwarded (ProxyFix in the app factory)."""
     return (request.remote_addr or "unknown")[:64]
@@ -66,6 +66,12 @@ def sign_in_wait(db: Session, email: str, address: str, moment: datetime, limits
     return ready - moment
 
 
+def record_refusal(db: Session, email: str, address: str, moment: datetime) -> None:
+    """A wrong password for this account from this address: it counts towards their delays."""
+    db.execute(delete(LoginFailure).where(LoginFailure.at < moment - KEEP_FAILURES))
+    db.add(LoginFailure(at=moment, email=email, address=address))
+
+
 def check_password(db: Session, email: str, password: str) -> Supervisor | None:
     """The active supervisor with this email and password, else None (in about the same time)."""
     account = db.scalars(select(Supervisor).where(Supervisor.email == email, Supervisor.active)).first()
@@ -84,7 +90,7 @@ def login() -> Response | tuple[str, int] | str:
         return render_template("dashboard/login.html", next=request.args.get("next", ""))
     email = request.form.get("email", "").strip().lower()[:254]
     password = request.form.get("password", "")[:1024]
-    moment, address, limits = now(), _address(), runtime().settings.dashboard
+    moment, address, limits = now(), client_address(), runtime().settings.dashboard
     with runtime().sessions() as db, db.begin():
         wait = sign_in_wait(db, email, address, moment, limits)
         if wait > timedelta(0):
@@ -100,8 +106,7 @@ def login() -> Response | tuple[str, int] | str:
             return Response(page, 429, {"Retry-After": str(seconds)}, mimetype="text/html")
         account = check_password(db, email, password)
         if account is None:
-            db.execute(delete(LoginFailure).where(LoginFailure.at < moment - KEEP_FAILURES))
-            db.add(LoginFailure(at=moment, email=email, address=address))
+            record_refusal(db, email, address, moment)
             return render_template(
                 "dashboard/login.html", next=request.form.get("next", ""), error="invalid", email=email
             ), 401
@@ -115,7 +120,7 @@ def open_session_here(db: Session, supervisor_id: int, moment: datetime) -> None
     """Sign this browser in with a new session: at sign-in, and after a password change has
     ended every session of the account. Nothing the cookie held before (set by anyone) survives."""
     token = staff_sessions.start(
-        db, supervisor_id, moment, _address(), request.user_agent.string, runtime().settings.dashboard
+        db, supervisor_id, moment, client_address(), request.user_agent.string, runtime().settings.dashboard
     )
     session.clear()
     session.permanent = True

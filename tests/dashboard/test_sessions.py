@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
+from werkzeug.test import TestResponse
 
 from service.db import StaffSession, Supervisor
 from service.runtime import Runtime
@@ -60,13 +61,21 @@ def test_a_password_change_ends_every_other_session_and_signs_this_browser_in_af
     assert thief.get("/dashboard/").status_code == 302
 
 
-def test_a_password_change_needs_the_current_password(supervisor_client: FlaskClient) -> None:
-    refused = supervisor_client.post(
-        "/dashboard/account/password",
-        data={"current_password": "not it", "new_password": NEW_PASSWORD, "csrf_token": _token(supervisor_client)},
-    )
-    assert refused.status_code == 400
-    assert "current password is not right" in refused.get_data(as_text=True)
+def test_a_password_change_needs_the_current_password_and_guessing_it_is_slowed(
+    runtime: Runtime, supervisor_client: FlaskClient
+) -> None:
+    def change(current: str) -> TestResponse:
+        data = {"current_password": current, "new_password": NEW_PASSWORD, "csrf_token": _token(supervisor_client)}
+        return supervisor_client.post("/dashboard/account/password", data=data)
+
+    for _ in range(runtime.settings.dashboard.login_failures_per_account):
+        refused = change("not it")
+        assert refused.status_code == 400
+        assert "current password is not right" in refused.get_data(as_text=True)
+    # A stolen session cannot try passwords faster than sign-in allows: even the right one waits.
+    waiting = change(PASSWORD)
+    assert waiting.status_code == 429
+    assert "wait a little" in waiting.get_data(as_text=True)
 
 
 def test_an_admin_changing_a_password_ends_that_supervisors_sessions(
