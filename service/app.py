@@ -6,8 +6,10 @@ from datetime import timedelta
 
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service.dashboard import csrf, dashboard_blueprint
+from service.key_strength import require_strong_secrets
 from service.operations import observe_process
 from service.operations.blueprint import operations_blueprint
 from service.operations.metrics import web_counters
@@ -25,6 +27,7 @@ CONTENT_SECURITY_POLICY = (
 
 def create_app(runtime: Runtime | None = None, *, simulator: bool = False) -> Flask:
     runtime = runtime or Runtime(Settings.from_environment())
+    require_strong_secrets(runtime.settings)
     observe_process(runtime.settings)
     # Made before gunicorn forks its workers (`--preload`), so that all of them count into one folder.
     web_counters()
@@ -38,6 +41,9 @@ def create_app(runtime: Runtime | None = None, *, simulator: bool = False) -> Fl
     )
     app.extensions["warmline"] = runtime
     app.register_blueprint(operations_blueprint)
+    if runtime.settings.dashboard.trusted_proxies:
+        # The client's address (sign-in delays count per address) from the proxies' X-Forwarded-For.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=runtime.settings.dashboard.trusted_proxies)  # type: ignore[method-assign]
     app.register_blueprint(twilio_blueprint)
     csrf.init_app(app)
     app.register_blueprint(dashboard_blueprint)
@@ -65,9 +71,11 @@ def create_app(runtime: Runtime | None = None, *, simulator: bool = False) -> Fl
 
 
 def dashboard_session_config(runtime: Runtime) -> dict[str, object]:
-    """Supervisors' sessions: a signed cookie, Secure when the line is served over https,
-    never readable by scripts, expiring after the configured idle time (each request renews it).
-    CSRF is checked by the dashboard's own guard, on its forms only."""
+    """Supervisors' sessions: a signed cookie holding a random session token (the session
+    itself is a server-side record, `service/staff/staff_sessions.py`) and the CSRF secret,
+    Secure when the line is served over https, never readable by scripts, expiring after the
+    configured idle time (each request renews it). CSRF is checked by the dashboard's own
+    guard, on its forms only."""
     return {
         "SESSION_COOKIE_SECURE": runtime.settings.public_url.startswith("https://"),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -19,6 +19,7 @@ from routing.limits import LIFTABLE
 from service.db import Supervisor, Volunteer
 from service.db.turn import Turn, run_turn
 from service.jobs.job_queue import JobQueue
+from service.key_strength import secret_problems
 from service.operations import PARTS, observe_process
 from service.phones import is_e164, normalise
 from service.runtime import Runtime
@@ -89,7 +90,7 @@ def check(skip: tuple[str, ...]) -> None:
     when the line can take texts."""
     from service.operations.setup_check import check_setup
 
-    found = check_setup(parts=[part for part in PARTS if part not in skip])
+    found = check_setup(parts=[part for part in PARTS if part not in skip], judge_secrets=secret_problems)
     for passed in found.passed:
         click.echo(f"ok       {passed}")
     for note in found.notes:

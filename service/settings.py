@@ -207,9 +207,14 @@ class EscalationSettings:
 class DashboardSettings:
     queue_wait_alert_minutes: Annotated[float, Positive]
     session_idle_hours: Annotated[float, Positive]
+    session_max_hours: Annotated[float, Positive]
     login_window_minutes: Annotated[int, Range(1)]
     login_failures_per_account: Annotated[int, Range(1)]
     login_failures_per_address: Annotated[int, Range(1)]
+    login_delay_seconds: Annotated[float, Positive]
+    login_delay_max_seconds: Annotated[float, Positive]
+    # 0 when the app is reached directly; else how many proxies (Caddy, a load balancer) stand in front.
+    trusted_proxies: Annotated[int, Range(0, 10)]
     poll_seconds: Annotated[float, Positive]
 
 

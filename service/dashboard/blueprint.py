@@ -3,6 +3,7 @@ every form, the signed-in supervisor, and one way to run an action as a turn."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import wraps
@@ -23,15 +24,15 @@ from flask import (
 )
 from flask.blueprints import BlueprintSetupState
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import IntegerConverter, Map
+from werkzeug.routing import BaseConverter, IntegerConverter, Map
 from werkzeug.wrappers import Response
 
 from service.db import MAX_ID, Conversation, Supervisor, parse_id
 from service.db.turn import Turn, run_turn
 from service.jobs.job_queue import JobQueue
 from service.runtime import Runtime
+from service.staff import staff_sessions
 
 dashboard_blueprint = Blueprint(
     "dashboard", __name__, url_prefix="/dashboard", template_folder="templates", static_folder="static"
@@ -48,14 +49,28 @@ class RowIdConverter(IntegerConverter):
         super().__init__(map, max=MAX_ID)
 
 
+class SessionIdConverter(BaseConverter):
+    """`<session:...>` in a dashboard URL: a session's stored id (a SHA-256 in hex). Anything
+    else names no page (404) and never reaches a query."""
+
+    regex = "[0-9a-f]{64}"
+
+
 @dashboard_blueprint.record_once
-def _add_row_id_converter(state: BlueprintSetupState) -> None:
+def _add_converters(state: BlueprintSetupState) -> None:
     """Runs when the app registers the blueprint, before the page modules' routes are added."""
     state.app.url_map.converters["id"] = RowIdConverter
+    state.app.url_map.converters["session"] = SessionIdConverter
 
 
 # What `form_number` reads from a field holding no number anyone could mean: no action accepts it.
 NOT_A_NUMBER = -1
+
+# The one thing the session cookie names: a random token whose hash keys a `StaffSession` row.
+SESSION_TOKEN = "token"
+# A `next=` target: /dashboard, or a path under it with an optional query, in printable ASCII
+# without spaces or backslashes (which some browsers read as slashes).
+_DASHBOARD_PATH = re.compile(r"/dashboard(?:[/?][!-\[\]-~]*)?")
 
 # Endpoints reachable without signing in.
 PUBLIC_ENDPOINTS = frozenset({"dashboard.login", "dashboard.static"})
@@ -78,22 +93,17 @@ def now() -> datetime:
 
 @dashboard_blueprint.before_request
 def guard() -> Response | None:
-    """Every page but sign-in needs a signed-in, still active supervisor; every form post needs
-    its CSRF token and text that can be stored. A deactivated account loses access on its next
-    request."""
+    """Every page but sign-in needs an open session of a still active supervisor; every form
+    post needs its CSRF token and text that can be stored. A session ended anywhere (sign-out,
+    password change, deactivation, the sessions page, expiry) is refused on its next request."""
     if request.endpoint not in PUBLIC_ENDPOINTS:
-        supervisor_id = session.get("supervisor_id")
-        account = None
-        if isinstance(supervisor_id, int):
-            with runtime().sessions() as db:
-                account = db.scalars(
-                    select(Supervisor).where(Supervisor.id == supervisor_id, Supervisor.active)
-                ).first()
-        if account is None:
+        with runtime().sessions() as db, db.begin():
+            found = staff_sessions.resume(db, session.get(SESSION_TOKEN), now(), runtime().settings.dashboard)
+        if found is None:
             session.clear()
             target = request.full_path if request.method == "GET" else url_for("dashboard.live")
             return redirect(url_for("dashboard.login", next=target.rstrip("?")))
-        g.supervisor = account
+        g.session_id, g.supervisor = found
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         csrf.protect()
         # No browser sends a NUL character, and PostgreSQL cannot store one in a text column.
@@ -167,10 +177,22 @@ def form_number(name: str) -> int | None:
 
 
 def safe_next(target: str | None) -> str:
-    """Only a path inside the dashboard: never an open redirect to another site."""
-    if target and target.startswith("/dashboard") and not target.startswith("//"):
+    """Only a plain path inside the dashboard: never an open redirect to another site, and
+    nothing (a line break, a backslash, a non-ASCII character) that could not go into a
+    Location header as it is."""
+    if target and _DASHBOARD_PATH.fullmatch(target):
         return target
     return url_for("dashboard.live")
+
+
+@dashboard_blueprint.after_app_request
+def never_cached(response: Response) -> Response:
+    """No dashboard response is kept by the browser or a proxy: the pages show texters'
+    pseudonyms, messages and people's numbers, and a shared or lost computer must not show
+    them again from its cache after sign-out. Styles and scripts hold nothing personal."""
+    if request.path.startswith(f"{dashboard_blueprint.url_prefix}/") and request.endpoint != "dashboard.static":
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def admin_only(view: Callable[P, T]) -> Callable[P, T]:

@@ -260,6 +260,4 @@ def live_state() -> Response:
         name: render_template(f"dashboard/live/{name}.html", state=state)
         for name in ("banners", "volunteers", "waiting", "active", "escalations")
     }
-    response = jsonify({"version": version, "sections": sections})
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return jsonify({"version": version, "sections": sections})

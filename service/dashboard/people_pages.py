@@ -7,8 +7,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from service.dashboard.auth import open_session_here
 from service.dashboard.blueprint import admin_only, dashboard_blueprint, form_number, run_action, runtime, supervisor
 from service.db import Supervisor, Volunteer
+from service.db.turn import Turn
 from service.staff import roster
 from service.staff.roster import RosterRefused, SupervisorDetails, VolunteerDetails
 
@@ -140,9 +142,16 @@ def supervisor_edit(supervisor_id: int) -> Response | tuple[str, int]:
         abort(404)
     if request.method == "GET":
         return _supervisor_form(account)
-    details, actor = _supervisor_details(creating=False), supervisor().email
+    details, me = _supervisor_details(creating=False), supervisor()
+
+    def save(turn: Turn) -> None:
+        roster.save_supervisor(turn, supervisor_id, details, me.email)
+        if supervisor_id == me.id and details.password is not None:
+            # A new password ended every session of the account, the admin's own here included.
+            open_session_here(turn.session, me.id, turn.now)
+
     try:
-        run_action(lambda turn: roster.save_supervisor(turn, supervisor_id, details, actor))
+        run_action(save)
     except RosterRefused as refused:
         return _supervisor_form(account, refused.reason, 400)
     flash("supervisor_saved", "done")

@@ -1,6 +1,6 @@
 """The database adapter: typed SQLAlchemy models, engines and sessions."""
 
-from service.db.access import LoginFailure
+from service.db.access import LoginFailure, StaffSession
 from service.db.base import MAX_ID, Base, parse_id
 from service.db.call_records import Call
 from service.db.conversation_records import OPEN_STATUSES, PHONE_CHANNELS, Conversation, Escalation, Message, Offer
@@ -28,6 +28,7 @@ __all__ = [
     "OperatorAlert",
     "OutboxMessage",
     "Shift",
+    "StaffSession",
     "Supervisor",
     "Texter",
     "UNSENT_STATUSES",

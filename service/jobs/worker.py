@@ -22,9 +22,11 @@ from rq.job import Job
 
 from service.jobs.job_queue import RETENTION_INTERVAL_SECONDS, JobQueue
 from service.jobs.registry import RegisteredJob
+from service.key_strength import require_strong_secrets
 from service.operations import observe_process
 from service.operations.logs import job_context
 from service.runtime import process_runtime
+from service.settings import SettingsError
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,10 @@ class Worker(SimpleWorker):
 
     def work(self, *args: Any, **kwargs: Any) -> bool:
         runtime = process_runtime()
+        try:
+            require_strong_secrets(runtime.settings)
+        except SettingsError as error:
+            raise SystemExit(f"warmline worker: not starting: {error}") from error
         # Before RQ's own set-up, so that its lines go through ours too.
         observe_process(runtime.settings)
         # Compile the risk lexicons now (seconds), not in the first texter's routing job.

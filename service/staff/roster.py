@@ -7,13 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 
 from service.conversations import dispatch, lifecycle, shifts
 from service.db import PHONE_CHANNELS, Conversation, Offer, Supervisor, Volunteer
 from service.db.turn import Turn
 from service.phones import is_e164, normalise
-from service.staff import audit
+from service.staff import audit, staff_sessions
 
 MIN_PASSWORD = 12
 ROLES = ("supervisor", "admin")
@@ -151,6 +152,7 @@ def set_volunteer_active(turn: Turn, volunteer_id: int, active: bool, actor: str
 
 
 def save_supervisor(turn: Turn, supervisor_id: int | None, details: SupervisorDetails, actor: str) -> Supervisor:
+    """Add or change a supervisor. A new password ends every session of that account."""
     name, email = details.name.strip()[:120], details.email.strip().lower()[:254]
     if not name or "@" not in email:
         raise RosterRefused("name_required")
@@ -183,6 +185,8 @@ def save_supervisor(turn: Turn, supervisor_id: int | None, details: SupervisorDe
     if details.password is not None:
         supervisor.password_hash = PasswordHasher().hash(details.password)
     turn.session.flush()
+    if details.password is not None and supervisor_id is not None:
+        staff_sessions.end_all(turn.session, supervisor.id)
     audit.record(
         turn.session,
         turn.now,
@@ -206,6 +210,7 @@ def set_supervisor_active(turn: Turn, supervisor_id: int, active: bool, actor_id
     supervisor.active = active
     if not active:
         supervisor.on_call = supervisor.backup = False
+        staff_sessions.end_all(turn.session, supervisor.id)
     audit.record(
         turn.session,
         turn.now,
@@ -215,3 +220,22 @@ def set_supervisor_active(turn: Turn, supervisor_id: int, active: bool, actor_id
         supervisor.name,
     )
     return supervisor
+
+
+def change_own_password(turn: Turn, supervisor_id: int, current: str, new: str) -> None:
+    """A supervisor's own password change, proven by the current one: every session of theirs
+    ends (a browser left signed in elsewhere, a stolen cookie, even a copy of this browser's);
+    the dashboard then opens a new one for the browser that made the change."""
+    supervisor = turn.session.scalars(select(Supervisor).where(Supervisor.id == supervisor_id).with_for_update()).one()
+    hasher = PasswordHasher()
+    try:
+        hasher.verify(supervisor.password_hash, current)
+    except (VerificationError, InvalidHashError) as error:
+        raise RosterRefused("password_wrong") from error
+    if len(new) < MIN_PASSWORD:
+        raise RosterRefused("password_short")
+    supervisor.password_hash = hasher.hash(new)
+    staff_sessions.end_all(turn.session, supervisor_id)
+    audit.record(
+        turn.session, turn.now, supervisor.email, "password_changed", f"supervisor:{supervisor_id}", supervisor.name
+    )

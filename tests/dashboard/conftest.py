@@ -15,11 +15,13 @@ from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from playwright.sync_api import Browser, Page
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
 
 from scripts.harness import seed
 from scripts.harness.database import empty_database
 from service.app import create_app
-from service.db import Supervisor
+from service.db import StaffSession, Supervisor
 from service.runtime import Runtime
 from tests.support.line import Line
 from tests.support.privacy import leaks
@@ -70,10 +72,27 @@ def csrf_token(html: str) -> str:
     return found.group(1)
 
 
-def sign_in(client: FlaskClient, account: Account) -> None:
-    token = csrf_token(client.get("/dashboard/login").get_data(as_text=True))
-    response = client.post("/dashboard/login", data={"email": account.email, "password": PASSWORD, "csrf_token": token})
+def sign_in(client: FlaskClient, account: Account, password: str = PASSWORD, user_agent: str | None = None) -> None:
+    headers = {"User-Agent": user_agent} if user_agent else {}
+    token = csrf_token(client.get("/dashboard/login", headers=headers).get_data(as_text=True))
+    response = client.post(
+        "/dashboard/login", data={"email": account.email, "password": password, "csrf_token": token}, headers=headers
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+
+def open_sessions(runtime: Runtime) -> list[dict[str, object]]:
+    """Every open session's row, to bring back with `reopen_sessions`."""
+    with runtime.sessions() as db:
+        return [dict(row) for row in db.execute(select(StaffSession.__table__)).mappings()]
+
+
+def reopen_sessions(runtime: Runtime, rows: list[dict[str, object]]) -> None:
+    """Bring back sessions a test ended (a deactivation, a password change, a sign-out), so that
+    clients signed in once for many tests stay signed in."""
+    with runtime.engine.begin() as connection:
+        for row in rows:
+            connection.execute(insert(StaffSession).values(**row).on_conflict_do_nothing())
 
 
 @pytest.fixture

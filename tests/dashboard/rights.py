@@ -36,6 +36,11 @@ EVERY_SUPERVISOR = frozenset(
         "dashboard.volunteer_new",
         "dashboard.volunteer_edit",
         "dashboard.volunteer_active",
+        # Each supervisor's own account: their sessions and password. Ending a session that is
+        # not one's own is for admins (tests/dashboard/test_sessions.py; the URL names a session).
+        "dashboard.account",
+        "dashboard.change_password",
+        "dashboard.end_session",
     }
 )
 

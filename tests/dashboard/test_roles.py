@@ -18,7 +18,7 @@ from scripts.harness.database import empty_database
 from service.dashboard import dashboard_blueprint
 from service.db import AuditEntry, Base, Supervisor
 from service.runtime import Runtime
-from tests.dashboard.conftest import PASSWORD, Account, add_account, csrf_token, sign_in
+from tests.dashboard.conftest import PASSWORD, Account, add_account, csrf_token, open_sessions, reopen_sessions, sign_in
 from tests.dashboard.rights import ADMIN_ONLY, EVERY_SUPERVISOR, OWN_ACCOUNT, PUBLIC
 from tests.support.routes import blueprint_rules
 from tests.support.world import build_line
@@ -37,15 +37,26 @@ ADMIN_RIGHTS = [
 ]
 
 
+# When a session was last used changes with every visit; which sessions exist must not.
+_DIGESTED = {"staff_sessions": "(t.id, t.supervisor_id, t.created_at)::text"}
+
+
 def _database(runtime: Runtime) -> dict[str, str]:
     """Every table's content, as a digest per table."""
     with runtime.engine.connect() as connection:
         return {
             table.name: connection.scalar(
-                text(f"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {table.name} t")
+                text(
+                    f"SELECT md5(coalesce(string_agg({_row(table.name)}, '|' ORDER BY {_row(table.name)}), '')) "
+                    f"FROM {table.name} t"
+                )
             )
             for table in Base.metadata.sorted_tables
         }
+
+
+def _row(table: str) -> str:
+    return _DIGESTED.get(table, "t::text")
 
 
 def _form(endpoint: str, target: Account, token: str) -> dict[str, str]:
@@ -77,6 +88,7 @@ class Staff:
     accounts: dict[str, Account]
     admin: FlaskClient
     supervisor: FlaskClient
+    sessions: list[dict[str, object]]
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +103,7 @@ def signed_in_staff(app: Flask, runtime: Runtime) -> Staff:
     admin, supervisor = app.test_client(), app.test_client()
     sign_in(admin, accounts["admin"])
     sign_in(supervisor, accounts["supervisor"])
-    return Staff(accounts, admin, supervisor)
+    return Staff(accounts, admin, supervisor, open_sessions(runtime))
 
 
 @pytest.fixture
@@ -107,6 +119,8 @@ def staff(signed_in_staff: Staff, runtime: Runtime) -> Staff:
                 .where(Supervisor.id == account.id)
                 .values(role=account.role, active=True, on_call=False, backup=False)
             )
+    # Deactivating the supervisor (an admin right tried here) ended their session.
+    reopen_sessions(runtime, signed_in_staff.sessions)
     return signed_in_staff
 
 

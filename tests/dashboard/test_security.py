@@ -21,12 +21,15 @@ VOLUNTEER_PHONE = "+12025550177"
 
 
 def _dashboard_routes(app: Flask) -> list[tuple[str, str]]:
-    """Every dashboard URL and method, with 1 for each id."""
+    """Every dashboard URL and method, with an id in each argument."""
     routes = []
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("dashboard.") or rule.endpoint in ("dashboard.login", "dashboard.static"):
             continue
-        path = re.sub(r"<(?:[a-z]+:)?[a-z_]+>", "1", rule.rule)
+        # 1 for each row id; a session is named by a SHA-256 in hex.
+        path = re.sub(
+            r"<(?:[a-z]+:)?([a-z_]+)>", lambda arg: "0" * 64 if arg.group(1) == "session_id" else "1", rule.rule
+        )
         routes += [(method, path) for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})]
     return routes
 

@@ -14,6 +14,8 @@ from service.db import PHONE_CHANNELS, Conversation, Volunteer
 from service.runtime import Runtime
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
+# Noting when a session was last used is not an action: a refused request still used its session.
+SESSION_SEEN = "UPDATE STAFF_SESSIONS SET LAST_SEEN_AT"
 
 
 class DatabaseWrites:
@@ -31,7 +33,8 @@ class DatabaseWrites:
     def _seen(
         self, connection: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
     ) -> None:
-        if statement.lstrip()[:6].upper() in WRITES:
+        start = statement.lstrip()[:40].upper()
+        if start[:6] in WRITES and not start.startswith(SESSION_SEEN):
             self.count += 1
 
     def close(self) -> None:

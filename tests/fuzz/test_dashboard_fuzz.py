@@ -27,7 +27,7 @@ from service.app import create_app
 from service.dashboard import dashboard_blueprint
 from service.db import MAX_ID, Supervisor
 from service.runtime import Runtime
-from tests.dashboard.conftest import PASSWORD, Account, add_account, csrf_token, sign_in
+from tests.dashboard.conftest import PASSWORD, Account, add_account, csrf_token, open_sessions, reopen_sessions, sign_in
 from tests.dashboard.rights import ADMIN_ONLY, PUBLIC, refused_for_supervisor
 from tests.fuzz import test_webhook_fuzz
 from tests.fuzz.invariants import DatabaseWrites, assert_consistent
@@ -100,6 +100,8 @@ class DashboardFuzz:
 
     visitors: dict[str, Visitor]
     writes: DatabaseWrites
+    # The visitors' server-side sessions as they were at sign-in.
+    sessions: list[dict[str, object]]
     sent: int = 0
     acted: int = 0
 
@@ -129,7 +131,7 @@ def fuzz(runtime: Runtime) -> Iterator[DashboardFuzz]:
         "supervisor": _visitor(app, supervisor),
         "admin": _visitor(app, admin),
     }
-    fuzzing = DashboardFuzz(visitors, DatabaseWrites(runtime.engine))
+    fuzzing = DashboardFuzz(visitors, DatabaseWrites(runtime.engine), open_sessions(runtime))
     yield fuzzing
     fuzzing.writes.close()
     with runtime.sessions() as session:
@@ -160,8 +162,8 @@ def _expected_refusal(
     method: str, endpoint: str, path_args: dict[str, int], visitor: Visitor, token: str, form: dict[str, object]
 ) -> int | None:
     """The status the request must be refused with, or None when it is one the visitor may make."""
-    if any(value > MAX_ID for value in path_args.values()):
-        return 404  # names no row: no page, whoever asks
+    if any(value > MAX_ID for value in path_args.values()) or "session_id" in path_args:
+        return 404  # names no row (a session is named by a hash, never a number): no page, whoever asks
     if endpoint not in PUBLIC and visitor.account is None:
         return 302  # to the sign-in page
     if method == "POST" and (token != "valid" or any("\x00" in text for text in _texts(form))):
@@ -247,6 +249,8 @@ def _send_and_check(
         fuzz.acted += fuzz.writes.count > before
         if endpoint in ADMIN_ONLY:
             _restore_accounts(runtime, fuzz.visitors)
+        # A sign-out, a password change or a deactivation may have ended a visitor's session.
+        reopen_sessions(runtime, fuzz.sessions)
     else:
         assert response.status_code == refusal, (visitor.account.role if visitor.account else "signed out", token)
         assert refusal != 302 or response.headers["Location"].startswith("/dashboard/login")

@@ -1,0 +1,49 @@
+"""staff sessions: supervisors' signed-in sessions as server-side records
+
+A session was a signed cookie naming the supervisor: nothing could end it before it expired,
+so a copied cookie outlived sign-out and password changes. Each session is now a row keyed by
+the hash of the cookie's random token; deleting the row ends it. Everyone signs in again once
+after the upgrade (old cookies name no row).
+
+Revision ID: 0011_staff_sessions
+Revises: 0009_receipt_from_staff
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+import service.db.base
+
+revision = "0011_staff_sessions"
+down_revision = "0009_receipt_from_staff"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "staff_sessions",
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("supervisor_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", service.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_at", service.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("address", sa.String(length=64), nullable=False),
+        sa.Column("user_agent", sa.String(length=200), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["supervisor_id"],
+            ["supervisors.id"],
+            name=op.f("fk_staff_sessions_supervisor_id_supervisors"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_staff_sessions")),
+    )
+    with op.batch_alter_table("staff_sessions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_staff_sessions_supervisor_id"), ["supervisor_id"], unique=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("staff_sessions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_staff_sessions_supervisor_id"))
+    op.drop_table("staff_sessions")
