@@ -9,6 +9,7 @@ from flask import Flask, Response, jsonify
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
+from service import log_redaction
 from service.dashboard import csrf, dashboard_blueprint
 from service.jobs.job_queue import JobQueue
 from service.runtime import Runtime
@@ -104,7 +105,8 @@ def _redis_ok(runtime: Runtime) -> bool:
 
 
 def configure_logging() -> None:
-    """key=value lines on stderr; handlers are added once per process."""
+    """key=value lines on stderr, with phone numbers redacted; handlers are added once per process."""
+    log_redaction.install()
     root = logging.getLogger()
     if not any(getattr(handler, "_warmline", False) for handler in root.handlers):
         handler = logging.StreamHandler()

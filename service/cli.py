@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from escalation.assessment import Assessment
 from routing.limits import LIFTABLE
+from service import log_redaction
 from service.db import Supervisor, Volunteer
 from service.db.turn import Turn, run_turn
 from service.jobs.job_queue import JobQueue
@@ -69,6 +70,7 @@ def _phone(runtime: Runtime, raw: str) -> str:
 @click.group()
 def main() -> None:
     """Warmline: SMS and voice peer-support line routing."""
+    log_redaction.install()  # a library's log line (a failed statement, a Twilio request) may quote a number
 
 
 @main.group()

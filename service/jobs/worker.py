@@ -19,6 +19,7 @@ from typing import Any
 from redis.exceptions import RedisError
 from rq import SimpleWorker
 
+from service import log_redaction
 from service.jobs.job_queue import RETENTION_INTERVAL_SECONDS, JobQueue
 from service.jobs.registry import RegisteredJob
 from service.runtime import process_runtime
@@ -34,6 +35,8 @@ class Worker(SimpleWorker):
         super().__init__(*args, **kwargs)
 
     def work(self, *args: Any, **kwargs: Any) -> bool:
+        # Before RQ sets up its own log handlers: every record this process makes is redacted.
+        log_redaction.install()
         # Compile the risk lexicons now (seconds), not in the first texter's routing job.
         process_runtime().detector  # noqa: B018 - reading the property compiles them
         stop = threading.Event()
