@@ -68,6 +68,8 @@ class RetentionSettings:
 class InboundSettings:
     spool_dir: str
     max_texts_per_minute: int
+    paused_reply_every_minutes: float
+    new_senders_per_minute: int
 
 
 @dataclass(frozen=True)
