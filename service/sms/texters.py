@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from routing import admission
+from routing.admission import Arrival
 from routing.keywords import Keyword, deletion_request, feedback_score, language_switch, opt_keyword
 from routing.language import detect_language
 from service.conversations import dispatch, lifecycle, line_pause, retention, risk
@@ -81,7 +83,7 @@ def on_texter_message(turn: Turn, phone: str, body: str) -> Texter:
             conversation.language = switch
             outbox.tell_texter(turn, texter, "language_set", conversation)
             return texter
-        _start_conversation(turn, texter, first_message=None)
+        _start_conversation(turn, texter, first_message=None, new_sender=is_new)
         return texter
 
     if conversation is None:
@@ -90,7 +92,7 @@ def on_texter_message(turn: Turn, phone: str, body: str) -> Texter:
         if is_new:
             vocabularies = {code: texts.language(code).common_words for code in texts.languages}
             texter.language = detect_language(body, vocabularies, texts.languages[0])
-        _start_conversation(turn, texter, first_message=body)
+        _start_conversation(turn, texter, first_message=body, new_sender=is_new)
         return texter
 
     history = risk.texter_history(turn, conversation)
@@ -155,7 +157,26 @@ def _flooding(turn: Turn, conversation: Conversation, earlier: Sequence[datetime
     return True
 
 
-def _start_conversation(turn: Turn, texter: Texter, first_message: str | None) -> None:
+def _start_conversation(turn: Turn, texter: Texter, first_message: str | None, new_sender: bool = False) -> None:
+    """Queue the texter, or tell them the line is paused, as `routing.admission` decides.
+    `new_sender`: the line has never heard from them before this text."""
+    paused = line_pause.is_paused(turn.session)
+    told = _told_paused(turn, texter) if paused else None
+    knock = admission.Knock(
+        paused=paused,
+        new_sender=new_sender,
+        paused_told_at=told.created_at if told is not None else None,
+        new_senders_last_minute=_new_senders_last_minute(turn) if new_sender and not paused else 0,
+    )
+    arrival = admission.arrival(knock, turn.runtime.admission_rules, turn.now)
+    if arrival is Arrival.PAUSED_TOLD:
+        assert told is not None
+        if first_message is not None:
+            # Kept and assessed where the reply went (the crisis text and the supervisors'
+            # alert still go out), with nothing more sent.
+            risk.record_texter_message(turn, told, first_message, risk.texter_history(turn, told))
+            told.last_texter_at = turn.now
+        return
     conversation = Conversation(
         texter=texter,
         channel="sms",
@@ -170,10 +191,14 @@ def _start_conversation(turn: Turn, texter: Texter, first_message: str | None) -
     turn.session.flush()
     if first_message is not None:
         risk.record_texter_message(turn, conversation, first_message)
-    if line_pause.is_paused(turn.session):
+    if arrival is Arrival.PAUSED:
         # Risk was assessed above: the crisis text and supervisors' alert still go out.
-        lifecycle.close(turn, conversation, "line_paused")
+        lifecycle.close(turn, conversation, line_pause.TURNED_AWAY)
         outbox.tell_texter(turn, texter, "line_paused", conversation)
+        return
+    if arrival is Arrival.BUSY:
+        outbox.tell_texter(turn, texter, "line_busy", conversation)
+        dispatch.offer_waiting(turn)
         return
     outbox.tell_texter(turn, texter, "welcome", conversation)
     if not dispatch.anyone_on_shift(turn):
@@ -181,6 +206,22 @@ def _start_conversation(turn: Turn, texter: Texter, first_message: str | None) -
         return
     outbox.tell_texter(turn, texter, "queued", conversation, position=dispatch.queue_position(turn, conversation))
     dispatch.offer_waiting(turn)
+
+
+def _told_paused(turn: Turn, texter: Texter) -> Conversation | None:
+    """The texter's latest conversation that a paused line turned away (with the reply)."""
+    return turn.session.scalars(
+        select(Conversation)
+        .where(Conversation.texter_id == texter.id, Conversation.close_reason == line_pause.TURNED_AWAY)
+        .order_by(Conversation.created_at.desc())
+        .limit(1)
+    ).first()
+
+
+def _new_senders_last_minute(turn: Turn) -> int:
+    """Texters the line first heard from in the last minute, this one included."""
+    minute_ago = turn.now - timedelta(minutes=1)
+    return turn.session.scalar(select(func.count()).select_from(Texter).where(Texter.created_at > minute_ago)) or 0
 
 
 def _store_feedback(turn: Turn, texter: Texter, body: str) -> bool:

@@ -57,6 +57,8 @@ def log_lines() -> Iterator[list[str]]:
     root.removeHandler(handler)
 
 
+# How RQ's worker log shows it has started taking jobs.
+WORKER_LISTENING = "*** Listening on"
 # How RQ's worker log shows a sweep starting.
 SWEEP_STARTED = "warmline: sweep("
 
@@ -125,9 +127,18 @@ def start_stack(environment: dict[str, str], folder: Path) -> Stack:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     log_path = folder / "worker.log"
     worker = _spawn_worker(environment, log_path)
-    time.sleep(1.0)
-    assert worker.poll() is None, log_path.read_text()
+    _await_listening(worker, log_path)
     return Stack(runtime, f"http://127.0.0.1:{server.server_port}", log_path, server, worker, environment)
+
+
+def _await_listening(worker: subprocess.Popen[bytes], log_path: Path, timeout: float = 120.0) -> None:
+    """Until the worker takes jobs: it compiles the risk lexicons first, which takes seconds,
+    and half a minute on a loaded machine (texts sent before would wait for it)."""
+    deadline = time.monotonic() + timeout
+    while WORKER_LISTENING not in log_path.read_text("utf-8", "replace"):
+        assert worker.poll() is None, log_path.read_text()
+        assert time.monotonic() < deadline, f"the worker took no jobs within {timeout} s"
+        time.sleep(0.1)
 
 
 def _spawn_worker(environment: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
