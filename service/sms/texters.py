@@ -20,14 +20,18 @@ from service.outbound import outbox
 
 
 def find_or_create_texter(turn: Turn, phone: str) -> tuple[Texter, bool]:
+    """The texter with this number, found under any configured data key (a key rotation may not
+    have reached them yet), or a new one, stored under the newest; whether it is new."""
     vault = turn.runtime.vault
-    phone_hash = vault.lookup_hash(phone)
-    texter = turn.session.scalars(select(Texter).where(Texter.phone_hash == phone_hash)).first()
-    if texter is not None:
-        return texter, False
+    hashes = vault.lookup_hashes(phone)
+    found = turn.session.scalars(select(Texter).where(Texter.phone_hash.in_(hashes))).all()
+    if found:
+        # Two records only if a process that knew only the new key met a number stored under the
+        # old one (a rolling restart): the one under the newest key is the one kept.
+        return min(found, key=lambda texter: hashes.index(texter.phone_hash)), False
     texter = Texter(
         pseudonym=_new_pseudonym(turn),
-        phone_hash=phone_hash,
+        phone_hash=hashes[0],
         phone_encrypted=vault.encrypt(phone),
         language=turn.runtime.settings.line.languages[0],
         created_at=turn.now,
