@@ -15,6 +15,7 @@ import redis
 from sqlalchemy import select
 
 from scripts.harness.fake_twilio import FakeTwilio
+from scripts.harness.redis_server import RedisServer
 from scripts.harness.tcp_proxy import TcpProxy
 from service.db import Conversation, Escalation, Message
 from service.settings import Settings
@@ -23,7 +24,6 @@ from tests.conftest import REPO
 from tests.support.line import Line
 from tests.support.phone_calls import Call, says
 from tests.support.privacy import leaks
-from tests.support.redis_server import RedisServer
 from tests.support.stack import People, Stack, _clean_line, private_stack, start_stack
 
 SECRET_WORDS = "my sister Marisol knows, she lives on Calle Ocho"

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import select
 
 from scripts.harness.fake_twilio import FakeTwilio
+from scripts.harness.redis_server import RedisServer
 from service.db import Escalation, OutboxMessage
 from tests.support.line import Line
-from tests.support.redis_server import RedisServer
 from tests.support.stack import People, Stack, _clean_line, start_stack
 
 

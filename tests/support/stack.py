@@ -25,6 +25,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from scripts.harness.database import create_database, empty_database
 from scripts.harness.fake_twilio import FakeTwilio
+from scripts.harness.redis_server import RedisServer
 from scripts.harness.tcp_proxy import TcpProxy
 from service.app import create_app
 from service.db import InboundReceipt, Supervisor, Volunteer
@@ -34,7 +35,6 @@ from service.settings import Settings
 from tests.conftest import PUBLIC_URL, TEST_CONFIG, TEST_DATABASE, TEST_REDIS_DB
 from tests.support.line import Line
 from tests.support.privacy import leaks
-from tests.support.redis_server import RedisServer
 
 
 class _Collect(logging.Handler):

@@ -1,5 +1,5 @@
-"""A Redis server of a test's own, so that stopping it disturbs no other test, and no other
-test's worker takes its jobs or replays its spool."""
+"""A Redis server of a test's or a script's own, so that stopping it disturbs nothing else,
+and no other worker takes its jobs or replays its spool."""
 
 from __future__ import annotations
 
@@ -49,6 +49,7 @@ class RedisServer:
         assert self.process is not None
         self.process.terminate()
         self.process.wait(timeout=10)
+        self.process = None
 
     @property
     def running(self) -> bool:
