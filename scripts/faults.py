@@ -68,7 +68,8 @@ class Lab:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.redis, self.web_port = RedisServer(folder), procfile.free_port()
+        self.web_port = procfile.free_port()
+        self.redis = RedisServer(folder)
         self.twilio = FakeTwilio()
         self.proxy = TcpProxy(5432)
         self.proxy.start()
@@ -106,9 +107,6 @@ class Lab:
         time.sleep(0.5)
         self.start_worker()
 
-    def stop_redis(self) -> None:
-        self.redis.stop()
-
     def text(self, sender: str, body: str) -> int:
         form = procfile.sms_form(self.twilio.account_sid, sender, "+15005550006", body)
         signature = procfile.signature(self.twilio.auth_token, PUBLIC_URL, "/twilio/sms", form)
@@ -125,8 +123,7 @@ class Lab:
     def stop(self) -> None:
         for process in (self.web, self.worker):
             procfile.stop(process)
-        if self.redis.running:
-            self.stop_redis()
+        self.redis.stop()
         self.proxy.cut()
         self.twilio.stop()
         database.drop_database(self.database)
@@ -240,7 +237,7 @@ def main() -> int:
                 ("worker SIGKILL mid-delivery", lab.kill_worker, lab.start_worker, last["kill"]),
                 (
                     "Redis restart",
-                    lab.stop_redis,
+                    lab.redis.stop,
                     lab.restart_redis_and_worker,
                     last["redis"],
                 ),

@@ -32,8 +32,7 @@ def outage(
     for _ in lines:
         pass
     stack.stop()
-    if redis.running:
-        redis.stop()
+    redis.stop()
 
 
 def test_imminent_message_with_redis_stopped_gets_the_crisis_text_and_is_delivered_after(
