@@ -17,7 +17,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from redis.exceptions import RedisError
-from rq import SimpleWorker
+from rq import Queue, SimpleWorker
+from rq.job import Job
 
 from service import log_redaction
 from service.jobs.job_queue import RETENTION_INTERVAL_SECONDS, JobQueue
@@ -45,6 +46,13 @@ class Worker(SimpleWorker):
             return super().work(*args, **kwargs)
         finally:
             stop.set()
+
+    def handle_job_failure(
+        self, job: Job, queue: Queue, started_job_registry: Any = None, exc_string: str = ""
+    ) -> None:
+        """A failed job's traceback is kept in Redis (the failed-job registry, `rq info`), where
+        a log filter does not reach: redacted like a log line."""
+        super().handle_job_failure(job, queue, started_job_registry, log_redaction.redact(exc_string))
 
 
 def _tick(stop: threading.Event) -> None:
