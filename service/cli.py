@@ -328,8 +328,9 @@ def keys() -> None:
 )
 def keys_rotate(batch_size: int) -> None:
     """Re-hash and re-encrypt everything under the newest key, while the line runs. Restart
-    every process with WARMLINE_DATA_KEY="new,old" first; run this until it rewrites 0 rows
-    (stopped, it keeps what it did: run it again); then the old key can be removed."""
+    every process with WARMLINE_DATA_KEY="new,old" first, then run this to the end (stopped, it
+    keeps what it did: run it again; a run that rewrites 0 rows confirms it); then, with the
+    spool empty, the old key can be removed."""
     runtime = _runtime()
 
     def progress(table: str, read: int, rewritten: int) -> None:
