@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from scripts.harness import seed
 from scripts.harness.fake_twilio import FakeTwilio
 from service.db import Conversation, Message, Texter, key_rotation
 from service.db.vault import Vault
@@ -42,26 +43,12 @@ def _known_under_the_old_key(stack: Stack, old: Vault, number: str, pseudonym: s
     """A texter (with a conversation) stored before the new key was added."""
     long_ago = datetime.now(UTC) - timedelta(days=2)
     with stack.runtime.sessions() as session, session.begin():
-        texter = Texter(
-            pseudonym=pseudonym,
-            phone_hash=old.lookup_hash(number),
-            phone_encrypted=old.encrypt(number),
-            language="en",
-            created_at=long_ago,
-        )
+        hidden = {"phone_hash": old.lookup_hash(number), "phone_encrypted": old.encrypt(number)}
+        texter = Texter(**seed.texter(pseudonym, long_ago, **hidden))
         session.add(texter)
         session.flush()
-        conversation = Conversation(
-            texter_id=texter.id,
-            channel="sms",
-            status="closed",
-            language="en",
-            created_at=long_ago,
-            queued_at=long_ago,
-            last_texter_at=long_ago,
-            closed_at=long_ago,
-            close_reason="volunteer_done",
-        )
+        ended = {"status": "closed", "closed_at": long_ago, "close_reason": "volunteer_done"}
+        conversation = Conversation(texter_id=texter.id, **seed.queued_conversation(long_ago, **ended))
         session.add(conversation)
         session.flush()
         session.add(
