@@ -30,10 +30,12 @@ from service.settings import Settings
 DATABASE = "warmline_bench"
 REDIS_DB = 4
 PUBLIC_URL = "https://warmline.example.org"
-# Texters here are machines: a per-minute flood limit would only slow them down to its notice.
+# Texters here are machines: a per-minute flood limit would only slow them down to its notice,
+# and the limit on new senders would send them one notice instead of the welcome's two texts.
 CONFIG = """
 [inbound]
 max_texts_per_minute = 100000
+new_senders_per_minute = 100000
 [shifts]
 max_conversations_per_shift = 100000
 """

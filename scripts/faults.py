@@ -47,6 +47,8 @@ stuck_after_seconds = 4
 sweep_interval_seconds = 1
 [inbound]
 max_texts_per_minute = 1000
+new_senders_per_minute = 100000
+spool_dir = "{spool_dir}"
 """
 TOKEN = re.compile(r"\bm(\d+)-(\d+)\b")
 
@@ -73,7 +75,7 @@ class Lab:
         self.proxy.start()
         self.database = f"warmline_faults_{secrets.token_hex(3)}"
         database_url = database.create_database(self.database).replace(":5432/", f":{self.proxy.port}/")
-        (folder / "faults.toml").write_text(CONFIG)
+        (folder / "faults.toml").write_text(CONFIG.format(spool_dir=folder / "spool"))
         self.env = procfile.line_environment(
             self.twilio,
             database_url,

@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from escalation.assessment import Assessment
 from routing.limits import LIFTABLE
-from service.db import Supervisor, Volunteer
+from service import log_redaction
+from service.db import Supervisor, Volunteer, key_rotation
 from service.db.turn import Turn, run_turn
 from service.jobs.job_queue import JobQueue
 from service.key_strength import secret_problems
@@ -76,6 +77,7 @@ def _phone(runtime: Runtime, raw: str) -> str:
 @click.version_option(package_name="warmline", prog_name="warmline")
 def main() -> None:
     """Warmline: SMS and voice peer-support line routing."""
+    log_redaction.install()  # a library's log line (a failed statement, a Twilio request) may quote a number
 
 
 @main.command()
@@ -393,15 +395,25 @@ def keys() -> None:
 
 
 @keys.command("rotate")
-def keys_rotate() -> None:
-    """Re-encrypt everything under the newest key. Set WARMLINE_DATA_KEY="new,old" first;
-    afterwards the old key can be removed."""
-    from service.conversations.retention import rotate_keys
-
+@click.option(
+    "--batch-size",
+    default=key_rotation.BATCH,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Rows per transaction.",
+)
+def keys_rotate(batch_size: int) -> None:
+    """Re-hash and re-encrypt everything under the newest key, while the line runs. Restart
+    every process with WARMLINE_DATA_KEY="new,old" first, then run this to the end (stopped, it
+    keeps what it did: run it again; a run that rewrites 0 rows confirms it); then, with the
+    spool empty, the old key can be removed."""
     runtime = _runtime()
-    with runtime.sessions() as session, session.begin():
-        count = rotate_keys(session, runtime.vault)
-    click.echo(f"{count} rows re-encrypted under the newest key")
+
+    def progress(table: str, read: int, rewritten: int) -> None:
+        click.echo(f"{table}: {read} rows read, {rewritten} rewritten")
+
+    count = key_rotation.rotate(runtime.sessions, runtime.vault, batch=batch_size, progress=progress)
+    click.echo(f"done: {count} rows rewritten under the newest key")
 
 
 @main.group()

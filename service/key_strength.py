@@ -82,6 +82,4 @@ def require_strong_secrets(settings: Settings) -> None:
     """Refuse to start (the web app, a worker) on secrets that would not protect anyone."""
     problems = secret_problems(settings.secret_key, settings.data_key)
     if problems:
-        raise SettingsError(
-            [Problem("secrets", problem, "Then restart the service") for problem in problems]
-        )
+        raise SettingsError([Problem("secrets", problem, "Then restart the service") for problem in problems])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from functools import cached_property
 
 from redis import Redis
@@ -15,6 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from escalation.detector import Detector
+from routing.admission import AdmissionRules
 from routing.limits import ShiftLimits
 from service.db.engine import make_engine, make_sessionmaker
 from service.db.vault import Vault
@@ -58,6 +60,14 @@ class Runtime:
     @cached_property
     def shift_limits(self) -> ShiftLimits:
         return ShiftLimits(line_numbers=self.settings.line.numbers, **asdict(self.settings.shifts))
+
+    @cached_property
+    def admission_rules(self) -> AdmissionRules:
+        inbound = self.settings.inbound
+        return AdmissionRules(
+            paused_reply_every=timedelta(minutes=inbound.paused_reply_every_minutes),
+            new_senders_per_minute=inbound.new_senders_per_minute,
+        )
 
 
 _process_runtime: Runtime | None = None

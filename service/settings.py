@@ -195,6 +195,8 @@ class RetentionSettings:
 class InboundSettings:
     spool_dir: Annotated[str, Pattern(r".*\S.*", "a folder")]
     max_texts_per_minute: Annotated[int, Range(1)]
+    paused_reply_every_minutes: Annotated[float, Positive]
+    new_senders_per_minute: Annotated[int, Range(1)]
 
 
 @dataclass(frozen=True)

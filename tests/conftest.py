@@ -82,8 +82,10 @@ def fake_twilio() -> Iterator[FakeTwilio]:
 def environment(
     database_url: str, redis_url: str, fake_twilio: FakeTwilio, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, str]:
-    config = tmp_path_factory.mktemp("config") / "test.toml"
-    config.write_text(TEST_CONFIG)
+    folder = tmp_path_factory.mktemp("config")
+    config = folder / "test.toml"
+    # The spool file goes to this run's own folder, not /var/lib/warmline.
+    config.write_text(TEST_CONFIG + f'\n[inbound]\nspool_dir = "{folder / "spool"}"\n')
     return {
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,

@@ -12,6 +12,9 @@ from service.db import LINE_STATE_ID, LineState
 from service.db.turn import Turn
 from service.staff import audit
 
+# Why a conversation the paused line turned away was closed (with the one reply it got).
+TURNED_AWAY = "line_paused"
+
 
 def is_paused(session: Session) -> bool:
     """No row means never paused."""

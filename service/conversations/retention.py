@@ -1,24 +1,24 @@
-"""Keeping personal data no longer than needed: the retention purge, a texter's own request
-to delete their data, and re-encryption under a new key.
+"""Keeping personal data no longer than needed: the retention purge, and a texter's own
+request to delete their data.
 
-What is purged: message bodies (texts people wrote and were sent) and texters' numbers.
-What stays: conversations' times, outcomes, risk levels and feedback scores, which carry no
-personal data and feed the line's statistics.
+What is purged: message bodies (texts people wrote and were sent), texters' numbers, and what
+the risk detector matched in their words (the lexicon phrases kept with each message and
+escalation, and the note a volunteer added to #escalate). What stays: conversations' times,
+outcomes, risk levels and feedback scores, and escalations' levels and categories, which carry
+no personal data and feed the line's statistics.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TypeVar
 
-from sqlalchemy import ScalarResult, Select, func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
-from service.db import Conversation, Message, OutboxMessage, Texter
-from service.db.vault import PURGED, Vault
+from service.db import Conversation, Escalation, Message, OutboxMessage, Texter
+from service.db.vault import PURGED
 
 BATCH = 500
-T = TypeVar("T")
 
 
 def purge_texter(session: Session, texter: Texter, now: datetime) -> None:
@@ -28,7 +28,9 @@ def purge_texter(session: Session, texter: Texter, now: datetime) -> None:
     texter.phone_encrypted = PURGED
     texter.opted_out = True  # nothing can be sent to a number we no longer have
     conversation_ids = select(Conversation.id).where(Conversation.texter_id == texter.id)
-    session.execute(update(Message).where(Message.conversation_id.in_(conversation_ids)).values(body_encrypted=None))
+    _forget_words(
+        session, Message.conversation_id.in_(conversation_ids), Escalation.conversation_id.in_(conversation_ids)
+    )
     session.execute(
         update(OutboxMessage)
         .where(
@@ -43,11 +45,7 @@ def purge_texter(session: Session, texter: Texter, now: datetime) -> None:
 def apply_retention(session: Session, now: datetime, days: float) -> int:
     """Purge bodies older than the retention period, and texters silent for that long."""
     cutoff = now - timedelta(days=days)
-    session.execute(
-        update(Message)
-        .where(Message.created_at < cutoff, Message.body_encrypted.is_not(None))
-        .values(body_encrypted=None)
-    )
+    _forget_words(session, Message.created_at < cutoff, Escalation.opened_at < cutoff)
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.created_at < cutoff, OutboxMessage.body_encrypted != PURGED)
@@ -69,25 +67,18 @@ def apply_retention(session: Session, now: datetime, days: float) -> int:
     return len(stale)
 
 
-def rotate_keys(session: Session, vault: Vault) -> int:
-    """Re-encrypt and re-hash everything under the newest key (WARMLINE_DATA_KEY="new,old"),
-    after which the old key can be dropped. Returns the rows rewritten."""
-    rewritten = 0
-    for texter in _all(session, select(Texter).where(Texter.phone_encrypted != PURGED)):
-        number = vault.decrypt(texter.phone_encrypted)
-        texter.phone_encrypted = vault.encrypt(number)
-        texter.phone_hash = vault.lookup_hash(number)
-        rewritten += 1
-    for message in _all(session, select(Message).where(Message.body_encrypted.is_not(None))):
-        if message.body_encrypted is not None:  # always, by the query: this tells the type checker
-            message.body_encrypted = vault.reencrypt(message.body_encrypted)
-            rewritten += 1
-    for row in _all(session, select(OutboxMessage).where(OutboxMessage.body_encrypted != PURGED)):
-        row.body_encrypted = vault.reencrypt(row.body_encrypted)
-        rewritten += 1
-    return rewritten
-
-
-def _all(session: Session, query: Select[T]) -> ScalarResult[T]:
-    """Rows in batches, so a large table does not sit in memory at once."""
-    return session.scalars(query.execution_options(yield_per=BATCH))
+def _forget_words(session: Session, messages: ColumnElement[bool], escalations: ColumnElement[bool]) -> None:
+    """The bodies of these messages and what the detector matched in them, and the matched
+    phrases and volunteers' notes of these escalations; levels and categories stay."""
+    session.execute(
+        update(Message)
+        .where(messages, (Message.body_encrypted.is_not(None)) | (Message.risk_detail.is_not(None)))
+        .values(body_encrypted=None, risk_detail=None)
+    )
+    session.execute(update(Escalation).where(escalations, Escalation.rules != "").values(rules=""))
+    # A volunteer's #escalate may carry their words about the texter after the line's own.
+    session.execute(
+        update(Escalation)
+        .where(escalations, Escalation.source == "volunteer", Escalation.reason != "")
+        .values(reason="")
+    )

@@ -20,15 +20,18 @@ PING_AFTER_IDLE_SECONDS = 5.0
 
 
 def make_engine(database_url: str) -> Engine:
-    """Create the process's engine; SQLite (demo only) gets WAL so web and worker threads share it."""
+    """Create the process's engine; SQLite (demo only) gets WAL so web and worker threads share it.
+    Errors never show a statement's bound values (`hide_parameters`): some bind a texter's number."""
     if database_url.startswith("sqlite"):
-        engine = create_engine(database_url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            database_url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         # Take the write lock at BEGIN: a deferred transaction that reads then writes fails
         # at once when another thread committed in between, instead of waiting its turn.
         event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
-    engine = create_engine(database_url, pool_size=5, max_overflow=5)
+    engine = create_engine(database_url, pool_size=5, max_overflow=5, hide_parameters=True)
     event.listen(engine.pool, "checkin", _note_checkin)
     event.listen(
         engine.pool, "checkout", lambda dbapi_connection, entry, _: _ping_if_idle(engine, dbapi_connection, entry)

@@ -97,7 +97,8 @@ class Texter(Base):
     language_chosen: Mapped[bool] = mapped_column(default=False)
     opted_out: Mapped[bool] = mapped_column(default=False)
     last_volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("volunteers.id"))
-    created_at: Mapped[datetime]
+    # Indexed: the limit on new senders counts the texters created in the last minute.
+    created_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class Supervisor(Base):

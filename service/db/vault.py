@@ -34,7 +34,8 @@ class Vault:
         secrets = [part.strip() for part in data_key.split(",") if part.strip()]
         if not secrets or any(len(secret) < 16 for secret in secrets):
             raise VaultError("WARMLINE_DATA_KEY needs at least one secret of 16 characters or more")
-        self._fernet = MultiFernet([Fernet(base64.urlsafe_b64encode(_derive(s, b"encrypt"))) for s in secrets])
+        fernets = [Fernet(base64.urlsafe_b64encode(_derive(s, b"encrypt"))) for s in secrets]
+        self._fernet, self._newest = MultiFernet(fernets), fernets[0]
         self._hash_keys = [_derive(secret, b"lookup") for secret in secrets]
 
     def encrypt(self, text: str) -> str:
@@ -50,6 +51,19 @@ class Vault:
         """The same value under the newest key (for key rotation)."""
         return self._fernet.rotate(token.encode("ascii")).decode("ascii")
 
+    def is_current(self, token: str) -> bool:
+        """Whether `token` is encrypted under the newest key (a key rotation leaves it as it is)."""
+        try:
+            self._newest.decrypt(token.encode("ascii"))
+        except InvalidToken:
+            return False
+        return True
+
     def lookup_hash(self, phone: str) -> str:
-        """The keyed hash a texter is found by; without the key it reveals nothing."""
+        """The keyed hash a texter is stored under (the newest key's); without the key it reveals nothing."""
         return hmac.new(self._hash_keys[0], phone.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def lookup_hashes(self, phone: str) -> list[str]:
+        """The keyed hash under every configured key, newest first, to find a texter by: until
+        a key rotation has re-hashed them, a texter the line knew is stored under an older one."""
+        return [hmac.new(key, phone.encode("utf-8"), hashlib.sha256).hexdigest() for key in self._hash_keys]

@@ -166,7 +166,7 @@ def sweep() -> None:
     left = queue.requeue_failed()
     if left:
         log.error("jobs.failed_for_good count=%d", left)
-    spool = Spool(runtime.redis, runtime.settings.spool_dir)
+    spool = Spool(runtime.redis, runtime.settings.spool_dir, runtime.vault)
     spool.replay_redis(lambda message: _submit(queue, inbound.replay_spooled(runtime, message)))
     for turn in sweeper.sweep(runtime, _now()):
         queue.submit(turn)

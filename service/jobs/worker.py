@@ -20,6 +20,7 @@ from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 from rq.job import Job
 
+from service import log_redaction
 from service.jobs.job_queue import RETENTION_INTERVAL_SECONDS, JobQueue
 from service.jobs.registry import RegisteredJob
 from service.key_strength import require_strong_secrets
@@ -65,6 +66,13 @@ class Worker(SimpleWorker):
     def execute_job(self, job: Job, queue: Queue) -> None:
         with job_context(job.id):
             super().execute_job(job, queue)
+
+    def handle_job_failure(
+        self, job: Job, queue: Queue, started_job_registry: Any = None, exc_string: str = ""
+    ) -> None:
+        """A failed job's traceback is kept in Redis (the failed-job registry, `rq info`), where
+        a log filter does not reach: redacted like a log line."""
+        super().handle_job_failure(job, queue, started_job_registry, log_redaction.redact(exc_string))
 
 
 def _tick(stop: threading.Event) -> None:

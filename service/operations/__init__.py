@@ -3,6 +3,7 @@ setup`) and seeing it run (log lines, metrics, health, error reports and alerts)
 
 from __future__ import annotations
 
+from service import log_redaction
 from service.operations.error_reports import start_error_reports
 from service.operations.logs import configure_logging
 from service.settings import Settings
@@ -14,7 +15,9 @@ PARTS = ("database", "redis", "twilio", "public-url")
 
 
 def observe_process(settings: Settings) -> None:
-    """What every process (web, worker, CLI) does first: its log lines, and error reports
-    when `SENTRY_DSN` is set."""
+    """What every process (web, worker, CLI) does first: its log lines, with phone numbers
+    redacted, and error reports when `SENTRY_DSN` is set."""
+    # First: every log record this process makes, RQ's and gunicorn's included, is redacted.
+    log_redaction.install()
     configure_logging(settings.log_format)
     start_error_reports(settings.sentry_dsn)

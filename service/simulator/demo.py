@@ -96,7 +96,8 @@ def run_demo(port: int = 5000, data_dir: str | None = None) -> None:
     redis_server.daemon_threads = True
     threading.Thread(target=redis_server.serve_forever, name="fake-redis", daemon=True).start()
 
-    runtime = Runtime(Settings.from_environment(demo_environment(port, redis_port, folder)))
+    spool = {"inbound": {"spool_dir": str(folder / "spool")}}  # the demo's own folder, not /var/lib/warmline
+    runtime = Runtime(Settings.from_environment(demo_environment(port, redis_port, folder), overrides=spool))
     upgrade(runtime.engine)
     _seed(runtime)
     install_process_runtime(runtime)

@@ -20,11 +20,14 @@ from enum import Enum
 from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    ARRAY,
     Boolean,
     ColumnElement,
     FromClause,
     Select,
+    String,
     and_,
+    any_,
     bindparam,
     exists,
     false,
@@ -163,7 +166,10 @@ def _store_statement(with_history: bool) -> Select[Any]:
                 Conversation.status.in_([literal_column(f"'{status}'") for status in OPEN_STATUSES]),
             ),
         )
-        .where(Texter.phone_hash == bindparam("sender_hash"))
+        # Under any configured data key (a rotation may not have reached them), as one array:
+        # an IN of bound values would be rendered anew at every execution.
+        .where(Texter.phone_hash == any_(bindparam("sender_hashes", type_=ARRAY(String))))
+        .order_by(func.array_position(bindparam("sender_hashes", type_=ARRAY(String)), Texter.phone_hash))
         .limit(1)
         .cte("sender")
     )
@@ -245,10 +251,12 @@ def store_sms(runtime: Runtime, sms: InboundSms, now: datetime, reading: Reading
     round trips around it), durable before the webhook answers."""
     vault = runtime.vault
     risky = reading.urgency is Urgency.RISK
+    hashes = vault.lookup_hashes(sms.sender)
     values = {
         "sid": sms.sid,
         "received_at": now,
-        "sender_hash": vault.lookup_hash(sms.sender),
+        "sender_hash": hashes[0],
+        "sender_hashes": hashes,
         "sender": sms.sender,
         "sender_encrypted": vault.encrypt(sms.sender),
         "line_number": sms.line_number,

@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from routing import admission
+from routing.admission import Arrival
 from routing.texter_text import TexterAction, TexterKeywords, over_flood_limit, read_texter_text
 from service.conversations import dispatch, lifecycle, line_pause, retention, risk
 from service.db import OPEN_STATUSES, Conversation, Message, Texter
@@ -20,14 +22,18 @@ from service.outbound import outbox
 
 
 def find_or_create_texter(turn: Turn, phone: str) -> tuple[Texter, bool]:
+    """The texter with this number, found under any configured data key (a key rotation may not
+    have reached them yet), or a new one, stored under the newest; whether it is new."""
     vault = turn.runtime.vault
-    phone_hash = vault.lookup_hash(phone)
-    texter = turn.session.scalars(select(Texter).where(Texter.phone_hash == phone_hash)).first()
-    if texter is not None:
-        return texter, False
+    hashes = vault.lookup_hashes(phone)
+    found = turn.session.scalars(select(Texter).where(Texter.phone_hash.in_(hashes))).all()
+    if found:
+        # Two records only if a process that knew only the new key met a number stored under the
+        # old one (a rolling restart): the one under the newest key is the one kept.
+        return min(found, key=lambda texter: hashes.index(texter.phone_hash)), False
     texter = Texter(
         pseudonym=_new_pseudonym(turn),
-        phone_hash=phone_hash,
+        phone_hash=hashes[0],
         phone_encrypted=vault.encrypt(phone),
         language=turn.runtime.settings.line.languages[0],
         created_at=turn.now,
@@ -81,7 +87,7 @@ def on_texter_message(turn: Turn, phone: str, body: str) -> Texter:
             texter.language = intent.language
             texter.language_chosen = True
             if conversation is None:
-                _start_conversation(turn, texter, first_message=None)
+                _start_conversation(turn, texter, first_message=None, new_sender=is_new)
             else:
                 conversation.language = intent.language
                 outbox.tell_texter(turn, texter, "language_set", conversation)
@@ -89,7 +95,7 @@ def on_texter_message(turn: Turn, phone: str, body: str) -> Texter:
             # A score that no recently ended conversation awaits starts a conversation too.
             if intent.score is None or not _store_feedback(turn, texter, intent.score):
                 texter.language = intent.language
-                _start_conversation(turn, texter, first_message=body)
+                _start_conversation(turn, texter, first_message=body, new_sender=is_new)
         case TexterAction.CONTINUE if conversation is not None:  # read only in a conversation
             _continue(turn, texter, conversation, body)
     return texter
@@ -160,14 +166,37 @@ def _flooding(turn: Turn, conversation: Conversation, earlier: Sequence[datetime
     return True
 
 
-def _start_conversation(turn: Turn, texter: Texter, first_message: str | None) -> None:
+def _start_conversation(turn: Turn, texter: Texter, first_message: str | None, new_sender: bool = False) -> None:
+    """Queue the texter, or tell them the line is paused, as `routing.admission` decides.
+    `new_sender`: the line has never heard from them before this text."""
+    paused = line_pause.is_paused(turn.session)
+    told = _told_paused(turn, texter) if paused else None
+    knock = admission.Knock(
+        paused=paused,
+        new_sender=new_sender,
+        paused_told_at=told.created_at if told is not None else None,
+        new_senders_last_minute=_new_senders_last_minute(turn) if new_sender and not paused else 0,
+    )
+    arrival = admission.arrival(knock, turn.runtime.admission_rules, turn.now)
+    if arrival is Arrival.PAUSED_TOLD:
+        assert told is not None
+        if first_message is not None:
+            # Kept and assessed where the reply went (the crisis text and the supervisors'
+            # alert still go out), with nothing more sent.
+            risk.record_texter_message(turn, told, first_message, risk.texter_history(turn, told))
+            told.last_texter_at = turn.now
+        return
     conversation = lifecycle.open_queued(turn, texter, "sms")
     if first_message is not None:
         risk.record_texter_message(turn, conversation, first_message)
-    if line_pause.is_paused(turn.session):
+    if arrival is Arrival.PAUSED:
         # Risk was assessed above: the crisis text and supervisors' alert still go out.
-        lifecycle.close(turn, conversation, "line_paused")
+        lifecycle.close(turn, conversation, line_pause.TURNED_AWAY)
         outbox.tell_texter(turn, texter, "line_paused", conversation)
+        return
+    if arrival is Arrival.BUSY:
+        outbox.tell_texter(turn, texter, "line_busy", conversation)
+        dispatch.offer_waiting(turn)
         return
     outbox.tell_texter(turn, texter, "welcome", conversation)
     if not dispatch.anyone_on_shift(turn):
@@ -175,6 +204,22 @@ def _start_conversation(turn: Turn, texter: Texter, first_message: str | None) -
         return
     outbox.tell_texter(turn, texter, "queued", conversation, position=dispatch.queue_position(turn, conversation))
     dispatch.offer_waiting(turn)
+
+
+def _told_paused(turn: Turn, texter: Texter) -> Conversation | None:
+    """The texter's latest conversation that a paused line turned away (with the reply)."""
+    return turn.session.scalars(
+        select(Conversation)
+        .where(Conversation.texter_id == texter.id, Conversation.close_reason == line_pause.TURNED_AWAY)
+        .order_by(Conversation.created_at.desc())
+        .limit(1)
+    ).first()
+
+
+def _new_senders_last_minute(turn: Turn) -> int:
+    """Texters the line first heard from in the last minute, this one included."""
+    minute_ago = turn.now - timedelta(minutes=1)
+    return turn.session.scalar(select(func.count()).select_from(Texter).where(Texter.created_at > minute_ago)) or 0
 
 
 def _store_feedback(turn: Turn, texter: Texter, score: int) -> bool:

@@ -14,10 +14,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from routing.limits import ShiftLimits
+from service.conversations.line_pause import TURNED_AWAY
 from service.db import Conversation, Escalation, Shift, Volunteer
-
-# Conversations that never reached a volunteer, by why they ended.
-TURNED_AWAY = "line_paused"
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ def sms() -> Response:
     runtime = _runtime()
     sender, to, body = _field("From"), _field("To"), _field("Body", required=False)
     reply = MessagingResponse()
-    spool = Spool(runtime.redis, runtime.settings.spool_dir)
+    spool = Spool(runtime.redis, runtime.settings.spool_dir, runtime.vault)
     try:
         sender_number, line_number = inbound.parse_numbers(runtime, sender, to)
         inline = _route_or_store(

@@ -13,7 +13,7 @@ from xml.etree import ElementTree
 
 from sqlalchemy import select, text, update
 
-from service.db import Base, Conversation, Message, OutboxMessage, Texter
+from service.db import Base, Conversation, Escalation, Message, OutboxMessage, Texter
 from service.runtime import Runtime
 from service.settings import Settings
 from tests.support.line import Line
@@ -139,3 +139,54 @@ def test_borrar_mis_datos_in_spanish(line: Line, people: People) -> None:
     line.text(texter, "hola")
     response = line.text(texter, "Borrar mis datos")
     assert "borramos tu número" in " ".join(m.text or "" for m in ElementTree.fromstring(response.text).iter("Message"))
+
+
+IN_DANGER = "i have the pills in my hand and i'm taking them now"
+VOLUNTEER_NOTE = "she says her brother Tomas keeps a gun at home"
+
+
+def _risky_conversation(line: Line, people: People, stack: Stack) -> tuple[str, list[str]]:
+    """A texter in danger with a volunteer who escalates too: what the detector matched is kept
+    (for the supervisors, while the transcript is); the phrases it matched are returned."""
+    sam = people.supervisor("Sam", on_call=True)
+    ana, texter = _conversation(line, people)
+    line.text(texter, IN_DANGER)
+    line.wait_for(sam, "escalation #")
+    line.text(ana, f"#escalate {VOLUNTEER_NOTE}", texter=False)
+    line.wait_for(ana, "supervisor on call has been alerted")
+    with stack.runtime.sessions() as session:
+        rules = [rule for rules in session.scalars(select(Escalation.rules)) for rule in rules.split("; ") if rule]
+        details = [detail for detail in session.scalars(select(Message.risk_detail)) if detail]
+    assert rules and details and VOLUNTEER_NOTE in _database_text(stack)
+    return texter, rules
+
+
+def _no_risk_words_left(stack: Stack, matched: list[str]) -> None:
+    """None of the phrases matched nor the volunteer's note remain; levels and categories do."""
+    dump = _database_text(stack)
+    assert not [rule for rule in matched if rule.split(": ", 1)[-1] in dump], "matched phrases remain"
+    assert "pills" not in dump and "Tomas" not in dump
+    with stack.runtime.sessions() as session:
+        assert all(detail is None for detail in session.scalars(select(Message.risk_detail)))
+        assert "imminent" in session.scalars(select(Message.risk_level)).all()
+        detected = session.scalars(select(Escalation).where(Escalation.source == "detector")).one()
+        assert (detected.level, detected.rules) == ("imminent", "") and detected.categories
+
+
+def test_delete_my_data_leaves_no_risk_words(line: Line, people: People, stack: Stack) -> None:
+    texter, matched = _risky_conversation(line, people, stack)
+    line.text(texter, "delete my data")
+    _no_risk_words_left(stack, matched)
+
+
+def test_retention_leaves_no_risk_words(line: Line, people: People, stack: Stack, environment: dict[str, str]) -> None:
+    _, matched = _risky_conversation(line, people, stack)
+    long_ago = datetime.now(UTC) - timedelta(days=31)
+    with stack.runtime.sessions() as session, session.begin():
+        session.execute(update(Message).values(created_at=long_ago))
+        session.execute(update(Escalation).values(opened_at=long_ago))
+    result = subprocess.run(
+        [WARMLINE, "retention", "purge"], env={**os.environ, **environment}, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    _no_risk_words_left(stack, matched)

@@ -1,6 +1,7 @@
 """PostgreSQL down: a verified text is spooled, not lost; the sender gets a safe reply at
 once (the crisis text when the message is risky); the spool is replayed in order, once,
-when the database is back."""
+when the database is back. What waits in the spool, in Redis or in its file, holds neither
+the texter's number nor their words."""
 
 from __future__ import annotations
 
@@ -10,14 +11,22 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+import redis
 from sqlalchemy import select
 
 from scripts.harness.fake_twilio import FakeTwilio
+from scripts.harness.redis_server import RedisServer
 from scripts.harness.tcp_proxy import TcpProxy
 from service.db import Conversation, Escalation, Message
+from service.settings import Settings
+from service.sms.spool import SPOOL_KEY
+from tests.conftest import REPO
 from tests.support.line import Line
 from tests.support.phone_calls import Call, says
-from tests.support.stack import People, Stack, _clean_line, start_stack
+from tests.support.privacy import leaks
+from tests.support.stack import People, Stack, _clean_line, private_stack, start_stack
+
+SECRET_WORDS = "my sister Marisol knows, she lives on Calle Ocho"
 
 
 def _inline(response_text: str) -> str:
@@ -38,6 +47,27 @@ def outage(
     for _ in lines:
         pass
     stack.stop()
+    proxy.cut()
+
+
+@pytest.fixture
+def private_outage(
+    environment: dict[str, str], fake_twilio: FakeTwilio, log_lines: list[str], tmp_path: Path
+) -> Iterator[tuple[Line, Stack, TcpProxy, RedisServer]]:
+    """A line whose database and Redis are its own, so that no other test's worker replays
+    its spool before the test has read it."""
+    proxy, redis_server = TcpProxy(5432), RedisServer(tmp_path)
+    proxy.start()
+    stacks = private_stack(environment, "spool", tmp_path, database_proxy=proxy, redis_server=redis_server)
+    stack = next(stacks)
+    lines = _clean_line(stack, fake_twilio, log_lines)
+    yield next(lines), stack, proxy, redis_server
+    if proxy._listener is None:
+        proxy.start()
+    for _ in lines:
+        pass
+    for _ in stacks:
+        pass
     proxy.cut()
 
 
@@ -108,3 +138,43 @@ def test_a_call_during_a_database_outage_still_reaches_the_crisis_line_in_one_ke
     assert "can't connect you with a volunteer right now" in says(call.document) and "press 9" in says(call.document)
     crisis = call.press("9")
     assert crisis.find("Dial").text == "988" and crisis.find("Dial").attrib["callerId"] == line.main_number
+
+
+def test_the_spool_in_redis_holds_no_number_or_words_and_still_replays(
+    private_outage: tuple[Line, Stack, TcpProxy, RedisServer],
+) -> None:
+    line, stack, proxy, redis_server = private_outage
+    texter = People.new_number()
+    proxy.cut()
+    assert "We got your message" in _inline(line.text(texter, SECRET_WORDS).text)
+    spooled = [entry.decode("latin-1") for entry in redis.Redis.from_url(redis_server.url).lrange(SPOOL_KEY, 0, -1)]
+    assert len(spooled) == 1
+    assert not leaks(spooled[0], texter) and "Marisol" not in spooled[0] and "Ocho" not in spooled[0]
+
+    proxy.start()
+    line.wait_for(texter, "trained peer volunteer", timeout=60)
+    assert _texter_messages_once_replayed(stack, expected=1) == [SECRET_WORDS]
+
+
+def test_the_spool_file_is_private_holds_no_number_or_words_and_still_replays(
+    private_outage: tuple[Line, Stack, TcpProxy, RedisServer], environment: dict[str, str]
+) -> None:
+    line, stack, proxy, redis_server = private_outage
+    texter = People.new_number()
+    proxy.cut()
+    redis_server.stop()
+    assert "We got your message" in _inline(line.text(texter, SECRET_WORDS).text)
+    spool = stack.runtime.settings.spool_dir / "inbound.jsonl"
+    assert spool.stat().st_mode & 0o777 == 0o600, "readable by the service's own user only"
+    written = spool.read_text()
+    assert len(written.splitlines()) == 1
+    assert not leaks(written, texter) and "Marisol" not in written and "Ocho" not in written
+    default = Settings.from_environment({**environment, "WARMLINE_CONFIG": ""}).spool_dir
+    assert not default.is_relative_to(REPO), "by default the spool is outside the code folder"
+
+    redis_server.start()
+    stack.start_worker_if_stopped()
+    proxy.start()
+    line.text(texter, "are you there?")  # the web process replays its own file once it can store a text
+    line.wait_for(texter, "trained peer volunteer", timeout=60)
+    assert sorted(_texter_messages_once_replayed(stack, expected=2)) == sorted([SECRET_WORDS, "are you there?"])

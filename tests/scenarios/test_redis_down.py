@@ -4,8 +4,6 @@ once Redis is back."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +16,7 @@ from scripts.harness.fake_twilio import FakeTwilio
 from scripts.harness.redis_server import RedisServer
 from service.db import Escalation, OutboxMessage
 from tests.support.line import Line
-from tests.support.stack import People, Stack, _clean_line, start_stack, worker_command
+from tests.support.stack import People, Stack, _clean_line, start_stack
 
 
 @pytest.fixture
@@ -56,12 +54,6 @@ def test_imminent_message_with_redis_stopped_gets_the_crisis_text_and_is_deliver
     assert line.twilio.messages() == []
 
     redis.start()
-    if stack._worker.poll() is not None:  # as the Procfile's process manager would: start the worker again
-        stack._worker = subprocess.Popen(
-            worker_command(env["REDIS_URL"]),
-            env={**os.environ, **env},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+    stack.start_worker_if_stopped()  # as the Procfile's process manager would
     line.wait_for(sam, "escalation #", timeout=30)
     line.wait_for(texter, "trained peer volunteer", timeout=30)

@@ -27,12 +27,14 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from scripts.harness import seed
 from scripts.harness.database import create_database, empty_database
 from scripts.harness.fake_twilio import FakeTwilio
+from scripts.harness.redis_server import RedisServer
+from scripts.harness.tcp_proxy import TcpProxy
 from service.app import create_app
 from service.db import InboundReceipt, Supervisor, Volunteer
 from service.db.migrate import upgrade
 from service.runtime import Runtime
 from service.settings import Settings
-from tests.conftest import PUBLIC_URL, TEST_DATABASE, TEST_REDIS_DB
+from tests.conftest import PUBLIC_URL, TEST_CONFIG, TEST_DATABASE, TEST_REDIS_DB
 from tests.support.line import Line
 from tests.support.privacy import leaks
 
@@ -57,6 +59,8 @@ def log_lines() -> Iterator[list[str]]:
     root.removeHandler(handler)
 
 
+# How RQ's worker log shows it has started taking jobs.
+WORKER_LISTENING = "*** Listening on"
 # How RQ's worker log shows a sweep starting.
 SWEEP_STARTED = "warmline: sweep("
 
@@ -70,6 +74,8 @@ class Stack:
     worker_log: Path
     _server: BaseWSGIServer
     _worker: subprocess.Popen[bytes]
+    # The variables its processes were started with (a command run against it needs them too).
+    environment: dict[str, str]
 
     @property
     def worker_pid(self) -> int:
@@ -84,6 +90,12 @@ class Stack:
             assert time.monotonic() < deadline, f"the worker ran no {count} sweeps within {timeout} s"
             time.sleep(0.1)
 
+    def start_worker_if_stopped(self) -> None:
+        """Start the worker again if it has ended (as a Redis outage ends it), as the Procfile's
+        process manager would."""
+        if self._worker.poll() is not None:
+            self._worker = _spawn_worker(self.environment, self.worker_log)
+
     def stop(self) -> None:
         self._server.shutdown()
         self._worker.terminate()
@@ -93,13 +105,19 @@ class Stack:
             self._worker.kill()
 
 
-def runtime_of_its_own(environment: dict[str, str], name: str, folder: Path, config: str = "") -> Runtime:
-    """A runtime on a fresh, migrated database of its own (`{TEST_DATABASE}_{name}`), which no
-    worker of the other tests touches, with `config` layered over the tests' own."""
+def database_of_its_own(name: str) -> str:
+    """A fresh, migrated database (`{TEST_DATABASE}_{name}`), which no worker of the other
+    tests touches; its URL."""
     url = create_database(f"{TEST_DATABASE}_{name}", replace=True)
     engine = create_engine(url)
     upgrade(engine)
     engine.dispose()
+    return url
+
+
+def runtime_of_its_own(environment: dict[str, str], name: str, folder: Path, config: str = "") -> Runtime:
+    """A runtime on a database of its own, with `config` layered over the tests' own."""
+    url = database_of_its_own(name)
     path = folder / f"{name}.toml"
     path.write_text(Path(environment["WARMLINE_CONFIG"]).read_text() + "\n" + config)
     return Runtime(Settings.from_environment({**environment, "DATABASE_URL": url, "WARMLINE_CONFIG": str(path)}))
@@ -117,12 +135,53 @@ def start_stack(environment: dict[str, str], folder: Path) -> Stack:
     server = make_server("127.0.0.1", 0, create_app(runtime), threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     log_path = folder / "worker.log"
+    worker = _spawn_worker(environment, log_path)
+    _await_listening(worker, log_path)
+    return Stack(runtime, f"http://127.0.0.1:{server.server_port}", log_path, server, worker, environment)
+
+
+def _await_listening(worker: subprocess.Popen[bytes], log_path: Path, timeout: float = 120.0) -> None:
+    """Until the worker takes jobs: it compiles the risk lexicons first, which takes seconds,
+    and half a minute on a loaded machine (texts sent before would wait for it)."""
+    deadline = time.monotonic() + timeout
+    while WORKER_LISTENING not in log_path.read_text("utf-8", "replace"):
+        assert worker.poll() is None, log_path.read_text()
+        assert time.monotonic() < deadline, f"the worker took no jobs within {timeout} s"
+        time.sleep(0.1)
+
+
+def _spawn_worker(environment: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
     command = worker_command(environment["REDIS_URL"])
-    with log_path.open("wb") as log:
-        worker = subprocess.Popen(command, env={**os.environ, **environment}, stdout=log, stderr=subprocess.STDOUT)
-    time.sleep(1.0)
-    assert worker.poll() is None, log_path.read_text()
-    return Stack(runtime, f"http://127.0.0.1:{server.server_port}", log_path, server, worker)
+    with log_path.open("ab") as log:
+        return subprocess.Popen(command, env={**os.environ, **environment}, stdout=log, stderr=subprocess.STDOUT)
+
+
+def private_stack(
+    environment: dict[str, str],
+    name: str,
+    folder: Path,
+    inbound: str = "",
+    database_proxy: TcpProxy | None = None,
+    redis_server: RedisServer | None = None,
+    **variables: str,
+) -> Iterator[Stack]:
+    """A stack on a database (`database_of_its_own`) and a Redis server of its own, so that no
+    other test's worker takes its jobs or replays its spool, with its spool file in `folder`;
+    `inbound` adds to its `[inbound]` settings, and `variables` change its environment. A
+    `database_proxy` (started) stands between it and its database; a `redis_server` given is
+    the caller's to stop and start, and is started here."""
+    redis_server = redis_server or RedisServer(folder)
+    redis_server.start()
+    url = database_of_its_own(name)
+    if database_proxy is not None:
+        url = url.replace(":5432/", f":{database_proxy.port}/")
+    config = folder / f"{name}.toml"
+    config.write_text(f'{TEST_CONFIG}\n[inbound]\nspool_dir = "{folder / "spool"}"\n{inbound}')
+    own = {"DATABASE_URL": url, "REDIS_URL": redis_server.url, "WARMLINE_CONFIG": str(config), **variables}
+    deployment = start_stack({**environment, **own}, folder)
+    yield deployment
+    deployment.stop()
+    redis_server.stop()
 
 
 @pytest.fixture(scope="session")

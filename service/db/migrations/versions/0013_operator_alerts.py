@@ -4,7 +4,7 @@ The alerts (nobody on shift, a long wait, a stuck outbox, no live worker) are ra
 across every worker and web process: the row of a kind is locked while deciding.
 
 Revision ID: 0013_operator_alerts
-Revises: 0011_staff_sessions
+Revises: 0012_texters_created_at_index
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 import service.db.base
 
 revision = "0013_operator_alerts"
-down_revision = "0011_staff_sessions"
+down_revision = "0012_texters_created_at_index"
 branch_labels = None
 depends_on = None
 
