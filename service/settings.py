@@ -68,6 +68,22 @@ class RetentionSettings:
 class InboundSettings:
     spool_dir: str
     max_texts_per_minute: int
+    # The whole-message words the line's Twilio setup still blocks a texter for, when the
+    # webhook carries no `OptOutType` (upper case).
+    opt_out_keywords: frozenset[str]
+
+    def __post_init__(self) -> None:
+        # Twilio reads keywords in any case.
+        object.__setattr__(self, "opt_out_keywords", frozenset(word.strip().upper() for word in self.opt_out_keywords))
+
+
+@dataclass(frozen=True)
+class CrisisResources:
+    """Who a texter in danger is pointed to, in one language, for the line's region."""
+
+    emergency: str
+    suicide_line: str
+    domestic_violence_line: str
 
 
 @dataclass(frozen=True)
@@ -136,6 +152,8 @@ class Settings:
     retention: RetentionSettings
     voice: VoiceSettings
     dashboard: DashboardSettings
+    # Per language the line serves.
+    crisis_resources: Mapping[str, CrisisResources]
     config_dir: Path
 
     @property
@@ -185,6 +203,9 @@ class Settings:
                 retention=_section(RetentionSettings, data, "retention"),
                 voice=_section(VoiceSettings, data, "voice"),
                 dashboard=_section(DashboardSettings, data, "dashboard"),
+                crisis_resources={
+                    language: CrisisResources(**resources) for language, resources in data["crisis_resources"].items()
+                },
                 config_dir=CONFIG_DIR,
             )
         except (KeyError, TypeError) as error:
@@ -236,6 +257,8 @@ def _check(settings: Settings) -> None:
     for language in settings.line.languages:
         if not (settings.config_dir / "messages" / f"{language}.toml").exists():
             raise SettingsError(f"no texts for language {language!r} in config/messages/")
+        if language not in settings.crisis_resources:
+            raise SettingsError(f"no [crisis_resources.{language}]: a texter in danger must be given numbers to call")
     if settings.routing.offer_timeout_seconds < 1:
         raise SettingsError("routing.offer_timeout_seconds must be at least 1")
     voice = settings.voice

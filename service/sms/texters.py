@@ -44,7 +44,9 @@ def _new_pseudonym(turn: Turn) -> str:
     raise RuntimeError("no free pseudonym")  # 10^8 texters: unreachable in practice
 
 
-def on_texter_message(turn: Turn, phone: str, body: str) -> Texter:
+def on_texter_message(turn: Turn, phone: str, body: str, opt_out_type: str = "") -> Texter:
+    """A texter's text, in whatever state they are; `opt_out_type`: Twilio's `OptOutType`, when
+    the webhook carried one."""
     texter, is_new = find_or_create_texter(turn, phone)
     conversation = turn.session.scalars(
         select(Conversation)
@@ -59,7 +61,7 @@ def on_texter_message(turn: Turn, phone: str, body: str) -> Texter:
     if deleting is not None:
         _delete_data(turn, texter, conversation, deleting)
         return texter
-    keyword = opt_keyword(body)
+    keyword = opt_keyword(body, opt_out_type, turn.runtime.settings.inbound.opt_out_keywords)
     if keyword is Keyword.OPT_OUT:
         # Twilio has already blocked the pair and confirmed to the texter; anything we send
         # now would fail with 21610. End the conversation and tell the volunteer.
