@@ -123,9 +123,22 @@ def start_stack(environment: dict[str, str], folder: Path) -> Stack:
     ]
     with log_path.open("wb") as log:
         worker = subprocess.Popen(command, env={**os.environ, **environment}, stdout=log, stderr=subprocess.STDOUT)
-    time.sleep(1.0)
-    assert worker.poll() is None, log_path.read_text()
+    _await_worker(worker, environment["REDIS_URL"], log_path)
     return Stack(runtime, f"http://127.0.0.1:{server.server_port}", log_path, server, worker)
+
+
+def _await_worker(worker: subprocess.Popen[bytes], redis_url: str, log_path: Path, timeout: float = 120.0) -> None:
+    """Until the worker has registered with RQ, ready to take jobs: it compiles the risk
+    lexicons first, which takes many seconds on a busy machine, and a test's first text
+    must not wait for that."""
+    connection = redis.Redis.from_url(redis_url)
+    deadline = time.monotonic() + timeout
+    while worker.pid not in {
+        int(connection.hget(key, "pid") or 0) for key in connection.smembers("rq:workers:warmline")
+    }:
+        assert worker.poll() is None, log_path.read_text()
+        assert time.monotonic() < deadline, f"the worker did not start within {timeout} s: {log_path.read_text()}"
+        time.sleep(0.2)
 
 
 @pytest.fixture(scope="session")
