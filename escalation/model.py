@@ -1,0 +1,161 @@
+"""The risk model: which parts together make which danger, at which level, and the rule that says so.
+
+Each rule names kinds of words (escalation/parts.py), never phrases, so a message nobody wrote
+down is read by what it is made of: an act done with a medicine and a quantity, a weapon in a
+stated state, a wish to die with a time, a threat with the person present. A rule that fires
+is reported with the words it fired on, for the supervisor.
+
+Levels follow the line's labelling brief (after the Columbia scale and Crisis Text Line's findings):
+imminent when an act is done or under way, when means are at hand or a time is set, when a decision
+or a farewell is stated, when another person's danger is present; elevated for ideation, passive
+wishes, self-harm, and harm or abuse without immediacy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from escalation.assessment import Category, Level, Signal
+from escalation.parts import Kind, Part
+
+K = Kind
+MEANS = (K.MEDICINE, K.POISON, K.WEAPON, K.HEIGHT, K.VEHICLE, K.LIGATURE)
+# What makes ideation imminent when it stands beside it: a means, access, a time, a decision, an act, a farewell.
+# "Right now" and "today" are not among them: "i wanna die so bad rn" is ideation, strongly felt.
+IMMEDIACY = (*MEANS, K.SOON, K.ACCESS, K.EDGE, K.WEAPON_STATE, K.INGEST, K.ACT_DONE, K.PLAN, K.FAREWELL, K.GOODBYE)
+# Any of these lets the model look further; a message with none is no risk (the fast path).
+HEADS = frozenset(
+    {*MEANS, K.SELF_KILL, K.DIE, K.NOT_EXIST, K.SELF_HARM, K.INJURE, K.INGEST, K.ACT_DONE, K.EDGE, K.FAREWELL}
+    | {K.GOODBYE, K.HARM_ME, K.THREAT, K.HARM_OTHER, K.VIOLENCE, K.HIDING, K.PLAN, K.BLEEDING, K.PRESENCE}
+)
+_SIGNALS = {
+    **dict.fromkeys(MEANS, Signal.MEANS),
+    K.DECIDE: Signal.PLAN,
+    K.PLAN: Signal.PLAN,
+    K.NOW: Signal.TIME,
+    K.SOON: Signal.TIME,
+    K.INGEST: Signal.ACT,
+    K.ACT_DONE: Signal.ACT,
+    K.EDGE: Signal.ACT,
+}
+_MIN_PILLS = 8  # a count of tablets past any everyday dose
+_MIN_TIMES = 3  # "800mg x6": a dose taken this many times over
+_WISH_REACH = 6  # words from a wish or decision to what is wished: "want to just go to sleep and [die]"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One danger the model found: its category, level, and the rule with the words it fired on."""
+
+    category: Category
+    level: Level
+    rule: str
+
+
+class Found:
+    """A message's affirmed parts by kind, with the questions the rules ask of them."""
+
+    __slots__ = ("_by_kind", "_tokens", "medical")
+
+    def __init__(self, tokens: list[str], parts: Iterable[Part]) -> None:
+        self._tokens = tokens
+        self._by_kind: dict[Kind, list[Part]] = {}
+        for part in parts:
+            self._by_kind.setdefault(part.kind, []).append(part)
+        self.medical = K.MEDICAL in self._by_kind
+        aimed = self.followed((K.VIOLENCE,), (K.PERSON,), 3)
+        if aimed:  # "stab my stepdad", "matar a mi jefe": harm to others, whoever the person is
+            self._by_kind.setdefault(K.HARM_OTHER, []).append(Part(K.HARM_OTHER, aimed[0].start, aimed[1].end))
+        ends = {part.end for kind in (K.UNIT, K.MEDICAL) for part in self._by_kind.get(kind, ())}
+        counts = _counts(tokens, {part.start for part in self._by_kind.get(K.UNIT, ())}, ends)
+        if self.medical:
+            # Medicine for a headache or cramps: "all my meds", "a bottle of advil" are everyday there;
+            # only a count of tablets past any dose still says overdose.
+            self._by_kind.pop(K.QUANTITY, None)
+        if counts:
+            self._by_kind.setdefault(K.QUANTITY, []).extend(counts)
+
+    def has(self, *kinds: Kind) -> bool:
+        return any(kind in self._by_kind for kind in kinds)
+
+    def any_of(self, kinds: Iterable[Kind]) -> list[Part]:
+        """The first part of each kind present, for naming a rule."""
+        return [self._by_kind[kind][0] for kind in kinds if kind in self._by_kind]
+
+    def excess(self) -> bool:
+        """A quantity past everyday use: a listed word ("all", "the whole bottle") or a count of eight or more."""
+        return K.QUANTITY in self._by_kind
+
+    def followed(self, first: Iterable[Kind], then: Iterable[Kind], reach: int = _WISH_REACH) -> list[Part]:
+        """A part of a `first` kind and, a few words after it in the same clause, one of a `then` kind."""
+        later = [part for kind in then for part in self._by_kind.get(kind, ())]
+        for kind in first:
+            for lead in self._by_kind.get(kind, ()):
+                for part in later:
+                    if lead.start <= part.start <= lead.end + reach and not self._clause_between(lead.end, part.start):
+                        return [lead, part]
+        return []
+
+    def near(self, one: Iterable[Kind], other: Iterable[Kind], reach: int) -> list[Part]:
+        """A part of `one` kind within `reach` words of a part of `other` kind, either order."""
+        others = [part for kind in other for part in self._by_kind.get(kind, ())]
+        for kind in one:
+            for part in self._by_kind.get(kind, ()):
+                for close in others:
+                    if close is not part and abs(close.start - part.start) <= reach:
+                        return [part, close]
+        return []
+
+    def same_sentence(self, one: Iterable[Kind], other: Iterable[Kind]) -> list[Part]:
+        """A part of `one` kind and a part of `other` kind in one sentence."""
+        return self.near(one, other, 40) if self._sentences() == 1 else self._in_one_sentence(one, other)
+
+    def signals(self) -> tuple[Signal, ...]:
+        found = {_SIGNALS[kind] for kind in self._by_kind if kind in _SIGNALS}
+        return tuple(signal for signal in Signal if signal in found)
+
+    def words(self, part: Part) -> str:
+        return " ".join(self._tokens[part.start : part.end])
+
+    def _clause_between(self, start: int, end: int) -> bool:
+        return any(token in ".!?;" for token in self._tokens[start:end])
+
+    def _sentences(self) -> int:
+        return 1 + sum(token in ".!?;" for token in self._tokens[:-1])
+
+    def _in_one_sentence(self, one: Iterable[Kind], other: Iterable[Kind]) -> list[Part]:
+        others = [part for kind in other for part in self._by_kind.get(kind, ())]
+        for kind in one:
+            for part in self._by_kind.get(kind, ()):
+                for close in others:
+                    low, high = sorted((part.start, close.start))
+                    if close is not part and not self._clause_between(low, high):
+                        return [part, close]
+        return []
+
+
+def _counts(tokens: list[str], units: set[int], measures: set[int]) -> list[Part]:
+    """Numbers that count tablets or doses: "took 40", "like 50 of them", "800mg x6".
+
+    Not a number followed by a unit ("20 minutes", "14 floors") or just after one or a medical word
+    ("fever of 102" reads "fever of" then the number: `measures` holds where those words end).
+    """
+    found: list[Part] = []
+    for index, token in enumerate(tokens):
+        if token.isdigit():
+            measured = index in measures or index - 1 in measures
+            if int(token) >= _MIN_PILLS and index + 1 not in units and not measured:
+                found.append(Part(K.QUANTITY, index, index + 1))
+        elif token[0] == "x" and token[1:].isdigit() and int(token[1:]) >= _MIN_TIMES:
+            found.append(Part(K.QUANTITY, index, index + 1))
+    return found
+
+
+Rule = Callable[[Found], "tuple[Level, str, list[Part]] | None"]
+
+
+def name(found: Found, language: str, category: Category, level: Level, rule: str, parts: list[Part]) -> str:
+    """What a supervisor reads: "en.overdose.imminent: act done + medicine + quantity [took; tylenol; 40]"."""
+    words = "; ".join(found.words(part) for part in parts)
+    return f"{language}.{category.value}.{level.value}: {rule} [{words}]"

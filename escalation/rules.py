@@ -1,0 +1,159 @@
+"""The rules of the risk model, one list per category, most urgent first: the first that fires gives the level.
+
+A rule is a name and a test over a message's affirmed parts (escalation/model.py's Found); the test
+returns the parts it fired on, or nothing. Rules name kinds, never phrases: the lexicons hold the words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from escalation.assessment import Category, Level
+from escalation.model import IMMEDIACY, MEANS, Found
+from escalation.parts import Kind as K
+from escalation.parts import Part
+
+Test = Callable[[Found], list[Part]]
+RuleTable = tuple[tuple[Level, str, Test], ...]
+
+IMMINENT, ELEVATED = Level.IMMINENT, Level.ELEVATED
+_PLACES = (K.HEIGHT, K.VEHICLE)
+_TIMES = (K.NOW, K.SOON)
+_TOOLS = (K.WEAPON, K.LIGATURE, K.POISON)  # means a decision names: "going to use my brothers rifle"
+
+
+def both(first: list[Part], second: list[Part]) -> list[Part]:
+    """The parts of two tests that must both fire, or nothing."""
+    return first + second if first and second else []
+
+
+def _with(kinds: tuple[K, ...], extra: tuple[K, ...]) -> Test:
+    """A test: a part of one of `kinds` and a part of one of `extra`, anywhere in the message."""
+    return lambda found: both(found.any_of(kinds)[:1], found.any_of(extra)[:1])
+
+
+def ideation(found: Found) -> list[Part]:
+    """Wanting to die or to stop existing, in words ("kms", "wish i wasn't born") or as a wish and a death."""
+    return (
+        found.any_of((K.SELF_KILL,))
+        or found.any_of((K.NOT_EXIST,))
+        or found.followed((K.WANT, K.DECIDE), (K.DIE,))
+        or both(found.followed((K.WANT,), (K.JUMP,)), found.any_of(_PLACES)[:1])
+    )
+
+
+def _decision(found: Found) -> list[Part]:
+    return found.followed((K.DECIDE, K.PLAN), (K.SELF_KILL, K.DIE, K.JUMP, K.NOT_EXIST))
+
+
+def _ideation_with_immediacy(found: Found) -> list[Part]:
+    return both(ideation(found), found.any_of(IMMEDIACY)[:2])
+
+
+def _goodbye_with_risk(found: Found) -> list[Part]:
+    return both(found.any_of((K.GOODBYE,)), found.any_of((*MEANS, K.NOW, K.INGEST))[:1] or ideation(found))
+
+
+def _weapon_for_self(found: Found) -> list[Part]:
+    if found.has(K.HARM_OTHER, K.TARGET_PLACE, K.HARM_ME, K.THREAT, K.HIDING):
+        return []  # a weapon in someone else's story of harm is that story's, below
+    return _with((K.WEAPON,), (K.WEAPON_STATE, K.ACCESS))(found)
+
+
+def _weapon_to_a_place(found: Found) -> list[Part]:
+    return both(_with((K.WEAPON,), (K.TARGET_PLACE,))(found), found.any_of((K.PLAN, K.DECIDE, K.SOON, K.ACCESS))[:1])
+
+
+SUICIDE: RuleTable = (
+    (IMMINENT, "decision with a method or death", _decision),
+    (IMMINENT, "decision with a weapon, ligature or poison", lambda found: found.followed((K.DECIDE,), _TOOLS)),
+    (IMMINENT, "ideation with means, access, time or farewell", _ideation_with_immediacy),
+    (IMMINENT, "farewell", lambda found: found.any_of((K.FAREWELL,))),
+    (IMMINENT, "goodbye with means or ideation", _goodbye_with_risk),
+    (IMMINENT, "at the edge", lambda found: found.any_of((K.EDGE,))),
+    (IMMINENT, "on a height or track", lambda found: found.near((K.ON_PLACE,), _PLACES, 4)),
+    (IMMINENT, "ligature ready", _with((K.LIGATURE,), (K.ACCESS, K.EDGE, K.ON_PLACE, K.ACT_DONE, K.PLAN, K.NOW))),
+    (IMMINENT, "weapon loaded or in reach", _weapon_for_self),
+    (IMMINENT, "plan with means", _with((K.PLAN,), MEANS)),
+    (IMMINENT, "poison or exhaust at hand", _with((K.POISON,), (K.ACCESS, K.ON_PLACE))),
+    (IMMINENT, "act done with means", _with((K.ACT_DONE,), MEANS)),
+    (ELEVATED, "ideation", ideation),
+    (ELEVATED, "act done", lambda found: found.any_of((K.ACT_DONE,))),
+    (ELEVATED, "wish with means", lambda found: found.followed((K.WANT,), MEANS, 10)),
+)
+
+
+def _medicine_ready(found: Found) -> list[Part]:
+    ready = (K.ACCESS, K.SYMPTOM, *_TIMES, K.FAREWELL, K.GOODBYE, K.DECIDE, K.PLAN)
+    return both(found.near((K.MEDICINE,), (K.QUANTITY,), 6), found.any_of(ready)[:1])
+
+
+def _taken_in_quantity(found: Found) -> list[Part]:
+    """Medicine taken, with a quantity, or symptoms, or (outside a medical context) a time it was taken."""
+    signs = (K.QUANTITY, K.SYMPTOM) if found.medical else (K.QUANTITY, K.SYMPTOM, K.AGO)
+    return both(found.near((K.INGEST,), (K.MEDICINE,), 8), found.any_of(signs)[:1])
+
+
+OVERDOSE: RuleTable = (
+    (IMMINENT, "poison taken", lambda found: found.near((K.INGEST,), (K.POISON,), 8)),
+    (IMMINENT, "medicine taken in quantity", _taken_in_quantity),
+    (IMMINENT, "all of them taken", lambda found: found.near((K.INGEST, K.ACT_DONE), (K.QUANTITY,), 3)),
+    (IMMINENT, "medicine in quantity with access, time, symptoms or intent", _medicine_ready),
+    (IMMINENT, "medicine or poison with symptoms", _with((K.MEDICINE, K.POISON), (K.SYMPTOM,))),
+    (IMMINENT, "medicine at hand", lambda found: [] if found.medical else found.near((K.MEDICINE,), (K.ACCESS,), 4)),
+    (ELEVATED, "medicine in quantity", lambda found: found.near((K.MEDICINE,), (K.QUANTITY,), 6)),
+)
+
+
+def _self_harm(found: Found) -> list[Part]:
+    """Harm to oneself named, or a way of injuring next to the texter's body."""
+    return found.any_of((K.SELF_HARM,)) or found.near((K.INJURE, K.WEAPON), (K.BODY,), 7)
+
+
+SELF_HARM: RuleTable = (
+    (IMMINENT, "self-harm bleeding badly", lambda found: both(_self_harm(found), found.any_of((K.BLEEDING,)))),
+    (IMMINENT, "blade and heavy bleeding", _with((K.WEAPON, K.INJURE), (K.BLEEDING,))),
+    (IMMINENT, "body bleeding heavily", lambda found: found.near((K.BLEEDING,), (K.BODY,), 8)),
+    (IMMINENT, "self-harm under way", lambda found: found.same_sentence((K.SELF_HARM,), (K.NOW,))),
+    (ELEVATED, "self-harm", _self_harm),
+    (ELEVATED, "heavy bleeding", lambda found: found.any_of((K.BLEEDING,))),
+)
+
+DANGER_FROM_OTHER: RuleTable = (
+    (IMMINENT, "harm or threat with the person present", _with((K.HARM_ME, K.THREAT), (K.PRESENCE, K.HIDING))),
+    (IMMINENT, "harm or threat with a weapon", _with((K.HARM_ME, K.THREAT), (K.WEAPON,))),
+    (IMMINENT, "harm or threat under way", lambda found: found.same_sentence((K.HARM_ME, K.THREAT), (K.NOW,))),
+    (IMMINENT, "hiding from someone armed or near", _with((K.HIDING,), (K.WEAPON, K.PRESENCE, K.THIRD_PERSON))),
+    (IMMINENT, "someone armed at the door", lambda found: found.same_sentence((K.PRESENCE,), (K.WEAPON,))),
+    (ELEVATED, "harm or threat", lambda found: found.any_of((K.HARM_ME, K.THREAT))[:1]),
+)
+
+HARM_TO_OTHERS: RuleTable = (
+    (
+        IMMINENT,
+        "harm to others with means or decision",
+        _with((K.HARM_OTHER,), (K.DECIDE, K.WEAPON, K.POISON, K.PLAN, K.ACT_DONE)),
+    ),
+    (IMMINENT, "weapon taken to a place", _weapon_to_a_place),
+    (ELEVATED, "harm to others", lambda found: found.any_of((K.HARM_OTHER,))),
+)
+
+# Categories whose danger a message may tell as over ("used to", "two years clean", "thats not me anymore").
+ENDED = frozenset({Category.SUICIDE, Category.SELF_HARM, Category.OVERDOSE, Category.ABUSE})
+
+TABLES: tuple[tuple[Category, RuleTable], ...] = (
+    (Category.SUICIDE, SUICIDE),
+    (Category.OVERDOSE, OVERDOSE),
+    (Category.SELF_HARM, SELF_HARM),
+    (Category.ABUSE, DANGER_FROM_OTHER),
+    (Category.HARM_TO_OTHERS, HARM_TO_OTHERS),
+)
+
+
+def first_rule(table: RuleTable, found: Found) -> tuple[Level, str, list[Part]] | None:
+    """The most urgent rule of a table that fires, with the parts it fired on."""
+    for level, rule, test in table:
+        parts = test(found)
+        if parts:
+            return level, rule, parts
+    return None

@@ -1,0 +1,129 @@
+"""Which parts found in a message speak of the texter's own danger, now.
+
+The same words are risk or not by what stands around them: "I'm not going to hurt myself",
+"my friend wants to kill herself", "the news said a guy jumped off the bridge", "if someone
+said 'I took too many pills'", "this exam is killing me". Scope drops such parts before the model
+weighs the rest, so the model's rules stay about risk and not about grammar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from escalation.parts import Kind, Part
+from escalation.reading import CLAUSE_MARKS, QUOTE_MARK
+
+# Parts that only say how to read others; they are never dropped themselves.
+CONTEXT = frozenset(
+    {
+        Kind.NEGATION,
+        Kind.FIRST_PERSON,
+        Kind.THIRD_PERSON,
+        Kind.FICTION,
+        Kind.HYPOTHETICAL,
+        Kind.MEDICAL,
+        Kind.RECOVERY,
+        Kind.PAST,
+        Kind.IDIOM,
+        Kind.LAUGH,
+        Kind.BREAK,
+        Kind.UNIT,
+        Kind.PERSON,
+    }
+)
+# Danger from another person is told in the third person and often in their words ("he said 'you're dead'").
+_OTHERS_DANGER = frozenset({Kind.HARM_ME, Kind.THREAT, Kind.PRESENCE, Kind.HIDING, Kind.WEAPON, Kind.NOW})
+_SENTENCE_MARKS = frozenset(".!?;")
+# Violent words said laughing are a figure of speech ("my parents will kill me lol", "voy a matar a mi hermano jaja").
+_LAUGHED_OFF = frozenset({Kind.VIOLENCE, Kind.HARM_OTHER, Kind.THREAT, Kind.HARM_ME, Kind.DIE})
+_NEGATION_REACH = 4  # words between a negation and what it denies: "not [going to] hurt myself"
+_SUBJECT_REACH = 6  # words back to the subject: "my friend [said she] wants to die"
+
+
+def affirmed(tokens: list[str], parts: Iterable[Part]) -> list[Part]:
+    """The parts that stand as said by the texter of themself (or, for danger from another person, to them)."""
+    found = sorted(parts, key=lambda part: (part.start, -part.end))
+    context = [part for part in found if part.kind in CONTEXT]
+    idioms = [(part.start, part.end) for part in context if part.kind is Kind.IDIOM]
+    starts = _starts_of(context)
+    quoted = _quoted(tokens)
+    hypothetical = Kind.HYPOTHETICAL in starts
+    fiction = starts.get(Kind.FICTION, ())
+    laughs = starts.get(Kind.LAUGH, ())
+    kept: list[Part] = []
+    for part in found:
+        if part.kind in CONTEXT:
+            kept.append(part)
+            continue
+        if idioms and any(start <= part.start and part.end <= end for start, end in idioms):
+            continue  # inside a figure of speech; a threat reaching past one ("said he's [going to kill me when]") stands
+        if hypothetical or _in_sentence(tokens, fiction, part.start):
+            continue
+        if part.kind in _LAUGHED_OFF and _in_sentence(tokens, laughs, part.start):
+            continue
+        others = part.kind in _OTHERS_DANGER
+        if not others and quoted[part.start]:
+            continue
+        if _denied(tokens, starts, part):
+            continue
+        if not others and _someone_else(tokens, starts, part):
+            continue
+        kept.append(part)
+    return kept
+
+
+def _starts_of(context: list[Part]) -> dict[Kind, tuple[int, ...]]:
+    """Where each context kind starts (its last word for negation, which reaches forward from there)."""
+    starts: dict[Kind, list[int]] = {}
+    for part in context:
+        starts.setdefault(part.kind, []).append(part.end - 1 if part.kind is Kind.NEGATION else part.start)
+    return {kind: tuple(positions) for kind, positions in starts.items()}
+
+
+def _quoted(tokens: list[str]) -> list[bool]:
+    """Per token, whether it stands inside a quotation (between two QUOTE_MARK tokens)."""
+    inside = False
+    flags: list[bool] = []
+    for token in tokens:
+        if token == QUOTE_MARK:
+            inside = not inside
+        flags.append(inside)
+    return flags
+
+
+def _denied(tokens: list[str], starts: dict[Kind, tuple[int, ...]], part: Part) -> bool:
+    """A negation shortly before the part, in its clause, with no new subject between ("not [so] i want to")."""
+    for position in starts.get(Kind.NEGATION, ()):
+        if position < part.start <= position + _NEGATION_REACH + 1 and not _boundary(
+            tokens, starts, position + 1, part.start
+        ):
+            return True
+    return False
+
+
+def _someone_else(tokens: list[str], starts: dict[Kind, tuple[int, ...]], part: Part) -> bool:
+    """Whether the nearest subject before the part, in its clause, is someone else ("my sister took 30 pills")."""
+    first = starts.get(Kind.FIRST_PERSON, ())
+    third = starts.get(Kind.THIRD_PERSON, ())
+    if not third or any(part.start <= position < part.end for position in first):
+        return False  # the part names the texter itself: "[everyone] would be better off without me"
+    nearest_third = max((position for position in third if part.start - _SUBJECT_REACH <= position < part.start), default=-1)
+    if nearest_third < 0 or any(nearest_third < position < part.start for position in first):
+        return False
+    return not any(token in CLAUSE_MARKS for token in tokens[nearest_third : part.start])
+
+
+def _boundary(tokens: list[str], starts: dict[Kind, tuple[int, ...]], start: int, end: int) -> bool:
+    """A clause mark, a clause-opening word ("but", "pero") or a new first-person subject in [start, end)."""
+    if any(token in CLAUSE_MARKS for token in tokens[start:end]):
+        return True
+    return any(start <= position < end for kind in (Kind.BREAK, Kind.FIRST_PERSON) for position in starts.get(kind, ()))
+
+
+def _in_sentence(tokens: list[str], positions: tuple[int, ...], index: int) -> bool:
+    """Whether one of `positions` lies in the same sentence as token `index`."""
+    for position in positions:
+        low, high = (position, index) if position < index else (index, position)
+        if not any(token in _SENTENCE_MARKS for token in tokens[low:high]):
+            return True
+    return False
