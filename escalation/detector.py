@@ -12,11 +12,11 @@ from collections.abc import Iterable, Mapping
 
 from escalation.assessment import NONE_ASSESSMENT, Assessment, Category, Level, Signal
 from escalation.lexicon import Lexicon
-from escalation.model import HEADS, Found, name
+from escalation.model import Found, may_fire, name
 from escalation.reading import fold
 from escalation.parts import Kind
 from escalation.rules import ENDED, TABLES, first_rule
-from escalation.scope import affirmed
+from escalation.scope import affirmed, outside_idioms
 
 
 
@@ -46,15 +46,21 @@ class Detector:
 def _assess(lexicon: Lexicon, folded: str) -> Assessment:
     tokens = lexicon.reader.tokens(folded)
     parts = lexicon.vocabulary.find(tokens)
-    if not any(part.kind in HEADS for part in parts):
+    if not may_fire(frozenset([part.kind for part in parts])):
         return NONE_ASSESSMENT
-    found = Found(tokens, affirmed(tokens, parts))
+    parts = outside_idioms(parts)
+    if not may_fire(frozenset([part.kind for part in parts])):
+        return NONE_ASSESSMENT  # "my mom is gonna kill me when she sees my grades"
+    kept = affirmed(tokens, parts)
+    if not may_fire(frozenset([part.kind for part in kept])):
+        return NONE_ASSESSMENT
+    found = Found(tokens, kept)
     levels: dict[Category, Level] = {}
     rules: list[str] = []
     over = found.has(Kind.PAST, Kind.RECOVERY) and not found.has(Kind.AGAIN)
-    for category, table in TABLES:
-        if over and category in ENDED:
-            continue  # danger told as over: "i used to cut in high school", "two years clean"
+    for category, needs, table in TABLES:
+        if (over and category in ENDED) or needs.isdisjoint(found.kinds):
+            continue  # danger told as over ("i used to cut in high school", "two years clean"), or no part for it
         fired = first_rule(table, found)
         if fired is not None:
             level, rule, where = fired

@@ -29,6 +29,42 @@ HEADS = frozenset(
     {*MEANS, K.SELF_KILL, K.DIE, K.NOT_EXIST, K.SELF_HARM, K.INJURE, K.INGEST, K.ACT_DONE, K.EDGE, K.FAREWELL}
     | {K.GOODBYE, K.HARM_ME, K.THREAT, K.HARM_OTHER, K.VIOLENCE, K.HIDING, K.PLAN, K.BLEEDING, K.PRESENCE}
 )
+# Kinds that fire a rule alone ("kms", "nobody would notice if i disappeared", "he hits me").
+ALONE = frozenset(
+    {K.SELF_KILL, K.NOT_EXIST, K.SELF_HARM, K.FAREWELL, K.EDGE, K.ACT_DONE, K.HARM_ME, K.THREAT, K.HARM_OTHER, K.BLEEDING}
+)
+# The other heads fire only beside one of these partners (see escalation/rules.py): a message whose heads
+# have none of their partners ("panic attack", "took my time", "i'd die for a burrito") is no risk, and is
+# answered before scope and rules are worked out, which is most of the cost of a message.
+_TIME_AND_INTENT = {K.NOW, K.SOON, K.DECIDE, K.PLAN, K.WANT, K.GOODBYE, K.FAREWELL, K.ACCESS, K.ON_PLACE}
+PARTNERS: dict[Kind, frozenset[Kind]] = {
+    K.DIE: frozenset({K.WANT, K.DECIDE, K.PLAN}),
+    K.VIOLENCE: frozenset({K.PERSON}),
+    K.INGEST: frozenset({K.MEDICINE, K.POISON, K.QUANTITY, K.NUMBER}),
+    K.MEDICINE: frozenset({K.QUANTITY, K.NUMBER, K.SYMPTOM, K.INGEST, K.ACT_DONE, *_TIME_AND_INTENT}),
+    K.POISON: frozenset({K.INGEST, K.SYMPTOM, K.ACT_DONE, *_TIME_AND_INTENT}),
+    K.WEAPON: frozenset(
+        {K.WEAPON_STATE, K.BODY, K.BLEEDING, K.PRESENCE, K.HIDING, K.TARGET_PLACE, K.ACT_DONE, *_TIME_AND_INTENT}
+    ),
+    K.HEIGHT: frozenset({K.ACT_DONE, K.JUMP, *_TIME_AND_INTENT}),
+    K.VEHICLE: frozenset({K.ACT_DONE, K.JUMP, *_TIME_AND_INTENT}),
+    K.LIGATURE: frozenset({K.ACT_DONE, K.EDGE, *_TIME_AND_INTENT}),
+    K.INJURE: frozenset({K.BODY, K.BLEEDING}),
+    K.JUMP: frozenset({K.WANT, K.DECIDE, K.PLAN, K.HEIGHT, K.VEHICLE}),
+    K.GOODBYE: frozenset({K.MEDICINE, K.POISON, K.WEAPON, K.HEIGHT, K.VEHICLE, K.LIGATURE, K.NOW, K.INGEST}),
+    K.PLAN: frozenset({K.DIE, K.JUMP, K.MEDICINE, K.POISON, K.WEAPON, K.HEIGHT, K.VEHICLE, K.LIGATURE}),
+    K.HIDING: frozenset({K.WEAPON, K.PRESENCE, K.THIRD_PERSON}),
+    K.PRESENCE: frozenset({K.WEAPON}),
+}
+
+
+def may_fire(kinds: frozenset[Kind]) -> bool:
+    """Whether some rule could fire on a message with these kinds (before scope sets any aside)."""
+    if not ALONE.isdisjoint(kinds):
+        return True
+    return any(kind in PARTNERS and not PARTNERS[kind].isdisjoint(kinds) for kind in kinds)
+
+
 _SIGNALS = {
     **dict.fromkeys(MEANS, Signal.MEANS),
     K.DECIDE: Signal.PLAN,
@@ -56,7 +92,7 @@ class Finding:
 class Found:
     """A message's affirmed parts by kind, with the questions the rules ask of them."""
 
-    __slots__ = ("_by_kind", "_tokens", "medical")
+    __slots__ = ("_by_kind", "_sentence_count", "_tokens", "ideation", "kinds", "medical")
 
     def __init__(self, tokens: list[str], parts: Iterable[Part]) -> None:
         self._tokens = tokens
@@ -64,17 +100,23 @@ class Found:
         for part in parts:
             self._by_kind.setdefault(part.kind, []).append(part)
         self.medical = K.MEDICAL in self._by_kind
+        self.ideation: list[Part] | None = None  # worked out once by rules.ideation
+        self._sentence_count = 1 + sum(token in ".!?;" for token in tokens[:-1])
         aimed = self.followed((K.VIOLENCE,), (K.PERSON,), 3)
         if aimed:  # "stab my stepdad", "matar a mi jefe": harm to others, whoever the person is
             self._by_kind.setdefault(K.HARM_OTHER, []).append(Part(K.HARM_OTHER, aimed[0].start, aimed[1].end))
-        ends = {part.end for kind in (K.UNIT, K.MEDICAL) for part in self._by_kind.get(kind, ())}
-        counts = _counts(tokens, {part.start for part in self._by_kind.get(K.UNIT, ())}, ends)
+        # A number is no count of tablets when a unit or a medical word follows it ("20 minutes", "39 de fiebre")
+        # or a medicine or medical word stands just before it ("ibuprofeno de 800", "a fever of 102").
+        after = {part.start for kind in (K.UNIT, K.MEDICAL) for part in self._by_kind.get(kind, ())}
+        before = {part.end for kind in (K.MEDICINE, K.MEDICAL) for part in self._by_kind.get(kind, ())}
+        counts = _counts(tokens, self._by_kind.get(K.NUMBER, ()), after, before) if K.NUMBER in self._by_kind else []
         if self.medical:
             # Medicine for a headache or cramps: "all my meds", "a bottle of advil" are everyday there;
             # only a count of tablets past any dose still says overdose.
             self._by_kind.pop(K.QUANTITY, None)
         if counts:
             self._by_kind.setdefault(K.QUANTITY, []).extend(counts)
+        self.kinds = frozenset(self._by_kind)
 
     def has(self, *kinds: Kind) -> bool:
         return any(kind in self._by_kind for kind in kinds)
@@ -109,7 +151,7 @@ class Found:
 
     def same_sentence(self, one: Iterable[Kind], other: Iterable[Kind]) -> list[Part]:
         """A part of `one` kind and a part of `other` kind in one sentence."""
-        return self.near(one, other, 40) if self._sentences() == 1 else self._in_one_sentence(one, other)
+        return self.near(one, other, 40) if self._sentence_count == 1 else self._in_one_sentence(one, other)
 
     def signals(self) -> tuple[Signal, ...]:
         found = {_SIGNALS[kind] for kind in self._by_kind if kind in _SIGNALS}
@@ -120,9 +162,6 @@ class Found:
 
     def _clause_between(self, start: int, end: int) -> bool:
         return any(token in ".!?;" for token in self._tokens[start:end])
-
-    def _sentences(self) -> int:
-        return 1 + sum(token in ".!?;" for token in self._tokens[:-1])
 
     def _in_one_sentence(self, one: Iterable[Kind], other: Iterable[Kind]) -> list[Part]:
         others = [part for kind in other for part in self._by_kind.get(kind, ())]
@@ -135,19 +174,18 @@ class Found:
         return []
 
 
-def _counts(tokens: list[str], units: set[int], measures: set[int]) -> list[Part]:
+def _counts(tokens: list[str], numbers: Iterable[Part], after: set[int], before: set[int]) -> list[Part]:
     """Numbers that count tablets or doses: "took 40", "like 50 of them", "800mg x6".
 
-    Not a number followed by a unit ("20 minutes", "14 floors") or just after one or a medical word
-    ("fever of 102" reads "fever of" then the number: `measures` holds where those words end).
+    `after` holds where words that make a number a measure start ("minutes", "fiebre"), `before` where
+    words that make the next number a strength end ("ibuprofeno de 800": the number one or two words on).
     """
     found: list[Part] = []
-    for index, token in enumerate(tokens):
-        if token.isdigit():
-            measured = index in measures or index - 1 in measures
-            if int(token) >= _MIN_PILLS and index + 1 not in units and not measured:
-                found.append(Part(K.QUANTITY, index, index + 1))
-        elif token[0] == "x" and token[1:].isdigit() and int(token[1:]) >= _MIN_TIMES:
+    for part in numbers:
+        index, token = part.start, tokens[part.start]
+        if index + 1 in after or index + 2 in after or index in before or index - 1 in before:
+            continue
+        if token.isdigit() and int(token) >= _MIN_PILLS or token[0] == "x" and int(token[1:]) >= _MIN_TIMES:
             found.append(Part(K.QUANTITY, index, index + 1))
     return found
 

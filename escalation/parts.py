@@ -70,6 +70,7 @@ class Kind(str, Enum):
     IDIOM = "idiom"  # "this exam is killing me": the words under it count for nothing
     LAUGH = "laugh"  # lol, jaja, 😂: "i'm dead lol"
     BREAK = "break"  # but, pero: a new clause, which a negation does not reach into
+    NUMBER = "number"  # digits ("40") or times ("x6"), found by the vocabulary itself, never listed
     UNIT = "unit"  # minutes, years, floors: after a number, it is not a count of pills
 
 

@@ -29,11 +29,24 @@ def both(first: list[Part], second: list[Part]) -> list[Part]:
 
 def _with(kinds: tuple[K, ...], extra: tuple[K, ...]) -> Test:
     """A test: a part of one of `kinds` and a part of one of `extra`, anywhere in the message."""
-    return lambda found: both(found.any_of(kinds)[:1], found.any_of(extra)[:1])
+
+    def test(found: Found) -> list[Part]:
+        return found.any_of(kinds)[:1] + found.any_of(extra)[:1] if found.has(*kinds) and found.has(*extra) else []
+
+    return test
 
 
 def ideation(found: Found) -> list[Part]:
-    """Wanting to die or to stop existing, in words ("kms", "wish i wasn't born") or as a wish and a death."""
+    """Wanting to die or to stop existing, in words ("kms", "wish i wasn't born") or as a wish and a death.
+
+    Asked by several rules of one message, so worked out once per message.
+    """
+    if found.ideation is None:
+        found.ideation = _ideation(found)
+    return found.ideation
+
+
+def _ideation(found: Found) -> list[Part]:
     return (
         found.any_of((K.SELF_KILL,))
         or found.any_of((K.NOT_EXIST,))
@@ -141,12 +154,17 @@ HARM_TO_OTHERS: RuleTable = (
 # Categories whose danger a message may tell as over ("used to", "two years clean", "thats not me anymore").
 ENDED = frozenset({Category.SUICIDE, Category.SELF_HARM, Category.OVERDOSE, Category.ABUSE})
 
-TABLES: tuple[tuple[Category, RuleTable], ...] = (
-    (Category.SUICIDE, SUICIDE),
-    (Category.OVERDOSE, OVERDOSE),
-    (Category.SELF_HARM, SELF_HARM),
-    (Category.ABUSE, DANGER_FROM_OTHER),
-    (Category.HARM_TO_OTHERS, HARM_TO_OTHERS),
+# Each table with the kinds one of which every rule in it needs: a message with none of them skips the table.
+TABLES: tuple[tuple[Category, frozenset[K], RuleTable], ...] = (
+    (
+        Category.SUICIDE,
+        frozenset({*MEANS, K.SELF_KILL, K.DIE, K.NOT_EXIST, K.JUMP, K.FAREWELL, K.EDGE, K.ACT_DONE, K.ON_PLACE}),
+        SUICIDE,
+    ),
+    (Category.OVERDOSE, frozenset({K.MEDICINE, K.POISON, K.INGEST, K.ACT_DONE}), OVERDOSE),
+    (Category.SELF_HARM, frozenset({K.SELF_HARM, K.INJURE, K.WEAPON, K.BLEEDING}), SELF_HARM),
+    (Category.ABUSE, frozenset({K.HARM_ME, K.THREAT, K.HIDING, K.PRESENCE}), DANGER_FROM_OTHER),
+    (Category.HARM_TO_OTHERS, frozenset({K.HARM_OTHER, K.WEAPON}), HARM_TO_OTHERS),
 )
 
 

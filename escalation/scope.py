@@ -29,6 +29,7 @@ CONTEXT = frozenset(
         Kind.BREAK,
         Kind.UNIT,
         Kind.PERSON,
+        Kind.NUMBER,
     }
 )
 # Danger from another person is told in the third person and often in their words ("he said 'you're dead'").
@@ -37,32 +38,45 @@ _SENTENCE_MARKS = frozenset(".!?;")
 # Violent words said laughing are a figure of speech ("my parents will kill me lol", "voy a matar a mi hermano jaja").
 _LAUGHED_OFF = frozenset({Kind.VIOLENCE, Kind.HARM_OTHER, Kind.THREAT, Kind.HARM_ME, Kind.DIE})
 _NEGATION_REACH = 4  # words between a negation and what it denies: "not [going to] hurt myself"
+_NONE: tuple[int, ...] = ()
 _SUBJECT_REACH = 6  # words back to the subject: "my friend [said she] wants to die"
 
 
+def outside_idioms(parts: list[Part]) -> list[Part]:
+    """The parts not inside a figure of speech ("[is killing me]", "[dying to] see it"); a part reaching past one
+    stands ("said he's [going to kill me when] he gets back"). The first step of scope, and the cheapest."""
+    idioms = [(part.start, part.end) for part in parts if part.kind is Kind.IDIOM]
+    if not idioms:
+        return parts
+    return [
+        part
+        for part in parts
+        if part.kind in CONTEXT or not any(start <= part.start and part.end <= end for start, end in idioms)
+    ]
+
+
 def affirmed(tokens: list[str], parts: Iterable[Part]) -> list[Part]:
-    """The parts that stand as said by the texter of themself (or, for danger from another person, to them)."""
-    found = sorted(parts, key=lambda part: (part.start, -part.end))
-    context = [part for part in found if part.kind in CONTEXT]
-    idioms = [(part.start, part.end) for part in context if part.kind is Kind.IDIOM]
+    """The parts that stand as said by the texter of themself (or, for danger from another person, to them).
+
+    `parts` are already outside idioms (outside_idioms).
+    """
+    context = [part for part in parts if part.kind in CONTEXT]
     starts = _starts_of(context)
-    quoted = _quoted(tokens)
-    hypothetical = Kind.HYPOTHETICAL in starts
+    if Kind.HYPOTHETICAL in starts:
+        return context  # "if someone said...", "asking for a friend": no danger of the texter's own
+    quoted = _quoted(tokens) if QUOTE_MARK in tokens else None
     fiction = starts.get(Kind.FICTION, ())
     laughs = starts.get(Kind.LAUGH, ())
-    kept: list[Part] = []
-    for part in found:
+    kept = context
+    for part in parts:
         if part.kind in CONTEXT:
-            kept.append(part)
             continue
-        if idioms and any(start <= part.start and part.end <= end for start, end in idioms):
-            continue  # inside a figure of speech; a threat reaching past one ("said he's [going to kill me when]") stands
-        if hypothetical or _in_sentence(tokens, fiction, part.start):
+        if fiction and _in_sentence(tokens, fiction, part.start):
             continue
-        if part.kind in _LAUGHED_OFF and _in_sentence(tokens, laughs, part.start):
+        if laughs and part.kind in _LAUGHED_OFF and _in_sentence(tokens, laughs, part.start):
             continue
         others = part.kind in _OTHERS_DANGER
-        if not others and quoted[part.start]:
+        if not others and quoted is not None and quoted[part.start]:
             continue
         if _denied(tokens, starts, part):
             continue
@@ -93,7 +107,7 @@ def _quoted(tokens: list[str]) -> list[bool]:
 
 def _denied(tokens: list[str], starts: dict[Kind, tuple[int, ...]], part: Part) -> bool:
     """A negation shortly before the part, in its clause, with no new subject between ("not [so] i want to")."""
-    for position in starts.get(Kind.NEGATION, ()):
+    for position in starts.get(Kind.NEGATION, _NONE):
         if position < part.start <= position + _NEGATION_REACH + 1 and not _boundary(
             tokens, starts, position + 1, part.start
         ):
@@ -103,9 +117,11 @@ def _denied(tokens: list[str], starts: dict[Kind, tuple[int, ...]], part: Part) 
 
 def _someone_else(tokens: list[str], starts: dict[Kind, tuple[int, ...]], part: Part) -> bool:
     """Whether the nearest subject before the part, in its clause, is someone else ("my sister took 30 pills")."""
-    first = starts.get(Kind.FIRST_PERSON, ())
-    third = starts.get(Kind.THIRD_PERSON, ())
-    if not third or any(part.start <= position < part.end for position in first):
+    third = starts.get(Kind.THIRD_PERSON, _NONE)
+    if not third:
+        return False
+    first = starts.get(Kind.FIRST_PERSON, _NONE)
+    if any(part.start <= position < part.end for position in first):
         return False  # the part names the texter itself: "[everyone] would be better off without me"
     nearest_third = max((position for position in third if part.start - _SUBJECT_REACH <= position < part.start), default=-1)
     if nearest_third < 0 or any(nearest_third < position < part.start for position in first):

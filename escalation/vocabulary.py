@@ -32,6 +32,7 @@ _FUZZY_SCORE = 86.0
 _KNOWN_WORDS = 200_000  # past this many distinct words, new ones are worked out each time instead of kept
 _DOUBLED = re.compile(r"([a-z])\1+")
 _NO_KINDS: tuple[Kind, ...] = ()
+_NUMBER = (Kind.NUMBER,)
 _KINDS = {kind.value: kind for kind in Kind}
 
 
@@ -78,6 +79,8 @@ class Vocabulary:
                     fuzzy.add(phrase)
         if len(automaton):
             automaton.make_automaton()
+        if language in _STEMMERS:
+            simplemma.lemmatize(language, lang=language)  # loads the language's dictionary now, not on a texter's message
         return cls(
             language=language,
             words={word: _ordered(kinds) for word, kinds in single.items()},
@@ -91,23 +94,31 @@ class Vocabulary:
         """Every kind found in a message's tokens, single words first, then phrases, each in order."""
         known = self._known
         found: list[Part] = []
-        for index, token in enumerate(tokens):
-            kinds = known.get(token)
-            if kinds is None:
-                kinds = self.kinds_of(token)
-                if len(known) < _KNOWN_WORDS:
-                    known[token] = kinds
+        # One dict look-up per word in a comprehension; the loop below visits only words that have kinds.
+        looked_up = [known.get(token, None) for token in tokens]
+        if None in looked_up:
+            for index, token in enumerate(tokens):
+                if looked_up[index] is None:
+                    looked_up[index] = kinds = self.kinds_of(token)
+                    if len(known) < _KNOWN_WORDS:
+                        known[token] = kinds
+        for index, kinds in enumerate(looked_up):
             if kinds:
-                found.extend(Part(kind, index, index + 1) for kind in kinds)
+                for kind in kinds:  # type: ignore[union-attr]
+                    found.append(Part(kind, index, index + 1))
         if self.phrases is not None and tokens:
             text = " " + " ".join(tokens) + " "
+            count = text.count
             for end, (kinds, length) in self.phrases.iter(text):
-                last = text.count(" ", 0, end)  # the phrase's closing space is its last word's end
-                found.extend(Part(kind, last - length, last) for kind in kinds)
+                last = count(" ", 0, end)  # the phrase's closing space is its last word's end
+                for kind in kinds:
+                    found.append(Part(kind, last - length, last))
         return found
 
     def kinds_of(self, word: str) -> tuple[Kind, ...]:
         """A word's kinds: as listed, by its stem, by its lemma's stem, then by its nearest listed spelling."""
+        if word.isdigit() or (word[0] == "x" and word[1:].isdigit()):
+            return _NUMBER
         if not word[0].isalpha():
             return _NO_KINDS
         kinds = self.words.get(word)
