@@ -31,7 +31,7 @@ HEADS = frozenset(
 )
 # Kinds that fire a rule alone ("kms", "nobody would notice if i disappeared", "he hits me").
 ALONE = frozenset(
-    {K.SELF_KILL, K.NOT_EXIST, K.SELF_HARM, K.FAREWELL, K.EDGE, K.ACT_DONE, K.HARM_ME, K.THREAT, K.HARM_OTHER, K.BLEEDING}
+    {K.SELF_KILL, K.NOT_EXIST, K.ABSENCE, K.SELF_HARM, K.FAREWELL, K.EDGE, K.ACT_DONE, K.HARM_ME, K.THREAT, K.HARM_OTHER, K.BLEEDING}
 )
 # The other heads fire only beside one of these partners (see escalation/rules.py): a message whose heads
 # have none of their partners ("panic attack", "took my time", "i'd die for a burrito") is no risk, and is
@@ -39,7 +39,7 @@ ALONE = frozenset(
 _TIME_AND_INTENT = {K.NOW, K.SOON, K.DECIDE, K.PLAN, K.WANT, K.GOODBYE, K.FAREWELL, K.ACCESS, K.ON_PLACE}
 PARTNERS: dict[Kind, frozenset[Kind]] = {
     K.DIE: frozenset({K.WANT, K.DECIDE, K.PLAN}),
-    K.VIOLENCE: frozenset({K.PERSON}),
+    K.VIOLENCE: frozenset({K.PERSON, K.ME}),
     K.INGEST: frozenset({K.MEDICINE, K.POISON, K.QUANTITY, K.NUMBER}),
     K.MEDICINE: frozenset({K.QUANTITY, K.NUMBER, K.SYMPTOM, K.INGEST, K.ACT_DONE, *_TIME_AND_INTENT}),
     K.POISON: frozenset({K.INGEST, K.SYMPTOM, K.ACT_DONE, *_TIME_AND_INTENT}),
@@ -49,9 +49,11 @@ PARTNERS: dict[Kind, frozenset[Kind]] = {
     K.HEIGHT: frozenset({K.ACT_DONE, K.JUMP, *_TIME_AND_INTENT}),
     K.VEHICLE: frozenset({K.ACT_DONE, K.JUMP, *_TIME_AND_INTENT}),
     K.LIGATURE: frozenset({K.ACT_DONE, K.EDGE, *_TIME_AND_INTENT}),
-    K.INJURE: frozenset({K.BODY, K.BLEEDING}),
+    K.INJURE: frozenset({K.BODY, K.BLEEDING, K.AGAIN}),
     K.JUMP: frozenset({K.WANT, K.DECIDE, K.PLAN, K.HEIGHT, K.VEHICLE}),
-    K.GOODBYE: frozenset({K.MEDICINE, K.POISON, K.WEAPON, K.HEIGHT, K.VEHICLE, K.LIGATURE, K.NOW, K.INGEST}),
+    K.WEARY: frozenset({K.LIFE}),
+    K.LIFE: frozenset({K.WEARY, K.WANT}),
+    K.GOODBYE: frozenset({K.FINAL, K.MEDICINE, K.POISON, K.WEAPON, K.HEIGHT, K.VEHICLE, K.LIGATURE, K.NOW, K.INGEST}),
     K.PLAN: frozenset({K.DIE, K.JUMP, K.MEDICINE, K.POISON, K.WEAPON, K.HEIGHT, K.VEHICLE, K.LIGATURE}),
     K.HIDING: frozenset({K.WEAPON, K.PRESENCE, K.THIRD_PERSON}),
     K.PRESENCE: frozenset({K.WEAPON}),
@@ -105,6 +107,9 @@ class Found:
         aimed = self.followed((K.VIOLENCE,), (K.PERSON,), 3)
         if aimed:  # "stab my stepdad", "matar a mi jefe": harm to others, whoever the person is
             self._by_kind.setdefault(K.HARM_OTHER, []).append(Part(K.HARM_OTHER, aimed[0].start, aimed[1].end))
+        at_me = self.followed((K.VIOLENCE,), (K.ME,), 1)
+        if at_me and K.THIRD_PERSON in self._by_kind:  # "he's going to hurt me", "she hit me": someone's harm
+            self._by_kind.setdefault(K.HARM_ME, []).append(Part(K.HARM_ME, at_me[0].start, at_me[1].end))
         # A number is no count of tablets when a unit or a medical word follows it ("20 minutes", "39 de fiebre")
         # or a medicine or medical word stands just before it ("ibuprofeno de 800", "a fever of 102").
         after = {part.start for kind in (K.UNIT, K.MEDICAL) for part in self._by_kind.get(kind, ())}

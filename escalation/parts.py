@@ -19,6 +19,9 @@ class Kind(str, Enum):
     SELF_KILL = "self_kill"  # suicide, kill myself, end it all, suicidarme
     DIE = "die"  # die, dead, morir: risk only with a wish or a decision
     NOT_EXIST = "not_exist"  # passive wishes: not wake up, never been born, nobody would notice
+    ABSENCE = "absence"  # the texter gone, in a condition: without me, if i was gone, si yo no estuviera
+    LIFE = "life"  # living, being alive, existing, vivir: wished away with weariness or refusal
+    WEARY = "weary"  # tired of, done with, don't want to, ya no quiero: before life, passive ideation
     SELF_HARM = "self_harm"  # cut myself, self harm, me corto, burned my arm
     INJURE = "injure"  # cut, burn, scratch, cortar: self-harm when the texter's body is named
     BODY = "body"  # wrist, arm, thigh, muñeca
@@ -48,6 +51,7 @@ class Kind(str, Enum):
     PLAN = "plan"  # my plan, saving up, picked the date
     FAREWELL = "farewell"  # strong: last text, tell my mom i'm sorry, wrote the note
     GOODBYE = "goodbye"  # weak: bye, goodbye, love you all
+    FINAL = "final"  # last, forever, never again, para siempre: a goodbye made final
     AGAIN = "again"  # again, back, relapsed, otra vez
     # Danger from another person, and to another person.
     HARM_ME = "harm_me"  # hits me, kill me, me pega, touching me
@@ -56,6 +60,7 @@ class Kind(str, Enum):
     HIDING = "hiding"  # hiding in, locked myself in the bathroom, escondida
     HARM_OTHER = "harm_other"  # kill him, hurt her, stab them, matarlo
     VIOLENCE = "violence"  # stab, shoot, strangle, apuñalar: harm to others when a person follows
+    ME = "me"  # me, us: whom another person's violence lands on ("hurt me")
     PERSON = "person"  # him, her, my stepdad, a mi jefe: who violence would land on
     TARGET_PLACE = "target_place"  # school, the office, where harm to others is carried
     # What changes whose danger it is, or whether it is one.

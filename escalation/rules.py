@@ -50,6 +50,9 @@ def _ideation(found: Found) -> list[Part]:
     return (
         found.any_of((K.SELF_KILL,))
         or found.any_of((K.NOT_EXIST,))
+        or found.any_of((K.ABSENCE,))
+        or found.followed((K.WEARY,), (K.LIFE,), 4)
+        or found.followed((K.WANT,), (K.LIFE,), 3)  # "[wish i] [wasnt alive]" is listed as a life word with its negation
         or found.followed((K.WANT, K.DECIDE), (K.DIE,))
         or both(found.followed((K.WANT,), (K.JUMP,)), found.any_of(_PLACES)[:1])
     )
@@ -57,6 +60,11 @@ def _ideation(found: Found) -> list[Part]:
 
 def _decision(found: Found) -> list[Part]:
     return found.followed((K.DECIDE, K.PLAN), (K.SELF_KILL, K.DIE, K.JUMP, K.NOT_EXIST))
+
+
+def _decided_means(found: Found) -> list[Part]:
+    decided = found.followed((K.DECIDE, K.PLAN), MEANS, 8)
+    return both(decided, found.any_of((K.SOON, K.NOW, K.QUANTITY, K.JUMP, K.ACCESS))[:1])
 
 
 def _ideation_with_immediacy(found: Found) -> list[Part]:
@@ -80,9 +88,11 @@ def _weapon_to_a_place(found: Found) -> list[Part]:
 SUICIDE: RuleTable = (
     (IMMINENT, "decision with a method or death", _decision),
     (IMMINENT, "decision with a weapon, ligature or poison", lambda found: found.followed((K.DECIDE,), _TOOLS)),
+    (IMMINENT, "decision with means and a time or quantity", _decided_means),
     (IMMINENT, "ideation with means, access, time or farewell", _ideation_with_immediacy),
     (IMMINENT, "farewell", lambda found: found.any_of((K.FAREWELL,))),
     (IMMINENT, "goodbye with means or ideation", _goodbye_with_risk),
+    (IMMINENT, "a goodbye made final", lambda found: found.near((K.GOODBYE,), (K.FINAL,), 6)),
     (IMMINENT, "at the edge", lambda found: found.any_of((K.EDGE,))),
     (IMMINENT, "on a height or track", lambda found: found.near((K.ON_PLACE,), _PLACES, 4)),
     (IMMINENT, "ligature ready", _with((K.LIGATURE,), (K.ACCESS, K.EDGE, K.ON_PLACE, K.ACT_DONE, K.PLAN, K.NOW))),
@@ -120,7 +130,11 @@ OVERDOSE: RuleTable = (
 
 def _self_harm(found: Found) -> list[Part]:
     """Harm to oneself named, or a way of injuring next to the texter's body."""
-    return found.any_of((K.SELF_HARM,)) or found.near((K.INJURE, K.WEAPON), (K.BODY,), 7)
+    return (
+        found.any_of((K.SELF_HARM,))
+        or found.near((K.INJURE, K.WEAPON), (K.BODY,), 7)
+        or found.near((K.INJURE,), (K.AGAIN,), 4)  # "cut again last night", "the cutting is back"
+    )
 
 
 SELF_HARM: RuleTable = (

@@ -29,7 +29,11 @@ CONTEXT = frozenset(
         Kind.BREAK,
         Kind.UNIT,
         Kind.PERSON,
+        Kind.ME,
         Kind.NUMBER,
+        Kind.LIFE,
+        Kind.WEARY,
+        Kind.FINAL,
     }
 )
 # Danger from another person is told in the third person and often in their words ("he said 'you're dead'").
