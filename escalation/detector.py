@@ -12,12 +12,15 @@ from collections.abc import Iterable, Mapping
 
 from escalation.assessment import NONE_ASSESSMENT, Assessment, Category, Level, Signal
 from escalation.lexicon import Lexicon
-from escalation.model import Found, may_fire, name
+from escalation.model import MEANS, Found, may_fire, name
+from escalation.parts import Kind, Part
 from escalation.reading import fold
-from escalation.parts import Kind
 from escalation.rules import ENDED, TABLES, first_rule
 from escalation.scope import affirmed, outside_idioms
 
+
+# Kinds whose signal a message carries even when it states no risk: means, and acts done.
+SIGNALLING = frozenset({*MEANS, Kind.INGEST, Kind.ACT_DONE})
 
 
 class Detector:
@@ -46,8 +49,10 @@ class Detector:
 def _assess(lexicon: Lexicon, folded: str) -> Assessment:
     tokens = lexicon.reader.tokens(folded)
     parts = lexicon.vocabulary.find(tokens)
-    if not may_fire(frozenset([part.kind for part in parts])):
-        return NONE_ASSESSMENT
+    kinds = frozenset([part.kind for part in parts])
+    if not may_fire(kinds):
+        # No risk; a means or an act still signals, for the conversation ("I want to die" / "I have the pills").
+        return NONE_ASSESSMENT if kinds.isdisjoint(SIGNALLING) else _signals_only(tokens, parts)
     parts = outside_idioms(parts)
     if not may_fire(frozenset([part.kind for part in parts])):
         return NONE_ASSESSMENT  # "my mom is gonna kill me when she sees my grades"
@@ -75,6 +80,11 @@ def _assess(lexicon: Lexicon, folded: str) -> Assessment:
         rules=tuple(rules),
         signals=signals,
     )
+
+
+def _signals_only(tokens: list[str], parts: list[Part]) -> Assessment:
+    signals = Found(tokens, affirmed(tokens, outside_idioms(parts))).signals()
+    return Assessment(Level.NONE, signals=signals) if signals else NONE_ASSESSMENT
 
 
 def _worst(assessments: Iterable[Assessment]) -> Assessment:

@@ -95,7 +95,7 @@ def by_language(outcomes: Sequence[Outcome]) -> dict[str, list[Outcome]]:
 
 
 def class_rows(outcomes: Sequence[Outcome]) -> list[tuple[str, int, str, float, float]]:
-    """Per class: messages, labels, share alarming (recall for risk, false alarms for benign), share at the label's level."""
+    """Per class: messages, labels, share alarming (recall for risk, false alarms for benign), share at its level."""
     groups: dict[str, list[Outcome]] = {}
     for outcome in outcomes:
         groups.setdefault(outcome.example.kind, []).append(outcome)

@@ -31,7 +31,19 @@ HEADS = frozenset(
 )
 # Kinds that fire a rule alone ("kms", "nobody would notice if i disappeared", "he hits me").
 ALONE = frozenset(
-    {K.SELF_KILL, K.NOT_EXIST, K.ABSENCE, K.SELF_HARM, K.FAREWELL, K.EDGE, K.ACT_DONE, K.HARM_ME, K.THREAT, K.HARM_OTHER, K.BLEEDING}
+    {
+        K.SELF_KILL,
+        K.NOT_EXIST,
+        K.ABSENCE,
+        K.SELF_HARM,
+        K.FAREWELL,
+        K.EDGE,
+        K.ACT_DONE,
+        K.HARM_ME,
+        K.THREAT,
+        K.HARM_OTHER,
+        K.BLEEDING,
+    }
 )
 # The other heads fire only beside one of these partners (see escalation/rules.py): a message whose heads
 # have none of their partners ("panic attack", "took my time", "i'd die for a burrito") is no risk, and is

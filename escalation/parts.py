@@ -8,11 +8,11 @@ model (escalation/model.py) says which kinds together make which risk, at which 
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import NamedTuple
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """A kind of word or phrase; the lexicon's [words] tables are named after these values."""
 
     # What the texter may do to themself.

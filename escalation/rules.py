@@ -52,7 +52,7 @@ def _ideation(found: Found) -> list[Part]:
         or found.any_of((K.NOT_EXIST,))
         or found.any_of((K.ABSENCE,))
         or found.followed((K.WEARY,), (K.LIFE,), 4)
-        or found.followed((K.WANT,), (K.LIFE,), 3)  # "[wish i] [wasnt alive]" is listed as a life word with its negation
+        or found.followed((K.WANT,), (K.LIFE,), 3)
         or found.followed((K.WANT, K.DECIDE), (K.DIE,))
         or both(found.followed((K.WANT,), (K.JUMP,)), found.any_of(_PLACES)[:1])
     )

@@ -39,6 +39,8 @@ CONTEXT = frozenset(
 # Danger from another person is told in the third person and often in their words ("he said 'you're dead'").
 _OTHERS_DANGER = frozenset({Kind.HARM_ME, Kind.THREAT, Kind.PRESENCE, Kind.HIDING, Kind.WEAPON, Kind.NOW})
 _SENTENCE_MARKS = frozenset(".!?;")
+_TOLD = frozenset({Kind.HARM_ME, Kind.THREAT})
+_SELF_DEATH = frozenset({Kind.SELF_KILL, Kind.DIE, Kind.NOT_EXIST})
 # Violent words said laughing are a figure of speech ("my parents will kill me lol", "voy a matar a mi hermano jaja").
 _LAUGHED_OFF = frozenset({Kind.VIOLENCE, Kind.HARM_OTHER, Kind.THREAT, Kind.HARM_ME, Kind.DIE})
 _NEGATION_REACH = 4  # words between a negation and what it denies: "not [going to] hurt myself"
@@ -50,12 +52,18 @@ def outside_idioms(parts: list[Part]) -> list[Part]:
     """The parts not inside a figure of speech ("[is killing me]", "[dying to] see it"); a part reaching past one
     stands ("said he's [going to kill me when] he gets back"). The first step of scope, and the cheapest."""
     idioms = [(part.start, part.end) for part in parts if part.kind is Kind.IDIOM]
-    if not idioms:
+    # Another person's words about the texter's death are theirs: "[threatened to kill me]", "[told me to kys]".
+    told = [(part.start, part.end) for part in parts if part.kind in _TOLD]
+    if not idioms and not told:
         return parts
     return [
         part
         for part in parts
-        if part.kind in CONTEXT or not any(start <= part.start and part.end <= end for start, end in idioms)
+        if part.kind in CONTEXT
+        or not (
+            any(start <= part.start and part.end <= end for start, end in idioms)
+            or (part.kind in _SELF_DEATH and any(start <= part.start and part.end <= end for start, end in told))
+        )
     ]
 
 
@@ -127,7 +135,9 @@ def _someone_else(tokens: list[str], starts: dict[Kind, tuple[int, ...]], part: 
     first = starts.get(Kind.FIRST_PERSON, _NONE)
     if any(part.start <= position < part.end for position in first):
         return False  # the part names the texter itself: "[everyone] would be better off without me"
-    nearest_third = max((position for position in third if part.start - _SUBJECT_REACH <= position < part.start), default=-1)
+    nearest_third = max(
+        (position for position in third if part.start - _SUBJECT_REACH <= position < part.start), default=-1
+    )
     if nearest_third < 0 or any(nearest_third < position < part.start for position in first):
         return False
     return not any(token in CLAUSE_MARKS for token in tokens[nearest_third : part.start])

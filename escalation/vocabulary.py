@@ -80,7 +80,8 @@ class Vocabulary:
         if len(automaton):
             automaton.make_automaton()
         if language in _STEMMERS:
-            simplemma.lemmatize(language, lang=language)  # loads the language's dictionary now, not on a texter's message
+            # Loads the language's dictionary now (half a second), not on a texter's message.
+            simplemma.lemmatize(language, lang=language)
         return cls(
             language=language,
             words={word: _ordered(kinds) for word, kinds in single.items()},
@@ -95,16 +96,17 @@ class Vocabulary:
         known = self._known
         found: list[Part] = []
         # One dict look-up per word in a comprehension; the loop below visits only words that have kinds.
-        looked_up = [known.get(token, None) for token in tokens]
+        looked_up: list[tuple[Kind, ...] | None] = [known.get(token, None) for token in tokens]
         if None in looked_up:
             for index, token in enumerate(tokens):
                 if looked_up[index] is None:
-                    looked_up[index] = kinds = self.kinds_of(token)
+                    worked_out = self.kinds_of(token)
+                    looked_up[index] = worked_out
                     if len(known) < _KNOWN_WORDS:
-                        known[token] = kinds
+                        known[token] = worked_out
         for index, kinds in enumerate(looked_up):
             if kinds:
-                for kind in kinds:  # type: ignore[union-attr]
+                for kind in kinds:
                     found.append(Part(kind, index, index + 1))
         if self.phrases is not None and tokens:
             text = " " + " ".join(tokens) + " "

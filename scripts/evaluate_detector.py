@@ -21,10 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # so the script runs from a checkout without installing the package
 
-from escalation.assessment import Level
-from escalation.detector import Detector
-from escalation.evaluation import LEVELS, by_language, class_rows, confusion, figures, load, run
-from escalation.evaluation import Outcome as Outcome
+from escalation.assessment import Level  # noqa: E402
+from escalation.detector import Detector  # noqa: E402
+from escalation.evaluation import LEVELS, Outcome, by_language, class_rows, confusion, figures, load, run  # noqa: E402
 
 SETS = {
     "tuning": ROOT / "tests" / "escalation" / "sets" / "tuning.jsonl",
@@ -38,7 +37,9 @@ BEGIN, END = "<!-- evaluation:begin (scripts/evaluate_detector.py --write-docs) 
 
 def detector() -> Detector:
     folder = ROOT / "config" / "lexicons"
-    return Detector.from_mappings({path.stem: tomllib.loads(path.read_text("utf-8")) for path in sorted(folder.glob("*.toml"))})
+    return Detector.from_mappings(
+        {path.stem: tomllib.loads(path.read_text("utf-8")) for path in sorted(folder.glob("*.toml"))}
+    )
 
 
 def outcomes(name: str, reader: Detector) -> list[Outcome]:
@@ -52,7 +53,10 @@ def outcomes(name: str, reader: Detector) -> list[Outcome]:
 def report(name: str, results: Sequence[Outcome]) -> list[str]:
     """Markdown: the target figures per language, the confusion table per language, the per-class table."""
     lines = [f"### {name} set ({len(results)} messages)", ""]
-    lines += ["| language | messages | imminent recall | imminent read as none | risk recall | benign false alarms | targets |"]
+    lines += [
+        "| language | messages | imminent recall | imminent read as none | risk recall | benign false alarms"
+        " | targets |"
+    ]
     lines += ["| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
     for language, group in by_language(results).items():
         numbers = figures(group)
@@ -67,7 +71,11 @@ def report(name: str, results: Sequence[Outcome]) -> list[str]:
         lines += ["| gold \\ detected | " + " | ".join(level.value for level in LEVELS) + " |", "| --- " * 4 + "|"]
         for label in LEVELS:
             lines.append(f"| {label.value} | " + " | ".join(str(counts[label, level]) for level in LEVELS) + " |")
-    lines += ["", "| class | messages | labels | alarmed | at the label's level |", "| --- | ---: | --- | ---: | ---: |"]
+    lines += [
+        "",
+        "| class | messages | labels | alarmed | at the label's level |",
+        "| --- | ---: | --- | ---: | ---: |",
+    ]
     for kind, count, mix, alarming, exact in class_rows(results):
         lines.append(f"| {kind} | {count} | {mix} | {alarming:.2f} | {exact:.2f} |")
     return lines
