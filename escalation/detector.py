@@ -18,7 +18,6 @@ from escalation.reading import fold
 from escalation.rules import ENDED, TABLES, first_rule
 from escalation.scope import affirmed, outside_idioms
 
-
 # Kinds whose signal a message carries even when it states no risk: means, and acts done.
 SIGNALLING = frozenset({*MEANS, Kind.INGEST, Kind.ACT_DONE})
 
