@@ -15,7 +15,7 @@ from escalation.lexicon import Lexicon
 from escalation.model import MEANS, Found, may_fire, name
 from escalation.parts import Kind, Part
 from escalation.reading import fold
-from escalation.rules import ENDED, TABLES, first_rule
+from escalation.rules import ENDED, ENDED_IN_THE_PAST, TABLES, first_rule
 from escalation.scope import affirmed, outside_idioms
 
 # Kinds whose signal a message carries even when it states no risk: means, and acts done.
@@ -61,9 +61,9 @@ def _assess(lexicon: Lexicon, folded: str) -> Assessment:
     found = Found(tokens, kept)
     levels: dict[Category, Level] = {}
     rules: list[str] = []
-    over = found.has(Kind.PAST, Kind.RECOVERY) and not found.has(Kind.AGAIN)
+    ended = _ended(found)
     for category, needs, table in TABLES:
-        if (over and category in ENDED) or needs.isdisjoint(found.kinds):
+        if category in ended or needs.isdisjoint(found.kinds):
             continue  # danger told as over ("i used to cut in high school", "two years clean"), or no part for it
         fired = first_rule(table, found)
         if fired is not None:
@@ -79,6 +79,17 @@ def _assess(lexicon: Lexicon, folded: str) -> Assessment:
         rules=tuple(rules),
         signals=signals,
     )
+
+
+def _ended(found: Found) -> frozenset[Category]:
+    """The categories a message tells as over: recovery ends them all ("two years clean", "i moved out, i feel
+    safe"); the past alone ("when i was 15") ends one's own danger but not abuse, which a texter may first tell
+    years later and which a supervisor must still know of."""
+    if found.has(Kind.AGAIN):
+        return frozenset()
+    if found.has(Kind.RECOVERY):
+        return ENDED
+    return ENDED_IN_THE_PAST if found.has(Kind.PAST) else frozenset()
 
 
 def _signals_only(tokens: list[str], parts: list[Part]) -> Assessment:

@@ -20,6 +20,7 @@ IMMINENT, ELEVATED = Level.IMMINENT, Level.ELEVATED
 _PLACES = (K.HEIGHT, K.VEHICLE)
 _TIMES = (K.NOW, K.SOON)
 _TOOLS = (K.WEAPON, K.LIGATURE, K.POISON)  # means a decision names: "going to use my brothers rifle"
+_JUMP_NOW = (K.DECIDE, K.PLAN, K.SOON, K.NOW, K.ON_PLACE, K.EDGE, K.WANT)
 
 
 def both(first: list[Part], second: list[Part]) -> list[Part]:
@@ -63,12 +64,28 @@ def _decision(found: Found) -> list[Part]:
 
 
 def _decided_means(found: Found) -> list[Part]:
-    decided = found.followed((K.DECIDE, K.PLAN), MEANS, 8)
+    # Places need a jump as well: "voy a tomar el tren mañana" is a commute.
+    decided = found.followed((K.DECIDE, K.PLAN), (*_TOOLS, K.MEDICINE), 8)
     return both(decided, found.any_of((K.SOON, K.NOW, K.QUANTITY, K.JUMP, K.ACCESS))[:1])
 
 
 def _ideation_with_immediacy(found: Found) -> list[Part]:
-    return both(ideation(found), found.any_of(IMMEDIACY)[:2])
+    """Ideation beside means, access, a time, a decision, an act or a farewell; an intent to kill oneself (not a
+    passive wish) also beside "right now" or "an hour ago" ("quiero matarme ahora mismo", "tried an hour ago")."""
+    immediate = both(ideation(found), found.any_of(IMMEDIACY)[:2])
+    if immediate or not found.has(K.NOW, K.AGO):
+        return immediate
+    return both(_intent(found), found.any_of((K.NOW, K.AGO))[:1])
+
+
+def _intent(found: Found) -> list[Part]:
+    """Killing oneself named ("kms", "matarme"); wanting to die "so bad rn" is ideation felt strongly."""
+    return found.any_of((K.SELF_KILL,))
+
+
+def _jump(found: Found) -> list[Part]:
+    """A jump from a height or in front of a vehicle ("me tiro del puente", "jump in front of the train")."""
+    return found.near((K.JUMP,), _PLACES, 8)
 
 
 def _goodbye_with_risk(found: Found) -> list[Part]:
@@ -85,6 +102,12 @@ def _weapon_to_a_place(found: Found) -> list[Part]:
     return both(_with((K.WEAPON,), (K.TARGET_PLACE,))(found), found.any_of((K.PLAN, K.DECIDE, K.SOON, K.ACCESS))[:1])
 
 
+def _violence_at_a_place(found: Found) -> list[Part]:
+    """"voy a tirotear la escuela mañana", "shoot up the school on friday"."""
+    aimed = found.followed((K.VIOLENCE, K.HARM_OTHER), (K.TARGET_PLACE,), 3)
+    return both(aimed, found.any_of((K.DECIDE, K.PLAN, K.SOON, K.NOW))[:1])
+
+
 SUICIDE: RuleTable = (
     (IMMINENT, "decision with a method or death", _decision),
     (IMMINENT, "decision with a weapon, ligature or poison", lambda found: found.followed((K.DECIDE,), _TOOLS)),
@@ -94,13 +117,15 @@ SUICIDE: RuleTable = (
     (IMMINENT, "goodbye with means or ideation", _goodbye_with_risk),
     (IMMINENT, "a goodbye made final", lambda found: found.near((K.GOODBYE,), (K.FINAL,), 6)),
     (IMMINENT, "at the edge", lambda found: found.any_of((K.EDGE,))),
-    (IMMINENT, "on a height or track", lambda found: found.near((K.ON_PLACE,), _PLACES, 4)),
+    (IMMINENT, "on a height", lambda found: found.near((K.ON_PLACE,), (K.HEIGHT,), 4)),
+    (IMMINENT, "a jump decided or timed", lambda found: both(_jump(found), found.any_of(_JUMP_NOW)[:1])),
     (IMMINENT, "ligature ready", _with((K.LIGATURE,), (K.ACCESS, K.EDGE, K.ON_PLACE, K.ACT_DONE, K.PLAN, K.NOW))),
     (IMMINENT, "weapon loaded or in reach", _weapon_for_self),
     (IMMINENT, "plan with means", _with((K.PLAN,), MEANS)),
     (IMMINENT, "poison or exhaust at hand", _with((K.POISON,), (K.ACCESS, K.ON_PLACE))),
     (IMMINENT, "act done with means", _with((K.ACT_DONE,), MEANS)),
     (ELEVATED, "ideation", ideation),
+    (ELEVATED, "a jump from a height", _jump),
     (ELEVATED, "act done", lambda found: found.any_of((K.ACT_DONE,))),
     (ELEVATED, "wish with means", lambda found: found.followed((K.WANT,), MEANS, 10)),
 )
@@ -118,7 +143,7 @@ def _taken_in_quantity(found: Found) -> list[Part]:
 
 
 OVERDOSE: RuleTable = (
-    (IMMINENT, "poison taken", lambda found: found.near((K.INGEST,), (K.POISON,), 8)),
+    (IMMINENT, "poison taken", lambda found: found.near((K.INGEST,), (K.POISON,), 12)),
     (IMMINENT, "medicine taken in quantity", _taken_in_quantity),
     (IMMINENT, "all of them taken", lambda found: found.near((K.INGEST, K.ACT_DONE), (K.QUANTITY,), 3)),
     (IMMINENT, "medicine in quantity with access, time, symptoms or intent", _medicine_ready),
@@ -137,11 +162,16 @@ def _self_harm(found: Found) -> list[Part]:
     )
 
 
+def _self_harm_now(found: Found) -> list[Part]:
+    """Self-harm in the sentence of a "now"; an urge felt now ("ganas de cortarme esta noche") is not an act."""
+    return [] if found.has(K.WANT) else found.same_sentence((K.SELF_HARM,), (K.NOW,))
+
+
 SELF_HARM: RuleTable = (
     (IMMINENT, "self-harm bleeding badly", lambda found: both(_self_harm(found), found.any_of((K.BLEEDING,)))),
     (IMMINENT, "blade and heavy bleeding", _with((K.WEAPON, K.INJURE), (K.BLEEDING,))),
     (IMMINENT, "body bleeding heavily", lambda found: found.near((K.BLEEDING,), (K.BODY,), 8)),
-    (IMMINENT, "self-harm under way", lambda found: found.same_sentence((K.SELF_HARM,), (K.NOW,))),
+    (IMMINENT, "self-harm under way", _self_harm_now),
     (ELEVATED, "self-harm", _self_harm),
     (ELEVATED, "heavy bleeding", lambda found: found.any_of((K.BLEEDING,))),
 )
@@ -162,11 +192,13 @@ HARM_TO_OTHERS: RuleTable = (
         _with((K.HARM_OTHER,), (K.DECIDE, K.WEAPON, K.POISON, K.PLAN, K.ACT_DONE)),
     ),
     (IMMINENT, "weapon taken to a place", _weapon_to_a_place),
+    (IMMINENT, "violence at a place, decided or timed", _violence_at_a_place),
     (ELEVATED, "harm to others", lambda found: found.any_of((K.HARM_OTHER,))),
 )
 
 # Categories whose danger a message may tell as over ("used to", "two years clean", "thats not me anymore").
 ENDED = frozenset({Category.SUICIDE, Category.SELF_HARM, Category.OVERDOSE, Category.ABUSE})
+ENDED_IN_THE_PAST = ENDED - {Category.ABUSE}
 
 # Each table with the kinds one of which every rule in it needs: a message with none of them skips the table.
 TABLES: tuple[tuple[Category, frozenset[K], RuleTable], ...] = (
@@ -178,7 +210,7 @@ TABLES: tuple[tuple[Category, frozenset[K], RuleTable], ...] = (
     (Category.OVERDOSE, frozenset({K.MEDICINE, K.POISON, K.INGEST, K.ACT_DONE}), OVERDOSE),
     (Category.SELF_HARM, frozenset({K.SELF_HARM, K.INJURE, K.WEAPON, K.BLEEDING}), SELF_HARM),
     (Category.ABUSE, frozenset({K.HARM_ME, K.THREAT, K.HIDING, K.PRESENCE}), DANGER_FROM_OTHER),
-    (Category.HARM_TO_OTHERS, frozenset({K.HARM_OTHER, K.WEAPON}), HARM_TO_OTHERS),
+    (Category.HARM_TO_OTHERS, frozenset({K.HARM_OTHER, K.WEAPON, K.VIOLENCE}), HARM_TO_OTHERS),
 )
 
 

@@ -133,8 +133,8 @@ def _someone_else(tokens: list[str], starts: dict[Kind, tuple[int, ...]], part: 
     if not third:
         return False
     first = starts.get(Kind.FIRST_PERSON, _NONE)
-    if any(part.start <= position < part.end for position in first):
-        return False  # the part names the texter itself: "[everyone] would be better off without me"
+    if any(part.start <= position < part.end for position in (*first, *starts.get(Kind.ME, _NONE))):
+        return False  # the part names the texter: "[everyone] would be better off without me", "[me voy a disparar]"
     nearest_third = max(
         (position for position in third if part.start - _SUBJECT_REACH <= position < part.start), default=-1
     )

@@ -8,8 +8,11 @@ Why these libraries (all small, maintained, on PyPI, with C or precompiled cores
     bleed, "tragué" -> tragar), and whether a word is a known word of the language at all;
   - rapidfuzz: misspelt medicine and method names ("sertaline", "clonazepan", "suicde") that are not
     words of the language, matched to the nearest listed word;
-  - pyahocorasick: every multi-word phrase of every kind found in one pass over the message.
-A word's kinds are worked out once and remembered, so a message costs one dict look-up per word.
+  - pyahocorasick: every multi-word phrase of every kind found in one pass over the message, once over
+    the words as written (kinds whose tense or person matters: "took", "me pega") and once over their
+    forms (stem of the lemma), so "quitarme la vida" also finds "me voy a quitar la vida" and "give my
+    cat away" finds "gave my cats away".
+A word's kinds and form are worked out once and remembered, so a message costs one dict look-up per word.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ _DOUBLED = re.compile(r"([a-z])\1+")
 _NO_KINDS: tuple[Kind, ...] = ()
 _NUMBER = (Kind.NUMBER,)
 _KINDS = {kind.value: kind for kind in Kind}
+AS_WRITTEN = "="  # a phrase entry starting with it matches only as written, whatever its kind
 
 
 class VocabularyError(ValueError):
@@ -48,37 +52,48 @@ class Vocabulary:
     words: Mapping[str, tuple[Kind, ...]]  # a word as listed -> its kinds
     stems: Mapping[str, tuple[Kind, ...]]  # the stem of a listed word whose kind allows any ending
     fuzzy: tuple[str, ...]  # listed words a misspelling may be read as
-    phrases: ahocorasick.Automaton | None  # " phrase " -> (kinds, number of words)
+    phrases: ahocorasick.Automaton | None  # " phrase as written " -> (kinds, number of words)
+    forms: ahocorasick.Automaton | None  # " the phrase's word forms " -> (kinds, number of words)
     stemmer: Stemmer.Stemmer
-    _known: dict[str, tuple[Kind, ...]] = field(default_factory=dict, repr=False)
+    _known: dict[str, tuple[tuple[Kind, ...], str]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_mapping(cls, language: str, words: Mapping[str, object], matching: Mapping[str, object]) -> Vocabulary:
         """From a lexicon's [words] and [matching] tables."""
         where = f"lexicon {language!r}"
         exact = _kinds(matching.get("exact", []), f"{where} [matching] exact")
+        exact_words = exact | _kinds(matching.get("exact_words", []), f"{where} [matching] exact_words")
+        unknown = set(matching) - {"exact", "exact_words", "fuzzy"}
+        if unknown:
+            raise VocabularyError(f"{where} [matching]: unknown keys {sorted(unknown)}")
         fuzzy_kinds = _kinds(matching.get("fuzzy", []), f"{where} [matching] fuzzy")
         stemmer = Stemmer.Stemmer(_STEMMERS.get(language, "porter"))
         single: dict[str, set[Kind]] = {}
         stems: dict[str, set[Kind]] = {}
         fuzzy: set[str] = set()
         automaton = ahocorasick.Automaton()
+        forms = ahocorasick.Automaton()
         for name, listed in words.items():
             kind = _KINDS.get(name)
             if kind is None:
                 raise VocabularyError(f"{where} [words]: unknown kind {name!r}; expected one of {sorted(_KINDS)}")
             for entry in _strings(listed, f"{where} [words] {name}"):
-                phrase = " ".join(fold(entry).split())
+                as_written = entry.startswith(AS_WRITTEN)  # "=me mato": not "me mata" (he kills me)
+                phrase = " ".join(fold(entry.removeprefix(AS_WRITTEN)).split())
                 if " " in phrase:
-                    _add_phrase(automaton, phrase, kind)
+                    if kind in exact or as_written:
+                        _add_phrase(automaton, phrase, kind)
+                    else:
+                        _add_phrase(forms, " ".join(_form(stemmer, language, word) for word in phrase.split()), kind)
                     continue
                 single.setdefault(phrase, set()).add(kind)
-                if kind not in exact:
+                if kind not in exact_words:
                     stems.setdefault(stemmer.stemWord(phrase), set()).add(kind)
                 if kind in fuzzy_kinds and len(phrase) >= _MIN_FUZZY_LENGTH:
                     fuzzy.add(phrase)
-        if len(automaton):
-            automaton.make_automaton()
+        for built in (automaton, forms):
+            if len(built):
+                built.make_automaton()
         if language in _STEMMERS:
             # Loads the language's dictionary now (half a second), not on a texter's message.
             simplemma.lemmatize(language, lang=language)
@@ -88,33 +103,30 @@ class Vocabulary:
             stems={stem: _ordered(kinds) for stem, kinds in stems.items()},
             fuzzy=tuple(sorted(fuzzy)),
             phrases=automaton if len(automaton) else None,
+            forms=forms if len(forms) else None,
             stemmer=stemmer,
         )
 
     def find(self, tokens: list[str]) -> list[Part]:
         """Every kind found in a message's tokens, single words first, then phrases, each in order."""
         known = self._known
-        found: list[Part] = []
-        # One dict look-up per word in a comprehension; the loop below visits only words that have kinds.
-        looked_up: list[tuple[Kind, ...] | None] = [known.get(token, None) for token in tokens]
+        looked_up = [known.get(token) for token in tokens]
         if None in looked_up:
             for index, token in enumerate(tokens):
                 if looked_up[index] is None:
-                    worked_out = self.kinds_of(token)
+                    worked_out = (self.kinds_of(token), _form(self.stemmer, self.language, token))
                     looked_up[index] = worked_out
                     if len(known) < _KNOWN_WORDS:
                         known[token] = worked_out
-        for index, kinds in enumerate(looked_up):
-            if kinds:
-                for kind in kinds:
-                    found.append(Part(kind, index, index + 1))
-        if self.phrases is not None and tokens:
-            text = " " + " ".join(tokens) + " "
-            count = text.count
-            for end, (kinds, length) in self.phrases.iter(text):
-                last = count(" ", 0, end)  # the phrase's closing space is its last word's end
-                for kind in kinds:
-                    found.append(Part(kind, last - length, last))
+        found: list[Part] = []
+        for index, (kinds, _) in enumerate(looked_up):  # type: ignore[misc]  # every None was worked out above
+            for kind in kinds:
+                found.append(Part(kind, index, index + 1))
+        if tokens:
+            if self.phrases is not None:
+                _phrases(self.phrases, " " + " ".join(tokens) + " ", found)
+            if self.forms is not None:
+                _phrases(self.forms, " " + " ".join([seen[1] for seen in looked_up]) + " ", found)  # type: ignore[index]
         return found
 
     def kinds_of(self, word: str) -> tuple[Kind, ...]:
@@ -142,6 +154,22 @@ class Vocabulary:
             return None
         nearest = process.extractOne(word, self.fuzzy, scorer=fuzz.ratio, score_cutoff=_FUZZY_SCORE)
         return None if nearest is None else self.words.get(nearest[0])
+
+
+def _phrases(automaton: ahocorasick.Automaton, text: str, found: list[Part]) -> None:
+    """The phrases of an automaton in a text of space-separated words, as parts over word positions."""
+    count = text.count
+    for end, (kinds, length) in automaton.iter(text):
+        last = count(" ", 0, end)  # the phrase's closing space is its last word's end
+        for kind in kinds:
+            found.append(Part(kind, last - length, last))
+
+
+def _form(stemmer: Stemmer.Stemmer, language: str, word: str) -> str:
+    """A word's form for matching phrases: the stem of its lemma ("gave" -> "give", "quitarme" -> "quit")."""
+    if language not in _STEMMERS or not word[:1].isalpha():
+        return word
+    return stemmer.stemWord(simplemma.lemmatize(word, lang=language))
 
 
 def _add_phrase(automaton: ahocorasick.Automaton, phrase: str, kind: Kind) -> None:
