@@ -23,11 +23,9 @@ K = Kind
 MEANS = (K.MEDICINE, K.POISON, K.WEAPON, K.HEIGHT, K.VEHICLE, K.LIGATURE)
 # What makes ideation imminent when it stands beside it: a means, access, a time, a decision, an act, a farewell.
 # "Right now" and "today" are not among them: "i wanna die so bad rn" is ideation, strongly felt.
-IMMEDIACY = (*MEANS, K.SOON, K.ACCESS, K.EDGE, K.WEAPON_STATE, K.INGEST, K.ACT_DONE, K.PLAN, K.FAREWELL, K.GOODBYE)
-# Any of these lets the model look further; a message with none is no risk (the fast path).
-HEADS = frozenset(
-    {*MEANS, K.SELF_KILL, K.DIE, K.NOT_EXIST, K.SELF_HARM, K.INJURE, K.INGEST, K.ACT_DONE, K.EDGE, K.FAREWELL}
-    | {K.GOODBYE, K.HARM_ME, K.THREAT, K.HARM_OTHER, K.VIOLENCE, K.HIDING, K.PLAN, K.BLEEDING, K.PRESENCE}
+IMMEDIACY = (
+    *MEANS,
+    *(K.SOON, K.ACCESS, K.EDGE, K.WEAPON_STATE, K.INGEST, K.ACT_DONE, K.PLAN, K.RESOLVE, K.FAREWELL, K.GOODBYE),
 )
 # Kinds that fire a rule alone ("kms", "nobody would notice if i disappeared", "he hits me").
 ALONE = frozenset(
@@ -37,6 +35,7 @@ ALONE = frozenset(
         K.ABSENCE,
         K.SELF_HARM,
         K.FAREWELL,
+        K.GIVE_AWAY,
         K.EDGE,
         K.ACT_DONE,
         K.HARM_ME,
@@ -64,11 +63,13 @@ PARTNERS: dict[Kind, frozenset[Kind]] = {
     K.INJURE: frozenset({K.BODY, K.BLEEDING, K.AGAIN}),
     K.JUMP: frozenset({K.WANT, K.DECIDE, K.PLAN, K.HEIGHT, K.VEHICLE}),
     K.WEARY: frozenset({K.LIFE}),
-    K.LIFE: frozenset({K.WEARY, K.WANT}),
-    K.GOODBYE: frozenset({K.FINAL, K.MEDICINE, K.POISON, K.WEAPON, K.HEIGHT, K.VEHICLE, K.LIGATURE, K.NOW, K.INGEST}),
+    K.LIFE: frozenset({K.WEARY}),
+    K.GOODBYE: frozenset({K.FINAL, K.DIE, K.MEDICINE, K.POISON, K.WEAPON, K.HEIGHT, K.VEHICLE, K.LIGATURE, K.NOW, K.INGEST}),
+    K.RESOLVE: frozenset({K.NOW, K.SOON, K.GOODBYE, K.SELF_KILL, K.DIE, K.NOT_EXIST, K.ABSENCE, K.JUMP, *MEANS}),
     K.PLAN: frozenset({K.DIE, K.JUMP, K.MEDICINE, K.POISON, K.WEAPON, K.HEIGHT, K.VEHICLE, K.LIGATURE}),
     K.HIDING: frozenset({K.WEAPON, K.PRESENCE, K.THIRD_PERSON}),
-    K.PRESENCE: frozenset({K.WEAPON}),
+    K.PRESENCE: frozenset({K.WEAPON, K.HELP}),
+    K.GRIEVANCE: frozenset({K.WEAPON, K.POISON}),
 }
 
 
@@ -83,6 +84,7 @@ _SIGNALS = {
     **dict.fromkeys(MEANS, Signal.MEANS),
     K.DECIDE: Signal.PLAN,
     K.PLAN: Signal.PLAN,
+    K.RESOLVE: Signal.PLAN,
     K.NOW: Signal.TIME,
     K.SOON: Signal.TIME,
     K.INGEST: Signal.ACT,

@@ -48,16 +48,21 @@ class Kind(StrEnum):
     AGO = "ago"  # an hour ago, already, hace rato
     WANT = "want"  # want, wish, thinking about, ganas, ojalá
     DECIDE = "decide"  # going to, decided, about to, voy a, decidí
-    PLAN = "plan"  # my plan, saving up, picked the date
+    PLAN = "plan"  # my plan, saving up, looked up how: preparation, risky with means
+    RESOLVE = "resolve"  # made up my mind, picked the date, ya lo decidí: a decision taken, risky with a time
     FAREWELL = "farewell"  # strong: last text, tell my mom i'm sorry, wrote the note
     GOODBYE = "goodbye"  # weak: bye, goodbye, love you all
     FINAL = "final"  # last, forever, never again, para siempre: a goodbye made final
+    GIVE_AWAY = "give_away"  # giving things and pets away, settling debts: a farewell unless the texter is moving
+    MOVING = "moving"  # moving house, decluttering, a trip: the everyday reasons to give things away
     AGAIN = "again"  # again, back, relapsed, otra vez
     # Danger from another person, and to another person.
     HARM_ME = "harm_me"  # hits me, kill me, me pega, touching me
     THREAT = "threat"  # threatened, said he'd, followed me, amenazó
     PRESENCE = "presence"  # outside, at the door, banging, on his way, afuera
     HIDING = "hiding"  # hiding in, locked myself in the bathroom, escondida
+    HELP = "help"  # a cry for help: help me, call 911, auxilio, llamen a la policia
+    GRIEVANCE = "grievance"  # what a texter may want revenge for: cheated on me, me humilla, ruined my life
     HARM_OTHER = "harm_other"  # kill him, hurt her, stab them, matarlo
     VIOLENCE = "violence"  # stab, shoot, strangle, apuñalar: harm to others when a person follows
     ME = "me"  # me, us: whom another person's violence lands on ("hurt me")

@@ -20,6 +20,8 @@ IMMINENT, ELEVATED = Level.IMMINENT, Level.ELEVATED
 _PLACES = (K.HEIGHT, K.VEHICLE)
 _TIMES = (K.NOW, K.SOON)
 _TOOLS = (K.WEAPON, K.LIGATURE, K.POISON)  # means a decision names: "going to use my brothers rifle"
+_PASSIVE = frozenset({K.NOT_EXIST, K.ABSENCE, K.WEARY, K.LIFE})
+_PASSIVE_IMMEDIACY = tuple(kind for kind in IMMEDIACY if kind not in (K.SOON, K.GOODBYE))
 _JUMP_NOW = (K.DECIDE, K.PLAN, K.SOON, K.NOW, K.ON_PLACE, K.EDGE, K.WANT)
 
 
@@ -53,7 +55,6 @@ def _ideation(found: Found) -> list[Part]:
         or found.any_of((K.NOT_EXIST,))
         or found.any_of((K.ABSENCE,))
         or found.followed((K.WEARY,), (K.LIFE,), 4)
-        or found.followed((K.WANT,), (K.LIFE,), 3)
         or found.followed((K.WANT, K.DECIDE), (K.DIE,))
         or both(found.followed((K.WANT,), (K.JUMP,)), found.any_of(_PLACES)[:1])
     )
@@ -70,17 +71,15 @@ def _decided_means(found: Found) -> list[Part]:
 
 
 def _ideation_with_immediacy(found: Found) -> list[Part]:
-    """Ideation beside means, access, a time, a decision, an act or a farewell; an intent to kill oneself (not a
-    passive wish) also beside "right now" or "an hour ago" ("quiero matarme ahora mismo", "tried an hour ago")."""
-    immediate = both(ideation(found), found.any_of(IMMEDIACY)[:2])
-    if immediate or not found.has(K.NOW, K.AGO):
-        return immediate
-    return both(_intent(found), found.any_of((K.NOW, K.AGO))[:1])
-
-
-def _intent(found: Found) -> list[Part]:
-    """Killing oneself named ("kms", "matarme"); wanting to die "so bad rn" is ideation felt strongly."""
-    return found.any_of((K.SELF_KILL,))
+    """Ideation beside means, access, a time, a decision, an act or a farewell. A passive wish is often timed
+    ("ojalá no despertar mañana") and stays a wish unless something else is at hand. Killing oneself named is
+    imminent also right beside "right now" ("quiero matarme ahora mismo"), not "every day now"."""
+    wish = ideation(found)
+    if not wish:
+        return []
+    passive = wish[0].kind in _PASSIVE
+    immediate = both(wish, found.any_of(_PASSIVE_IMMEDIACY if passive else IMMEDIACY)[:2])
+    return immediate or found.near((K.SELF_KILL,), (K.NOW, K.AGO), 3)
 
 
 def _jump(found: Found) -> list[Part]:
@@ -108,18 +107,28 @@ def _violence_at_a_place(found: Found) -> list[Part]:
     return both(aimed, found.any_of((K.DECIDE, K.PLAN, K.SOON, K.NOW))[:1])
 
 
+def _revenge(found: Found) -> list[Part]:
+    """A grievance, means of harm and the people or a time at hand: "she cheated. i have the gas can. they are at
+    her place rn"."""
+    armed = _with((K.GRIEVANCE,), (K.WEAPON, K.POISON))(found)
+    return both(armed, found.any_of((*_TIMES, K.PRESENCE, K.DECIDE, K.TARGET_PLACE))[:1])
+
+
 SUICIDE: RuleTable = (
     (IMMINENT, "decision with a method or death", _decision),
     (IMMINENT, "decision with a weapon, ligature or poison", lambda found: found.followed((K.DECIDE,), _TOOLS)),
     (IMMINENT, "decision with means and a time or quantity", _decided_means),
     (IMMINENT, "ideation with means, access, time or farewell", _ideation_with_immediacy),
     (IMMINENT, "farewell", lambda found: found.any_of((K.FAREWELL,))),
+    (IMMINENT, "things given away", lambda found: [] if found.has(K.MOVING) else found.any_of((K.GIVE_AWAY,))),
     (IMMINENT, "goodbye with means or ideation", _goodbye_with_risk),
+    (IMMINENT, "goodbye with death", _with((K.GOODBYE,), (K.DIE,))),
+    (IMMINENT, "decision taken, with a time or means", _with((K.RESOLVE,), (*_TIMES, *MEANS, K.GOODBYE))),
     (IMMINENT, "a goodbye made final", lambda found: found.near((K.GOODBYE,), (K.FINAL,), 6)),
     (IMMINENT, "at the edge", lambda found: found.any_of((K.EDGE,))),
     (IMMINENT, "on a height", lambda found: found.near((K.ON_PLACE,), (K.HEIGHT,), 4)),
     (IMMINENT, "a jump decided or timed", lambda found: both(_jump(found), found.any_of(_JUMP_NOW)[:1])),
-    (IMMINENT, "ligature ready", _with((K.LIGATURE,), (K.ACCESS, K.EDGE, K.ON_PLACE, K.ACT_DONE, K.PLAN, K.NOW))),
+    (IMMINENT, "ligature ready", _with((K.LIGATURE,), (K.ACCESS, K.EDGE, K.ON_PLACE, K.ACT_DONE, K.PLAN, *_TIMES))),
     (IMMINENT, "weapon loaded or in reach", _weapon_for_self),
     (IMMINENT, "plan with means", _with((K.PLAN,), MEANS)),
     (IMMINENT, "poison or exhaust at hand", _with((K.POISON,), (K.ACCESS, K.ON_PLACE))),
@@ -142,12 +151,17 @@ def _taken_in_quantity(found: Found) -> list[Part]:
     return both(found.near((K.INGEST,), (K.MEDICINE,), 8), found.any_of(signs)[:1])
 
 
+def _dosed_with_symptoms(found: Found) -> list[Part]:
+    """A poison, or outside a medical context a medicine, with what an overdose feels like (not a side effect)."""
+    return _with((K.POISON,) if found.medical else (K.MEDICINE, K.POISON), (K.SYMPTOM,))(found)
+
+
 OVERDOSE: RuleTable = (
     (IMMINENT, "poison taken", lambda found: found.near((K.INGEST,), (K.POISON,), 12)),
     (IMMINENT, "medicine taken in quantity", _taken_in_quantity),
     (IMMINENT, "all of them taken", lambda found: found.near((K.INGEST, K.ACT_DONE), (K.QUANTITY,), 3)),
     (IMMINENT, "medicine in quantity with access, time, symptoms or intent", _medicine_ready),
-    (IMMINENT, "medicine or poison with symptoms", _with((K.MEDICINE, K.POISON), (K.SYMPTOM,))),
+    (IMMINENT, "medicine or poison with symptoms", _dosed_with_symptoms),
     (IMMINENT, "medicine at hand", lambda found: [] if found.medical else found.near((K.MEDICINE,), (K.ACCESS,), 4)),
     (ELEVATED, "medicine in quantity", lambda found: found.near((K.MEDICINE,), (K.QUANTITY,), 6)),
 )
@@ -158,7 +172,7 @@ def _self_harm(found: Found) -> list[Part]:
     return (
         found.any_of((K.SELF_HARM,))
         or found.near((K.INJURE, K.WEAPON), (K.BODY,), 7)
-        or found.near((K.INJURE,), (K.AGAIN,), 4)  # "cut again last night", "the cutting is back"
+        or found.near((K.INJURE, K.WEAPON), (K.AGAIN,), 4)  # "cut again last night", "the cutting is back", "🔪 again"
     )
 
 
@@ -182,15 +196,17 @@ DANGER_FROM_OTHER: RuleTable = (
     (IMMINENT, "harm or threat under way", lambda found: found.same_sentence((K.HARM_ME, K.THREAT), (K.NOW,))),
     (IMMINENT, "hiding from someone armed or near", _with((K.HIDING,), (K.WEAPON, K.PRESENCE, K.THIRD_PERSON))),
     (IMMINENT, "someone armed at the door", lambda found: found.same_sentence((K.PRESENCE,), (K.WEAPON,))),
+    (IMMINENT, "someone there and a cry for help", lambda found: found.near((K.PRESENCE,), (K.HELP,), 6)),
     (ELEVATED, "harm or threat", lambda found: found.any_of((K.HARM_ME, K.THREAT))[:1]),
 )
 
 HARM_TO_OTHERS: RuleTable = (
     (
         IMMINENT,
-        "harm to others with means or decision",
-        _with((K.HARM_OTHER,), (K.DECIDE, K.WEAPON, K.POISON, K.PLAN, K.ACT_DONE)),
+        "harm to others with means or a time",
+        _with((K.HARM_OTHER,), (K.WEAPON, K.POISON, K.PLAN, K.ACT_DONE, *_TIMES)),
     ),
+    (IMMINENT, "revenge with means, at hand", _revenge),
     (IMMINENT, "weapon taken to a place", _weapon_to_a_place),
     (IMMINENT, "violence at a place, decided or timed", _violence_at_a_place),
     (ELEVATED, "harm to others", lambda found: found.any_of((K.HARM_OTHER,))),
@@ -204,13 +220,16 @@ ENDED_IN_THE_PAST = ENDED - {Category.ABUSE}
 TABLES: tuple[tuple[Category, frozenset[K], RuleTable], ...] = (
     (
         Category.SUICIDE,
-        frozenset({*MEANS, K.SELF_KILL, K.DIE, K.NOT_EXIST, K.JUMP, K.FAREWELL, K.EDGE, K.ACT_DONE, K.ON_PLACE}),
+        frozenset(
+            {*MEANS, K.SELF_KILL, K.DIE, K.NOT_EXIST, K.ABSENCE, K.WEARY, K.JUMP, K.FAREWELL, K.GIVE_AWAY, K.EDGE}
+            | {K.ACT_DONE, K.ON_PLACE, K.PLAN, K.RESOLVE}
+        ),
         SUICIDE,
     ),
     (Category.OVERDOSE, frozenset({K.MEDICINE, K.POISON, K.INGEST, K.ACT_DONE}), OVERDOSE),
     (Category.SELF_HARM, frozenset({K.SELF_HARM, K.INJURE, K.WEAPON, K.BLEEDING}), SELF_HARM),
     (Category.ABUSE, frozenset({K.HARM_ME, K.THREAT, K.HIDING, K.PRESENCE}), DANGER_FROM_OTHER),
-    (Category.HARM_TO_OTHERS, frozenset({K.HARM_OTHER, K.WEAPON, K.VIOLENCE}), HARM_TO_OTHERS),
+    (Category.HARM_TO_OTHERS, frozenset({K.HARM_OTHER, K.WEAPON, K.VIOLENCE, K.GRIEVANCE}), HARM_TO_OTHERS),
 )
 
 

@@ -34,6 +34,8 @@ CONTEXT = frozenset(
         Kind.LIFE,
         Kind.WEARY,
         Kind.FINAL,
+        Kind.MOVING,
+        Kind.HELP,
     }
 )
 # Danger from another person is told in the third person and often in their words ("he said 'you're dead'").
@@ -42,10 +44,13 @@ _SENTENCE_MARKS = frozenset(".!?;")
 _TOLD = frozenset({Kind.HARM_ME, Kind.THREAT})
 _SELF_DEATH = frozenset({Kind.SELF_KILL, Kind.DIE, Kind.NOT_EXIST})
 # Violent words said laughing are a figure of speech ("my parents will kill me lol", "voy a matar a mi hermano jaja").
-_LAUGHED_OFF = frozenset({Kind.VIOLENCE, Kind.HARM_OTHER, Kind.THREAT, Kind.HARM_ME, Kind.DIE})
+# So are passive wishes ("si me muero mañana que alguien borre mi historial jajaja"); killing oneself named is not.
+_LAUGHED_OFF = frozenset(
+    {Kind.VIOLENCE, Kind.HARM_OTHER, Kind.THREAT, Kind.HARM_ME, Kind.DIE, Kind.NOT_EXIST, Kind.ABSENCE}
+)
 _NEGATION_REACH = 4  # words between a negation and what it denies: "not [going to] hurt myself"
 _NONE: tuple[int, ...] = ()
-_SUBJECT_REACH = 6  # words back to the subject: "my friend [said she] wants to die"
+_SUBJECT_REACH = 8  # words back to the subject: "my friend [said she] wants to die"
 
 
 def outside_idioms(parts: list[Part]) -> list[Part]:
@@ -132,8 +137,9 @@ def _someone_else(tokens: list[str], starts: dict[Kind, tuple[int, ...]], part: 
     third = starts.get(Kind.THIRD_PERSON, _NONE)
     if not third:
         return False
-    first = starts.get(Kind.FIRST_PERSON, _NONE)
-    if any(part.start <= position < part.end for position in (*first, *starts.get(Kind.ME, _NONE))):
+    # The texter as subject, or (in Spanish, which drops subjects) as a pronoun or a first-person verb: "pienso".
+    first = (*starts.get(Kind.FIRST_PERSON, _NONE), *starts.get(Kind.ME, _NONE))
+    if any(part.start <= position < part.end for position in first):
         return False  # the part names the texter: "[everyone] would be better off without me", "[me voy a disparar]"
     nearest_third = max(
         (position for position in third if part.start - _SUBJECT_REACH <= position < part.start), default=-1

@@ -34,6 +34,7 @@ _MIN_FUZZY_LENGTH = 6  # shorter words have too many near neighbours ("pill" ~ "
 _FUZZY_SCORE = 86.0
 _KNOWN_WORDS = 200_000  # past this many distinct words, new ones are worked out each time instead of kept
 _DOUBLED = re.compile(r"([a-z])\1+")
+_ENCLITIC = re.compile(r"(ar|er|ir|ando|iendo)(?:me|te|se|nos|lo|la|le|los|las|les)$")
 _NO_KINDS: tuple[Kind, ...] = ()
 _NUMBER = (Kind.NUMBER,)
 _KINDS = {kind.value: kind for kind in Kind}
@@ -166,9 +167,15 @@ def _phrases(automaton: ahocorasick.Automaton, text: str, found: list[Part]) -> 
 
 
 def _form(stemmer: Stemmer.Stemmer, language: str, word: str) -> str:
-    """A word's form for matching phrases: the stem of its lemma ("gave" -> "give", "quitarme" -> "quit")."""
+    """A word's form for matching phrases: the stem of its lemma ("gave" -> "give", "quitarme" -> "quit").
+
+    Spanish pronouns written onto an infinitive or gerund go first ("irme" -> "ir", "cortandome" -> "cortando"):
+    the lemmatiser knows few such words, and "irme de este mundo" must find "me quiero ir de este mundo".
+    """
     if language not in _STEMMERS or not word[:1].isalpha():
         return word
+    if language == "es" and len(word) > 5:
+        word = _ENCLITIC.sub(r"\1", word)
     return stemmer.stemWord(simplemma.lemmatize(word, lang=language))
 
 

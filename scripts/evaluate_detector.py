@@ -27,6 +27,7 @@ from escalation.evaluation import LEVELS, Outcome, by_language, class_rows, conf
 
 SETS = {
     "tuning": ROOT / "tests" / "escalation" / "sets" / "tuning.jsonl",
+    "tuning2": ROOT / "tests" / "escalation" / "sets" / "tuning2.jsonl",
     "held-out": ROOT / "tests" / "escalation" / "sets" / "heldout.jsonl",
     "old": ROOT / "tests" / "escalation" / "eval_set.jsonl",
 }
