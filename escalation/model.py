@@ -55,7 +55,8 @@ PARTNERS: dict[Kind, frozenset[Kind]] = {
     K.MEDICINE: frozenset({K.QUANTITY, K.NUMBER, K.SYMPTOM, K.INGEST, K.ACT_DONE, *_TIME_AND_INTENT}),
     K.POISON: frozenset({K.INGEST, K.SYMPTOM, K.ACT_DONE, *_TIME_AND_INTENT}),
     K.WEAPON: frozenset(
-        {K.WEAPON_STATE, K.BODY, K.BLEEDING, K.PRESENCE, K.HIDING, K.TARGET_PLACE, K.ACT_DONE, *_TIME_AND_INTENT}
+        {K.WEAPON_STATE, K.BODY, K.BLEEDING, K.PRESENCE, K.HIDING, K.TARGET_PLACE, K.ACT_DONE, K.AGAIN}
+        | {K.GRIEVANCE, *_TIME_AND_INTENT}
     ),
     K.HEIGHT: frozenset({K.ACT_DONE, K.JUMP, *_TIME_AND_INTENT}),
     K.VEHICLE: frozenset({K.ACT_DONE, K.JUMP, *_TIME_AND_INTENT}),
@@ -65,11 +66,12 @@ PARTNERS: dict[Kind, frozenset[Kind]] = {
     K.WEARY: frozenset({K.LIFE}),
     K.LIFE: frozenset({K.WEARY}),
     K.GOODBYE: frozenset({K.FINAL, K.DIE, K.MEDICINE, K.POISON, K.WEAPON, K.HEIGHT, K.VEHICLE, K.LIGATURE, K.NOW, K.INGEST}),
-    K.RESOLVE: frozenset({K.NOW, K.SOON, K.GOODBYE, K.SELF_KILL, K.DIE, K.NOT_EXIST, K.ABSENCE, K.JUMP, *MEANS}),
+    K.RESOLVE: frozenset({K.NOW, K.SOON, K.GOODBYE, K.PLAN, K.SELF_KILL, K.DIE, K.NOT_EXIST, K.ABSENCE, K.JUMP, *MEANS}),
     K.PLAN: frozenset({K.DIE, K.JUMP, K.MEDICINE, K.POISON, K.WEAPON, K.HEIGHT, K.VEHICLE, K.LIGATURE}),
     K.HIDING: frozenset({K.WEAPON, K.PRESENCE, K.THIRD_PERSON}),
     K.PRESENCE: frozenset({K.WEAPON, K.HELP}),
     K.GRIEVANCE: frozenset({K.WEAPON, K.POISON}),
+    K.GIVE: frozenset({K.POSSESSION}),
 }
 
 
@@ -129,9 +131,9 @@ class Found:
         after = {part.start for kind in (K.UNIT, K.MEDICAL) for part in self._by_kind.get(kind, ())}
         before = {part.end for kind in (K.MEDICINE, K.MEDICAL) for part in self._by_kind.get(kind, ())}
         counts = _counts(tokens, self._by_kind.get(K.NUMBER, ()), after, before) if K.NUMBER in self._by_kind else []
-        if self.medical:
-            # Medicine for a headache or cramps: "all my meds", "a bottle of advil" are everyday there;
-            # only a count of tablets past any dose still says overdose.
+        if self.medical or (K.FOOD in self._by_kind and K.MEDICINE not in self._by_kind and K.POISON not in self._by_kind):
+            # Medicine for a headache or cramps: "all my meds", "a bottle of advil" are everyday there, as food and
+            # drink are ("ate a whole box of cookies"); only a count of tablets past any dose still says overdose.
             self._by_kind.pop(K.QUANTITY, None)
         if counts:
             self._by_kind.setdefault(K.QUANTITY, []).extend(counts)

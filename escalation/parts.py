@@ -53,8 +53,11 @@ class Kind(StrEnum):
     FAREWELL = "farewell"  # strong: last text, tell my mom i'm sorry, wrote the note
     GOODBYE = "goodbye"  # weak: bye, goodbye, love you all
     FINAL = "final"  # last, forever, never again, para siempre: a goodbye made final
+    GIVE = "give"  # gave, left, le di, regalé: giving away when a possession follows
+    POSSESSION = "possession"  # guitar, xbox, my room, my cat, la consola: what a texter gives away before an act
     GIVE_AWAY = "give_away"  # giving things and pets away, settling debts: a farewell unless the texter is moving
-    MOVING = "moving"  # moving house, decluttering, a trip: the everyday reasons to give things away
+    MOVING = "moving"  # moving house, a trip, camping: everyday reasons to give things away or carry a rope
+    SAFETY = "safety"  # means put out of reach: flushed the pills, gave the gun to my uncle, bajo llave
     AGAIN = "again"  # again, back, relapsed, otra vez
     # Danger from another person, and to another person.
     HARM_ME = "harm_me"  # hits me, kill me, me pega, touching me
@@ -75,6 +78,7 @@ class Kind(StrEnum):
     FICTION = "fiction"  # movie, book, news, game, homework: talk about someone else's story
     HYPOTHETICAL = "hypothetical"  # if someone, what should i say, asking for a friend
     MEDICAL = "medical"  # headache, cramps, prescribed, doctor
+    FOOD = "food"  # pizza, cookies, beer, galletas, vino: "ate a whole box", "drank a bottle of wine" are no overdose
     RECOVERY = "recovery"  # clean for, proud, recovered
     PAST = "past"  # years ago, when i was, used to
     IDIOM = "idiom"  # "this exam is killing me": the words under it count for nothing

@@ -61,7 +61,9 @@ def _ideation(found: Found) -> list[Part]:
 
 
 def _decision(found: Found) -> list[Part]:
-    return found.followed((K.DECIDE, K.PLAN), (K.SELF_KILL, K.DIE, K.JUMP, K.NOT_EXIST))
+    """A decision to die or with a method; a jump into the pool or a rope for the curtains is no method."""
+    ends = (K.SELF_KILL, K.DIE, K.NOT_EXIST) if found.has(K.MOVING) else (K.SELF_KILL, K.DIE, K.JUMP, K.NOT_EXIST)
+    return found.followed((K.DECIDE, K.PLAN), ends)
 
 
 def _decided_means(found: Found) -> list[Part]:
@@ -88,7 +90,8 @@ def _jump(found: Found) -> list[Part]:
 
 
 def _goodbye_with_risk(found: Found) -> list[Part]:
-    return both(found.any_of((K.GOODBYE,)), found.any_of((*MEANS, K.NOW, K.INGEST))[:1] or ideation(found))
+    """A goodbye beside means, something taken or ideation; not beside "today" ("me despedí de mi depa hoy")."""
+    return both(found.any_of((K.GOODBYE,)), found.any_of((*MEANS, K.INGEST))[:1] or ideation(found))
 
 
 def _weapon_for_self(found: Found) -> list[Part]:
@@ -99,6 +102,21 @@ def _weapon_for_self(found: Found) -> list[Part]:
 
 def _weapon_to_a_place(found: Found) -> list[Part]:
     return both(_with((K.WEAPON,), (K.TARGET_PLACE,))(found), found.any_of((K.PLAN, K.DECIDE, K.SOON, K.ACCESS))[:1])
+
+
+def _given_away(found: Found) -> list[Part]:
+    """Things or pets given away ("gave my guitar to my cousin", "le di mi gato a la vecina"), unless the texter
+    is moving house or travelling, the everyday reasons to."""
+    if found.has(K.MOVING):
+        return []
+    return found.any_of((K.GIVE_AWAY,)) or found.followed((K.GIVE,), (K.POSSESSION,), 3)
+
+
+def _ligature_ready(found: Found) -> list[Part]:
+    """A rope or belt tied, at hand or timed; not one packed for a trip ("the rope is for camping this weekend")."""
+    if found.has(K.MOVING):
+        return []
+    return _with((K.LIGATURE,), (K.ACCESS, K.EDGE, K.ON_PLACE, K.ACT_DONE, K.PLAN, *_TIMES))(found)
 
 
 def _violence_at_a_place(found: Found) -> list[Part]:
@@ -120,18 +138,18 @@ SUICIDE: RuleTable = (
     (IMMINENT, "decision with means and a time or quantity", _decided_means),
     (IMMINENT, "ideation with means, access, time or farewell", _ideation_with_immediacy),
     (IMMINENT, "farewell", lambda found: found.any_of((K.FAREWELL,))),
-    (IMMINENT, "things given away", lambda found: [] if found.has(K.MOVING) else found.any_of((K.GIVE_AWAY,))),
+    (IMMINENT, "things given away", _given_away),
     (IMMINENT, "goodbye with means or ideation", _goodbye_with_risk),
     (IMMINENT, "goodbye with death", _with((K.GOODBYE,), (K.DIE,))),
-    (IMMINENT, "decision taken, with a time or means", _with((K.RESOLVE,), (*_TIMES, *MEANS, K.GOODBYE))),
+    (IMMINENT, "decision taken, with a time, a plan or means", _with((K.RESOLVE,), (*_TIMES, *MEANS, K.PLAN, K.GOODBYE))),
     (IMMINENT, "a goodbye made final", lambda found: found.near((K.GOODBYE,), (K.FINAL,), 6)),
     (IMMINENT, "at the edge", lambda found: found.any_of((K.EDGE,))),
     (IMMINENT, "on a height", lambda found: found.near((K.ON_PLACE,), (K.HEIGHT,), 4)),
     (IMMINENT, "a jump decided or timed", lambda found: both(_jump(found), found.any_of(_JUMP_NOW)[:1])),
-    (IMMINENT, "ligature ready", _with((K.LIGATURE,), (K.ACCESS, K.EDGE, K.ON_PLACE, K.ACT_DONE, K.PLAN, *_TIMES))),
+    (IMMINENT, "ligature ready", _ligature_ready),
     (IMMINENT, "weapon loaded or in reach", _weapon_for_self),
     (IMMINENT, "plan with means", _with((K.PLAN,), MEANS)),
-    (IMMINENT, "poison or exhaust at hand", _with((K.POISON,), (K.ACCESS, K.ON_PLACE))),
+    (IMMINENT, "poison or exhaust at hand", _with((K.POISON,), (K.ACCESS,))),
     (IMMINENT, "act done with means", _with((K.ACT_DONE,), MEANS)),
     (ELEVATED, "ideation", ideation),
     (ELEVATED, "a jump from a height", _jump),
@@ -222,7 +240,7 @@ TABLES: tuple[tuple[Category, frozenset[K], RuleTable], ...] = (
         Category.SUICIDE,
         frozenset(
             {*MEANS, K.SELF_KILL, K.DIE, K.NOT_EXIST, K.ABSENCE, K.WEARY, K.JUMP, K.FAREWELL, K.GIVE_AWAY, K.EDGE}
-            | {K.ACT_DONE, K.ON_PLACE, K.PLAN, K.RESOLVE}
+            | {K.ACT_DONE, K.ON_PLACE, K.PLAN, K.RESOLVE, K.GOODBYE, K.GIVE}
         ),
         SUICIDE,
     ),

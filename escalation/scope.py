@@ -22,6 +22,7 @@ CONTEXT = frozenset(
         Kind.FICTION,
         Kind.HYPOTHETICAL,
         Kind.MEDICAL,
+        Kind.FOOD,
         Kind.RECOVERY,
         Kind.PAST,
         Kind.IDIOM,
@@ -32,22 +33,32 @@ CONTEXT = frozenset(
         Kind.ME,
         Kind.NUMBER,
         Kind.LIFE,
-        Kind.WEARY,
         Kind.FINAL,
-        Kind.MOVING,
+        Kind.SAFETY,
         Kind.HELP,
     }
 )
 # Danger from another person is told in the third person and often in their words ("he said 'you're dead'").
 _OTHERS_DANGER = frozenset({Kind.HARM_ME, Kind.THREAT, Kind.PRESENCE, Kind.HIDING, Kind.WEAPON, Kind.NOW})
+# Whose a time, a place or a grievance is does not matter: "if my ex shows up [tonight]", "[she cheated]".
+_NOBODYS = frozenset({Kind.NOW, Kind.SOON, Kind.AGO, Kind.TARGET_PLACE, Kind.GRIEVANCE})
 _SENTENCE_MARKS = frozenset(".!?;")
 _TOLD = frozenset({Kind.HARM_ME, Kind.THREAT})
 _SELF_DEATH = frozenset({Kind.SELF_KILL, Kind.DIE, Kind.NOT_EXIST})
+# Statements of one's own wish or harm: a third-person verb inside one makes it someone else's.
+_OWN = frozenset({Kind.SELF_KILL, Kind.DIE, Kind.NOT_EXIST, Kind.WEARY, Kind.ABSENCE, Kind.SELF_HARM})
 # Violent words said laughing are a figure of speech ("my parents will kill me lol", "voy a matar a mi hermano jaja").
 # So are passive wishes ("si me muero mañana que alguien borre mi historial jajaja"); killing oneself named is not.
 _LAUGHED_OFF = frozenset(
     {Kind.VIOLENCE, Kind.HARM_OTHER, Kind.THREAT, Kind.HARM_ME, Kind.DIE, Kind.NOT_EXIST, Kind.ABSENCE}
 )
+# Means put out of reach are a safety step, not access: "i gave my pills to my mom to hold", "tiré la carta".
+_SECURED = frozenset(
+    {Kind.MEDICINE, Kind.POISON, Kind.WEAPON, Kind.LIGATURE, Kind.ACCESS, Kind.WEAPON_STATE, Kind.GIVE_AWAY}
+    | {Kind.FAREWELL}
+)
+# "la pistola [de] mi hermano", "the keys [of] my dad": an owner, not who speaks or acts.
+_OWNER_MARKS = frozenset({"de", "del", "of"})
 _NEGATION_REACH = 4  # words between a negation and what it denies: "not [going to] hurt myself"
 _NONE: tuple[int, ...] = ()
 _SUBJECT_REACH = 8  # words back to the subject: "my friend [said she] wants to die"
@@ -84,6 +95,7 @@ def affirmed(tokens: list[str], parts: Iterable[Part]) -> list[Part]:
     quoted = _quoted(tokens) if QUOTE_MARK in tokens else None
     fiction = starts.get(Kind.FICTION, ())
     laughs = starts.get(Kind.LAUGH, ())
+    safety = starts.get(Kind.SAFETY, ())
     kept = context
     for part in parts:
         if part.kind in CONTEXT:
@@ -92,12 +104,14 @@ def affirmed(tokens: list[str], parts: Iterable[Part]) -> list[Part]:
             continue
         if laughs and part.kind in _LAUGHED_OFF and _in_sentence(tokens, laughs, part.start):
             continue
+        if safety and part.kind in _SECURED and _in_sentence(tokens, safety, part.start):
+            continue
         others = part.kind in _OTHERS_DANGER
         if not others and quoted is not None and quoted[part.start]:
             continue
         if _denied(tokens, starts, part):
             continue
-        if not others and _someone_else(tokens, starts, part):
+        if not others and part.kind not in _NOBODYS and _someone_else(tokens, starts, part):
             continue
         kept.append(part)
     return kept
@@ -137,12 +151,23 @@ def _someone_else(tokens: list[str], starts: dict[Kind, tuple[int, ...]], part: 
     third = starts.get(Kind.THIRD_PERSON, _NONE)
     if not third:
         return False
-    # The texter as subject, or (in Spanish, which drops subjects) as a pronoun or a first-person verb: "pienso".
-    first = (*starts.get(Kind.FIRST_PERSON, _NONE), *starts.get(Kind.ME, _NONE))
+    # The texter as subject, or (in Spanish, which drops subjects) as a pronoun or first-person verb just before or
+    # inside the part: "[pienso en matarme]", "[me voy a disparar]"; not "mi amiga me dijo que quiere morirse".
+    first = (
+        *starts.get(Kind.FIRST_PERSON, _NONE),
+        *(position for position in starts.get(Kind.ME, _NONE) if part.start - 2 <= position < part.end),
+    )
     if any(part.start <= position < part.end for position in first):
         return False  # the part names the texter: "[everyone] would be better off without me", "[me voy a disparar]"
+    if part.kind in _OWN and any(part.start < position < part.end for position in third):
+        return True  # a wish of someone else's, told with their verb: "[ya no quiere vivir]"
     nearest_third = max(
-        (position for position in third if part.start - _SUBJECT_REACH <= position < part.start), default=-1
+        (
+            position
+            for position in third
+            if part.start - _SUBJECT_REACH <= position < part.start and tokens[position - 1] not in _OWNER_MARKS
+        ),
+        default=-1,
     )
     if nearest_third < 0 or any(nearest_third < position < part.start for position in first):
         return False

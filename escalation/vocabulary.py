@@ -174,7 +174,7 @@ def _form(stemmer: Stemmer.Stemmer, language: str, word: str) -> str:
     """
     if language not in _STEMMERS or not word[:1].isalpha():
         return word
-    if language == "es" and len(word) > 5:
+    if language == "es" and len(word) > 3:
         word = _ENCLITIC.sub(r"\1", word)
     return stemmer.stemWord(simplemma.lemmatize(word, lang=language))
 
