@@ -17,6 +17,7 @@ from escalation.parts import Kind, Part
 from escalation.reading import fold
 from escalation.rules import ENDED, ENDED_IN_THE_PAST, TABLES, first_rule
 from escalation.scope import affirmed, outside_idioms
+from escalation.vocabulary import word_parts
 
 # Kinds whose signal a message carries even when it states no risk: means, and acts done.
 SIGNALLING = frozenset({*MEANS, Kind.INGEST, Kind.ACT_DONE})
@@ -46,12 +47,15 @@ class Detector:
 
 
 def _assess(lexicon: Lexicon, folded: str) -> Assessment:
-    tokens = lexicon.reader.tokens(folded)
-    parts = lexicon.vocabulary.find(tokens)
-    kinds = frozenset([part.kind for part in parts])
+    tokens, words, phrases = lexicon.read(folded)
+    kinds: set[Kind] = set().union(*words)
+    kinds.update([part.kind for part in phrases])
     if not may_fire(kinds):
         # No risk; a means or an act still signals, for the conversation ("I want to die" / "I have the pills").
-        return NONE_ASSESSMENT if kinds.isdisjoint(SIGNALLING) else _signals_only(tokens, parts)
+        if kinds.isdisjoint(SIGNALLING):
+            return NONE_ASSESSMENT
+        return _signals_only(tokens, word_parts(words) + phrases)
+    parts = word_parts(words) + phrases
     parts = outside_idioms(parts)
     if not may_fire(frozenset([part.kind for part in parts])):
         return NONE_ASSESSMENT  # "my mom is gonna kill me when she sees my grades"

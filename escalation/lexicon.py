@@ -4,12 +4,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from escalation.parts import Kind, Part
 from escalation.reading import Reader
-from escalation.vocabulary import Vocabulary, VocabularyError
+from escalation.vocabulary import FILLER, Vocabulary, VocabularyError
 
 _SECTIONS = ("reading", "words", "matching")
+_KNOWN_CHUNKS = 200_000  # past this many distinct stretches, new ones are read each time instead of kept
+# A stretch between spaces as read: its words, each word's kinds, and its words' phrase codes (as written, by form).
+Chunk = tuple[list[str], list[tuple[Kind, ...]], str, str]
 
 
 class LexiconError(VocabularyError):
@@ -23,6 +27,39 @@ class Lexicon:
     language: str
     reader: Reader
     vocabulary: Vocabulary
+    _chunks: dict[str, Chunk] = field(default_factory=dict, repr=False)
+
+    def read(self, folded: str) -> tuple[list[str], list[tuple[Kind, ...]], list[Part]]:
+        """A folded message's words, each word's kinds, and the phrases in it.
+
+        The hot path of every assessment: each stretch between spaces ("im", "gonna", "k1ll", "💊💊") is read,
+        looked up and coded once and remembered, so a message costs about one dict look-up per stretch.
+        """
+        chunks = self._chunks
+        tokens: list[str] = []
+        kinds: list[tuple[Kind, ...]] = []
+        as_written: list[str] = []
+        by_form: list[str] = []
+        for chunk in self.reader.prepare(folded).split():
+            seen = chunks.get(chunk) or self._learn(chunk)
+            tokens += seen[0]
+            kinds += seen[1]
+            as_written.append(seen[2])
+            by_form.append(seen[3])
+        return tokens, kinds, self.vocabulary.phrases_in("".join(as_written), "".join(by_form))
+
+    def _learn(self, chunk: str) -> Chunk:
+        words = self.reader.read_chunk(chunk)
+        looked_up = [self.vocabulary.look_up_word(word) for word in words]
+        seen = (
+            words,
+            [kinds for kinds, _, _ in looked_up],
+            "".join([code for _, code, _ in looked_up]),
+            "".join([code for _, _, code in looked_up]),
+        )
+        if len(self._chunks) < _KNOWN_CHUNKS:
+            self._chunks[chunk] = seen
+        return seen
 
     @classmethod
     def from_mapping(cls, language: str, data: Mapping[str, object]) -> Lexicon:

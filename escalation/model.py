@@ -14,6 +14,7 @@ wishes, self-harm, and harm or abuse without immediacy.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from escalation.assessment import Category, Level, Signal
@@ -75,7 +76,7 @@ PARTNERS: dict[Kind, frozenset[Kind]] = {
 }
 
 
-def may_fire(kinds: frozenset[Kind]) -> bool:
+def may_fire(kinds: AbstractSet[Kind]) -> bool:
     """Whether some rule could fire on a message with these kinds (before scope sets any aside)."""
     if not ALONE.isdisjoint(kinds):
         return True

@@ -9,6 +9,7 @@ weighs the rest, so the model's rules stay about risk and not about grammar.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import accumulate
 
 from escalation.parts import Kind, Part
 from escalation.reading import CLAUSE_MARKS, QUOTE_MARK
@@ -92,29 +93,58 @@ def affirmed(tokens: list[str], parts: Iterable[Part]) -> list[Part]:
     starts = _starts_of(context)
     if Kind.HYPOTHETICAL in starts:
         return context  # "if someone said...", "asking for a friend": no danger of the texter's own
+    marks = Marks(tokens)
     quoted = _quoted(tokens) if QUOTE_MARK in tokens else None
     fiction = starts.get(Kind.FICTION, ())
     laughs = starts.get(Kind.LAUGH, ())
     safety = starts.get(Kind.SAFETY, ())
+    negations = starts.get(Kind.NEGATION, ())
+    third = starts.get(Kind.THIRD_PERSON, ())
+    subjects = (*starts.get(Kind.BREAK, ()), *starts.get(Kind.FIRST_PERSON, ()))
     kept = context
     for part in parts:
-        if part.kind in CONTEXT:
+        kind = part.kind
+        if kind in CONTEXT:
             continue
-        if fiction and _in_sentence(tokens, fiction, part.start):
+        if fiction and marks.in_sentence(fiction, part.start):
             continue
-        if laughs and part.kind in _LAUGHED_OFF and _in_sentence(tokens, laughs, part.start):
+        if laughs and kind in _LAUGHED_OFF and marks.in_sentence(laughs, part.start):
             continue
-        if safety and part.kind in _SECURED and _in_sentence(tokens, safety, part.start):
+        if safety and kind in _SECURED and marks.in_sentence(safety, part.start):
             continue
-        others = part.kind in _OTHERS_DANGER
+        others = kind in _OTHERS_DANGER
         if not others and quoted is not None and quoted[part.start]:
             continue
-        if _denied(tokens, starts, part):
+        if negations and _denied(marks, negations, subjects, part):
             continue
-        if not others and part.kind not in _NOBODYS and _someone_else(tokens, starts, part):
+        if third and not others and kind not in _NOBODYS and _someone_else(tokens, marks, starts, third, part):
             continue
         kept.append(part)
     return kept
+
+
+class Marks:
+    """Where a message's clause and sentence marks are, counted so that "is there one between a and b" is two
+    look-ups: scope asks it for every part, of every message that gets this far."""
+
+    __slots__ = ("_clauses", "_sentences")
+
+    def __init__(self, tokens: list[str]) -> None:
+        self._clauses = list(accumulate(map(CLAUSE_MARKS.__contains__, tokens), initial=0))
+        self._sentences = list(accumulate(map(_SENTENCE_MARKS.__contains__, tokens), initial=0))
+
+    def clause_between(self, start: int, end: int) -> bool:
+        """A clause mark among tokens [start, end)."""
+        return start < end and self._clauses[end] > self._clauses[start]
+
+    def sentence_between(self, start: int, end: int) -> bool:
+        """A sentence mark among tokens [start, end)."""
+        return start < end and self._sentences[end] > self._sentences[start]
+
+    def in_sentence(self, positions: tuple[int, ...], index: int) -> bool:
+        """Whether one of `positions` lies in the same sentence as token `index`."""
+        sentences = self._sentences
+        return any(sentences[position] == sentences[index] for position in positions)
 
 
 def _starts_of(context: list[Part]) -> dict[Kind, tuple[int, ...]]:
@@ -136,55 +166,42 @@ def _quoted(tokens: list[str]) -> list[bool]:
     return flags
 
 
-def _denied(tokens: list[str], starts: dict[Kind, tuple[int, ...]], part: Part) -> bool:
-    """A negation shortly before the part, in its clause, with no new subject between ("not [so] i want to")."""
-    for position in starts.get(Kind.NEGATION, _NONE):
-        if position < part.start <= position + _NEGATION_REACH + 1 and not _boundary(
-            tokens, starts, position + 1, part.start
+def _denied(marks: Marks, negations: tuple[int, ...], subjects: tuple[int, ...], part: Part) -> bool:
+    """A negation shortly before the part, in its clause, with no new subject between ("not [so] i want to"): no
+    clause mark, clause-opening word ("but", "pero") or first-person subject."""
+    start = part.start
+    for position in negations:
+        if (
+            position < start <= position + _NEGATION_REACH + 1
+            and not marks.clause_between(position + 1, start)
+            and not any(position < subject < start for subject in subjects)
         ):
             return True
     return False
 
 
-def _someone_else(tokens: list[str], starts: dict[Kind, tuple[int, ...]], part: Part) -> bool:
+def _someone_else(
+    tokens: list[str], marks: Marks, starts: dict[Kind, tuple[int, ...]], third: tuple[int, ...], part: Part
+) -> bool:
     """Whether the nearest subject before the part, in its clause, is someone else ("my sister took 30 pills")."""
-    third = starts.get(Kind.THIRD_PERSON, _NONE)
-    if not third:
-        return False
+    start, end = part.start, part.end
     # The texter as subject, or (in Spanish, which drops subjects) as a pronoun or first-person verb just before or
     # inside the part: "[pienso en matarme]", "[me voy a disparar]"; not "mi amiga me dijo que quiere morirse".
-    first = (
-        *starts.get(Kind.FIRST_PERSON, _NONE),
-        *(position for position in starts.get(Kind.ME, _NONE) if part.start - 2 <= position < part.end),
-    )
-    if any(part.start <= position < part.end for position in first):
+    first = starts.get(Kind.FIRST_PERSON, _NONE)
+    if any(start <= position < end for position in first) or any(
+        start - 2 <= position < end for position in starts.get(Kind.ME, _NONE)
+    ):
         return False  # the part names the texter: "[everyone] would be better off without me", "[me voy a disparar]"
-    if part.kind in _OWN and any(part.start < position < part.end for position in third):
+    if part.kind in _OWN and any(start < position < end for position in third):
         return True  # a wish of someone else's, told with their verb: "[ya no quiere vivir]"
     nearest_third = max(
         (
             position
             for position in third
-            if part.start - _SUBJECT_REACH <= position < part.start and tokens[position - 1] not in _OWNER_MARKS
+            if start - _SUBJECT_REACH <= position < start and (position == 0 or tokens[position - 1] not in _OWNER_MARKS)
         ),
         default=-1,
     )
-    if nearest_third < 0 or any(nearest_third < position < part.start for position in first):
+    if nearest_third < 0 or any(nearest_third < position < start for position in first):
         return False
-    return not any(token in CLAUSE_MARKS for token in tokens[nearest_third : part.start])
-
-
-def _boundary(tokens: list[str], starts: dict[Kind, tuple[int, ...]], start: int, end: int) -> bool:
-    """A clause mark, a clause-opening word ("but", "pero") or a new first-person subject in [start, end)."""
-    if any(token in CLAUSE_MARKS for token in tokens[start:end]):
-        return True
-    return any(start <= position < end for kind in (Kind.BREAK, Kind.FIRST_PERSON) for position in starts.get(kind, ()))
-
-
-def _in_sentence(tokens: list[str], positions: tuple[int, ...], index: int) -> bool:
-    """Whether one of `positions` lies in the same sentence as token `index`."""
-    for position in positions:
-        low, high = (position, index) if position < index else (index, position)
-        if not any(token in _SENTENCE_MARKS for token in tokens[low:high]):
-            return True
-    return False
+    return not marks.clause_between(nearest_third, start)

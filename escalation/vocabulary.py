@@ -45,7 +45,55 @@ class VocabularyError(ValueError):
     """A lexicon an operator edited cannot be used; the message names the table to fix."""
 
 
-@dataclass(frozen=True, eq=False)  # compares by identity: it holds an automaton and a cache
+Seen = tuple[tuple[Kind, ...], str, str]  # a word's kinds, its code as written, the code of its form
+
+
+class _Phrases:
+    """Phrases of several words found in one pass. Each word that some phrase uses is coded as one character, so
+    a message is searched as a short string whose n-th character is its n-th word: a match's end is a word's
+    position, with no counting of spaces, and words no phrase uses all read as one filler character."""
+
+    __slots__ = ("_automaton", "codes")
+
+    def __init__(self) -> None:
+        self.codes: dict[str, str] = {}
+        self._automaton = ahocorasick.Automaton()
+        # The filler first among the root's children, under a key no message holds: the automaton looks children up
+        # one by one, and fillers are a quarter of all words.
+        self._automaton.add_word(FILLER + _NEVER, ((), 2))
+
+    def add(self, words: list[str], kind: Kind) -> None:
+        """A phrase listed under several kinds is one key carrying them all ("en la mano": access, for a blade)."""
+        key = "".join(self.codes.setdefault(word, _code(len(self.codes))) for word in words)
+        kinds, length = self._automaton.get(key, ((), len(words)))
+        if kind not in kinds:
+            self._automaton.add_word(key, ((*kinds, kind), length))
+
+    def built(self) -> _Phrases | None:
+        if len(self._automaton) == 1:
+            return None
+        self._automaton.make_automaton()
+        return self
+
+    def find(self, coded: str, found: list[Part]) -> None:
+        """The phrases in a message coded word by word (`codes`, FILLER elsewhere), as parts."""
+        for last, (kinds, length) in self._automaton.iter(coded):
+            for kind in kinds:
+                found.append(Part(kind, last + 1 - length, last + 1))
+
+
+FILLER = "\x01"
+_NEVER = "\x02"
+_FIRST_CODE = 0x100
+
+
+def _code(number: int) -> str:
+    """The character coding the number-th phrase word (past the surrogates, which are no characters)."""
+    code = _FIRST_CODE + number
+    return chr(code if code < 0xD800 else code + 0x800)
+
+
+@dataclass(frozen=True, eq=False)  # compares by identity: it holds automata and a cache
 class Vocabulary:
     """Words and phrases by kind for one language."""
 
@@ -53,10 +101,11 @@ class Vocabulary:
     words: Mapping[str, tuple[Kind, ...]]  # a word as listed -> its kinds
     stems: Mapping[str, tuple[Kind, ...]]  # the stem of a listed word whose kind allows any ending
     fuzzy: tuple[str, ...]  # listed words a misspelling may be read as
-    phrases: ahocorasick.Automaton | None  # " phrase as written " -> (kinds, number of words)
-    forms: ahocorasick.Automaton | None  # " the phrase's word forms " -> (kinds, number of words)
+    phrases: _Phrases | None  # phrases matched as written
+    forms: _Phrases | None  # phrases matched by their words' forms
     stemmer: Stemmer.Stemmer
-    _known: dict[str, tuple[tuple[Kind, ...], str]] = field(default_factory=dict, repr=False)
+    # Per word seen: its kinds and its codes in the two phrase tables, worked out once.
+    _known: dict[str, Seen] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_mapping(cls, language: str, words: Mapping[str, object], matching: Mapping[str, object]) -> Vocabulary:
@@ -72,29 +121,28 @@ class Vocabulary:
         single: dict[str, set[Kind]] = {}
         stems: dict[str, set[Kind]] = {}
         fuzzy: set[str] = set()
-        automaton = ahocorasick.Automaton()
-        forms = ahocorasick.Automaton()
+        as_listed, by_form = _Phrases(), _Phrases()
         for name, listed in words.items():
             kind = _KINDS.get(name)
             if kind is None:
                 raise VocabularyError(f"{where} [words]: unknown kind {name!r}; expected one of {sorted(_KINDS)}")
             for entry in _strings(listed, f"{where} [words] {name}"):
                 as_written = entry.startswith(AS_WRITTEN)  # "=me mato": not "me mata" (he kills me)
-                phrase = " ".join(fold(entry.removeprefix(AS_WRITTEN)).split())
-                if " " in phrase:
+                phrase = fold(entry.removeprefix(AS_WRITTEN)).split()
+                if len(phrase) > 1:
                     if kind in exact or as_written:
-                        _add_phrase(automaton, phrase, kind)
+                        as_listed.add(phrase, kind)
                     else:
-                        _add_phrase(forms, " ".join(_form(stemmer, language, word) for word in phrase.split()), kind)
+                        by_form.add([_form(stemmer, language, word) for word in phrase], kind)
                     continue
-                single.setdefault(phrase, set()).add(kind)
+                if not phrase:
+                    continue
+                word = phrase[0]
+                single.setdefault(word, set()).add(kind)
                 if kind not in exact_words:
-                    stems.setdefault(stemmer.stemWord(phrase), set()).add(kind)
-                if kind in fuzzy_kinds and len(phrase) >= _MIN_FUZZY_LENGTH:
-                    fuzzy.add(phrase)
-        for built in (automaton, forms):
-            if len(built):
-                built.make_automaton()
+                    stems.setdefault(stemmer.stemWord(word), set()).add(kind)
+                if kind in fuzzy_kinds and len(word) >= _MIN_FUZZY_LENGTH:
+                    fuzzy.add(word)
         if language in _STEMMERS:
             # Loads the language's dictionary now (half a second), not on a texter's message.
             simplemma.lemmatize(language, lang=language)
@@ -103,32 +151,40 @@ class Vocabulary:
             words={word: _ordered(kinds) for word, kinds in single.items()},
             stems={stem: _ordered(kinds) for stem, kinds in stems.items()},
             fuzzy=tuple(sorted(fuzzy)),
-            phrases=automaton if len(automaton) else None,
-            forms=forms if len(forms) else None,
+            phrases=as_listed.built(),
+            forms=by_form.built(),
             stemmer=stemmer,
         )
 
     def find(self, tokens: list[str]) -> list[Part]:
         """Every kind found in a message's tokens, single words first, then phrases, each in order."""
-        known = self._known
-        looked_up = [known.get(token) for token in tokens]
-        if None in looked_up:
-            for index, token in enumerate(tokens):
-                if looked_up[index] is None:
-                    worked_out = (self.kinds_of(token), _form(self.stemmer, self.language, token))
-                    looked_up[index] = worked_out
-                    if len(known) < _KNOWN_WORDS:
-                        known[token] = worked_out
+        looked_up = [self.look_up_word(token) for token in tokens]
+        phrases = self.phrases_in("".join([seen[1] for seen in looked_up]), "".join([seen[2] for seen in looked_up]))
+        return word_parts([seen[0] for seen in looked_up]) + phrases
+
+    def look_up_word(self, token: str) -> Seen:
+        """A word's kinds and its phrase codes (as written, by form)."""
+        return self._known.get(token) or self._learn(token)
+
+    def phrases_in(self, as_written: str, by_form: str) -> list[Part]:
+        """The phrases in a message coded word by word, as written and by form."""
         found: list[Part] = []
-        for index, (kinds, _) in enumerate(looked_up):  # type: ignore[misc]  # every None was worked out above
-            for kind in kinds:
-                found.append(Part(kind, index, index + 1))
-        if tokens:
-            if self.phrases is not None:
-                _phrases(self.phrases, " " + " ".join(tokens) + " ", found)
-            if self.forms is not None:
-                _phrases(self.forms, " " + " ".join([seen[1] for seen in looked_up]) + " ", found)  # type: ignore[index]
+        if self.phrases is not None:
+            self.phrases.find(as_written, found)
+        if self.forms is not None:
+            self.forms.find(by_form, found)
         return found
+
+    def _learn(self, token: str) -> Seen:
+        """A word's kinds and phrase codes, remembered (up to a bound, so odd input cannot fill memory)."""
+        kinds = self.kinds_of(token)
+        as_listed = FILLER if self.phrases is None else self.phrases.codes.get(token, FILLER)
+        form = _form(self.stemmer, self.language, token)
+        by_form = FILLER if self.forms is None else self.forms.codes.get(form, FILLER)
+        seen = (kinds, as_listed, by_form)
+        if len(self._known) < _KNOWN_WORDS:
+            self._known[token] = seen
+        return seen
 
     def kinds_of(self, word: str) -> tuple[Kind, ...]:
         """A word's kinds: as listed, by its stem, by its lemma's stem, then by its nearest listed spelling."""
@@ -157,13 +213,10 @@ class Vocabulary:
         return None if nearest is None else self.words.get(nearest[0])
 
 
-def _phrases(automaton: ahocorasick.Automaton, text: str, found: list[Part]) -> None:
-    """The phrases of an automaton in a text of space-separated words, as parts over word positions."""
-    count = text.count
-    for end, (kinds, length) in automaton.iter(text):
-        last = count(" ", 0, end)  # the phrase's closing space is its last word's end
-        for kind in kinds:
-            found.append(Part(kind, last - length, last))
+def word_parts(kinds: list[tuple[Kind, ...]]) -> list[Part]:
+    """A part for each kind of each word, in order (tuple.__new__: a NamedTuple's own __new__ is a Python call)."""
+    new = tuple.__new__
+    return [new(Part, (kind, index, index + 1)) for index, found in enumerate(kinds) if found for kind in found]
 
 
 def _form(stemmer: Stemmer.Stemmer, language: str, word: str) -> str:
@@ -177,14 +230,6 @@ def _form(stemmer: Stemmer.Stemmer, language: str, word: str) -> str:
     if language == "es" and len(word) > 3:
         word = _ENCLITIC.sub(r"\1", word)
     return stemmer.stemWord(simplemma.lemmatize(word, lang=language))
-
-
-def _add_phrase(automaton: ahocorasick.Automaton, phrase: str, kind: Kind) -> None:
-    """A phrase listed under several kinds is one key carrying them all ("en la mano": access, for a blade)."""
-    key = f" {phrase} "
-    kinds, length = automaton.get(key, ((), phrase.count(" ") + 1))
-    if kind not in kinds:
-        automaton.add_word(key, ((*kinds, kind), length))
 
 
 def _ordered(kinds: set[Kind]) -> tuple[Kind, ...]:
