@@ -16,7 +16,7 @@ from escalation.model import MEANS, Found, may_fire, name
 from escalation.parts import Kind, Part
 from escalation.reading import fold
 from escalation.rules import ENDED, ENDED_IN_THE_PAST, TABLES, first_rule
-from escalation.scope import affirmed, outside_idioms
+from escalation.scope import SET_ASIDE_BY_SPANS, Marks, affirmed, outside_idioms
 from escalation.vocabulary import word_parts
 
 # Kinds whose signal a message carries even when it states no risk: means, and acts done.
@@ -56,13 +56,15 @@ def _assess(lexicon: Lexicon, folded: str) -> Assessment:
             return NONE_ASSESSMENT
         return _signals_only(tokens, word_parts(words) + phrases)
     parts = word_parts(words) + phrases
-    parts = outside_idioms(parts)
-    if not may_fire(frozenset([part.kind for part in parts])):
-        return NONE_ASSESSMENT  # "my mom is gonna kill me when she sees my grades"
-    kept = affirmed(tokens, parts)
-    if not may_fire(frozenset([part.kind for part in kept])):
+    if not kinds.isdisjoint(SET_ASIDE_BY_SPANS):
+        parts = outside_idioms(parts)
+        if not may_fire({part.kind for part in parts}):
+            return NONE_ASSESSMENT  # "my mom is gonna kill me when she sees my grades"
+    marks = Marks(tokens)
+    kept = affirmed(tokens, parts, marks)
+    if not may_fire({part.kind for part in kept}):
         return NONE_ASSESSMENT
-    found = Found(tokens, kept)
+    found = Found(tokens, kept, marks)
     levels: dict[Category, Level] = {}
     rules: list[str] = []
     ended = _ended(found)
@@ -97,7 +99,8 @@ def _ended(found: Found) -> frozenset[Category]:
 
 
 def _signals_only(tokens: list[str], parts: list[Part]) -> Assessment:
-    signals = Found(tokens, affirmed(tokens, outside_idioms(parts))).signals()
+    marks = Marks(tokens)
+    signals = Found(tokens, affirmed(tokens, outside_idioms(parts), marks), marks).signals()
     return Assessment(Level.NONE, signals=signals) if signals else NONE_ASSESSMENT
 
 

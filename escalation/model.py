@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from escalation.assessment import Category, Level, Signal
 from escalation.parts import Kind, Part
+from escalation.scope import Marks
 
 K = Kind
 MEANS = (K.MEDICINE, K.POISON, K.WEAPON, K.HEIGHT, K.VEHICLE, K.LIGATURE)
@@ -111,16 +112,17 @@ class Finding:
 class Found:
     """A message's affirmed parts by kind, with the questions the rules ask of them."""
 
-    __slots__ = ("_by_kind", "_sentence_count", "_tokens", "ideation", "kinds", "medical")
+    __slots__ = ("_by_kind", "_marks", "_sentence_count", "_tokens", "ideation", "kinds", "medical")
 
-    def __init__(self, tokens: list[str], parts: Iterable[Part]) -> None:
+    def __init__(self, tokens: list[str], parts: Iterable[Part], marks: Marks) -> None:
         self._tokens = tokens
+        self._marks = marks
         self._by_kind: dict[Kind, list[Part]] = {}
         for part in parts:
             self._by_kind.setdefault(part.kind, []).append(part)
         self.medical = K.MEDICAL in self._by_kind
         self.ideation: list[Part] | None = None  # worked out once by rules.ideation
-        self._sentence_count = 1 + sum(token in ".!?;" for token in tokens[:-1])
+        self._sentence_count = 1 + marks.sentences_in(len(tokens) - 1)
         aimed = self.followed((K.VIOLENCE,), (K.PERSON,), 3)
         if aimed:  # "stab my stepdad", "matar a mi jefe": harm to others, whoever the person is
             self._by_kind.setdefault(K.HARM_OTHER, []).append(Part(K.HARM_OTHER, aimed[0].start, aimed[1].end))
@@ -183,7 +185,7 @@ class Found:
         return " ".join(self._tokens[part.start : part.end])
 
     def _clause_between(self, start: int, end: int) -> bool:
-        return any(token in ".!?;" for token in self._tokens[start:end])
+        return self._marks.sentence_between(start, end)
 
     def _in_one_sentence(self, one: Iterable[Kind], other: Iterable[Kind]) -> list[Part]:
         others = [part for kind in other for part in self._by_kind.get(kind, ())]

@@ -45,6 +45,7 @@ _OTHERS_DANGER = frozenset({Kind.HARM_ME, Kind.THREAT, Kind.PRESENCE, Kind.HIDIN
 _NOBODYS = frozenset({Kind.NOW, Kind.SOON, Kind.AGO, Kind.TARGET_PLACE, Kind.GRIEVANCE})
 _SENTENCE_MARKS = frozenset(".!?;")
 _TOLD = frozenset({Kind.HARM_ME, Kind.THREAT})
+SET_ASIDE_BY_SPANS = _TOLD | {Kind.IDIOM}  # kinds outside_idioms works from: a message with none skips it
 _SELF_DEATH = frozenset({Kind.SELF_KILL, Kind.DIE, Kind.NOT_EXIST})
 # Statements of one's own wish or harm: a third-person verb inside one makes it someone else's.
 _OWN = frozenset({Kind.SELF_KILL, Kind.DIE, Kind.NOT_EXIST, Kind.WEARY, Kind.ABSENCE, Kind.SELF_HARM})
@@ -84,16 +85,15 @@ def outside_idioms(parts: list[Part]) -> list[Part]:
     ]
 
 
-def affirmed(tokens: list[str], parts: Iterable[Part]) -> list[Part]:
+def affirmed(tokens: list[str], parts: Iterable[Part], marks: Marks) -> list[Part]:
     """The parts that stand as said by the texter of themself (or, for danger from another person, to them).
 
-    `parts` are already outside idioms (outside_idioms).
+    `parts` are already outside idioms (outside_idioms); `marks` are the message's.
     """
     context = [part for part in parts if part.kind in CONTEXT]
     starts = _starts_of(context)
     if Kind.HYPOTHETICAL in starts:
         return context  # "if someone said...", "asking for a friend": no danger of the texter's own
-    marks = Marks(tokens)
     quoted = _quoted(tokens) if QUOTE_MARK in tokens else None
     fiction = starts.get(Kind.FICTION, ())
     laughs = starts.get(Kind.LAUGH, ())
@@ -136,6 +136,10 @@ class Marks:
     def clause_between(self, start: int, end: int) -> bool:
         """A clause mark among tokens [start, end)."""
         return start < end and self._clauses[end] > self._clauses[start]
+
+    def sentences_in(self, end: int) -> int:
+        """How many sentence marks there are among tokens [0, end)."""
+        return self._sentences[max(end, 0)]
 
     def sentence_between(self, start: int, end: int) -> bool:
         """A sentence mark among tokens [start, end)."""
