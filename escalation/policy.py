@@ -4,12 +4,8 @@ Peer volunteers are not clinicians. Imminent danger brings in professionals at o
 time: the crisis line's text goes back inline (it reaches the texter even when every worker
 is down), the supervisor on call is alerted, the volunteer is guided, and a waiting texter
 goes to the head of the queue. Elevated risk flags the conversation and alerts the volunteer
-with resources; wanting to hurt someone else also brings in the supervisor, with a text of its
-own to the texter, whatever its level: a peer volunteer does not weigh a threat to a third
-person alone. The crisis text names the resources the danger calls for: danger from another
-person needs the emergency number and a domestic-violence line more than a suicide line.
-Repeats are damped so that a texter in crisis is not flooded with the same text and
-supervisors are not paged twice for what they already know.
+with resources. Repeats are damped so that a texter in crisis is not flooded with the same
+text and supervisors are not paged twice for what they already know.
 """
 
 from __future__ import annotations
@@ -30,6 +26,48 @@ class Action(Enum):
     FLAG = "flag"
 
 
+class Resource(Enum):
+    """A kind of crisis resource the texter is given; the service holds each one's number per language and region."""
+
+    SUICIDE_LINE = "suicide_line"  # a suicide and crisis line (988 in the US)
+    EMERGENCY = "emergency"  # the emergency number (911, 112)
+    DOMESTIC_VIOLENCE = "domestic_violence"  # a domestic-violence line
+    POISON_CONTROL = "poison_control"  # poison control, for an overdose or a poison taken
+
+
+# Which resources each danger needs, most urgent first. Danger from another person needs the emergency
+# number and a domestic-violence line, not only the suicide line; harm to others needs the emergency number.
+RESOURCES: dict[Category, tuple[Resource, ...]] = {
+    Category.SUICIDE: (Resource.SUICIDE_LINE,),
+    Category.SELF_HARM: (Resource.SUICIDE_LINE,),
+    Category.OVERDOSE: (Resource.EMERGENCY, Resource.POISON_CONTROL, Resource.SUICIDE_LINE),
+    Category.ABUSE: (Resource.EMERGENCY, Resource.DOMESTIC_VIOLENCE),
+    Category.HARM_TO_OTHERS: (Resource.EMERGENCY, Resource.SUICIDE_LINE),
+}
+# Dangers a supervisor must hear of already when elevated, not only when imminent.
+SUPERVISOR_WHEN_ELEVATED = frozenset({Category.HARM_TO_OTHERS})
+
+
+def crisis_resources(assessment: Assessment) -> tuple[Resource, ...]:
+    """The resources the crisis text should give for an assessment, each once, most urgent first.
+
+    Imminent danger always leads with the emergency number; a risk with no category gets the suicide line.
+    """
+    wanted: list[Resource] = [Resource.EMERGENCY] if assessment.level is Level.IMMINENT else []
+    for category in assessment.categories or (Category.SUICIDE,):
+        wanted.extend(RESOURCES[category])
+    return tuple(dict.fromkeys(wanted))
+
+
+def weighs_open_escalation(assessment: Assessment) -> bool:
+    """Whether respond() needs ConversationRisk.open_escalation filled in (the service loads it only then)."""
+    return assessment.level is Level.IMMINENT or _alerts_supervisor_when_elevated(assessment)
+
+
+def _alerts_supervisor_when_elevated(assessment: Assessment) -> bool:
+    return assessment.level is Level.ELEVATED and not SUPERVISOR_WHEN_ELEVATED.isdisjoint(assessment.categories)
+
+
 @dataclass(frozen=True)
 class ConversationRisk:
     """What the policy needs to know about the conversation before this message."""
@@ -39,38 +77,8 @@ class ConversationRisk:
     open_escalation: Level | None  # the highest escalation not yet acknowledged
     safety_sent_at: datetime | None
     # The kinds of danger the conversation showed before this message: a new kind may call
-    # for other resources, or for the supervisor.
+    # for other resources at once, or for the supervisor.
     earlier_categories: tuple[Category, ...] = ()
-
-
-class CrisisText(Enum):
-    """Which crisis text a danger calls for; each names its resources. Values are the texts'
-    keys in config/messages (`[texter]`)."""
-
-    # Suicide, self-harm, overdose: the suicide and crisis line, the emergency number.
-    SELF = "safety"
-    # Someone else threatens or hurts the texter: the emergency number first, a domestic-violence line.
-    DANGER_FROM_OTHERS = "safety_danger_from_others"
-    # Both at once: every one of those resources.
-    DANGER_FROM_OTHERS_AND_SELF = "safety_danger_from_others_and_self"
-    # The texter may hurt someone else: step away, the crisis line (it helps with this too), the emergency number.
-    HARM_TO_OTHERS = "safety_harm_to_others"
-
-
-_TO_SELF = frozenset({Category.SUICIDE, Category.SELF_HARM, Category.OVERDOSE})
-
-
-def crisis_text(categories: tuple[Category, ...]) -> CrisisText:
-    """The crisis text for a conversation whose danger is of these kinds. Danger from another
-    person comes first (the emergency number matters most when someone is at the door); a
-    danger with no named kind (a conversation raised by its signals) is treated as to oneself."""
-    kinds = frozenset(categories)
-    to_self = bool(kinds & _TO_SELF)
-    if Category.ABUSE in kinds:
-        return CrisisText.DANGER_FROM_OTHERS_AND_SELF if to_self else CrisisText.DANGER_FROM_OTHERS
-    if Category.HARM_TO_OTHERS in kinds and not to_self:
-        return CrisisText.HARM_TO_OTHERS
-    return CrisisText.SELF
 
 
 @dataclass(frozen=True)
@@ -87,7 +95,10 @@ def respond(assessment: Assessment, conversation: ConversationRisk, now: datetim
     if level > conversation.flagged:
         actions.add(Action.FLAG)
     if level is Level.IMMINENT:
-        if _crisis_text_due(assessment, conversation, now, policy):
+        repeat = timedelta(minutes=policy.safety_repeat_minutes)
+        if conversation.safety_sent_at is None or now - conversation.safety_sent_at >= repeat:
+            actions.add(Action.SAFETY_REPLY)
+        elif _needs_new_resources(assessment, conversation):
             actions.add(Action.SAFETY_REPLY)
         if conversation.open_escalation is not Level.IMMINENT:
             actions.add(Action.OPEN_ESCALATION)
@@ -95,31 +106,25 @@ def respond(assessment: Assessment, conversation: ConversationRisk, now: datetim
             actions.add(Action.JUMP_QUEUE)
         elif conversation.flagged is not Level.IMMINENT:
             actions.add(Action.GUIDE_VOLUNTEER)
-        return frozenset(actions)
-    if level is Level.ELEVATED and conversation.status == "active" and conversation.flagged < Level.ELEVATED:
-        actions.add(Action.ALERT_VOLUNTEER)
-    if level is Level.ELEVATED and _newly_harm_to_others(assessment, conversation):
-        actions.add(Action.SAFETY_REPLY)
-        if conversation.open_escalation is None:
-            actions.add(Action.OPEN_ESCALATION)
+    elif level is Level.ELEVATED:
+        if conversation.status == "active" and conversation.flagged < Level.ELEVATED:
+            actions.add(Action.ALERT_VOLUNTEER)
+        if _alerts_supervisor_when_elevated(assessment) and conversation.open_escalation is None:
+            actions.add(Action.OPEN_ESCALATION)  # harm to others: a supervisor decides whom to warn
+        if _alerts_supervisor_when_elevated(assessment) and not _seen_before(assessment, conversation):
+            actions.add(Action.SAFETY_REPLY)  # and the texter gets its resources, once
     return frozenset(actions)
 
 
-def _crisis_text_due(assessment: Assessment, conversation: ConversationRisk, now: datetime, policy: Policy) -> bool:
-    """Not sent yet, or long enough ago, or the danger now calls for other resources (a texter
-    who spoke of suicide and now says someone is at the door needs the emergency number now)."""
-    if conversation.safety_sent_at is None or now - conversation.safety_sent_at >= timedelta(
-        minutes=policy.safety_repeat_minutes
-    ):
-        return True
-    return crisis_text(assessment.categories) is not crisis_text(conversation.earlier_categories)
+def _needs_new_resources(assessment: Assessment, conversation: ConversationRisk) -> bool:
+    """The danger changed kind since the last crisis text and calls for a resource it did not
+    give (a texter who spoke of suicide now says someone is at the door): not damped."""
+    before = crisis_resources(Assessment(assessment.level, conversation.earlier_categories))
+    return not set(crisis_resources(assessment)) <= set(before)
 
 
-def _newly_harm_to_others(assessment: Assessment, conversation: ConversationRisk) -> bool:
-    return (
-        Category.HARM_TO_OTHERS in assessment.categories
-        and Category.HARM_TO_OTHERS not in conversation.earlier_categories
-    )
+def _seen_before(assessment: Assessment, conversation: ConversationRisk) -> bool:
+    return set(assessment.categories) <= set(conversation.earlier_categories)
 
 
 # Queue priority by risk: imminent goes to the head, elevated ahead of the rest.

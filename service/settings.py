@@ -84,6 +84,7 @@ class CrisisResources:
     emergency: str
     suicide_line: str
     domestic_violence_line: str
+    poison_control: str
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,6 +97,16 @@ class TextCatalog:
     def for_supervisor(self, key: str, **params: Any) -> str:
         return self._fill(self._supervisor[key], self.language(self.languages[0]), params)
 
+    def crisis_text(self, language: str, resources: Sequence[str]) -> str:
+        """The crisis text for a texter: one sentence per resource (`safety_<resource>`), most
+        urgent first, between the intro and the outro."""
+        keys = ("safety_intro", *(f"safety_{resource}" for resource in resources), "safety_outro")
+        return " ".join(self.for_texter(language, key) for key in keys)
+
+    def crisis_resources_for_volunteer(self, resources: Sequence[str]) -> str:
+        """The same resources, as a volunteer's guidance names them."""
+        return ", ".join(self.for_volunteer(f"resource_{resource}") for resource in resources)
+
     def _fill(self, template: str, texts: LanguageTexts, params: dict[str, Any]) -> str:
         resources = self._resources[texts.code]
         values = _Blank(
@@ -106,6 +116,7 @@ class TextCatalog:
             suicide_line=resources.suicide_line,
             emergency=resources.emergency,
             domestic_violence_line=resources.domestic_violence_line,
+            poison_control=resources.poison_control,
         )
         values.update(params)
         return template.format_map(values)

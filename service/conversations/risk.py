@@ -10,7 +10,15 @@ from sqlalchemy import Row, select
 
 from escalation.assessment import Assessment, Category, Level, Signal
 from escalation.conversation import assess_conversation
-from escalation.policy import PRIORITY, Action, ConversationRisk, CrisisText, Policy, crisis_text, respond
+from escalation.policy import (
+    PRIORITY,
+    Action,
+    ConversationRisk,
+    Policy,
+    crisis_resources,
+    respond,
+    weighs_open_escalation,
+)
 from service.conversations import dispatch, escalations, lifecycle
 from service.db import Conversation, Escalation, Message
 from service.db.turn import Turn
@@ -79,9 +87,10 @@ def crisis_text_due(
     flagged: str | None,
     safety_sent_at: datetime | None,
     now: datetime,
-) -> CrisisText | None:
-    """The crisis text the policy sends with this message, if any (what `act` will decide for
-    the same conversation): for the webhook, which answers before the message is routed."""
+) -> tuple[str, ...] | None:
+    """The resources of the crisis text the policy sends with this message, if it sends one
+    (what `act` will decide for the same conversation): for the webhook, which answers before
+    the message is routed."""
     earlier = [_decode(level, detail) for level, detail in history]
     whole = assess_conversation(earlier, latest)
     state = ConversationRisk(
@@ -92,20 +101,18 @@ def crisis_text_due(
         earlier_categories=_categories(earlier),
     )
     actions = respond(whole, state, now, Policy(runtime.settings.escalation.safety_repeat_minutes))
-    return crisis_text(whole.categories) if Action.SAFETY_REPLY in actions else None
+    return _resources(whole) if Action.SAFETY_REPLY in actions else None
 
 
-def crisis_text_body(runtime: Runtime, language: str, categories: tuple[Category, ...]) -> str:
-    """The crisis text for danger of these kinds, in the texter's language."""
-    return runtime.texts.for_texter(language, crisis_text(categories).value)
+def _resources(whole: Assessment) -> tuple[str, ...]:
+    return tuple(resource.value for resource in crisis_resources(whole))
 
 
 def act(turn: Turn, conversation: Conversation, whole: Assessment, earlier_categories: tuple[Category, ...]) -> None:
     """Carry out what the policy decides for the conversation's whole assessment `whole`;
     `earlier_categories`: the kinds of danger its messages showed before this one."""
     open_escalation = None
-    # The policy weighs open escalations only for imminent danger and harm to others.
-    if whole.level is Level.IMMINENT or Category.HARM_TO_OTHERS in whole.categories:
+    if weighs_open_escalation(whole):
         open_levels = turn.session.scalars(
             select(Escalation.level).where(
                 Escalation.conversation_id == conversation.id, Escalation.acknowledged_at.is_(None)
@@ -129,7 +136,7 @@ def act(turn: Turn, conversation: Conversation, whole: Assessment, earlier_categ
         # Inline in the webhook's TwiML: it reaches the texter even with Redis or every worker
         # down. (A worker routing a text the webhook stored finds that rarely: the webhook
         # routes itself every text with risk in it, and every text in imminent danger.)
-        safety = crisis_text_body(turn.runtime, texter.language, whole.categories)
+        safety = texts.crisis_text(texter.language, _resources(whole))
         if turn.replies_inline:
             turn.inline_reply = safety
         else:
@@ -148,7 +155,7 @@ def act(turn: Turn, conversation: Conversation, whole: Assessment, earlier_categ
         escalations.open_escalation(turn, conversation, whole.level.value, "detector", reason, whole)
         if whole.level is Level.IMMINENT and conversation.status == "active" and volunteer is not None:
             dispatch.focus_on_danger(turn, volunteer.id)
-    resources = texts.for_volunteer(f"resources_{crisis_text(whole.categories).name.lower()}")
+    resources = texts.crisis_resources_for_volunteer(_resources(whole))
     if Action.GUIDE_VOLUNTEER in actions and volunteer is not None:
         outbox.tell_volunteer(
             turn,

@@ -310,7 +310,7 @@ def crisis_reply(runtime: Runtime, sms: InboundSms, reading: Reading, stored: St
     language = stored.language or detect_language(
         sms.body, {code: texts.language(code).common_words for code in texts.languages}, texts.languages[0]
     )
-    return texts.for_texter(language, due.value)
+    return texts.crisis_text(language, due)
 
 
 def release(runtime: Runtime, sid: str, reply: str | None) -> None:

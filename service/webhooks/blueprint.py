@@ -124,7 +124,7 @@ def _spooled_reply(runtime: Runtime, body: str) -> str:
     )
     # As the policy reads a first message: nothing earlier is known without the database.
     due = risk.crisis_text_due(runtime, runtime.detector.assess(body), [], None, None, None, datetime.now(UTC))
-    return texts.for_texter(language, due.value if due is not None else "spooled")
+    return texts.crisis_text(language, due) if due is not None else texts.for_texter(language, "spooled")
 
 
 def replay_own_spool(runtime: Runtime, spool: Spool) -> None:

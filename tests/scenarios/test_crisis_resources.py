@@ -90,7 +90,7 @@ def test_danger_from_another_person_gets_the_emergency_and_domestic_violence_num
     response = line.text(texter, "my ex is outside my apartment with a knife and says hes going to kill me")
     inline = _inline_reply(response.text)
     assert US["emergency"] in inline and US["domestic_violence_line"] in inline
-    assert inline == stack.runtime.texts.for_texter("en", "safety_danger_from_others"), "not the suicide line's text"
+    assert inline == stack.runtime.texts.crisis_text("en", ("emergency", "domestic_violence")), "not the suicide line"
     alert = line.wait_for(sam, "escalation #")
     assert "abuse" in alert["Body"] and "imminent" in alert["Body"]
     guidance = line.wait_for(ana, "URGENT")
@@ -103,7 +103,7 @@ def test_a_new_kind_of_danger_brings_its_resources_at_once(line: Line, people: P
     people.supervisor("Sam", on_call=True)
     texter = people.texter()
     first = _inline_reply(line.text(texter, "i have the pills in my hand and im taking all of them tonight").text)
-    assert first == stack.runtime.texts.for_texter("en", "safety")
+    assert "988" in first and US["domestic_violence_line"] not in first
     then = _inline_reply(
         line.text(texter, "and now my husband is kicking the door in, he said hes going to kill me").text
     )
@@ -120,7 +120,8 @@ def test_wanting_to_hurt_someone_else_alerts_the_supervisor_even_without_immedia
     texter = people.texter()
     line.connect(ana, texter, "hi")
     inline = _inline_reply(line.text(texter, "sometimes i really want to hurt my brother, like badly hurt him").text)
-    assert inline == stack.runtime.texts.for_texter("en", "safety_harm_to_others")
+    assert inline == stack.runtime.texts.crisis_text("en", ("emergency", "suicide_line"))
+    assert "hurt someone" in inline
     alert = line.wait_for(sam, "escalation #")
     assert "harm to others" in alert["Body"]
     line.wait_for(ana, "messages show risk")

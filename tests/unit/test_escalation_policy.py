@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from escalation.assessment import Assessment, Category, Level
-from escalation.policy import Action, ConversationRisk, CrisisText, Policy, crisis_text, respond
+from escalation.policy import Action, ConversationRisk, Policy, respond
 
 NOW = datetime(2026, 11, 27, 23, 0, tzinfo=UTC)
 IMMINENT = Assessment(Level.IMMINENT, (Category.SUICIDE,), ("plan",))
@@ -68,23 +68,15 @@ ABUSE_NOW = Assessment(Level.IMMINENT, (Category.ABUSE,), ("threat", "outside"))
 HURT_HIM = Assessment(Level.ELEVATED, (Category.HARM_TO_OTHERS,), ("hurt him",))
 
 
-def test_danger_from_another_person_calls_for_the_emergency_number_and_a_domestic_violence_line() -> None:
-    assert crisis_text((Category.ABUSE,)) is CrisisText.DANGER_FROM_OTHERS
-    assert crisis_text((Category.SUICIDE, Category.ABUSE)) is CrisisText.DANGER_FROM_OTHERS_AND_SELF
-    assert crisis_text((Category.ABUSE, Category.HARM_TO_OTHERS)) is CrisisText.DANGER_FROM_OTHERS
-
-
-def test_danger_to_oneself_or_of_no_named_kind_calls_for_the_crisis_line() -> None:
-    for categories in [(Category.SUICIDE,), (Category.SELF_HARM,), (Category.OVERDOSE,), ()]:
-        assert crisis_text(categories) is CrisisText.SELF
-    assert crisis_text((Category.HARM_TO_OTHERS,)) is CrisisText.HARM_TO_OTHERS
-    assert crisis_text((Category.SUICIDE, Category.HARM_TO_OTHERS)) is CrisisText.SELF
-
-
 def test_harm_to_others_brings_in_the_supervisor_and_a_text_even_without_immediacy() -> None:
     actions = respond(HURT_HIM, state(), NOW, Policy())
     assert {Action.OPEN_ESCALATION, Action.SAFETY_REPLY, Action.ALERT_VOLUNTEER} <= actions
-    again = state(flagged=Level.ELEVATED, earlier_categories=(Category.HARM_TO_OTHERS,), safety_sent_at=NOW)
+    again = state(
+        flagged=Level.ELEVATED,
+        open_escalation=Level.ELEVATED,
+        earlier_categories=(Category.HARM_TO_OTHERS,),
+        safety_sent_at=NOW,
+    )
     assert respond(HURT_HIM, again, NOW, Policy()) == frozenset(), "once per conversation, not per message"
 
 
