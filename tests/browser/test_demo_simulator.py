@@ -130,7 +130,7 @@ def test_a_texter_in_danger_sees_the_crisis_text_and_the_dashboard_shows_the_esc
     dashboard.locator("button[type=submit]").click()
     escalation = dashboard.locator("li.escalation-imminent")
     expect(escalation).to_contain_text("Risk detected", timeout=15_000)
-    expect(escalation).to_contain_text("suicide")
+    expect(escalation).to_contain_text("Alerted: Sam Demo")
     dashboard.screenshot(path=str(screenshots / "demo-dashboard-escalation.png"), full_page=True)
     assert not leaks(dashboard.content(), TEXTER_PHONE)
     dashboard.close()
