@@ -18,6 +18,15 @@ def _texter_state(stack: Stack) -> tuple[bool, list[str]]:
         return opted_out, list(session.scalars(select(Conversation.status)))
 
 
+def _text_as_twilio_took_it(line: Line, texter: str, body: str, opt_out_type: str) -> None:
+    """`texter` texts the line, and Twilio (Advanced Opt-Out on) says what it took the text as."""
+    form = {**line.sms_form(texter, body), "OptOutType": opt_out_type}
+    line.texter_numbers.add(texter)
+    assert line.post("/twilio/sms", form).status_code == 200
+    assert line.await_routing is not None
+    line.await_routing(form["MessageSid"])
+
+
 def test_a_bare_end_is_an_ordinary_message_that_reaches_the_volunteer(line: Line, people: People, stack: Stack) -> None:
     ana = people.volunteer("Ana")
     line.start_shift(ana)
@@ -41,10 +50,7 @@ def test_twilio_opt_out_type_stop_ends_the_conversation_whatever_the_words(
     line.start_shift(ana)
     texter = people.texter()
     line.connect(ana, texter, "hi")
-    form = {**line.sms_form(texter, "end"), "OptOutType": "STOP"}
-    assert line.post("/twilio/sms", form).status_code == 200
-    assert line.await_routing is not None
-    line.await_routing(form["MessageSid"])
+    _text_as_twilio_took_it(line, texter, "end", "STOP")
     line.wait_for(ana, "texted STOP")
     assert _texter_state(stack) == (True, ["closed"])
     before = len(line.inbox(texter))
@@ -52,9 +58,7 @@ def test_twilio_opt_out_type_stop_ends_the_conversation_whatever_the_words(
     line.wait_for(ana, "no conversation in this thread")
     line.settle(quiet=1.0)
     assert len(line.inbox(texter)) == before, "nothing is sent to an opted-out texter"
-    form = {**line.sms_form(texter, "start"), "OptOutType": "START"}
-    assert line.post("/twilio/sms", form).status_code == 200
-    line.await_routing(form["MessageSid"])
+    _text_as_twilio_took_it(line, texter, "start", "START")
     assert _texter_state(stack)[0] is False
 
 
@@ -63,10 +67,7 @@ def test_twilio_help_is_an_ordinary_message(line: Line, people: People, stack: S
     line.start_shift(ana)
     texter = people.texter()
     line.connect(ana, texter, "hi")
-    form = {**line.sms_form(texter, "help"), "OptOutType": "HELP"}
-    assert line.post("/twilio/sms", form).status_code == 200
-    assert line.await_routing is not None
-    line.await_routing(form["MessageSid"])
+    _text_as_twilio_took_it(line, texter, "help", "HELP")
     line.wait_for(ana, ": help")
     assert _texter_state(stack) == (False, ["active"])
 
