@@ -18,6 +18,7 @@ from argon2 import PasswordHasher
 from playwright.sync_api import Page, sync_playwright
 
 from scripts import bench_world
+from scripts.harness import seed
 from scripts.harness.big_line import seed_big_line
 from scripts.harness.chromium import CHROMIUM, FLAGS
 from scripts.harness.database import empty_database
@@ -52,19 +53,11 @@ def measure(stack: bench_world.Stack, loads: int) -> dict[str, dict[str, float]]
 
 def _add_supervisor(stack: bench_world.Stack) -> None:
     with stack.runtime.sessions() as session, session.begin():
-        session.add(
-            Supervisor(
-                name="Bench",
-                email=EMAIL,
-                phone="+13035559998",
-                password_hash=PasswordHasher().hash(PASSWORD),
-                role="admin",
-                on_call=True,
-                backup=False,
-                active=True,
-                created_at=datetime.now(UTC),
-            )
+        password_hash = PasswordHasher().hash(PASSWORD)
+        row = seed.supervisor(
+            "Bench", "+13035559998", datetime.now(UTC), email=EMAIL, password_hash=password_hash, role="admin"
         )
+        session.add(Supervisor(**row))
 
 
 def _sign_in(page: Page, base_url: str) -> None:

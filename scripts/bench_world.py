@@ -19,7 +19,7 @@ from pathlib import Path
 import redis
 from sqlalchemy import create_engine
 
-from scripts.harness import procfile
+from scripts.harness import procfile, seed
 from scripts.harness.database import create_database
 from scripts.harness.fake_twilio import FakeTwilio
 from service.db import Conversation, Shift, Supervisor, Texter, Volunteer
@@ -161,29 +161,18 @@ def seed_pairs(runtime: Runtime, pairs: int, idle_volunteers: int, now: datetime
     with runtime.sessions() as session, session.begin():
         volunteers = [
             Volunteer(
-                name=f"Volunteer {index}",
-                alias=f"V{index}",
-                phone=volunteer_phone(index),
-                languages="en,es" if index % 5 == 0 else "en",
-                active=True,
-                awaiting_ok=False,
-                created_at=now - timedelta(days=30),
+                **seed.volunteer(
+                    f"V{index}",
+                    volunteer_phone(index),
+                    now - timedelta(days=30),
+                    name=f"Volunteer {index}",
+                    languages="en,es" if index % 5 == 0 else "en",
+                ),
             )
             for index in range(holding + idle_volunteers)
         ]
         session.add_all(volunteers)
-        session.add(
-            Supervisor(
-                name="Sam Lee",
-                email="sam@example.org",
-                phone="+13035559999",
-                password_hash="!",
-                role="supervisor",
-                on_call=True,
-                active=True,
-                created_at=now,
-            )
-        )
+        session.add(Supervisor(**seed.supervisor("Sam Lee", "+13035559999", now, email="sam@example.org")))
         session.flush()
         session.add_all(
             Shift(

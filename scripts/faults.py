@@ -19,7 +19,6 @@ import argparse
 import json
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,7 @@ from sqlalchemy import create_engine, text
 
 from scripts.harness import database, procfile
 from scripts.harness.fake_twilio import FakeTwilio
+from scripts.harness.redis_server import RedisServer
 from scripts.harness.tcp_proxy import TcpProxy
 from service.db.migrate import upgrade
 
@@ -66,7 +66,8 @@ class Lab:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.redis_port, self.web_port = procfile.free_port(), procfile.free_port()
+        self.web_port = procfile.free_port()
+        self.redis = RedisServer(folder)
         self.twilio = FakeTwilio()
         self.proxy = TcpProxy(5432)
         self.proxy.start()
@@ -76,7 +77,7 @@ class Lab:
         self.env = procfile.line_environment(
             self.twilio,
             database_url,
-            f"redis://127.0.0.1:{self.redis_port}/0",
+            self.redis.url,
             folder / "faults.toml",
             PUBLIC_URL,
             PORT=str(self.web_port),
@@ -84,9 +85,8 @@ class Lab:
         engine = create_engine(self.env["DATABASE_URL"])
         upgrade(engine)
         engine.dispose()
-        self.redis: subprocess.Popen[bytes] | None = None
         self.worker: subprocess.Popen[bytes] | None = None
-        self.start_redis()
+        self.redis.start()
         self.web = procfile.spawn(procfile.procfile()["web"], self.env, folder / "web.log")
         self.start_worker()
         procfile.wait_for_http(f"http://127.0.0.1:{self.web_port}/healthz", folder / "web.log")
@@ -99,40 +99,11 @@ class Lab:
         assert self.worker is not None
         procfile.kill(self.worker)
 
-    def start_redis(self) -> None:
-        self.redis = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.redis_port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.folder),
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        for _ in range(50):
-            try:
-                socket.create_connection(("127.0.0.1", self.redis_port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-
     def restart_redis_and_worker(self) -> None:
         """Recovery from a Redis restart: Redis back, then (after a moment) the worker."""
-        self.start_redis()
+        self.redis.start()
         time.sleep(0.5)
         self.start_worker()
-
-    def stop_redis(self) -> None:
-        assert self.redis is not None
-        self.redis.terminate()
-        self.redis.wait()
 
     def text(self, sender: str, body: str) -> int:
         form = procfile.sms_form(self.twilio.account_sid, sender, "+15005550006", body)
@@ -150,8 +121,7 @@ class Lab:
     def stop(self) -> None:
         for process in (self.web, self.worker):
             procfile.stop(process)
-        if self.redis is not None and self.redis.poll() is None:
-            self.stop_redis()
+        self.redis.stop()
         self.proxy.cut()
         self.twilio.stop()
         database.drop_database(self.database)
@@ -265,7 +235,7 @@ def main() -> int:
                 ("worker SIGKILL mid-delivery", lab.kill_worker, lab.start_worker, last["kill"]),
                 (
                     "Redis restart",
-                    lab.stop_redis,
+                    lab.redis.stop,
                     lab.restart_redis_and_worker,
                     last["redis"],
                 ),

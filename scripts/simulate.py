@@ -46,6 +46,7 @@ from sqlalchemy.orm import Session
 
 from routing import limits as rules
 from routing.limits import VolunteerState
+from scripts.harness import seed
 from scripts.staffing import (
     HOUR,
     Answer,
@@ -123,30 +124,20 @@ def open_line(
     with runtime.sessions() as session, session.begin():
         volunteers = [
             Volunteer(
-                name=plan.alias,
-                alias=plan.alias,
-                phone=volunteer_phone(index),
-                languages=",".join(plan.languages),
-                max_concurrent=plan.max_concurrent,
-                active=True,
-                awaiting_ok=False,
-                created_at=scenario.start,
+                **seed.volunteer(
+                    plan.alias,
+                    volunteer_phone(index),
+                    scenario.start,
+                    name=plan.alias,
+                    languages=",".join(plan.languages),
+                    max_concurrent=plan.max_concurrent,
+                ),
             )
             for index, plan in enumerate(roster)
         ]
         session.add_all(volunteers)
-        session.add(
-            Supervisor(
-                name="Supervisor",
-                email="supervisor@warmline.invalid",
-                phone=SUPERVISOR_PHONE,
-                password_hash="!simulation-no-login",
-                role="supervisor",
-                on_call=True,
-                active=True,
-                created_at=scenario.start,
-            )
-        )
+        no_login = {"email": "supervisor@warmline.invalid", "password_hash": "!simulation-no-login"}
+        session.add(Supervisor(**seed.supervisor("Supervisor", SUPERVISOR_PHONE, scenario.start, **no_login)))
         session.flush()
         return runtime, [volunteer.id for volunteer in volunteers]
 

@@ -459,16 +459,24 @@ def queue_position(turn: Turn, conversation: Conversation) -> int:
         .where(
             Conversation.status == "queued",
             Conversation.channel == conversation.channel,
-            (Conversation.priority > conversation.priority)
-            | ((Conversation.priority == conversation.priority) & (Conversation.queued_at < conversation.queued_at))
-            | (
-                (Conversation.priority == conversation.priority)
-                & (Conversation.queued_at == conversation.queued_at)
-                & (Conversation.id < conversation.id)
-            ),
+            ahead_of(conversation),
         )
     )
     return int(ahead or 0) + 1
+
+
+def ahead_of(conversation: Conversation) -> ColumnElement[bool]:
+    """Conversations the dispatcher offers before this one: higher priority, then waiting
+    longer, then older."""
+    return (
+        (Conversation.priority > conversation.priority)
+        | ((Conversation.priority == conversation.priority) & (Conversation.queued_at < conversation.queued_at))
+        | (
+            (Conversation.priority == conversation.priority)
+            & (Conversation.queued_at == conversation.queued_at)
+            & (Conversation.id < conversation.id)
+        )
+    )
 
 
 def anyone_on_shift(turn: Turn) -> bool:

@@ -5,9 +5,19 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from service.conversations import shifts
-from service.db import Conversation, Message, Offer, Volunteer
+from service.db import Conversation, Message, Offer, Texter, Volunteer
 from service.db.turn import Turn
 from service.outbound import outbox
+
+
+def open_queued(turn: Turn, texter: Texter, channel: str) -> Conversation:
+    """A new conversation for the texter (or caller), queued from now, in their language."""
+    now = turn.now
+    conversation = Conversation(texter=texter, channel=channel, status="queued", language=texter.language, priority=0)
+    conversation.created_at = conversation.queued_at = conversation.last_texter_at = now
+    turn.session.add(conversation)
+    turn.session.flush()
+    return conversation
 
 
 def record(
@@ -71,14 +81,12 @@ def requeue(turn: Turn, conversation: Conversation) -> None:
 
 
 CLOSING_TEXT = {"volunteer_done": "closed", "texter_inactive": "closed_by_inactivity"}
-VOLUNTEER_TEXT = {
+# The text telling the volunteer why a conversation ended: most reasons have one of their name.
+SAME_NAMED = ("texter_unsubscribed", "texter_deleted_data", "call_ended", "callback_unanswered")
+VOLUNTEER_TEXT = {reason: reason for reason in SAME_NAMED} | {
     "volunteer_done": "done",
     "texter_inactive": "closed_by_inactivity",
     "texter_stop": "texter_stopped",
-    "texter_unsubscribed": "texter_unsubscribed",
-    "texter_deleted_data": "texter_deleted_data",
-    "call_ended": "call_ended",
-    "callback_unanswered": "callback_unanswered",
 }
 
 

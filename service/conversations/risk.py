@@ -142,14 +142,7 @@ def act(turn: Turn, conversation: Conversation, whole: Assessment, earlier_categ
         else:
             outbox.to_texter(turn, texter, safety, conversation)
         conversation.safety_sent_at = turn.now
-        turn.session.add(
-            Message(
-                conversation_id=conversation.id,
-                author="line",
-                body_encrypted=turn.runtime.vault.encrypt(safety),
-                created_at=turn.now,
-            )
-        )
+        lifecycle.record(turn, conversation, "line", safety)
     if Action.OPEN_ESCALATION in actions:
         reason = texts.for_supervisor("detector_reason", categories=categories)
         escalations.open_escalation(turn, conversation, whole.level.value, "detector", reason, whole)

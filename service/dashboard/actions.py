@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from routing.limits import LIFTABLE
 from service.conversations import line_pause
 from service.dashboard.blueprint import (
+    conversation_page,
     dashboard_blueprint,
     form_number,
     now,
@@ -144,9 +145,7 @@ def conversation(conversation_id: int) -> str:
         candidates = [v for v in volunteers_on_shift(db, runtime(), moment) if v.id != found.volunteer_id]
         return render_template(
             "dashboard/conversation.html",
-            conversation=found,
-            pseudonym=found.texter.pseudonym,
-            volunteer=found.volunteer,
+            **conversation_page(found),
             escalations=escalations,
             candidates=candidates,
             now=moment,

@@ -28,7 +28,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response
 
-from service.db import MAX_ID, Supervisor, parse_id
+from service.db import MAX_ID, Conversation, Supervisor, parse_id
 from service.db.turn import Turn, run_turn
 from service.jobs.job_queue import JobQueue
 from service.runtime import Runtime
@@ -144,6 +144,16 @@ def duration(span: timedelta | None) -> str:
     if minutes < 60:
         return f"{minutes} min"
     return f"{minutes // 60} h" if minutes % 60 == 0 else f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def conversation_page(conversation: Conversation) -> dict[str, object]:
+    """What every page about one conversation shows: the conversation, the texter's pseudonym
+    (never their number) and the volunteer."""
+    return {
+        "conversation": conversation,
+        "pseudonym": conversation.texter.pseudonym,
+        "volunteer": conversation.volunteer,
+    }
 
 
 def form_number(name: str) -> int | None:

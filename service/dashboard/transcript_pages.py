@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort, render_template
 
-from service.dashboard.blueprint import dashboard_blueprint, now, runtime, supervisor
+from service.dashboard.blueprint import conversation_page, dashboard_blueprint, now, runtime, supervisor
 from service.db import Conversation
 from service.staff.transcripts import read_transcript
 
@@ -18,9 +18,7 @@ def transcript(conversation_id: int) -> str:
         lines = read_transcript(db, runtime().vault, conversation, supervisor().email, now())
         return render_template(
             "dashboard/transcript.html",
-            conversation=conversation,
-            pseudonym=conversation.texter.pseudonym,
-            volunteer=conversation.volunteer,
+            **conversation_page(conversation),
             lines=lines,
             retention_days=runtime().settings.retention.days,
         )

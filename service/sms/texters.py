@@ -1,4 +1,7 @@
-"""What happens when a texter texts the line: welcome, queue, relay, opt-out, feedback."""
+"""What happens when a texter texts the line: welcome, queue, relay, opt-out, feedback.
+
+What the text asks for is decided in the core (`routing.texter_text`); this module carries it out.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from routing.keywords import Keyword, deletion_request, feedback_score, language_switch, opt_keyword
-from routing.language import detect_language
+from routing.texter_text import TexterAction, TexterKeywords, over_flood_limit, read_texter_text
 from service.conversations import dispatch, lifecycle, line_pause, retention, risk
 from service.db import OPEN_STATUSES, Conversation, Message, Texter
 from service.db.turn import Turn
@@ -56,50 +58,65 @@ def on_texter_message(turn: Turn, phone: str, body: str, opt_out_type: str = "")
         .options(joinedload(Conversation.volunteer))  # a relay needs them: no second round trip
         .with_for_update(of=Conversation)
     ).first()
+    intent = read_texter_text(
+        body,
+        opt_out_type=opt_out_type,
+        language=texter.language,
+        is_new=is_new,
+        opted_out=texter.opted_out,
+        in_conversation=conversation is not None,
+        keywords=_keywords(turn),
+    )
+    match intent.action:
+        case TexterAction.DELETE_DATA:
+            _delete_data(turn, texter, conversation, intent.language)
+        case TexterAction.OPT_OUT:
+            # Twilio has already blocked the pair and confirmed to the texter; anything we send
+            # now would fail with 21610. End the conversation and tell the volunteer.
+            texter.opted_out = True
+            if conversation is not None:
+                lifecycle.record(turn, conversation, "texter", body)
+                lifecycle.close(turn, conversation, "texter_stop")
+                dispatch.offer_waiting(turn)
+        case TexterAction.OPT_IN:
+            texter.opted_out = False  # Twilio confirms the re-subscription itself
+        case TexterAction.SWITCH_LANGUAGE:
+            texter.language = intent.language
+            texter.language_chosen = True
+            if conversation is None:
+                _start_conversation(turn, texter, first_message=None)
+            else:
+                conversation.language = intent.language
+                outbox.tell_texter(turn, texter, "language_set", conversation)
+        case TexterAction.FEEDBACK | TexterAction.START:
+            # A score that no recently ended conversation awaits starts a conversation too.
+            if intent.score is None or not _store_feedback(turn, texter, intent.score):
+                texter.language = intent.language
+                _start_conversation(turn, texter, first_message=body)
+        case TexterAction.CONTINUE if conversation is not None:  # read only in a conversation
+            _continue(turn, texter, conversation, body)
+    return texter
+
+
+def _keywords(turn: Turn) -> TexterKeywords:
     texts = turn.runtime.texts
-    deleting = deletion_request(body, {code: texts.language(code).delete_keywords for code in texts.languages})
-    if deleting is not None:
-        _delete_data(turn, texter, conversation, deleting)
-        return texter
-    keyword = opt_keyword(body, opt_out_type, turn.runtime.settings.inbound.opt_out_keywords)
-    if keyword is Keyword.OPT_OUT:
-        # Twilio has already blocked the pair and confirmed to the texter; anything we send
-        # now would fail with 21610. End the conversation and tell the volunteer.
-        texter.opted_out = True
-        if conversation is not None:
-            lifecycle.record(turn, conversation, "texter", body)
-            lifecycle.close(turn, conversation, "texter_stop")
-            dispatch.offer_waiting(turn)
-        return texter
-    if keyword is Keyword.OPT_IN and texter.opted_out:
-        texter.opted_out = False  # Twilio confirms the re-subscription itself
-        return texter
+    return TexterKeywords(
+        delete={code: texts.language(code).delete_keywords for code in texts.languages},
+        switch={code: texts.language(code).switch_keywords for code in texts.languages},
+        common_words={code: texts.language(code).common_words for code in texts.languages},
+        default_language=texts.languages[0],
+        opt_out=turn.runtime.settings.inbound.opt_out_keywords,
+    )
 
-    switch = language_switch(body, {code: texts.language(code).switch_keywords for code in texts.languages})
-    if switch is not None:
-        texter.language = switch
-        texter.language_chosen = True
-        if conversation is not None:
-            conversation.language = switch
-            outbox.tell_texter(turn, texter, "language_set", conversation)
-            return texter
-        _start_conversation(turn, texter, first_message=None)
-        return texter
 
-    if conversation is None:
-        if not is_new and _store_feedback(turn, texter, body):
-            return texter
-        if is_new:
-            vocabularies = {code: texts.language(code).common_words for code in texts.languages}
-            texter.language = detect_language(body, vocabularies, texts.languages[0])
-        _start_conversation(turn, texter, first_message=body)
-        return texter
-
+def _continue(turn: Turn, texter: Texter, conversation: Conversation, body: str) -> None:
+    """A text in the open conversation: assessed and kept, then relayed to the volunteer
+    unless the texter is over the flood limit."""
     history = risk.texter_history(turn, conversation)
     risk.record_texter_message(turn, conversation, body, history)
     conversation.last_texter_at = turn.now
     if _flooding(turn, conversation, [row.created_at for row in history]):
-        return texter
+        return
     if conversation.status == "active" and conversation.volunteer is not None:
         outbox.tell_volunteer(
             turn,
@@ -110,7 +127,6 @@ def on_texter_message(turn: Turn, phone: str, body: str, opt_out_type: str = "")
             pseudonym=texter.pseudonym,
             text=body,
         )
-    return texter
 
 
 def _delete_data(turn: Turn, texter: Texter, conversation: Conversation | None, language: str) -> None:
@@ -129,11 +145,9 @@ def _flooding(turn: Turn, conversation: Conversation, earlier: Sequence[datetime
     """Past the per-minute limit the text stays in the transcript but is not relayed; the
     texter is told once per minute. Its risk was already assessed. `earlier`: when the
     texter's earlier messages came."""
-    limit = turn.runtime.settings.inbound.max_texts_per_minute
-    minute_ago = turn.now - timedelta(minutes=1)
-    recent = 1 + sum(created_at > minute_ago for created_at in earlier)
-    if recent <= limit:
+    if not over_flood_limit(earlier, turn.now, turn.runtime.settings.inbound.max_texts_per_minute):
         return False
+    minute_ago = turn.now - timedelta(minutes=1)
     told = turn.session.scalar(
         select(func.count())
         .select_from(Message)
@@ -145,31 +159,13 @@ def _flooding(turn: Turn, conversation: Conversation, earlier: Sequence[datetime
     )
     if not told:
         notice = turn.runtime.texts.for_texter(conversation.texter.language, "slow_down")
-        turn.session.add(
-            Message(
-                conversation_id=conversation.id,
-                author="flood_notice",
-                body_encrypted=turn.runtime.vault.encrypt(notice),
-                created_at=turn.now,
-            )
-        )
+        lifecycle.record(turn, conversation, "flood_notice", notice)
         outbox.to_texter(turn, conversation.texter, notice, conversation)
     return True
 
 
 def _start_conversation(turn: Turn, texter: Texter, first_message: str | None) -> None:
-    conversation = Conversation(
-        texter=texter,
-        channel="sms",
-        status="queued",
-        language=texter.language,
-        priority=0,
-        created_at=turn.now,
-        queued_at=turn.now,
-        last_texter_at=turn.now,
-    )
-    turn.session.add(conversation)
-    turn.session.flush()
+    conversation = lifecycle.open_queued(turn, texter, "sms")
     if first_message is not None:
         risk.record_texter_message(turn, conversation, first_message)
     if line_pause.is_paused(turn.session):
@@ -185,11 +181,9 @@ def _start_conversation(turn: Turn, texter: Texter, first_message: str | None) -
     dispatch.offer_waiting(turn)
 
 
-def _store_feedback(turn: Turn, texter: Texter, body: str) -> bool:
-    """A 1-5 reply to the closing question of a conversation that ended recently."""
-    score = feedback_score(body)
-    if score is None:
-        return False
+def _store_feedback(turn: Turn, texter: Texter, score: int) -> bool:
+    """A 1-5 reply to the closing question of a conversation that ended recently; False when
+    no such conversation awaits one."""
     window = timedelta(minutes=turn.runtime.settings.routing.feedback_window_minutes)
     last = turn.session.scalars(
         select(Conversation)

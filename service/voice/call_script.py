@@ -50,12 +50,8 @@ class CallScript:
                     dial.number(phone, url=self._url("whisper", offer=offer_id), method="POST")
                 response.append(dial)
             case calls.OnHold(call_id, language):
-                response.enqueue(
-                    HOLD_QUEUE,
-                    wait_url=self._url("wait", call=call_id),
-                    wait_url_method="POST",
-                    action=self._url("queue-result", call=call_id),
-                    method="POST",
+                self._enqueue(
+                    response, HOLD_QUEUE, self._url("wait", call=call_id), self._url("queue-result", call=call_id)
                 )
             case calls.HoldNotice(call_id, language, position, can_text, coming):
                 self._hold_notice(response, call_id, language, position, can_text, coming)
@@ -105,12 +101,8 @@ class CallScript:
                 response.hangup()
             case callbacks.WaitForCaller(call_id, queue, text):
                 self._speak(response, self._texts.languages[0], text)
-                response.enqueue(
-                    queue,
-                    wait_url=self._url("callback/wait", call=call_id),
-                    wait_url_method="POST",
-                    action=self._url("callback/done", call=call_id),
-                    method="POST",
+                self._enqueue(
+                    response, queue, self._url("callback/wait", call=call_id), self._url("callback/done", call=call_id)
                 )
             case callbacks.StillCalling():
                 response.pause(length=COMING_PAUSE_SECONDS)
@@ -169,6 +161,11 @@ class CallScript:
             gather.play(self._voice.hold_music_url)
         else:
             gather.pause(length=self._voice.hold_announce_seconds)
+
+    @staticmethod
+    def _enqueue(response: VoiceResponse, queue: str, wait_url: str, done_url: str) -> None:
+        """Hold the caller in `queue`: Twilio plays `wait_url` meanwhile and posts to `done_url` once they leave it."""
+        response.enqueue(queue, wait_url=wait_url, wait_url_method="POST", action=done_url, method="POST")
 
     def _say(self, parent: VoiceResponse, language: str, text_key: str, **params: object) -> None:
         self._speak(parent, language, self._texts.for_caller(language, text_key, **params))

@@ -177,18 +177,7 @@ def incoming(runtime: Runtime, call: IncomingCall, now: datetime) -> tuple[Step,
             return _current_step(turn, known, known.conversation)
         texter = _caller(turn, call)
         _end_earlier(turn, texter)
-        conversation = Conversation(
-            texter=texter,
-            channel="voice",
-            status="queued",
-            language=texter.language,
-            priority=0,
-            created_at=turn.now,
-            queued_at=turn.now,
-            last_texter_at=turn.now,
-        )
-        turn.session.add(conversation)
-        turn.session.flush()
+        conversation = lifecycle.open_queued(turn, texter, "voice")
         record = Call(
             conversation_id=conversation.id,
             call_sid=call.sid,
@@ -375,13 +364,7 @@ def wait(runtime: Runtime, call_id: int, now: datetime) -> tuple[Step, Turn]:
         ):
             call.stage = rules.CLOSING
             return LeaveHold()
-        return HoldNotice(
-            call.id,
-            conversation.language,
-            position=_hold_position(turn, conversation),
-            can_text=_can_text(conversation.texter),
-            volunteer_coming=call.stage == rules.PULLING,
-        )
+        return _hold_notice(turn, call, conversation)
 
     return run_turn(runtime, now, work)
 
@@ -403,13 +386,7 @@ def wait_choice(runtime: Runtime, call_id: int, digits: str, now: datetime) -> t
         if key == rules.TEXT_KEY and _can_text(conversation.texter):
             _continue_by_text(turn, call, conversation)
             return LeaveHold()
-        return HoldNotice(
-            call.id,
-            conversation.language,
-            position=_hold_position(turn, conversation),
-            can_text=_can_text(conversation.texter),
-            volunteer_coming=call.stage == rules.PULLING,
-        )
+        return _hold_notice(turn, call, conversation)
 
     return run_turn(runtime, now, work)
 
@@ -671,6 +648,12 @@ def _continue_by_text(turn: Turn, call: Call, conversation: Conversation) -> Non
     close_call(turn, call, conversation, rules.TEXT_INSTEAD)
 
 
+def _hold_notice(turn: Turn, call: Call, conversation: Conversation) -> HoldNotice:
+    """What a caller on hold hears next: their place, and the keys they may press."""
+    position, can_text = _hold_position(turn, conversation), _can_text(conversation.texter)
+    return HoldNotice(call.id, conversation.language, position, can_text, volunteer_coming=call.stage == rules.PULLING)
+
+
 def _hold_position(turn: Turn, conversation: Conversation) -> int:
     """The caller's place among callers still waiting for a volunteer, in the dispatcher's order."""
     ahead = turn.session.scalar(
@@ -681,13 +664,7 @@ def _hold_position(turn: Turn, conversation: Conversation) -> int:
             Conversation.channel == "voice",
             Conversation.status == "queued",
             Call.stage.in_(rules.WAITING_STAGES),
-            (Conversation.priority > conversation.priority)
-            | ((Conversation.priority == conversation.priority) & (Conversation.queued_at < conversation.queued_at))
-            | (
-                (Conversation.priority == conversation.priority)
-                & (Conversation.queued_at == conversation.queued_at)
-                & (Conversation.id < conversation.id)
-            ),
+            dispatch.ahead_of(conversation),
         )
     )
     return int(ahead or 0) + 1

@@ -16,6 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from playwright.sync_api import Browser, Page
 
+from scripts.harness import seed
 from scripts.harness.database import empty_database
 from service.app import create_app
 from service.db import Supervisor
@@ -40,17 +41,9 @@ class Account:
 def add_account(runtime: Runtime, name: str, role: str, phone: str, on_call: bool = False) -> Account:
     email = f"{name.lower()}@example.org"
     with runtime.sessions() as session, session.begin():
-        account = Supervisor(
-            name=name,
-            email=email,
-            phone=phone,
-            password_hash=PasswordHasher().hash(PASSWORD),
-            role=role,
-            on_call=on_call,
-            backup=False,
-            active=True,
-            created_at=datetime.now(UTC),
-        )
+        password_hash = PasswordHasher().hash(PASSWORD)
+        row = seed.supervisor(name, phone, datetime.now(UTC), password_hash=password_hash, role=role, on_call=on_call)
+        account = Supervisor(**row)
         session.add(account)
         session.flush()
         return Account(account.id, name, email, phone, role)

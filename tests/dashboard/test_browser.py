@@ -18,8 +18,7 @@ def test_an_imminent_message_appears_without_reload_and_is_acknowledged(
     dashboard: Dashboard, line: Line, people: People, stack: Stack
 ) -> None:
     page = dashboard.page
-    ana = people.volunteer("Ana")
-    line.start_shift(ana)
+    people.on_shift(line, "Ana")
     expect(page.locator('[data-section="volunteers"]')).to_contain_text("Ana", timeout=3_000)
     dashboard.shot("login-then-live")
     marker = page.evaluate("() => { window.__noReload = true; return performance.timeOrigin; }")
@@ -51,8 +50,7 @@ def test_a_shift_ended_from_the_dashboard_is_texted_to_the_volunteer(
     dashboard: Dashboard, line: Line, people: People
 ) -> None:
     page = dashboard.page
-    ana = people.volunteer("Ana")
-    line.start_shift(ana)
+    ana = people.on_shift(line, "Ana")
     row = page.locator('[data-section="volunteers"] tr', has_text="Ana")
     expect(row).to_be_visible(timeout=3_000)
     row.get_by_role("button", name="End shift").click()  # the confirmation dialog is accepted

@@ -16,8 +16,7 @@ def test_pausing_the_line_turns_new_texters_away_with_the_configured_text(
     dashboard: Dashboard, line: Line, people: People
 ) -> None:
     page = dashboard.page
-    ana = people.volunteer("Ana")
-    line.start_shift(ana)
+    ana = people.on_shift(line, "Ana")
     page.get_by_role("button", name="Pause the line").click()
     expect(page.locator(".banner-paused")).to_contain_text("The line is paused")
     dashboard.shot("live-paused")
@@ -42,8 +41,7 @@ def test_a_break_and_a_lifted_limit_are_texted_to_the_volunteer(
     dashboard: Dashboard, line: Line, people: People
 ) -> None:
     page = dashboard.page
-    ana = people.volunteer("Ana")
-    line.start_shift(ana)
+    ana = people.on_shift(line, "Ana")
     page.locator('[data-section="volunteers"] a', has_text="Ana").click()
     page.get_by_role("button", name="Start break").click()
     expect(page.locator(".notice-done")).to_contain_text("Break started")

@@ -10,7 +10,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from werkzeug.test import TestResponse
 
+from scripts.harness import seed
 from service.db import LineState, Supervisor, Volunteer
 from service.runtime import Runtime
 from tests.dashboard.conftest import PASSWORD, Account, csrf_token, sign_in
@@ -138,14 +140,7 @@ def test_a_deactivated_supervisor_loses_access_at_once(
 
 def _add_volunteer(runtime: Runtime) -> int:
     with runtime.sessions() as session, session.begin():
-        volunteer = Volunteer(
-            name="Ana Rivera",
-            alias="Ana",
-            phone=VOLUNTEER_PHONE,
-            languages="en",
-            active=True,
-            created_at=datetime.now(UTC),
-        )
+        volunteer = Volunteer(**seed.volunteer("Ana", VOLUNTEER_PHONE, datetime.now(UTC), name="Ana Rivera"))
         session.add(volunteer)
         session.flush()
         return volunteer.id
@@ -192,38 +187,23 @@ def test_a_supervisor_edit_keeps_the_phone_they_cannot_see(runtime: Runtime, sup
         assert (volunteer.alias, volunteer.languages, volunteer.phone) == ("Anita", "en,es", VOLUNTEER_PHONE)
 
 
+def _add_supervisor(admin_client: FlaskClient, email: str, password: str) -> TestResponse:
+    """Kim, added as a supervisor through the dashboard's form by an admin."""
+    token = csrf_token(admin_client.get("/dashboard/people/supervisors/new").get_data(as_text=True))
+    form = {"name": "Kim", "email": email, "phone": "+12025550150", "role": "supervisor", "password": password}
+    return admin_client.post("/dashboard/people/supervisors/new", data=form | {"csrf_token": token})
+
+
 @pytest.mark.parametrize("password", ["", "short"])
 def test_a_new_supervisor_needs_a_long_password(admin_client: FlaskClient, runtime: Runtime, password: str) -> None:
-    token = csrf_token(admin_client.get("/dashboard/people/supervisors/new").get_data(as_text=True))
-    response = admin_client.post(
-        "/dashboard/people/supervisors/new",
-        data={
-            "name": "Kim",
-            "email": "kim@example.org",
-            "phone": "+12025550150",
-            "role": "supervisor",
-            "password": password,
-            "csrf_token": token,
-        },
-    )
+    response = _add_supervisor(admin_client, "kim@example.org", password)
     assert response.status_code == 400
     with runtime.sessions() as session:
         assert session.scalar(select(Supervisor.id).where(Supervisor.email == "kim@example.org")) is None
 
 
 def test_a_supervisor_added_on_the_dashboard_can_sign_in(app: Flask, admin_client: FlaskClient) -> None:
-    token = csrf_token(admin_client.get("/dashboard/people/supervisors/new").get_data(as_text=True))
-    response = admin_client.post(
-        "/dashboard/people/supervisors/new",
-        data={
-            "name": "Kim",
-            "email": "Kim@Example.org",
-            "phone": "+12025550150",
-            "role": "supervisor",
-            "password": PASSWORD,
-            "csrf_token": token,
-        },
-    )
+    response = _add_supervisor(admin_client, "Kim@Example.org", PASSWORD)
     assert response.status_code == 302
     sign_in(app.test_client(), Account(0, "Kim", "kim@example.org", "", "supervisor"))
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
+from scripts.harness import seed
 from service.conversations import line_pause
 from service.dashboard.live import build_live_state
 from service.db import AuditEntry, Conversation, Escalation, OutboxMessage, Shift, Texter, Volunteer
@@ -28,15 +30,8 @@ NOW = datetime.fromtimestamp(int(datetime.now(UTC).timestamp()) // 15 * 15, UTC)
 
 
 def _volunteer(turn: Turn, alias: str, on_shift: bool = True, max_concurrent: int | None = None) -> Volunteer:
-    volunteer = Volunteer(
-        name=f"{alias} Example",
-        alias=alias,
-        phone=f"+1202555{abs(hash(alias)) % 10_000:04d}",
-        languages="en",
-        max_concurrent=max_concurrent,
-        active=True,
-        created_at=turn.now,
-    )
+    phone = f"+1202555{abs(hash(alias)) % 10_000:04d}"
+    volunteer = Volunteer(**seed.volunteer(alias, phone, turn.now, max_concurrent=max_concurrent))
     turn.session.add(volunteer)
     turn.session.flush()
     if on_shift:
@@ -52,36 +47,16 @@ def _volunteer(turn: Turn, alias: str, on_shift: bool = True, max_concurrent: in
 
 
 def _conversation(
-    turn: Turn,
-    number: int,
-    status: str,
-    volunteer: Volunteer | None = None,
-    line_number: str | None = None,
-    queued_at: datetime | None = None,
-    **fields: object,
+    turn: Turn, number: int, status: str, volunteer: Volunteer | None = None, thread: str | None = None, **fields: Any
 ) -> Conversation:
-    texter = Texter(
-        pseudonym=f"T-{number:04d}",
-        phone_hash=f"test:{number}",
-        phone_encrypted="test",
-        language="en",
-        created_at=turn.now,
-    )
+    """Texter number `number`'s conversation (on the line number `thread`), queued ten minutes
+    ago unless `queued_at` says."""
+    texter = Texter(**seed.texter(f"T-{number:04d}", turn.now, phone_hash=f"test:{number}"))
     turn.session.add(texter)
-    queued = queued_at or turn.now - timedelta(minutes=10)
-    conversation = Conversation(
-        texter=texter,
-        channel="sms",
-        status=status,
-        language="en",
-        volunteer=volunteer,
-        line_number=line_number,
-        created_at=queued,
-        queued_at=queued,
-        last_texter_at=turn.now,
-        assigned_at=queued + timedelta(minutes=1) if volunteer else None,
-        **fields,
-    )
+    queued = fields.pop("queued_at", None) or turn.now - timedelta(minutes=10)
+    assigned_at = queued + timedelta(minutes=1) if volunteer else None
+    row = seed.queued_conversation(queued, status=status, last_texter_at=turn.now, assigned_at=assigned_at) | fields
+    conversation = Conversation(**row, texter=texter, volunteer=volunteer, line_number=thread)
     turn.session.add(conversation)
     turn.session.flush()
     return conversation

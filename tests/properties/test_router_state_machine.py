@@ -17,6 +17,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from sqlalchemy import select
 
 from routing import limits as rules
+from scripts.harness import seed
 from service.conversations import shifts
 from service.db import Conversation, Offer, Shift, Texter, Volunteer
 from service.db.migrate import upgrade
@@ -81,18 +82,7 @@ class RouterMachine(RuleBasedStateMachine):
         self.opted_out: set[str] = set()
         with self.runtime.sessions() as session, session.begin():
             for phone, personal in VOLUNTEERS:
-                session.add(
-                    Volunteer(
-                        name=phone,
-                        alias="V",
-                        phone=phone,
-                        languages="en",
-                        max_concurrent=personal,
-                        active=True,
-                        awaiting_ok=False,
-                        created_at=START,
-                    )
-                )
+                session.add(Volunteer(**seed.volunteer("V", phone, START, name=phone, max_concurrent=personal)))
         self.main = self.runtime.settings.line.main_number
 
     def text(self, sender: str, body: str, to: str | None = None) -> None:

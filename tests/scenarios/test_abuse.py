@@ -12,10 +12,7 @@ from tests.support.stack import People
 
 
 def test_a_flood_is_kept_not_relayed_told_once_and_safety_still_answers(line: Line, people: People) -> None:
-    ana = people.volunteer("Ana")
-    line.start_shift(ana)
-    texter = people.texter()
-    line.connect(ana, texter)
+    ana, texter = people.talking(line)
     for index in range(20):
         line.text(texter, f"spam {index}")
     risky = line.text(texter, "i'm going to kill myself tonight, i have the gun")

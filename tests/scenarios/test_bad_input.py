@@ -48,10 +48,7 @@ def test_odd_bodies_are_kept_and_answered_safely(line: Line, people: People, sta
 
 
 def test_huge_body_reaches_the_volunteer_in_bounded_parts(line: Line, people: People) -> None:
-    ana = people.volunteer("Ana")
-    line.start_shift(ana)
-    texter = people.texter()
-    line.connect(ana, texter)
+    ana, texter = people.talking(line)
     line.text(texter, "word " * 20_000)
     line.wait_for(ana, "[message shortened]")
     parts = [m for m in line.inbox(ana) if m["Body"].startswith("(")]

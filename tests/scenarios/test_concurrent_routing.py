@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, insert, select, text
 
+from scripts.harness import seed
 from service.db import Conversation, Offer, Volunteer
 from service.db.migrate import upgrade
 from tests.conftest import POSTGRES_ADMIN_URL, TEST_DATABASE
@@ -54,13 +55,7 @@ def test_four_processes_never_assign_a_texter_twice_nor_overload_a_volunteer(loa
         for index, phone in enumerate(volunteers):
             connection.execute(
                 insert(Volunteer).values(
-                    name=f"Volunteer {index}",
-                    alias=f"V{index}",
-                    phone=phone,
-                    languages="en",
-                    active=True,
-                    awaiting_ok=False,
-                    created_at=datetime.now(UTC),
+                    **seed.volunteer(f"V{index}", phone, datetime.now(UTC), name=f"Volunteer {index}")
                 )
             )
     texters = [f"+1404555{index:04d}" for index in range(TEXTERS)]

@@ -35,14 +35,19 @@ def _database_text(stack: Stack) -> str:
 
 
 def _conversation(line: Line, people: People) -> tuple[str, str]:
-    ana = people.volunteer("Ana")
-    line.start_shift(ana)
-    texter = people.texter()
-    line.connect(ana, texter)
+    ana, texter = people.talking(line)
     line.text(texter, SECRET_WORDS)
     line.wait_for(ana, "Marisol")
     line.text(ana, "thank you for trusting me with that", texter=False)
     line.wait_for(texter, "trusting me")
+    return ana, texter
+
+
+def _ended_conversation(line: Line, people: People) -> tuple[str, str]:
+    """The same conversation, ended by the volunteer with #done."""
+    ana, texter = _conversation(line, people)
+    line.text(ana, "#done", texter=False)
+    line.wait_for(texter, "conversation has ended")
     return ana, texter
 
 
@@ -56,9 +61,7 @@ def test_no_number_or_body_in_clear_text_in_the_database(line: Line, people: Peo
 def test_a_rotated_key_still_reads_old_rows_and_recognises_returning_texters(
     line: Line, people: People, stack: Stack, environment: dict[str, str]
 ) -> None:
-    ana, texter = _conversation(line, people)
-    line.text(ana, "#done", texter=False)
-    line.wait_for(texter, "conversation has ended")
+    _, texter = _ended_conversation(line, people)
     old_key, new_key = environment["WARMLINE_DATA_KEY"], "a-brand-new-data-key-for-rotation-tests"
     both = {**os.environ, **environment, "WARMLINE_DATA_KEY": f"{new_key},{old_key}"}
     assert (
@@ -90,8 +93,7 @@ def _first_body(stack: Stack) -> str:
 def test_retention_deletes_bodies_and_numbers_and_keeps_the_statistics(
     line: Line, people: People, stack: Stack, environment: dict[str, str]
 ) -> None:
-    ana, texter = _conversation(line, people)
-    line.text(ana, "#done", texter=False)
+    _, texter = _ended_conversation(line, people)
     line.text(texter, "5")
     line.wait_for(texter, "Thank you for telling us")
     long_ago = datetime.now(UTC) - timedelta(days=31)

@@ -59,10 +59,7 @@ def test_transient_twilio_errors_are_retried_until_delivered(line: Line, people:
 def test_unsubscribed_texter_21610_is_not_retried_and_the_volunteer_is_told(
     line: Line, people: People, stack: Stack
 ) -> None:
-    ana = people.volunteer("Ana")
-    line.start_shift(ana)
-    texter = people.texter()
-    line.connect(ana, texter)
+    ana, texter = people.talking(line)
     line.twilio.fault("error21610", count=1)
     line.text(ana, "are you ok?", texter=False)
     line.wait_for(ana, "has unsubscribed (STOP)")
@@ -107,10 +104,7 @@ def test_every_text_asks_twilio_for_status_callbacks_at_the_public_url(line: Lin
 def test_silent_texter_conversation_closes_after_the_inactivity_timeout(
     line: Line, people: People, stack: Stack
 ) -> None:
-    ana = people.volunteer("Ana")
-    line.start_shift(ana)
-    texter = people.texter()
-    line.connect(ana, texter)
+    ana, texter = people.talking(line)
     # Half an hour passes without a word from the texter; the worker's sweeper notices.
     silent_since = datetime.now(UTC) - timedelta(
         minutes=stack.runtime.settings.routing.texter_inactivity_minutes, seconds=1

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Connection, delete, insert, select, update
 
 from routing.matching import choose_volunteer
+from scripts.harness import seed
 from scripts.harness.database import empty_database
 from service.conversations import dispatch, shifts
 from service.db import Conversation, LimitOverride, Offer, Shift, Texter, Volunteer
@@ -41,18 +42,18 @@ def _roster(runtime: Runtime, rng: random.Random, size: int) -> None:
         for index in range(1, size + 1):
             connection.execute(
                 insert(Volunteer).values(
-                    id=index,
-                    name=f"V{index}",
-                    alias=f"V{index}",
-                    phone=f"+130355{index:05d}",
-                    languages=rng.choice(["en", "en", "es", "en,es"]),
-                    max_concurrent=rng.choice([None, None, 1, 2]),
-                    active=True,
-                    break_until=rng.choice([None] * 6 + [NOW + timedelta(minutes=5), NOW - timedelta(minutes=5)]),
-                    cooldown_until=rng.choice([None] * 6 + [NOW + timedelta(minutes=5)]),
-                    awaiting_ok=rng.random() < 0.1,
-                    last_assigned_at=rng.choice([None, NOW - timedelta(minutes=rng.randint(1, 300))]),
-                    created_at=NOW - timedelta(days=9),
+                    **seed.volunteer(
+                        f"V{index}",
+                        f"+130355{index:05d}",
+                        NOW - timedelta(days=9),
+                        id=index,
+                        languages=rng.choice(["en", "en", "es", "en,es"]),
+                        max_concurrent=rng.choice([None, None, 1, 2]),
+                        break_until=rng.choice([None] * 6 + [NOW + timedelta(minutes=5), NOW - timedelta(minutes=5)]),
+                        cooldown_until=rng.choice([None] * 6 + [NOW + timedelta(minutes=5)]),
+                        awaiting_ok=rng.random() < 0.1,
+                        last_assigned_at=rng.choice([None, NOW - timedelta(minutes=rng.randint(1, 300))]),
+                    )
                 )
             )
             if rng.random() < 0.9:
@@ -115,16 +116,7 @@ def _texter(connection: Connection, name: str, language: str, previous: int | No
     return int(
         connection.execute(
             insert(Texter)
-            .values(
-                pseudonym=name[:12],
-                phone_hash=name,
-                phone_encrypted="-",
-                language=language,
-                language_chosen=False,
-                opted_out=False,
-                last_volunteer_id=previous,
-                created_at=NOW,
-            )
+            .values(**seed.texter(name[:12], NOW, phone_hash=name, language=language, last_volunteer_id=previous))
             .returning(Texter.id)
         ).scalar_one()
     )
@@ -134,18 +126,7 @@ def _queued(connection: Connection, texter: int, language: str) -> int:
     return int(
         connection.execute(
             insert(Conversation)
-            .values(
-                texter_id=texter,
-                channel="sms",
-                status="queued",
-                language=language,
-                priority=0,
-                risk_level="none",
-                created_at=NOW,
-                queued_at=NOW,
-                last_texter_at=NOW,
-                language_fallback_told=False,
-            )
+            .values(**seed.queued_conversation(NOW, texter_id=texter, language=language, language_fallback_told=False))
             .returning(Conversation.id)
         ).scalar_one()
     )
@@ -214,16 +195,9 @@ def test_the_best_volunteer_is_found_beyond_a_window_the_limits_refuse_whole(run
         for index in range(1, pausing + 2):
             connection.execute(
                 insert(Volunteer).values(
-                    id=index,
-                    name=f"V{index}",
-                    alias=f"V{index}",
-                    phone=f"+130355{index:05d}",
-                    languages="en",
-                    active=True,
+                    **seed.volunteer(f"V{index}", f"+130355{index:05d}", NOW, id=index),
                     cooldown_until=NOW + timedelta(minutes=10) if index <= pausing else None,
-                    awaiting_ok=False,
                     last_assigned_at=None if index <= pausing else NOW - timedelta(minutes=1),
-                    created_at=NOW,
                 )
             )
             connection.execute(
@@ -244,30 +218,8 @@ def test_the_load_dispatch_orders_by_follows_every_change_of_conversations_and_s
     """The triggers keep `active_conversations` and `on_shift` exact, whatever writes the rows."""
     empty_database(runtime.engine, restart_ids=True)
     with runtime.engine.begin() as connection:
-        connection.execute(
-            insert(Volunteer).values(
-                id=1,
-                name="A",
-                alias="A",
-                phone="+13035500001",
-                languages="en",
-                active=True,
-                awaiting_ok=False,
-                created_at=NOW,
-            )
-        )
-        connection.execute(
-            insert(Volunteer).values(
-                id=2,
-                name="B",
-                alias="B",
-                phone="+13035500002",
-                languages="en",
-                active=True,
-                awaiting_ok=False,
-                created_at=NOW,
-            )
-        )
+        connection.execute(insert(Volunteer).values(**seed.volunteer("A", "+13035500001", NOW, id=1)))
+        connection.execute(insert(Volunteer).values(**seed.volunteer("B", "+13035500002", NOW, id=2)))
         shift = connection.execute(
             insert(Shift)
             .values(volunteer_id=1, started_at=NOW, conversations_taken=0, wrap_up_told=False)

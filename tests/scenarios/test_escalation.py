@@ -107,11 +107,8 @@ def test_waiting_texter_in_danger_goes_to_the_head_of_the_queue(line: Line, peop
 def test_elevated_risk_alerts_the_volunteer_with_resources_and_flags_the_conversation(
     line: Line, people: People, stack: Stack
 ) -> None:
-    ana = people.volunteer("Ana")
     sam = people.supervisor("Sam")
-    line.start_shift(ana)
-    texter = people.texter()
-    line.connect(ana, texter)
+    ana, texter = people.talking(line)
     response = line.text(texter, "sometimes I wish I could just disappear and not wake up")
     assert _inline_reply(response.text) == ""
     alert = line.wait_for(ana, "messages show risk")
@@ -123,11 +120,8 @@ def test_elevated_risk_alerts_the_volunteer_with_resources_and_flags_the_convers
 
 
 def test_means_after_earlier_risk_raises_the_whole_conversation(line: Line, people: People) -> None:
-    ana = people.volunteer("Ana")
     sam = people.supervisor("Sam")
-    line.start_shift(ana)
-    texter = people.texter()
-    line.connect(ana, texter)
+    ana, texter = people.talking(line)
     line.text(texter, "i want to die")
     line.wait_for(ana, "messages show risk")
     line.text(texter, "nobody would even notice")

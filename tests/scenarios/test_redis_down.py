@@ -5,9 +5,7 @@ once Redis is back."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,70 +15,26 @@ import pytest
 from sqlalchemy import select
 
 from scripts.harness.fake_twilio import FakeTwilio
+from scripts.harness.redis_server import RedisServer
 from service.db import Escalation, OutboxMessage
 from tests.support.line import Line
-from tests.support.stack import People, Stack, _clean_line, start_stack
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class RedisServer:
-    """A Redis of this test's own, so that stopping it disturbs no other test."""
-
-    def __init__(self, port: int, folder: Path) -> None:
-        self.port, self.folder = port, folder
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.folder),
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        for _ in range(50):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        assert self.process is not None
-        self.process.terminate()
-        self.process.wait(timeout=10)
+from tests.support.stack import People, Stack, _clean_line, start_stack, worker_command
 
 
 @pytest.fixture
 def outage(
     environment: dict[str, str], fake_twilio: FakeTwilio, log_lines: list[str], tmp_path: Path
 ) -> Iterator[tuple[Line, Stack, RedisServer, dict[str, str]]]:
-    redis = RedisServer(_free_port(), tmp_path)
+    redis = RedisServer(tmp_path)
     redis.start()
-    env = {**environment, "REDIS_URL": f"redis://127.0.0.1:{redis.port}/0"}
+    env = {**environment, "REDIS_URL": redis.url}
     stack = start_stack(env, tmp_path)
     lines = _clean_line(stack, fake_twilio, log_lines)
     yield next(lines), stack, redis, env
     for _ in lines:
         pass
     stack.stop()
-    if redis.process and redis.process.poll() is None:
-        redis.stop()
+    redis.stop()
 
 
 def test_imminent_message_with_redis_stopped_gets_the_crisis_text_and_is_delivered_after(
@@ -104,18 +58,7 @@ def test_imminent_message_with_redis_stopped_gets_the_crisis_text_and_is_deliver
     redis.start()
     if stack._worker.poll() is not None:  # as the Procfile's process manager would: start the worker again
         stack._worker = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "rq"),
-                "worker",
-                "--with-scheduler",
-                "--worker-class",
-                "service.jobs.worker.Worker",
-                "--serializer",
-                "json",
-                "--url",
-                env["REDIS_URL"],
-                "warmline",
-            ],
+            worker_command(env["REDIS_URL"]),
             env={**os.environ, **env},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select, update
 
@@ -56,11 +57,8 @@ def test_on_is_refused_past_the_weekly_hours(line: Line, people: People, stack: 
 def test_escalated_conversation_brings_a_check_in_a_cooldown_and_a_debrief_on_request(
     line: Line, people: People
 ) -> None:
-    ana = people.volunteer("Ana")
     sam = people.supervisor("Sam")
-    line.start_shift(ana)
-    texter = people.texter()
-    line.connect(ana, texter)
+    ana, texter = people.talking(line)
     line.text(ana, "#escalate", texter=False)
     line.wait_for(sam, "escalation")
     line.text(ana, "#done", texter=False)
@@ -81,8 +79,7 @@ def test_escalated_conversation_brings_a_check_in_a_cooldown_and_a_debrief_on_re
 
 
 def test_cooldown_end_resumes_offers_once_the_volunteer_said_ok(line: Line, people: People, stack: Stack) -> None:
-    ana = people.volunteer("Ana")
-    line.start_shift(ana)
+    ana = people.on_shift(line, "Ana")
     with stack.runtime.sessions() as session, session.begin():
         session.execute(
             update(Volunteer)
@@ -99,8 +96,7 @@ def test_cooldown_end_resumes_offers_once_the_volunteer_said_ok(line: Line, peop
 
 
 def test_wrap_up_reminder_and_no_new_texters_near_the_shift_end(line: Line, people: People, stack: Stack) -> None:
-    ana = people.volunteer("Ana")
-    line.start_shift(ana)
+    ana = people.on_shift(line, "Ana")
     with stack.runtime.sessions() as session, session.begin():
         session.execute(
             update(Shift)
@@ -116,10 +112,7 @@ def test_wrap_up_reminder_and_no_new_texters_near_the_shift_end(line: Line, peop
 
 
 def test_shift_at_its_maximum_ends_after_the_open_conversation(line: Line, people: People, stack: Stack) -> None:
-    ana = people.volunteer("Ana")
-    line.start_shift(ana)
-    texter = people.texter()
-    line.connect(ana, texter)
+    ana, texter = people.talking(line)
     with stack.runtime.sessions() as session, session.begin():
         session.execute(
             update(Shift)
@@ -137,8 +130,7 @@ def test_shift_at_its_maximum_ends_after_the_open_conversation(line: Line, peopl
 def test_conversations_per_shift_cap_ends_the_shift_after_the_last_one(
     line: Line, people: People, stack: Stack
 ) -> None:
-    ana = people.volunteer("Ana")
-    line.start_shift(ana)
+    ana = people.on_shift(line, "Ana")
     cap = stack.runtime.shift_limits.max_conversations_per_shift
     with stack.runtime.sessions() as session, session.begin():
         session.execute(update(Shift).where(Shift.ended_at.is_(None)).values(conversations_taken=cap - 1))
@@ -186,28 +178,15 @@ def test_supervisor_override_from_the_cli_is_audited_and_lets_the_volunteer_star
         entry = session.scalars(select(AuditEntry)).one()
         assert (entry.actor, entry.action) == ("sam@example.org", "limit_override")
         assert "two volunteers called in sick" in entry.detail
-    line.text(ana, "#on", texter=False)
-    line.wait_for(ana, "shift has started")
+    line.start_shift(ana)
 
 
 def test_override_cli_refuses_unknown_supervisors_and_limits(environment: dict[str, str], people: People) -> None:
     warmline = Path(sys.executable).parent / "warmline"
     ana = people.volunteer("Ana")
     base = [str(warmline), "shift", "override", "--volunteer", ana, "--minutes", "60", "--reason", "x"]
-    env = {**os.environ, **environment}
-    nobody = subprocess.run(
-        [*base, "--limit", "min_rest", "--by", "nobody@example.org"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    run: dict[str, Any] = {"env": {**os.environ, **environment}, "capture_output": True, "text": True, "timeout": 60}
+    nobody = subprocess.run([*base, "--limit", "min_rest", "--by", "nobody@example.org"], **run)
     assert nobody.returncode != 0 and "no active supervisor" in nobody.stderr
-    pool = subprocess.run(
-        [*base, "--limit", "no_free_line_number", "--by", "x@example.org"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    pool = subprocess.run([*base, "--limit", "no_free_line_number", "--by", "x@example.org"], **run)
     assert pool.returncode != 0 and "Invalid value for '--limit'" in pool.stderr

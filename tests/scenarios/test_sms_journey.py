@@ -15,8 +15,7 @@ from tests.support.stack import People, Stack
 def test_full_journey_texter_reaches_volunteer_and_both_stay_masked(line: Line, people: People, stack: Stack) -> None:
     ana = people.volunteer("Ana")
     texter = people.texter()
-    line.text(ana, "#on", texter=False)
-    line.wait_for(ana, "shift has started")
+    line.start_shift(ana)
 
     line.text(texter, "hi, I can't sleep and I feel really alone")
     welcome = line.wait_for(texter, "trained peer volunteer")
@@ -59,8 +58,7 @@ def test_full_journey_texter_reaches_volunteer_and_both_stay_masked(line: Line, 
 
 def test_offer_times_out_and_rolls_over_to_the_next_volunteer(line: Line, people: People) -> None:
     ana, ben = people.volunteer("Ana"), people.volunteer("Ben")
-    line.text(ana, "#on", texter=False)
-    line.wait_for(ana, "shift has started")
+    line.start_shift(ana)
     texter = people.texter()
     line.text(texter, "is anyone there?")
     first = line.wait_for(ana, "is waiting")
@@ -79,8 +77,7 @@ def test_offer_times_out_and_rolls_over_to_the_next_volunteer(line: Line, people
 def test_pass_moves_the_texter_on_and_never_back_to_who_passed(line: Line, people: People, stack: Stack) -> None:
     ana, ben = people.volunteer("Ana"), people.volunteer("Ben")
     for volunteer in (ana, ben):
-        line.text(volunteer, "#on", texter=False)
-        line.wait_for(volunteer, "shift has started")
+        line.start_shift(volunteer)
     texter = people.texter()
     line.text(texter, "hello")
     offers = {v: [m for m in line.inbox(v) if "is waiting" in m["Body"]] for v in (ana, ben)}
@@ -103,9 +100,7 @@ def test_pass_moves_the_texter_on_and_never_back_to_who_passed(line: Line, peopl
 
 def test_one_number_pool_holds_one_conversation_per_volunteer(one_number_line: Line, people: People) -> None:
     line = one_number_line
-    ana = people.volunteer("Ana")
-    line.text(ana, "#on", texter=False)
-    line.wait_for(ana, "shift has started")
+    ana = people.on_shift(line, "Ana")
     first, second = people.texter(), people.texter()
     line.text(first, "first texter here")
     line.wait_for(ana, "first texter here")
@@ -124,9 +119,7 @@ def test_one_number_pool_holds_one_conversation_per_volunteer(one_number_line: L
 
 
 def test_concurrent_conversations_use_distinct_line_numbers(line: Line, people: People) -> None:
-    ana = people.volunteer("Ana")
-    line.text(ana, "#on", texter=False)
-    line.wait_for(ana, "shift has started")
+    ana = people.on_shift(line, "Ana")
     first, second = people.texter(), people.texter()
     line.text(first, "one")
     offer_one = line.wait_for(ana, "is waiting")
@@ -147,8 +140,7 @@ def test_concurrent_conversations_use_distinct_line_numbers(line: Line, people: 
 def test_returning_texter_is_offered_first_to_their_previous_volunteer(line: Line, people: People) -> None:
     ana, ben = people.volunteer("Ana"), people.volunteer("Ben")
     texter = people.texter()
-    line.text(ben, "#on", texter=False)
-    line.wait_for(ben, "shift has started")
+    line.start_shift(ben)
     line.text(texter, "first night")
     line.wait_for(ben, "first night")
     line.text(ben, "#yes", texter=False)
@@ -234,8 +226,7 @@ def test_spanish_texter_is_answered_in_spanish_and_routed_to_a_spanish_speaker(l
     ben = people.volunteer("Ben", languages="en")
     ana = people.volunteer("Ana", languages="en,es")
     line.text(ben, "#on", texter=False)
-    line.text(ana, "#on", texter=False)
-    line.wait_for(ana, "shift has started")
+    line.start_shift(ana)
     texter = people.texter()
     line.text(texter, "hola, no me siento bien y necesito hablar con alguien")
     line.wait_for(texter, "Un voluntario capacitado")

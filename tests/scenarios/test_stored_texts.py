@@ -15,6 +15,7 @@ from xml.etree import ElementTree
 import pytest
 from sqlalchemy import select, text, update
 
+from scripts.harness import seed
 from scripts.harness.database import empty_database
 from service.db import Conversation, InboundReceipt, Message, Shift, Texter, Volunteer
 from service.runtime import Runtime
@@ -31,10 +32,7 @@ def _inline(response_text: str) -> str:
 
 
 def test_a_burst_from_one_texter_reaches_the_volunteer_in_order(line: Line, people: People) -> None:
-    ana = people.volunteer("Ana")
-    line.start_shift(ana)
-    texter = people.texter()
-    line.connect(ana, texter)
+    ana, texter = people.talking(line)
     before = len(line.inbox(ana))
     for index in range(8):  # as fast as Twilio may post them, not waiting for each to be routed
         line.post("/twilio/sms", line.sms_form(texter, f"part {index} of my story"))
@@ -46,10 +44,7 @@ def test_a_burst_from_one_texter_reaches_the_volunteer_in_order(line: Line, peop
 def test_a_steady_stream_of_texts_is_routed_by_one_job_not_one_each(line: Line, people: People, stack: Stack) -> None:
     """The router waits a moment for the next text instead of ending its job: RQ's cost per job
     (several Redis round trips) is paid once for the stream."""
-    ana = people.volunteer("Ana")
-    line.start_shift(ana)
-    texter = people.texter()
-    line.connect(ana, texter)
+    ana, texter = people.talking(line)
     time.sleep(1.0)  # the router of the texts so far has ended
     jobs_before = stack.worker_log.read_text().count("warmline: route_stored(")
     before = len(line.inbox(ana))
@@ -63,8 +58,7 @@ def test_a_steady_stream_of_texts_is_routed_by_one_job_not_one_each(line: Line, 
 
 
 def test_a_volunteers_words_of_risk_get_no_crisis_text(line: Line, people: People) -> None:
-    ana = people.volunteer("Ana")
-    line.start_shift(ana)
+    ana = people.on_shift(line, "Ana")
     texter = people.texter()
     offer = line.connect(ana, texter)
     response = line.text(
@@ -157,18 +151,7 @@ def test_a_worker_never_routes_a_senders_text_before_an_earlier_one_another_work
     empty_database(runtime.engine, restart_ids=True)
     now = datetime.now(UTC)
     with runtime.sessions() as session, session.begin():
-        session.add(
-            Volunteer(
-                id=1,
-                name="Ana",
-                alias="Ana",
-                phone="+13035500001",
-                languages="en",
-                active=True,
-                awaiting_ok=False,
-                created_at=now,
-            )
-        )
+        session.add(Volunteer(**seed.volunteer("Ana", "+13035500001", now, id=1)))
         session.flush()
         session.add(
             Shift(volunteer_id=1, started_at=now, planned_end_at=now + timedelta(hours=3), conversations_taken=0)

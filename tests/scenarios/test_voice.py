@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import redis
 from sqlalchemy import select
 
 from scripts.harness.fake_twilio import FakeTwilio
 from service.db import Call, Conversation, Escalation, Offer, Shift
-from tests.conftest import TEST_REDIS_DB
 from tests.support.line import Line
 from tests.support.phone_calls import Call as PhoneCall
 from tests.support.phone_calls import (
@@ -25,7 +22,7 @@ from tests.support.phone_calls import (
     wait_for_api_request,
     wait_for_call_request,
 )
-from tests.support.stack import People, Stack, _clean_line, start_stack
+from tests.support.stack import People, Stack, _clean_line, start_variant
 
 
 def _conversations(stack: Stack, channel: str) -> list[Conversation]:
@@ -46,8 +43,7 @@ def _pseudonym(line: Line, volunteer: str) -> str:
 
 
 def test_call_answered_by_the_first_volunteer(line: Line, people: People, stack: Stack) -> None:
-    ana = people.volunteer("Ana")
-    line.start_shift(ana)
+    ana = people.on_shift(line, "Ana")
     caller = people.texter()
 
     call = PhoneCall.dial_in(line, caller)
@@ -118,12 +114,10 @@ def test_no_key_within_the_timeout_or_no_answer_moves_to_the_next_volunteer(line
 
 
 def test_nobody_answers_so_the_caller_holds_until_a_volunteer_is_free(line: Line, people: People, stack: Stack) -> None:
-    ben = people.volunteer("Ben", max_concurrent=1)
-    line.start_shift(ben)
+    ben = people.on_shift(line, "Ben", max_concurrent=1)
     texter = people.texter()
     offer = line.connect(ben, texter, "can we talk")
-    ana = people.volunteer("Ana")
-    line.start_shift(ana)
+    ana = people.on_shift(line, "Ana")
 
     call = PhoneCall.dial_in(line, people.texter())
     call.no_input()
@@ -148,8 +142,7 @@ def test_nobody_answers_so_the_caller_holds_until_a_volunteer_is_free(line: Line
 def test_a_held_caller_who_hung_up_unnoticed_releases_the_volunteer_reserved_for_them(
     line: Line, people: People, stack: Stack
 ) -> None:
-    ana = people.volunteer("Ana", max_concurrent=1)
-    line.start_shift(ana)
+    ana = people.on_shift(line, "Ana", max_concurrent=1)
     offer = line.connect(ana, people.texter())
     call = PhoneCall.dial_in(line, people.texter())
     call.no_input()
@@ -181,8 +174,7 @@ def test_nobody_on_shift_the_caller_asks_for_a_callback_and_a_volunteer_calls_ba
     [request] = _conversations(stack, "callback")
     assert request.status == "queued"
 
-    ana = people.volunteer("Ana")
-    line.start_shift(ana)
+    ana = people.on_shift(line, "Ana")
     offer = line.wait_for(ana, "asked to be called back")
     line.text(ana, "#yes", to=offer["From"], texter=False)
     line.wait_for(ana, "The line is calling you now")
@@ -226,8 +218,7 @@ def test_a_callback_the_caller_does_not_answer_closes_and_frees_the_volunteer(
     line: Line, people: People, stack: Stack
 ) -> None:
     caller = _request_callback(line, people)
-    ana = people.volunteer("Ana")
-    line.start_shift(ana)
+    ana = people.on_shift(line, "Ana")
     offer = line.wait_for(ana, "asked to be called back")
     line.text(ana, "#yes", to=offer["From"], texter=False)
     volunteer_leg = answer_placed_call(line, wait_for_call_request(line, lambda placed: placed["To"] == ana))
@@ -244,12 +235,10 @@ def test_a_callback_the_caller_does_not_answer_closes_and_frees_the_volunteer(
 
 def test_a_callback_the_volunteer_misses_goes_to_another_volunteer(line: Line, people: People, stack: Stack) -> None:
     _request_callback(line, people)
-    ana = people.volunteer("Ana")
-    line.start_shift(ana)
+    ana = people.on_shift(line, "Ana")
     offer = line.wait_for(ana, "asked to be called back")
     line.text(ana, "#yes", to=offer["From"], texter=False)
-    ben = people.volunteer("Ben")
-    line.start_shift(ben)
+    ben = people.on_shift(line, "Ben")
     missed = wait_for_call_request(line, lambda placed: placed["To"] == ana)
     line.twilio.call_status(missed["sid"], "no-answer")
     PhoneCall(
@@ -267,8 +256,7 @@ def test_a_callback_the_volunteer_misses_goes_to_another_volunteer(line: Line, p
 
 
 def test_press_9_or_say_crisis_reaches_the_crisis_line_at_once(line: Line, people: People, stack: Stack) -> None:
-    ana = people.volunteer("Ana")
-    line.start_shift(ana)
+    ana = people.on_shift(line, "Ana")
     for answer in (lambda call: call.press("9"), lambda call: call.say("I need the crisis line please")):
         call = PhoneCall.dial_in(line, people.texter())
         crisis = answer(call)
@@ -284,8 +272,7 @@ def test_press_9_or_say_crisis_reaches_the_crisis_line_at_once(line: Line, peopl
 
 
 def test_9_on_hold_reaches_the_crisis_line(line: Line, people: People, stack: Stack) -> None:
-    ana = people.volunteer("Ana", max_concurrent=1)
-    line.start_shift(ana)
+    ana = people.on_shift(line, "Ana", max_concurrent=1)
     line.connect(ana, people.texter())
     call = PhoneCall.dial_in(line, people.texter())
     call.no_input()
@@ -349,8 +336,7 @@ def test_two_simultaneous_calls_never_ring_the_same_volunteer(line: Line, people
 
 
 def test_a_caller_on_hold_may_continue_by_text_keeping_their_place(line: Line, people: People, stack: Stack) -> None:
-    ana = people.volunteer("Ana", max_concurrent=1)
-    line.start_shift(ana)
+    ana = people.on_shift(line, "Ana", max_concurrent=1)
     line.connect(ana, people.texter())
     caller = people.texter()
     call = PhoneCall.dial_in(line, caller)
@@ -394,8 +380,7 @@ def test_an_escalated_call_alerts_the_supervisor_and_gives_the_volunteer_a_check
 
 
 def test_webhooks_twilio_repeats_change_nothing_twice(line: Line, people: People, stack: Stack) -> None:
-    ana = people.volunteer("Ana")
-    line.start_shift(ana)
+    ana = people.on_shift(line, "Ana")
     call = PhoneCall.dial_in(line, people.texter())
     again = call.post(line.public_url + "/twilio/voice", {})
     assert says(again) == says(call.document)
@@ -453,12 +438,7 @@ GROUP_AND_SHORT_HOLD = "\n[voice]\nring_group_size = 2\nmax_hold_minutes = 0.05\
 def group_stack(
     environment: dict[str, str], log_lines: list[str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
-    folder = tmp_path_factory.mktemp("group-ring")
-    config = folder / "group.toml"
-    config.write_text(Path(environment["WARMLINE_CONFIG"]).read_text() + GROUP_AND_SHORT_HOLD)
-    redis_url = environment["REDIS_URL"].rsplit("/", 1)[0] + f"/{TEST_REDIS_DB - 2}"
-    redis.Redis.from_url(redis_url).flushdb()
-    deployment = start_stack({**environment, "WARMLINE_CONFIG": str(config), "REDIS_URL": redis_url}, folder)
+    deployment = start_variant(environment, tmp_path_factory.mktemp("group-ring"), GROUP_AND_SHORT_HOLD, 2)
     yield deployment
     deployment.stop()
 
@@ -500,8 +480,7 @@ def test_after_the_longest_hold_the_caller_hears_the_hours_and_may_ask_for_a_cal
     group_line: Line, people: People, group_stack: Stack
 ) -> None:
     line = group_line
-    ana = people.volunteer("Ana", max_concurrent=1)
-    line.start_shift(ana)
+    ana = people.on_shift(line, "Ana", max_concurrent=1)
     line.connect(ana, people.texter())
     call = PhoneCall.dial_in(line, people.texter())
     call.no_input()
@@ -546,8 +525,7 @@ def test_bad_voice_input_is_a_clear_400_or_a_safe_answer_never_a_500(line: Line,
 
 def test_a_whisper_answer_naming_a_text_offer_hangs_up(line: Line, people: People, stack: Stack) -> None:
     """Found by the webhook fuzz test: an offer id from a text conversation has no call to join."""
-    ana = people.volunteer("Ana")
-    line.start_shift(ana)
+    ana = people.on_shift(line, "Ana")
     line.connect(ana, people.texter())
     with stack.runtime.sessions() as session:
         offer_id = session.scalars(select(Offer.id).where(Offer.kind == "text", Offer.status == "accepted")).one()

@@ -35,9 +35,7 @@ def test_plain_text_outside_a_conversation_gets_a_hint_and_goes_nowhere(line: Li
 
 
 def test_status_break_and_off_during_a_shift(line: Line, people: People) -> None:
-    ana = people.volunteer("Ana")
-    line.text(ana, "#on", texter=False)
-    line.wait_for(ana, "shift has started")
+    ana = people.on_shift(line, "Ana")
     line.text(ana, "#on", texter=False)
     line.wait_for(ana, "already on shift")
     line.text(ana, "#status", texter=False)
@@ -57,10 +55,7 @@ def test_status_break_and_off_during_a_shift(line: Line, people: People) -> None
 
 
 def test_off_with_open_conversations_keeps_them_and_says_so(line: Line, people: People) -> None:
-    ana = people.volunteer("Ana")
-    line.start_shift(ana)
-    texter = people.texter()
-    line.connect(ana, texter)
+    ana, texter = people.talking(line)
     line.text(ana, "#off", texter=False)
     line.wait_for(ana, "1 open conversation")
     line.text(ana, "still with you", texter=False)

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -23,6 +24,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.exc import OperationalError
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from scripts.harness import seed
 from scripts.harness.database import create_database, empty_database
 from scripts.harness.fake_twilio import FakeTwilio
 from service.app import create_app
@@ -103,24 +105,19 @@ def runtime_of_its_own(environment: dict[str, str], name: str, folder: Path, con
     return Runtime(Settings.from_environment({**environment, "DATABASE_URL": url, "WARMLINE_CONFIG": str(path)}))
 
 
+def worker_command(redis_url: str) -> list[str]:
+    """The Procfile's worker, run directly (no `nice`), on `redis_url`."""
+    rq = str(Path(sys.executable).parent / "rq")
+    options = ["--with-scheduler", "--worker-class", "service.jobs.worker.Worker", "--serializer", "json"]
+    return [rq, "worker", *options, "--url", redis_url, "warmline"]
+
+
 def start_stack(environment: dict[str, str], folder: Path) -> Stack:
     runtime = Runtime(Settings.from_environment(environment))
     server = make_server("127.0.0.1", 0, create_app(runtime), threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     log_path = folder / "worker.log"
-    rq = Path(sys.executable).parent / "rq"
-    command = [
-        str(rq),
-        "worker",
-        "--with-scheduler",
-        "--worker-class",
-        "service.jobs.worker.Worker",
-        "--serializer",
-        "json",
-        "--url",
-        environment["REDIS_URL"],
-        "warmline",
-    ]
+    command = worker_command(environment["REDIS_URL"])
     with log_path.open("wb") as log:
         worker = subprocess.Popen(command, env={**os.environ, **environment}, stdout=log, stderr=subprocess.STDOUT)
     _await_worker(worker, environment["REDIS_URL"], log_path)
@@ -156,14 +153,19 @@ def one_number_stack(
     environment: dict[str, str], log_lines: list[str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
     """A line with a single number: each volunteer holds one conversation at a time."""
-    folder = tmp_path_factory.mktemp("one-number")
-    config = folder / "one-number.toml"
-    config.write_text(Path(environment["WARMLINE_CONFIG"]).read_text() + "\n[line]\npool_numbers = []\n")
-    redis_url = environment["REDIS_URL"].rsplit("/", 1)[0] + f"/{TEST_REDIS_DB - 1}"
-    redis.Redis.from_url(redis_url).flushdb()
-    deployment = start_stack({**environment, "WARMLINE_CONFIG": str(config), "REDIS_URL": redis_url}, folder)
+    deployment = start_variant(environment, tmp_path_factory.mktemp("one-number"), "[line]\npool_numbers = []", 1)
     yield deployment
     deployment.stop()
+
+
+def start_variant(environment: dict[str, str], folder: Path, config: str, redis_offset: int) -> Stack:
+    """A second deployment: `config` layered over the tests' own, on a Redis database of its
+    own (`redis_offset` below the tests'), so that its worker takes no other stack's jobs."""
+    path = folder / "variant.toml"
+    path.write_text(Path(environment["WARMLINE_CONFIG"]).read_text() + "\n" + config + "\n")
+    redis_url = environment["REDIS_URL"].rsplit("/", 1)[0] + f"/{TEST_REDIS_DB - redis_offset}"
+    redis.Redis.from_url(redis_url).flushdb()
+    return start_stack({**environment, "WARMLINE_CONFIG": str(path), "REDIS_URL": redis_url}, folder)
 
 
 def _clean_line(stack: Stack, fake_twilio: FakeTwilio, log_lines: list[str]) -> Iterator[Line]:
@@ -249,35 +251,27 @@ class People:
     def volunteer(self, alias: str, languages: str = "en", max_concurrent: int | None = None) -> str:
         phone = self.new_number()
         with self.runtime.sessions() as session, session.begin():
-            session.add(
-                Volunteer(
-                    name=f"{alias} Example",
-                    alias=alias,
-                    phone=phone,
-                    languages=languages,
-                    max_concurrent=max_concurrent,
-                    active=True,
-                    created_at=datetime.now(UTC),
-                )
-            )
+            row = seed.volunteer(alias, phone, datetime.now(UTC), languages=languages, max_concurrent=max_concurrent)
+            session.add(Volunteer(**row))
         return phone
 
     def supervisor(self, name: str, on_call: bool = True) -> str:
         phone = self.new_number()
         with self.runtime.sessions() as session, session.begin():
-            session.add(
-                Supervisor(
-                    name=name,
-                    email=f"{name.lower()}@example.org",
-                    phone=phone,
-                    password_hash="!",
-                    role="supervisor",
-                    on_call=on_call,
-                    active=True,
-                    created_at=datetime.now(UTC),
-                )
-            )
+            session.add(Supervisor(**seed.supervisor(name, phone, datetime.now(UTC), on_call=on_call)))
         return phone
 
     def texter(self) -> str:
         return self.new_number()
+
+    def on_shift(self, line: Line, alias: str, **details: Any) -> str:
+        """A volunteer who has texted #on: their number."""
+        volunteer = self.volunteer(alias, **details)
+        line.start_shift(volunteer)
+        return volunteer
+
+    def talking(self, line: Line, alias: str = "Ana") -> tuple[str, str]:
+        """A volunteer on shift, in a conversation with a new texter: their two numbers."""
+        volunteer, texter = self.on_shift(line, alias), self.texter()
+        line.connect(volunteer, texter)
+        return volunteer, texter

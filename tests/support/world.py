@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, insert, select
 from twilio.request_validator import RequestValidator
 
+from scripts.harness import seed
 from scripts.harness.database import empty_database
 from service.db import Call, Conversation, Escalation, InboundReceipt, Offer, Volunteer
 from service.runtime import Runtime
@@ -51,13 +52,9 @@ def build_line(client: FlaskClient, runtime: Runtime) -> set[str]:
         for phone in VOLUNTEER_PHONES:
             connection.execute(
                 insert(Volunteer).values(
-                    name=f"Volunteer {phone[-3:]}",
-                    alias=f"V{phone[-3:]}",
-                    phone=phone,
-                    languages="en,es",
-                    active=True,
-                    awaiting_ok=False,
-                    created_at=func.now(),
+                    **seed.volunteer(
+                        f"V{phone[-3:]}", phone, func.now(), name=f"Volunteer {phone[-3:]}", languages="en,es"
+                    )
                 )
             )
     line_number = runtime.settings.line.main_number

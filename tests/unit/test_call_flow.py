@@ -21,6 +21,7 @@ from routing.call_flow import (
 )
 from routing.limits import ShiftLimits, VolunteerState
 from routing.matching import Seeker
+from tests.support.core_states import seeker, volunteer_state
 
 NOW = datetime(2026, 11, 27, 22, 0, tzinfo=UTC)
 NUMBERS = ("+15005550006", "+15005550007", "+15005550008")
@@ -30,29 +31,12 @@ CRISIS = ("crisis", "emergency", "emergencia")
 WORDS = {"en": ("english", "inglés"), "es": ("español", "espanol", "spanish")}
 
 
-def volunteer(volunteer_id: int, **changes: object) -> VolunteerState:
-    values: dict[str, Any] = dict(
-        volunteer_id=volunteer_id,
-        languages=("en",),
-        on_shift_since=NOW - timedelta(hours=1),
-        break_until=None,
-        busy_line_numbers=frozenset(),
-        active_conversations=0,
-        max_concurrent=None,
-        has_pending_offer=False,
-        last_assigned_at=None,
-        shift_ends_at=NOW + timedelta(hours=3),
-    )
-    values.update(changes)
-    return VolunteerState(**values)
+def volunteer(volunteer_id: int, **changes: Any) -> VolunteerState:
+    return volunteer_state(NOW, **({"volunteer_id": volunteer_id, "shift_ends_at": NOW + timedelta(hours=3)} | changes))
 
 
-def caller(**changes: object) -> Seeker:
-    values: dict[str, Any] = dict(
-        conversation_id=1, language="en", previous_volunteer_id=None, passed_by=frozenset(), missed_by=frozenset()
-    )
-    values.update(changes)
-    return Seeker(**values)
+def caller(**changes: Any) -> Seeker:
+    return seeker(**changes)
 
 
 def ring(

@@ -16,6 +16,7 @@ from routing.limits import (
     shift_ends_at,
     shift_start_refusal,
 )
+from tests.support.core_states import volunteer_state
 
 NOW = datetime(2026, 11, 27, 22, 0, tzinfo=UTC)
 LIMITS = ShiftLimits(
@@ -32,22 +33,8 @@ LIMITS = ShiftLimits(
 )
 
 
-def on_shift(**changes: object) -> VolunteerState:
-    values: dict[str, Any] = dict(
-        volunteer_id=1,
-        languages=("en",),
-        on_shift_since=NOW - timedelta(hours=1),
-        break_until=None,
-        busy_line_numbers=frozenset(),
-        active_conversations=0,
-        max_concurrent=None,
-        has_pending_offer=False,
-        last_assigned_at=None,
-        shift_ends_at=NOW + timedelta(hours=3),
-        conversations_this_shift=0,
-    )
-    values.update(changes)
-    return VolunteerState(**values)
+def on_shift(**changes: Any) -> VolunteerState:
+    return volunteer_state(NOW, **({"shift_ends_at": NOW + timedelta(hours=3)} | changes))
 
 
 def test_an_idle_volunteer_on_shift_may_take_a_texter() -> None:

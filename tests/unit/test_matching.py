@@ -9,35 +9,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from routing.limits import ShiftLimits, VolunteerState, free_line_number, refusal
-from routing.matching import Seeker, choose_volunteer
+from routing.matching import choose_volunteer
+from tests.support.core_states import seeker, volunteer_state
 
 NOW = datetime(2026, 11, 27, 22, 0, tzinfo=UTC)
 NUMBERS = ("+15005550006", "+15005550007", "+15005550008")
 POLICY = ShiftLimits(line_numbers=NUMBERS, max_concurrent=2)
 
 
-def volunteer(volunteer_id: int, **changes: object) -> VolunteerState:
-    values: dict[str, Any] = dict(
-        volunteer_id=volunteer_id,
-        languages=("en",),
-        on_shift_since=NOW - timedelta(hours=1),
-        break_until=None,
-        busy_line_numbers=frozenset(),
-        active_conversations=0,
-        max_concurrent=None,
-        has_pending_offer=False,
-        last_assigned_at=None,
-    )
-    values.update(changes)
-    return VolunteerState(**values)
-
-
-def seeker(**changes: object) -> Seeker:
-    values: dict[str, Any] = dict(
-        conversation_id=1, language="en", previous_volunteer_id=None, passed_by=frozenset(), missed_by=frozenset()
-    )
-    values.update(changes)
-    return Seeker(**values)
+def volunteer(volunteer_id: int, **changes: Any) -> VolunteerState:
+    return volunteer_state(NOW, volunteer_id=volunteer_id, **changes)
 
 
 def test_refusals_name_the_limit_and_when_it_lapses() -> None:
