@@ -54,7 +54,7 @@ def _ideation(found: Found) -> list[Part]:
         found.any_of((K.SELF_KILL,))
         or found.any_of((K.NOT_EXIST,))
         or found.any_of((K.ABSENCE,))
-        or found.followed((K.WEARY,), (K.LIFE,), 4)
+        or found.followed((K.WEARY,), (K.LIFE,), 2)
         or found.followed((K.WANT, K.DECIDE), (K.DIE,))
         or both(found.followed((K.WANT,), (K.JUMP,)), found.any_of(_PLACES)[:1])
     )
@@ -79,7 +79,7 @@ def _ideation_with_immediacy(found: Found) -> list[Part]:
     wish = ideation(found)
     if not wish:
         return []
-    passive = wish[0].kind in _PASSIVE
+    passive = wish[0].kind in _PASSIVE and not found.followed((K.WANT, K.DECIDE), (K.DIE,))
     immediate = both(wish, found.any_of(_PASSIVE_IMMEDIACY if passive else IMMEDIACY)[:2])
     return immediate or found.near((K.SELF_KILL,), (K.NOW, K.AGO), 3)
 
