@@ -67,8 +67,12 @@ PARTNERS: dict[Kind, frozenset[Kind]] = {
     K.JUMP: frozenset({K.WANT, K.DECIDE, K.PLAN, K.HEIGHT, K.VEHICLE}),
     K.WEARY: frozenset({K.LIFE}),
     K.LIFE: frozenset({K.WEARY}),
-    K.GOODBYE: frozenset({K.FINAL, K.DIE, K.MEDICINE, K.POISON, K.WEAPON, K.HEIGHT, K.VEHICLE, K.LIGATURE, K.NOW, K.INGEST}),
-    K.RESOLVE: frozenset({K.NOW, K.SOON, K.GOODBYE, K.PLAN, K.SELF_KILL, K.DIE, K.NOT_EXIST, K.ABSENCE, K.JUMP, *MEANS}),
+    K.GOODBYE: frozenset(
+        {K.FINAL, K.DIE, K.MEDICINE, K.POISON, K.WEAPON, K.HEIGHT, K.VEHICLE, K.LIGATURE, K.NOW, K.INGEST}
+    ),
+    K.RESOLVE: frozenset(
+        {K.NOW, K.SOON, K.GOODBYE, K.PLAN, K.SELF_KILL, K.DIE, K.NOT_EXIST, K.ABSENCE, K.JUMP, *MEANS}
+    ),
     K.PLAN: frozenset({K.DIE, K.JUMP, K.MEDICINE, K.POISON, K.WEAPON, K.HEIGHT, K.VEHICLE, K.LIGATURE}),
     K.HIDING: frozenset({K.WEAPON, K.PRESENCE, K.THIRD_PERSON}),
     K.PRESENCE: frozenset({K.WEAPON, K.HELP}),
@@ -134,7 +138,9 @@ class Found:
         after = {part.start for kind in (K.UNIT, K.MEDICAL) for part in self._by_kind.get(kind, ())}
         before = {part.end for kind in (K.MEDICINE, K.MEDICAL) for part in self._by_kind.get(kind, ())}
         counts = _counts(tokens, self._by_kind.get(K.NUMBER, ()), after, before) if K.NUMBER in self._by_kind else []
-        if self.medical or (K.FOOD in self._by_kind and K.MEDICINE not in self._by_kind and K.POISON not in self._by_kind):
+        if self.medical or (
+            K.FOOD in self._by_kind and K.MEDICINE not in self._by_kind and K.POISON not in self._by_kind
+        ):
             # Medicine for a headache or cramps: "all my meds", "a bottle of advil" are everyday there, as food and
             # drink are ("ate a whole box of cookies"); only a count of tablets past any dose still says overdose.
             self._by_kind.pop(K.QUANTITY, None)

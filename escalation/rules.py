@@ -120,7 +120,7 @@ def _ligature_ready(found: Found) -> list[Part]:
 
 
 def _violence_at_a_place(found: Found) -> list[Part]:
-    """"voy a tirotear la escuela mañana", "shoot up the school on friday"."""
+    """Violence aimed at a place with a time or decision: "voy a tirotear la escuela mañana"."""
     aimed = found.followed((K.VIOLENCE, K.HARM_OTHER), (K.TARGET_PLACE,), 3)
     return both(aimed, found.any_of((K.DECIDE, K.PLAN, K.SOON, K.NOW))[:1])
 
@@ -141,7 +141,11 @@ SUICIDE: RuleTable = (
     (IMMINENT, "things given away", _given_away),
     (IMMINENT, "goodbye with means or ideation", _goodbye_with_risk),
     (IMMINENT, "goodbye with death", _with((K.GOODBYE,), (K.DIE,))),
-    (IMMINENT, "decision taken, with a time, a plan or means", _with((K.RESOLVE,), (*_TIMES, *MEANS, K.PLAN, K.GOODBYE))),
+    (
+        IMMINENT,
+        "decision taken, with a time, a plan or means",
+        _with((K.RESOLVE,), (*_TIMES, *MEANS, K.PLAN, K.GOODBYE)),
+    ),
     (IMMINENT, "a goodbye made final", lambda found: found.near((K.GOODBYE,), (K.FINAL,), 6)),
     (IMMINENT, "at the edge", lambda found: found.any_of((K.EDGE,))),
     (IMMINENT, "on a height", lambda found: found.near((K.ON_PLACE,), (K.HEIGHT,), 4)),

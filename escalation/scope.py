@@ -202,7 +202,8 @@ def _someone_else(
         (
             position
             for position in third
-            if start - _SUBJECT_REACH <= position < start and (position == 0 or tokens[position - 1] not in _OWNER_MARKS)
+            if start - _SUBJECT_REACH <= position < start
+            and (position == 0 or tokens[position - 1] not in _OWNER_MARKS)
         ),
         default=-1,
     )

@@ -156,12 +156,6 @@ class Vocabulary:
             stemmer=stemmer,
         )
 
-    def find(self, tokens: list[str]) -> list[Part]:
-        """Every kind found in a message's tokens, single words first, then phrases, each in order."""
-        looked_up = [self.look_up_word(token) for token in tokens]
-        phrases = self.phrases_in("".join([seen[1] for seen in looked_up]), "".join([seen[2] for seen in looked_up]))
-        return word_parts([seen[0] for seen in looked_up]) + phrases
-
     def look_up_word(self, token: str) -> Seen:
         """A word's kinds and its phrase codes (as written, by form)."""
         return self._known.get(token) or self._learn(token)
@@ -229,7 +223,8 @@ def _form(stemmer: Stemmer.Stemmer, language: str, word: str) -> str:
         return word
     if language == "es" and len(word) > 3:
         word = _ENCLITIC.sub(r"\1", word)
-    return stemmer.stemWord(simplemma.lemmatize(word, lang=language))
+    form: str = stemmer.stemWord(simplemma.lemmatize(word, lang=language))
+    return form
 
 
 def _ordered(kinds: set[Kind]) -> tuple[Kind, ...]:
