@@ -155,6 +155,7 @@ SUICIDE: RuleTable = (
     (IMMINENT, "plan with means", _with((K.PLAN,), MEANS)),
     (IMMINENT, "poison or exhaust at hand", _with((K.POISON,), (K.ACCESS,))),
     (IMMINENT, "act done with means", _with((K.ACT_DONE,), MEANS)),
+    (IMMINENT, "act done just now", _with((K.ACT_DONE,), (K.AGO, K.NOW, K.SYMPTOM, K.BLEEDING))),
     (ELEVATED, "ideation", ideation),
     (ELEVATED, "a jump from a height", _jump),
     (ELEVATED, "act done", lambda found: found.any_of((K.ACT_DONE,))),
@@ -215,7 +216,7 @@ SELF_HARM: RuleTable = (
 DANGER_FROM_OTHER: RuleTable = (
     (IMMINENT, "harm or threat with the person present", _with((K.HARM_ME, K.THREAT), (K.PRESENCE, K.HIDING))),
     (IMMINENT, "harm or threat with a weapon", _with((K.HARM_ME, K.THREAT), (K.WEAPON,))),
-    (IMMINENT, "harm or threat under way", lambda found: found.same_sentence((K.HARM_ME, K.THREAT), (K.NOW,))),
+    (IMMINENT, "harm or threat under way or timed", lambda found: found.same_sentence((K.HARM_ME, K.THREAT), _TIMES)),
     (IMMINENT, "hiding from someone armed or near", _with((K.HIDING,), (K.WEAPON, K.PRESENCE, K.THIRD_PERSON))),
     (IMMINENT, "someone armed at the door", lambda found: found.same_sentence((K.PRESENCE,), (K.WEAPON,))),
     (IMMINENT, "someone there and a cry for help", lambda found: found.near((K.PRESENCE,), (K.HELP,), 6)),
