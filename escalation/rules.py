@@ -121,7 +121,9 @@ def _ligature_ready(found: Found) -> list[Part]:
 
 def _violence_at_a_place(found: Found) -> list[Part]:
     """Violence aimed at a place with a time or decision: "voy a tirotear la escuela mañana"."""
-    aimed = found.followed((K.VIOLENCE, K.HARM_OTHER), (K.TARGET_PLACE,), 3)
+    aimed = found.followed((K.HARM_OTHER,), (K.TARGET_PLACE,), 3) or both(
+        found.followed((K.VIOLENCE,), (K.TARGET_PLACE,), 3), found.any_of((K.WEAPON,))[:1]
+    )  # a bare violent verb at a place is often slang ("vamos a reventar la fiesta"): it needs a weapon too
     return both(aimed, found.any_of((K.DECIDE, K.PLAN, K.SOON, K.NOW))[:1])
 
 
