@@ -24,8 +24,8 @@ SETS = Path(__file__).with_name("sets")
 # Per set and language: imminent recall, imminent read as none (at most), risk recall, benign false alarms (at most).
 FLOORS = {
     ("held-out", "en"): Figures(230, 0.80, 14, 0.82, 0.06),
-    ("held-out", "es"): Figures(230, 0.76, 13, 0.78, 0.11),
-    ("old", "en"): Figures(397, 0.94, 0, 0.99, 0.02),
+    ("held-out", "es"): Figures(230, 0.77, 12, 0.79, 0.11),
+    ("old", "en"): Figures(397, 0.95, 0, 0.99, 0.02),
     ("old", "es"): Figures(228, 0.95, 1, 0.97, 0.05),
 }
 TUNING = ("tuning.jsonl", "tuning2.jsonl")
