@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import chain
 
 from escalation.parts import Kind, Part
 from escalation.reading import Reader
-from escalation.vocabulary import FILLER, Vocabulary, VocabularyError
+from escalation.vocabulary import Vocabulary, VocabularyError
 
 _SECTIONS = ("reading", "words", "matching")
 _KNOWN_CHUNKS = 200_000  # past this many distinct stretches, new ones are read each time instead of kept
@@ -36,17 +37,15 @@ class Lexicon:
         looked up and coded once and remembered, so a message costs about one dict look-up per stretch.
         """
         chunks = self._chunks
-        tokens: list[str] = []
-        kinds: list[tuple[Kind, ...]] = []
-        as_written: list[str] = []
-        by_form: list[str] = []
-        for chunk in self.reader.prepare(folded).split():
-            seen = chunks.get(chunk) or self._learn(chunk)
-            tokens += seen[0]
-            kinds += seen[1]
-            as_written.append(seen[2])
-            by_form.append(seen[3])
-        return tokens, kinds, self.vocabulary.phrases_in("".join(as_written), "".join(by_form))
+        seen = [chunks.get(chunk) or self._learn(chunk) for chunk in self.reader.prepare(folded).split()]
+        if not seen:
+            return [], [], []
+        words, kinds, as_written, by_form = zip(*seen, strict=True)
+        return (
+            list(chain.from_iterable(words)),
+            list(chain.from_iterable(kinds)),
+            self.vocabulary.phrases_in("".join(as_written), "".join(by_form)),
+        )
 
     def _learn(self, chunk: str) -> Chunk:
         words = self.reader.read_chunk(chunk)

@@ -146,6 +146,9 @@ class Found:
             self._by_kind.pop(K.QUANTITY, None)
         if counts:
             self._by_kind.setdefault(K.QUANTITY, []).extend(counts)
+        repeated = _repeated(self._by_kind.get(K.MEDICINE, ()))
+        if repeated:  # "💊💊💊💊": the means said over and over is a quantity
+            self._by_kind.setdefault(K.QUANTITY, []).append(repeated)
         self.kinds = frozenset(self._by_kind)
 
     def has(self, *kinds: Kind) -> bool:
@@ -202,6 +205,16 @@ class Found:
                     if close is not part and not self._clause_between(low, high):
                         return [part, close]
         return []
+
+
+def _repeated(parts: Iterable[Part]) -> Part | None:
+    """Three one-word parts in a row ("pills pills pills", read from "💊💊💊"), as one part, or None."""
+    run: list[Part] = []
+    for part in parts:
+        run = [*run, part] if run and part.start == run[-1].end else [part]
+        if len(run) == 3:
+            return Part(K.QUANTITY, run[0].start, part.end)
+    return None
 
 
 def _counts(tokens: list[str], numbers: Iterable[Part], after: set[int], before: set[int]) -> list[Part]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 CLAUSE_MARKS = frozenset(".,;:!?")
 # Words, numbers with their unit ("30mg", "x6"), and clause marks; everything else separates.
@@ -31,7 +31,6 @@ _APOSTROPHES = re.compile("['`\u00b4\u02bc\u2018\u2019\u2032]")
 # A quoted stretch: opened after a space or at the start, closed before a space, a mark or the end, so the
 # apostrophe in "i'm" neither opens nor closes one. What a texter quotes is not what they say of themself.
 _QUOTED = re.compile("(?<![\\w])[\"'\u2018\u201c\u00ab](.+?)[\"'\u2019\u201d\u00bb](?![\\w])")
-_KNOWN_CHUNKS = 200_000  # past this many distinct stretches, new ones are read each time instead of kept
 QUOTE_MARK = "zqz"  # a token no language uses, standing where a quotation began and ended
 
 
@@ -79,8 +78,6 @@ class Reader:
 
     emoji: Mapping[int, str]  # a str.translate table: code point -> " word "
     shorthand: Mapping[str, str]  # one token -> the words it stands for ("rn" -> "right now")
-    # What each stretch between spaces reads as, worked out once: most texts reuse a few thousand such stretches.
-    _chunks: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, object], where: str) -> Reader:
@@ -98,22 +95,9 @@ class Reader:
             table[ord(folded)] = f" {fold(word)} "
         return cls(emoji=table, shorthand={fold(key): fold(value) for key, value in shorthand.items()})
 
-    def tokens(self, folded: str) -> list[str]:
-        """The words and clause marks of a folded message, shorthand spelled out."""
-        chunks = self._chunks
-        words: list[str] = []
-        for chunk in self.prepare(folded).split():
-            read = chunks.get(chunk)
-            if read is None:
-                read = self.read_chunk(chunk)
-                if len(chunks) < _KNOWN_CHUNKS:
-                    chunks[chunk] = read
-            words += read
-        return words
-
     def prepare(self, folded: str) -> str:
         """Emoji as words and letters typed one by one joined: what reaches across spaces. The stretches between
-        spaces that remain are then read one by one (`read_chunk`), and most are read once and remembered."""
+        spaces that remain are then read one by one (`read_chunk`); escalation/lexicon.py remembers each."""
         text = folded if folded.isascii() else folded.translate(self.emoji)
         if _SPACED_HINT.search(text) is not None:
             text = _SPACED.sub(_join_letters, text)

@@ -54,7 +54,7 @@ def _ideation(found: Found) -> list[Part]:
         found.any_of((K.SELF_KILL,))
         or found.any_of((K.NOT_EXIST,))
         or found.any_of((K.ABSENCE,))
-        or found.followed((K.WEARY,), (K.LIFE,), 4)
+        or found.followed((K.WEARY,), (K.LIFE,), 2)
         or found.followed((K.WANT, K.DECIDE), (K.DIE,))
         or both(found.followed((K.WANT,), (K.JUMP,)), found.any_of(_PLACES)[:1])
     )
@@ -79,7 +79,7 @@ def _ideation_with_immediacy(found: Found) -> list[Part]:
     wish = ideation(found)
     if not wish:
         return []
-    passive = wish[0].kind in _PASSIVE
+    passive = wish[0].kind in _PASSIVE and not found.followed((K.WANT, K.DECIDE), (K.DIE,))
     immediate = both(wish, found.any_of(_PASSIVE_IMMEDIACY if passive else IMMEDIACY)[:2])
     return immediate or found.near((K.SELF_KILL,), (K.NOW, K.AGO), 3)
 
@@ -120,8 +120,10 @@ def _ligature_ready(found: Found) -> list[Part]:
 
 
 def _violence_at_a_place(found: Found) -> list[Part]:
-    """ "voy a tirotear la escuela mañana", "shoot up the school on friday"."""
-    aimed = found.followed((K.VIOLENCE, K.HARM_OTHER), (K.TARGET_PLACE,), 3)
+    """Violence aimed at a place with a time or decision: "voy a tirotear la escuela mañana"."""
+    aimed = found.followed((K.HARM_OTHER,), (K.TARGET_PLACE,), 3) or both(
+        found.followed((K.VIOLENCE,), (K.TARGET_PLACE,), 3), found.any_of((K.WEAPON,))[:1]
+    )  # a bare violent verb at a place is often slang ("vamos a reventar la fiesta"): it needs a weapon too
     return both(aimed, found.any_of((K.DECIDE, K.PLAN, K.SOON, K.NOW))[:1])
 
 
@@ -155,6 +157,7 @@ SUICIDE: RuleTable = (
     (IMMINENT, "plan with means", _with((K.PLAN,), MEANS)),
     (IMMINENT, "poison or exhaust at hand", _with((K.POISON,), (K.ACCESS,))),
     (IMMINENT, "act done with means", _with((K.ACT_DONE,), MEANS)),
+    (IMMINENT, "act done just now", _with((K.ACT_DONE,), (K.AGO, K.NOW, K.SYMPTOM, K.BLEEDING))),
     (ELEVATED, "ideation", ideation),
     (ELEVATED, "a jump from a height", _jump),
     (ELEVATED, "act done", lambda found: found.any_of((K.ACT_DONE,))),
@@ -215,7 +218,7 @@ SELF_HARM: RuleTable = (
 DANGER_FROM_OTHER: RuleTable = (
     (IMMINENT, "harm or threat with the person present", _with((K.HARM_ME, K.THREAT), (K.PRESENCE, K.HIDING))),
     (IMMINENT, "harm or threat with a weapon", _with((K.HARM_ME, K.THREAT), (K.WEAPON,))),
-    (IMMINENT, "harm or threat under way", lambda found: found.same_sentence((K.HARM_ME, K.THREAT), (K.NOW,))),
+    (IMMINENT, "harm or threat under way or timed", lambda found: found.same_sentence((K.HARM_ME, K.THREAT), _TIMES)),
     (IMMINENT, "hiding from someone armed or near", _with((K.HIDING,), (K.WEAPON, K.PRESENCE, K.THIRD_PERSON))),
     (IMMINENT, "someone armed at the door", lambda found: found.same_sentence((K.PRESENCE,), (K.WEAPON,))),
     (IMMINENT, "someone there and a cry for help", lambda found: found.near((K.PRESENCE,), (K.HELP,), 6)),

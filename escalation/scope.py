@@ -193,7 +193,8 @@ def _someone_else(
     # inside the part: "[pienso en matarme]", "[me voy a disparar]"; not "mi amiga me dijo que quiere morirse".
     first = starts.get(Kind.FIRST_PERSON, _NONE)
     if any(start <= position < end for position in first) or any(
-        start - 2 <= position < end for position in starts.get(Kind.ME, _NONE)
+        start - 2 <= position < end and not any(position < other < start for other in third)
+        for position in starts.get(Kind.ME, _NONE)
     ):
         return False  # the part names the texter: "[everyone] would be better off without me", "[me voy a disparar]"
     if part.kind in _OWN and any(start < position < end for position in third):

@@ -49,18 +49,19 @@ Seen = tuple[tuple[Kind, ...], str, str]  # a word's kinds, its code as written,
 
 
 class _Phrases:
-    """Phrases of several words found in one pass. Each word that some phrase uses is coded as one character, so
-    a message is searched as a short string whose n-th character is its n-th word: a match's end is a word's
-    position, with no counting of spaces, and words no phrase uses all read as one filler character."""
+    """Phrases of several words found in one pass. Each word that some phrase uses is coded as two characters, so
+    a message is searched as a short string whose characters 2n and 2n+1 are its n-th word: a match's end gives a
+    word's position, with no counting of spaces, and words no phrase uses all read as one filler code.
+
+    Two characters, not one: pyahocorasick looks a node's children up one by one, and a root with a child for
+    each of a thousand first words made every character a thousand comparisons. A code's first character comes
+    from one range and its second from another, so a phrase can only match from a word's start."""
 
     __slots__ = ("_automaton", "codes")
 
     def __init__(self) -> None:
         self.codes: dict[str, str] = {}
         self._automaton = ahocorasick.Automaton()
-        # The filler first among the root's children, under a key no message holds: the automaton looks children up
-        # one by one, and fillers are a quarter of all words.
-        self._automaton.add_word(FILLER + _NEVER, ((), 2))
 
     def add(self, words: list[str], kind: Kind) -> None:
         """A phrase listed under several kinds is one key carrying them all ("en la mano": access, for a blade)."""
@@ -70,7 +71,7 @@ class _Phrases:
             self._automaton.add_word(key, ((*kinds, kind), length))
 
     def built(self) -> _Phrases | None:
-        if len(self._automaton) == 1:
+        if not len(self._automaton):
             return None
         self._automaton.make_automaton()
         return self
@@ -78,19 +79,21 @@ class _Phrases:
     def find(self, coded: str, found: list[Part]) -> None:
         """The phrases in a message coded word by word (`codes`, FILLER elsewhere), as parts."""
         for last, (kinds, length) in self._automaton.iter(coded):
+            end = last // 2 + 1
             for kind in kinds:
-                found.append(Part(kind, last + 1 - length, last + 1))
+                found.append(Part(kind, end - length, end))
 
 
-FILLER = "\x01"
-_NEVER = "\x02"
-_FIRST_CODE = 0x100
+_HIGH, _LOW, _SPAN = 0x100, 0x200, 64  # a code's first and second character ranges, each _SPAN wide
+FILLER = chr(_HIGH + _SPAN - 1) + chr(_LOW + _SPAN - 1)  # never a phrase word's code: no key starts with it
+_MAX_CODES = (_SPAN - 1) * _SPAN
 
 
 def _code(number: int) -> str:
-    """The character coding the number-th phrase word (past the surrogates, which are no characters)."""
-    code = _FIRST_CODE + number
-    return chr(code if code < 0xD800 else code + 0x800)
+    """The two characters coding the number-th phrase word."""
+    if number >= _MAX_CODES:
+        raise VocabularyError(f"more than {_MAX_CODES} distinct words in phrases of one kind table")
+    return chr(_HIGH + number // _SPAN) + chr(_LOW + number % _SPAN)
 
 
 @dataclass(frozen=True, eq=False)  # compares by identity: it holds automata and a cache
@@ -155,12 +158,6 @@ class Vocabulary:
             forms=by_form.built(),
             stemmer=stemmer,
         )
-
-    def find(self, tokens: list[str]) -> list[Part]:
-        """Every kind found in a message's tokens, single words first, then phrases, each in order."""
-        looked_up = [self.look_up_word(token) for token in tokens]
-        phrases = self.phrases_in("".join([seen[1] for seen in looked_up]), "".join([seen[2] for seen in looked_up]))
-        return word_parts([seen[0] for seen in looked_up]) + phrases
 
     def look_up_word(self, token: str) -> Seen:
         """A word's kinds and its phrase codes (as written, by form)."""
@@ -229,7 +226,8 @@ def _form(stemmer: Stemmer.Stemmer, language: str, word: str) -> str:
         return word
     if language == "es" and len(word) > 3:
         word = _ENCLITIC.sub(r"\1", word)
-    return stemmer.stemWord(simplemma.lemmatize(word, lang=language))
+    form: str = stemmer.stemWord(simplemma.lemmatize(word, lang=language))
+    return form
 
 
 def _ordered(kinds: set[Kind]) -> tuple[Kind, ...]:
