@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Level(str, Enum):
+class Level(StrEnum):
     """How urgently professional help is needed; members order by urgency so max() picks the worst."""
 
     NONE = "none"
@@ -39,7 +39,7 @@ _LEVELS: tuple[Level, ...] = tuple(Level)
 _RANKS: dict[Level, int] = {level: rank for rank, level in enumerate(_LEVELS)}
 
 
-class Category(str, Enum):
+class Category(StrEnum):
     """The kind of danger, so the supervisor knows which professional to bring in."""
 
     SUICIDE = "suicide"
@@ -49,7 +49,7 @@ class Category(str, Enum):
     OVERDOSE = "overdose"
 
 
-class Signal(str, Enum):
+class Signal(StrEnum):
     """A danger sign that is not a risk statement on its own ("I have the pills", "tonight").
 
     Signals raise an earlier or adjacent risk statement to imminent, in the message or the conversation.

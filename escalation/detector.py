@@ -1,40 +1,30 @@
-"""Classifies one message: which risk it states, how urgently, and which danger signals it carries."""
+"""Classifies one message: which dangers it states, how urgently, and which danger signals it carries.
+
+A message is read as words (escalation/reading.py), its words are given kinds by the language's
+lexicon (escalation/vocabulary.py), parts said of someone else, denied, quoted or idiomatic are set
+aside (escalation/scope.py), and the rules (escalation/rules.py) weigh the rest. Every rule that
+fires is named with the words it fired on, so a supervisor can see why a message alarmed.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
-from enum import Enum
-from typing import TypeVar
+from collections.abc import Iterable, Mapping
 
 from escalation.assessment import NONE_ASSESSMENT, Assessment, Category, Level, Signal
-from escalation.lexicon import Lexicon, Spelled, fold
+from escalation.lexicon import Lexicon
+from escalation.model import MEANS, Found, may_fire, name
+from escalation.parts import Kind, Part
+from escalation.reading import fold
+from escalation.rules import ENDED, ENDED_IN_THE_PAST, TABLES, first_rule
+from escalation.scope import SET_ASIDE_BY_SPANS, Marks, affirmed, outside_idioms
+from escalation.vocabulary import word_parts
 
-_Member = TypeVar("_Member", bound=Enum)
-_CATEGORY_ORDER = tuple(Category)
-_SIGNAL_ORDER = tuple(Signal)
-RISK_WITH_SIGNAL = "context: risk statement with a means, plan, time or act"
-SIGNALS_TOGETHER = "context: a plan or act with other danger signals"
-_PREPARATION = frozenset({Signal.PLAN, Signal.ACT})
-_PLAN_WITH_MEANS = frozenset({Signal.PLAN, Signal.MEANS})
+# Kinds whose signal a message carries even when it states no risk: means, and acts done.
+SIGNALLING = frozenset({*MEANS, Kind.INGEST, Kind.ACT_DONE})
 
 
 class Detector:
-    """Assesses messages against per-language lexicons; a message of unknown language is read by all of them.
-
-    Within a message:
-      - a risk phrase counts at its lexicon level (elevated: ideation, abuse, harm without immediacy;
-        imminent: intent, plan, means at hand, an act in progress);
-      - a phrase overlapping an idiom does not count ("this exam is killing me", "jump rope");
-      - a phrase inside a longer one counts only as part of it ("told me to kill myself" is abuse);
-      - a phrase with a negation cue just before it ("I'm not suicidal", "I would never kill myself")
-        is denied and counts one level lower, so a denied imminent phrase still alarms as elevated;
-      - an imminent phrase in a message that speaks of the past ("I overdosed years ago") counts as elevated;
-      - an affirmed risk phrase plus any signal (means, plan, time, act) makes the message imminent;
-      - with no risk phrase, a plan or act signal with another kind of signal is elevated suicide risk
-        ("I wrote a note, tonight is the night"); a plan with means ("I have a plan and the pills"), or
-        three kinds together, is imminent; means with a time alone is everyday talk ("cooking with the
-        new knife tonight").
-    """
+    """Assesses messages with per-language lexicons; a message of unknown language is read by all of them."""
 
     __slots__ = ("_all", "_lexicons")
 
@@ -52,80 +42,80 @@ class Detector:
         folded = fold(text)
         lexicon = self._lexicons.get(language) if language is not None else None
         if lexicon is not None:
-            return _verdict(((lexicon, lexicon.prepare(folded)),))
-        shared: Spelled = {}
-        return _verdict((reader, reader.prepare(folded, shared)) for reader in self._all)
+            return _assess(lexicon, folded)
+        return _worst(_assess(reader, folded) for reader in self._all)
 
 
-def _verdict(readings: Iterable[tuple[Lexicon, str]]) -> Assessment:
-    """Weigh every phrase found in each lexicon's reading of the message by the rules in Detector's docstring."""
-    levels: dict[Category, Level] = {}
-    affirmed: set[Category] = set()
-    signals: set[Signal] = set()
-    rules: dict[str, None] = {}  # insertion-ordered set
-    for lexicon, text in readings:
-        matches = lexicon.find(text)
-        if not matches:
-            continue
-        idioms = [(match.start, match.end) for match in matches if match.rule.idiom]
-        past: bool | None = None
-        covered = -1  # end of the furthest-reaching risk phrase so far
-        for match in matches:
-            rule = match.rule
-            if rule.idiom or (idioms and _overlaps(idioms, match.start, match.end)):
-                continue  # part of a figure of speech ("this exam is killing me", "jump rope")
-            if rule.signal is not None:
-                signals.add(rule.signal)
-                rules[rule.name] = None
-                continue
-            if match.end <= covered:
-                continue  # inside a longer phrase, which is the more specific reading ("told me to kill myself")
-            covered = match.end
-            level = rule.level
-            if lexicon.denies(text, match.start):
-                level = level.lowered()
-            else:
-                if level is Level.IMMINENT:
-                    past = lexicon.recalls_past(text) if past is None else past
-                    level = Level.ELEVATED if past else level
-                # a rule's category is Category | None; the phrase rules that reach here all have one
-                affirmed.add(rule.category)  # type: ignore[arg-type]
-            if level is not Level.NONE:
-                _raise(levels, rule.category, level)  # type: ignore[arg-type]  # as above
-                rules[rule.name] = None
-    if not levels:
-        if not signals:
+def _assess(lexicon: Lexicon, folded: str) -> Assessment:
+    tokens, words, phrases = lexicon.read(folded)
+    kinds: set[Kind] = set().union(*words)
+    kinds.update([part.kind for part in phrases])
+    if not may_fire(kinds):
+        # No risk; a means or an act still signals, for the conversation ("I want to die" / "I have the pills").
+        if kinds.isdisjoint(SIGNALLING):
             return NONE_ASSESSMENT
-        if len(signals) < 2 or not signals & _PREPARATION:
-            return Assessment(Level.NONE, rules=tuple(rules), signals=_ordered(signals, _SIGNAL_ORDER))
-        imminent = len(signals) > 2 or signals >= _PLAN_WITH_MEANS
-        levels[Category.SUICIDE] = Level.IMMINENT if imminent else Level.ELEVATED
-        rules[SIGNALS_TOGETHER] = None
-    if signals and any(levels[category] is not Level.IMMINENT for category in affirmed):
-        for category in affirmed:
-            levels[category] = Level.IMMINENT
-        rules[RISK_WITH_SIGNAL] = None
+        return _signals_only(tokens, word_parts(words) + phrases)
+    parts = word_parts(words) + phrases
+    if not kinds.isdisjoint(SET_ASIDE_BY_SPANS):
+        parts = outside_idioms(parts)
+        if not may_fire({part.kind for part in parts}):
+            return NONE_ASSESSMENT  # "my mom is gonna kill me when she sees my grades"
+    marks = Marks(tokens)
+    kept = affirmed(tokens, parts, marks)
+    if not may_fire({part.kind for part in kept}):
+        return NONE_ASSESSMENT
+    found = Found(tokens, kept, marks)
+    levels: dict[Category, Level] = {}
+    rules: list[str] = []
+    ended = _ended(found)
+    for category, needs, table in TABLES:
+        if category in ended or needs.isdisjoint(found.kinds):
+            continue  # danger told as over ("i used to cut in high school", "two years clean"), or no part for it
+        fired = first_rule(table, found)
+        if fired is not None:
+            level, rule, where = fired
+            levels[category] = level
+            rules.append(name(found, lexicon.language, category, level, rule, where))
+    signals = found.signals()
+    if not levels:
+        return Assessment(Level.NONE, signals=signals) if signals else NONE_ASSESSMENT
     return Assessment(
         level=max(levels.values()),
-        categories=_ordered(levels, _CATEGORY_ORDER),
+        categories=tuple(category for category in Category if category in levels),
         rules=tuple(rules),
-        signals=_ordered(signals, _SIGNAL_ORDER),
+        signals=signals,
     )
 
 
-def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
-    """Whether [start, end) overlaps one of the spans; a loop, as a generator costs more than a few idioms."""
-    for span_start, span_end in spans:
-        if span_start < end and start < span_end:
-            return True
-    return False
+def _ended(found: Found) -> frozenset[Category]:
+    """The categories a message tells as over: recovery ends them all ("two years clean", "i moved out, i feel
+    safe"); the past alone ("when i was 15") ends one's own danger but not abuse, which a texter may first tell
+    years later and which a supervisor must still know of."""
+    if found.has(Kind.AGAIN):
+        return frozenset()
+    if found.has(Kind.RECOVERY):
+        return ENDED
+    return ENDED_IN_THE_PAST if found.has(Kind.PAST) else frozenset()
 
 
-def _raise(levels: dict[Category, Level], category: Category, level: Level) -> None:
-    if level > levels.get(category, Level.NONE):
-        levels[category] = level
+def _signals_only(tokens: list[str], parts: list[Part]) -> Assessment:
+    marks = Marks(tokens)
+    signals = Found(tokens, affirmed(tokens, outside_idioms(parts), marks), marks).signals()
+    return Assessment(Level.NONE, signals=signals) if signals else NONE_ASSESSMENT
 
 
-def _ordered(present: Collection[_Member], order: tuple[_Member, ...]) -> tuple[_Member, ...]:
-    """Enum order, so equal verdicts compare equal whatever order the phrases came in."""
-    return tuple(member for member in order if member in present)
+def _worst(assessments: Iterable[Assessment]) -> Assessment:
+    """The readings of one message by several languages as one: the highest level, every category, rule and signal."""
+    readings = [assessment for assessment in assessments if assessment is not NONE_ASSESSMENT]
+    if not readings:
+        return NONE_ASSESSMENT
+    if len(readings) == 1:
+        return readings[0]
+    categories = {category for reading in readings for category in reading.categories}
+    signals = {signal for reading in readings for signal in reading.signals}
+    return Assessment(
+        level=max(reading.level for reading in readings),
+        categories=tuple(category for category in Category if category in categories),
+        rules=tuple(dict.fromkeys(rule for reading in readings for rule in reading.rules)),
+        signals=tuple(signal for signal in Signal if signal in signals),
+    )

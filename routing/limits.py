@@ -26,6 +26,8 @@ NO_FREE_LINE_NUMBER = "no_free_line_number"
 MIN_REST = "min_rest"
 WEEKLY_HOURS = "weekly_hours"
 ALREADY_ON_SHIFT = "already_on_shift"
+# A conversation of theirs is in imminent danger and the supervisor has not acknowledged it yet.
+FOCUS = "focus"
 
 # Limits a supervisor may lift for one volunteer for a while.
 LIFTABLE = frozenset({COOLDOWN, AWAITING_OK, MAX_SHIFT, MAX_CONVERSATIONS, MAX_CONCURRENT, MIN_REST, WEEKLY_HOURS})
@@ -78,6 +80,9 @@ class VolunteerState:
     # On a phone call now (a caller's, or a callback): counted in `active_conversations`;
     # routing.call_flow rings nobody who is already on the phone.
     on_call: bool = False
+    # One of their conversations is in imminent danger and its escalation is not yet
+    # acknowledged: that conversation has their whole attention.
+    focus: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,8 @@ def refusal(volunteer: VolunteerState, limits: ShiftLimits, now: datetime) -> Re
     lifted = volunteer.lifted
     if volunteer.on_shift_since is None:
         return Refusal(OFF_SHIFT)
+    if volunteer.focus:
+        return Refusal(FOCUS)
     if volunteer.break_until is not None and volunteer.break_until > now:
         return Refusal(ON_BREAK, volunteer.break_until)
     if COOLDOWN not in lifted and volunteer.cooldown_until is not None and volunteer.cooldown_until > now:
@@ -113,6 +120,14 @@ def refusal(volunteer: VolunteerState, limits: ShiftLimits, now: datetime) -> Re
     if free_line_number(limits.line_numbers, volunteer.busy_line_numbers) is None:
         return Refusal(NO_FREE_LINE_NUMBER)
     return None
+
+
+def offer_moves_on(volunteer: VolunteerState) -> bool:
+    """Whether the offer pending to this volunteer goes on to the next one at once: a volunteer
+    with a texter in imminent danger cannot weigh another texter, and waiting out the offer's
+    timeout would only keep that other texter waiting. Nobody may lift it; the supervisor's
+    acknowledgement (or the conversation's end) does."""
+    return volunteer.has_pending_offer and volunteer.focus
 
 
 def free_line_number(line_numbers: tuple[str, ...], busy: frozenset[str]) -> str | None:

@@ -35,6 +35,8 @@ class TexterKeywords:
     switch: Mapping[str, frozenset[str]]
     common_words: Mapping[str, frozenset[str]]
     default_language: str
+    # The words the line's Twilio setup still blocks a texter for (`routing.keywords.opt_keyword`).
+    opt_out: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -47,14 +49,22 @@ class TexterText:
 
 
 def read_texter_text(
-    body: str, *, language: str, is_new: bool, opted_out: bool, in_conversation: bool, keywords: TexterKeywords
+    body: str,
+    *,
+    language: str,
+    is_new: bool,
+    opted_out: bool,
+    in_conversation: bool,
+    keywords: TexterKeywords,
+    opt_out_type: str = "",
 ) -> TexterText:
     """What the text asks for, by precedence: a deletion request, Twilio's opt-out and opt-in
-    keywords, a language keyword, then (with no open conversation) a score or a new start."""
+    keywords (as Twilio says it took the text, `opt_out_type`, else as the line's setup reads
+    it), a language keyword, then (with no open conversation) a score or a new start."""
     deleting = deletion_request(body, keywords.delete)
     if deleting is not None:
         return TexterText(TexterAction.DELETE_DATA, deleting)
-    keyword = opt_keyword(body)
+    keyword = opt_keyword(body, opt_out_type, keywords.opt_out)
     if keyword is Keyword.OPT_OUT:
         return TexterText(TexterAction.OPT_OUT, language)
     if keyword is Keyword.OPT_IN and opted_out:

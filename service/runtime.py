@@ -42,7 +42,10 @@ class Runtime:
 
     @cached_property
     def texts(self) -> TextCatalog:
-        return TextCatalog(self.settings.config_dir / "messages", self.settings.line.languages, self.settings.line.name)
+        settings = self.settings
+        return TextCatalog(
+            settings.config_dir / "messages", settings.line.languages, settings.line.name, settings.crisis_resources
+        )
 
     @cached_property
     def redis(self) -> Redis:

@@ -197,6 +197,22 @@ class InboundSettings:
     max_texts_per_minute: Annotated[int, Range(1)]
     paused_reply_every_minutes: Annotated[float, Positive]
     new_senders_per_minute: Annotated[int, Range(1)]
+    # The whole-message words the line's Twilio setup still blocks a texter for, when the
+    # webhook carries no `OptOutType` (kept in upper case: Twilio reads keywords in any case).
+    opt_out_keywords: Annotated[tuple[str, ...], Pattern(r"[A-Za-z]+", "a single word")]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "opt_out_keywords", tuple(word.upper() for word in self.opt_out_keywords))
+
+
+@dataclass(frozen=True)
+class CrisisResources:
+    """Who a texter in danger is pointed to, in one language, for the line's region."""
+
+    emergency: Annotated[str, Pattern(r".*\d.*", "a number to call")]
+    suicide_line: Annotated[str, Pattern(r".*\d.*", "a number to call or text")]
+    domestic_violence_line: Annotated[str, Pattern(r".*\d.*", "a number to call")]
+    poison_control: Annotated[str, Pattern(r".*\d.*", "a number to call")]
 
 
 @dataclass(frozen=True)
@@ -283,6 +299,8 @@ class Settings:
     voice: VoiceSettings
     dashboard: DashboardSettings
     alerts: AlertSettings
+    # One [crisis_resources.<language>] table per language the line serves.
+    crisis_resources: Mapping[str, CrisisResources]
     config_dir: Path
     # Operations (docs/operations.md): `text` or `json` log lines; the bearer token that opens
     # /metrics (closed when empty); Sentry's DSN (no error reports when empty).
@@ -324,6 +342,8 @@ class Settings:
         values: dict[str, Any] = {"config_dir": CONFIG_DIR}
         hints = get_type_hints(cls, include_extras=True)
         sections: dict[str, Any] = {}
+        # Fields holding one table per key (`[crisis_resources.en]`): a mapping of sections.
+        keyed: dict[str, Any] = {}
         for field in fields(cls):
             kind, marks = _unpack(hints[field.name])
             env_mark = next((mark for mark in marks if isinstance(mark, Env)), None)
@@ -333,16 +353,22 @@ class Settings:
                     values[field.name] = value
             elif is_dataclass(kind):
                 sections[field.name] = kind
+            elif get_origin(kind) is Mapping:
+                keyed[field.name] = get_args(kind)[1]
         data: dict[str, Any] = {}
         for _, layer in layers:
             data = _merge(data, layer)
-        _unknown_sections(data, sections, layers, problems)
+        _unknown_sections(data, {**sections, **keyed}, layers, problems)
         for name, kind in sections.items():
             section = _section(kind, name, data.get(name, {}), layers, problems)
             if section is not None:
                 values[name] = section
+        for name, kind in keyed.items():
+            tables = data.get(name, {})
+            read = {key: _section(kind, f"{name}.{key}", table, layers, problems) for key, table in tables.items()}
+            values[name] = {key: section for key, section in read.items() if section is not None}
         if "line" in values:
-            problems += _line_problems(values["line"])
+            problems += _line_problems(values["line"], values.get("crisis_resources", {}))
         if problems:
             raise SettingsError(problems, values)
         return cls(**values)
@@ -506,7 +532,7 @@ def _typed(hint: Any, value: Any) -> tuple[Any, str | None]:
     return value, None
 
 
-def _line_problems(line: LineSettings) -> list[Problem]:
+def _line_problems(line: LineSettings, crisis_resources: Mapping[str, CrisisResources]) -> list[Problem]:
     """What no single field's bounds can say: the line's numbers and languages as a whole."""
     problems = []
     if len(set(line.numbers)) != len(line.numbers):
@@ -517,4 +543,13 @@ def _line_problems(line: LineSettings) -> list[Problem]:
         )
     if not line.languages:
         problems.append(Problem("[line] languages", "is empty", 'List at least one language, such as ["en"]'))
+    for language in line.languages:
+        if language not in crisis_resources:
+            problems.append(
+                Problem(
+                    f"[crisis_resources.{language}]",
+                    "is missing: a texter in danger must be given numbers to call",
+                    "Add the emergency, suicide line, domestic violence and poison control numbers",
+                )
+            )
     return problems

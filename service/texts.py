@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from service.settings import CrisisResources
 
 
 class _Blank(dict[str, Any]):
@@ -52,9 +55,12 @@ class LanguageTexts:
 class TextCatalog:
     """Texts by language for texters; staff (volunteers, supervisors) read the line's first language."""
 
-    def __init__(self, messages_dir: Path, languages: tuple[str, ...], line_name: str) -> None:
+    def __init__(
+        self, messages_dir: Path, languages: tuple[str, ...], line_name: str, resources: Mapping[str, CrisisResources]
+    ) -> None:
         self.languages = languages
         self.line_name = line_name
+        self._resources = resources
         raw = {code: tomllib.loads((messages_dir / f"{code}.toml").read_text("utf-8")) for code in languages}
         self._by_language = {
             code: LanguageTexts(
@@ -91,10 +97,26 @@ class TextCatalog:
     def for_supervisor(self, key: str, **params: Any) -> str:
         return self._fill(self._supervisor[key], self.language(self.languages[0]), params)
 
-    def crisis_line(self, language: str) -> str:
-        return self.language(language).line["crisis"]
+    def crisis_text(self, language: str, resources: Sequence[str]) -> str:
+        """The crisis text for a texter: one sentence per resource (`safety_<resource>`), most
+        urgent first, between the intro and the outro."""
+        keys = ("safety_intro", *(f"safety_{resource}" for resource in resources), "safety_outro")
+        return " ".join(self.for_texter(language, key) for key in keys)
+
+    def crisis_resources_for_volunteer(self, resources: Sequence[str]) -> str:
+        """The same resources, as a volunteer's guidance names them."""
+        return ", ".join(self.for_volunteer(f"resource_{resource}") for resource in resources)
 
     def _fill(self, template: str, texts: LanguageTexts, params: dict[str, Any]) -> str:
-        values = _Blank(line=self.line_name, crisis=texts.line["crisis"], hours=texts.line["hours"])
+        resources = self._resources[texts.code]
+        values = _Blank(
+            line=self.line_name,
+            hours=texts.line["hours"],
+            crisis=resources.suicide_line,
+            suicide_line=resources.suicide_line,
+            emergency=resources.emergency,
+            domestic_violence_line=resources.domestic_violence_line,
+            poison_control=resources.poison_control,
+        )
         values.update(params)
         return template.format_map(values)

@@ -32,6 +32,7 @@ from routing.limits import (
     NO_FREE_LINE_NUMBER,
     ShiftLimits,
     VolunteerState,
+    offer_moves_on,
     refusal,
 )
 from routing.matching import Seeker, choose_volunteer
@@ -318,6 +319,29 @@ def _make_offer(
             turn, texter, "language_fallback", conversation, language_name=texts.language(conversation.language).name
         )
     turn.schedule("expire_offer", offer.id, offer.expires_at)
+
+
+def focus_on_danger(turn: Turn, volunteer_id: int) -> None:
+    """One of the volunteer's conversations has just come into imminent danger: no new texter
+    for them until the supervisor acknowledges (`routing.limits.FOCUS`), and the offer pending
+    to them, if any, goes on to the next volunteer at once. (A phone ringing for them is left
+    to its own short timeout: the caller's <Dial> is already under way.)"""
+    state = shifts.volunteer_states(turn.session, [volunteer_id], turn.now)[volunteer_id]
+    if not offer_moves_on(state):
+        return
+    offer = turn.session.scalars(
+        select(Offer)
+        .where(Offer.volunteer_id == volunteer_id, Offer.status == "pending", Offer.kind == "text")
+        .with_for_update()
+    ).first()
+    if offer is None:
+        return
+    offer.status = "withdrawn"
+    offer.answered_at = turn.now
+    texter = offer.conversation.texter
+    outbox.tell_volunteer(turn, offer.volunteer, "offer_moved_on_focus", offer.line_number, pseudonym=texter.pseudonym)
+    turn.session.flush()
+    offer_waiting(turn)
 
 
 def pending_offer(turn: Turn, volunteer: Volunteer) -> Offer | None:

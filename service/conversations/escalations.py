@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from escalation.assessment import Assessment
+from service.conversations import dispatch
 from service.db import Conversation, Escalation, Supervisor, Volunteer
 from service.db.turn import Turn
 from service.outbound import outbox
@@ -96,6 +97,9 @@ def acknowledge(turn: Turn, supervisor: Supervisor, escalation_id: int | None) -
         return None
     escalation.acknowledged_at = turn.now
     escalation.acknowledged_by = supervisor.id
+    turn.session.flush()
+    # The volunteer this danger kept from new texters (`routing.limits.FOCUS`) may take one again.
+    dispatch.offer_waiting(turn)
     return escalation
 
 

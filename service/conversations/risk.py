@@ -10,8 +10,16 @@ from sqlalchemy import Row, select
 
 from escalation.assessment import Assessment, Category, Level, Signal
 from escalation.conversation import assess_conversation
-from escalation.policy import PRIORITY, Action, ConversationRisk, Policy, respond
-from service.conversations import escalations, lifecycle
+from escalation.policy import (
+    PRIORITY,
+    Action,
+    ConversationRisk,
+    Policy,
+    crisis_resources,
+    respond,
+    weighs_open_escalation,
+)
+from service.conversations import dispatch, escalations, lifecycle
 from service.db import Conversation, Escalation, Message
 from service.db.turn import Turn
 from service.outbound import outbox
@@ -63,8 +71,12 @@ def record_texter_message(
     lifecycle.record(turn, conversation, "texter", body, risk=(latest.level.value, _encode(latest)))
     earlier = [_decode(level, detail) for level, detail, _ in history if level is not None]
     whole = assess_conversation(earlier, latest)
-    act(turn, conversation, whole)
+    act(turn, conversation, whole, _categories(earlier))
     return whole
+
+
+def _categories(verdicts: Sequence[Assessment]) -> tuple[Category, ...]:
+    return tuple(dict.fromkeys(category for verdict in verdicts for category in verdict.categories))
 
 
 def crisis_text_due(
@@ -75,22 +87,32 @@ def crisis_text_due(
     flagged: str | None,
     safety_sent_at: datetime | None,
     now: datetime,
-) -> bool:
-    """Whether the policy sends the crisis text with this message (what `act` will decide for
-    the same conversation): for the webhook, which answers before the message is routed."""
-    whole = assess_conversation([_decode(level, detail) for level, detail in history], latest)
+) -> tuple[str, ...] | None:
+    """The resources of the crisis text the policy sends with this message, if it sends one
+    (what `act` will decide for the same conversation): for the webhook, which answers before
+    the message is routed."""
+    earlier = [_decode(level, detail) for level, detail in history]
+    whole = assess_conversation(earlier, latest)
     state = ConversationRisk(
         status=status or "queued",
         flagged=Level(flagged or Level.NONE.value),
         open_escalation=None,
         safety_sent_at=safety_sent_at,
+        earlier_categories=_categories(earlier),
     )
-    return Action.SAFETY_REPLY in respond(whole, state, now, Policy(runtime.settings.escalation.safety_repeat_minutes))
+    actions = respond(whole, state, now, Policy(runtime.settings.escalation.safety_repeat_minutes))
+    return _resources(whole) if Action.SAFETY_REPLY in actions else None
 
 
-def act(turn: Turn, conversation: Conversation, whole: Assessment) -> None:
+def _resources(whole: Assessment) -> tuple[str, ...]:
+    return tuple(resource.value for resource in crisis_resources(whole))
+
+
+def act(turn: Turn, conversation: Conversation, whole: Assessment, earlier_categories: tuple[Category, ...]) -> None:
+    """Carry out what the policy decides for the conversation's whole assessment `whole`;
+    `earlier_categories`: the kinds of danger its messages showed before this one."""
     open_escalation = None
-    if whole.level is Level.IMMINENT:  # the policy weighs open escalations only for imminent danger
+    if weighs_open_escalation(whole):
         open_levels = turn.session.scalars(
             select(Escalation.level).where(
                 Escalation.conversation_id == conversation.id, Escalation.acknowledged_at.is_(None)
@@ -102,6 +124,7 @@ def act(turn: Turn, conversation: Conversation, whole: Assessment) -> None:
         flagged=Level(conversation.risk_level),
         open_escalation=open_escalation,
         safety_sent_at=conversation.safety_sent_at,
+        earlier_categories=earlier_categories,
     )
     actions = respond(whole, state, turn.now, Policy(turn.runtime.settings.escalation.safety_repeat_minutes))
     texter, volunteer, texts = conversation.texter, conversation.volunteer, turn.runtime.texts
@@ -113,7 +136,7 @@ def act(turn: Turn, conversation: Conversation, whole: Assessment) -> None:
         # Inline in the webhook's TwiML: it reaches the texter even with Redis or every worker
         # down. (A worker routing a text the webhook stored finds that rarely: the webhook
         # routes itself every text with risk in it, and every text in imminent danger.)
-        safety = texts.for_texter(texter.language, "safety")
+        safety = texts.crisis_text(texter.language, _resources(whole))
         if turn.replies_inline:
             turn.inline_reply = safety
         else:
@@ -123,6 +146,9 @@ def act(turn: Turn, conversation: Conversation, whole: Assessment) -> None:
     if Action.OPEN_ESCALATION in actions:
         reason = texts.for_supervisor("detector_reason", categories=categories)
         escalations.open_escalation(turn, conversation, whole.level.value, "detector", reason, whole)
+        if whole.level is Level.IMMINENT and conversation.status == "active" and volunteer is not None:
+            dispatch.focus_on_danger(turn, volunteer.id)
+    resources = texts.crisis_resources_for_volunteer(_resources(whole))
     if Action.GUIDE_VOLUNTEER in actions and volunteer is not None:
         outbox.tell_volunteer(
             turn,
@@ -132,6 +158,7 @@ def act(turn: Turn, conversation: Conversation, whole: Assessment) -> None:
             conversation,
             pseudonym=texter.pseudonym,
             categories=categories,
+            resources=resources,
         )
     if Action.ALERT_VOLUNTEER in actions and volunteer is not None:
         outbox.tell_volunteer(
@@ -142,4 +169,5 @@ def act(turn: Turn, conversation: Conversation, whole: Assessment) -> None:
             conversation,
             pseudonym=texter.pseudonym,
             categories=categories,
+            resources=resources,
         )

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from escalation.assessment import Level
 from routing import limits as rules
 from routing.limits import PastShift, Refusal, VolunteerState
 from service.db import PHONE_CHANNELS, Conversation, Escalation, LimitOverride, Offer, Shift, Volunteer
@@ -61,8 +62,15 @@ def volunteer_states(session: Session, volunteer_ids: Iterable[int], now: dateti
     busy: dict[int, set[str]] = {volunteer_id: set() for volunteer_id in ids}
     active: dict[int, int] = dict.fromkeys(ids, 0)
     on_call: set[int] = set()
-    for volunteer_id, line_number, channel in session.execute(
-        select(Conversation.volunteer_id, Conversation.line_number, Conversation.channel).where(
+    focus: set[int] = set()
+    # In imminent danger, not yet acknowledged: `routing.limits.FOCUS`.
+    in_danger = exists().where(
+        Escalation.conversation_id == Conversation.id,
+        Escalation.level == Level.IMMINENT.value,
+        Escalation.acknowledged_at.is_(None),
+    )
+    for volunteer_id, line_number, channel, danger in session.execute(
+        select(Conversation.volunteer_id, Conversation.line_number, Conversation.channel, in_danger).where(
             Conversation.status == "active", Conversation.volunteer_id.in_(ids)
         )
     ):
@@ -72,6 +80,8 @@ def volunteer_states(session: Session, volunteer_ids: Iterable[int], now: dateti
             busy[volunteer_id].add(line_number)
         if channel in PHONE_CHANNELS:
             on_call.add(volunteer_id)
+        if danger:
+            focus.add(volunteer_id)
     pending = set(
         session.scalars(select(Offer.volunteer_id).where(Offer.status == "pending", Offer.volunteer_id.in_(ids)))
     )
@@ -95,6 +105,7 @@ def volunteer_states(session: Session, volunteer_ids: Iterable[int], now: dateti
             awaiting_ok=volunteer.awaiting_ok,
             lifted=lifted[volunteer_id],
             on_call=volunteer_id in on_call,
+            focus=volunteer_id in focus,
         )
     return states
 

@@ -9,6 +9,7 @@ import urllib.parse
 import urllib.request
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from xml.etree import ElementTree
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 from twilio.request_validator import RequestValidator
@@ -73,7 +74,21 @@ def send() -> tuple[Response, int]:
             twiml = response.read().decode()
     except urllib.error.HTTPError as error:
         return jsonify({"error": f"webhook answered {error.code}"}), 502
+    # What Twilio would text back from the webhook's reply (the crisis text, the outage text,
+    # a deletion's confirmation) reaches the phone like any other text.
+    for reply in inline_messages(twiml):
+        _feed().add(pane, to, "received", reply)
     return jsonify({"twiml": twiml}), 200
+
+
+def inline_messages(twiml: str) -> list[str]:
+    """The texts of a messaging TwiML document's <Message> verbs (a body given as text or in
+    a <Body> noun); our own webhook's answer, so a document it cannot parse has none."""
+    try:
+        root = ElementTree.fromstring(twiml)
+    except ElementTree.ParseError:
+        return []
+    return ["".join(message.itertext()) for message in root.iter("Message")]
 
 
 @simulator_blueprint.post("/twilio/2010-04-01/Accounts/<account_sid>/Messages.json")

@@ -16,6 +16,7 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
+from argon2 import PasswordHasher
 from fakeredis import TcpFakeServer
 from rq import Queue
 from rq.serializers import JSONSerializer
@@ -33,6 +34,7 @@ from service.settings import Settings
 log = logging.getLogger(__name__)
 
 TEXTER_PHONE = "+15555550100"
+SUPERVISOR_PHONE = "+15555550133"
 VOLUNTEERS = [
     ("Ana Rivera", "Ana", "+15555550111", "en,es"),
     ("Ben Okafor", "Ben", "+15555550122", "en"),
@@ -65,27 +67,35 @@ def demo_environment(port: int, redis_port: int, data_dir: Path) -> dict[str, st
     }
 
 
-def _seed(runtime: Runtime) -> None:
+DEMO_SUPERVISOR_EMAIL = "sam@example.org"
+
+
+def _seed(runtime: Runtime) -> str:
+    """The demo's volunteers and supervisor; returns the supervisor's dashboard password,
+    generated anew at every start (a demo's data folder may outlive the terminal that
+    printed the last one)."""
     now = datetime.now(UTC)
+    password = secrets.token_urlsafe(12)
     with runtime.sessions() as session, session.begin():
-        if session.scalar(select(Volunteer.id).limit(1)) is not None:
-            return
-        for name, alias, phone, languages in VOLUNTEERS:
-            session.add(
-                Volunteer(name=name, alias=alias, phone=phone, languages=languages, active=True, created_at=now)
-            )
-        session.add(
-            Supervisor(
+        if session.scalar(select(Volunteer.id).limit(1)) is None:
+            for name, alias, phone, languages in VOLUNTEERS:
+                session.add(
+                    Volunteer(name=name, alias=alias, phone=phone, languages=languages, active=True, created_at=now)
+                )
+        supervisor = session.scalars(select(Supervisor).where(Supervisor.email == DEMO_SUPERVISOR_EMAIL)).first()
+        if supervisor is None:
+            supervisor = Supervisor(
                 name="Sam Demo",
-                email="sam@example.org",
-                phone="+15555550133",
-                password_hash="!demo-no-login",
+                email=DEMO_SUPERVISOR_EMAIL,
+                phone=SUPERVISOR_PHONE,
                 role="admin",
                 on_call=True,
                 active=True,
                 created_at=now,
             )
-        )
+            session.add(supervisor)
+        supervisor.password_hash = PasswordHasher().hash(password)
+    return password
 
 
 def run_demo(port: int = 5000, data_dir: str | None = None) -> None:
@@ -99,7 +109,7 @@ def run_demo(port: int = 5000, data_dir: str | None = None) -> None:
     spool = {"inbound": {"spool_dir": str(folder / "spool")}}  # the demo's own folder, not /var/lib/warmline
     runtime = Runtime(Settings.from_environment(demo_environment(port, redis_port, folder), overrides=spool))
     upgrade(runtime.engine)
-    _seed(runtime)
+    password = _seed(runtime)
     install_process_runtime(runtime)
 
     app = create_app(runtime, simulator=True)
@@ -107,6 +117,11 @@ def run_demo(port: int = 5000, data_dir: str | None = None) -> None:
     web = make_server("127.0.0.1", port, app, threaded=True)
     threading.Thread(target=web.serve_forever, name="web", daemon=True).start()
     print(f"Warmline demo: open http://127.0.0.1:{port}/simulator  (data in {folder}; Ctrl-C stops)", flush=True)
+    print(
+        f"Supervisors' dashboard: http://127.0.0.1:{port}/dashboard  "
+        f"sign in as {DEMO_SUPERVISOR_EMAIL} with password {password}",
+        flush=True,
+    )
 
     queue = Queue(QUEUE_NAME, connection=runtime.redis, serializer=JSONSerializer)
     worker = Worker([queue], connection=runtime.redis, serializer=JSONSerializer)

@@ -43,7 +43,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.orm import aliased
 
 from escalation.assessment import Assessment, Level
-from routing.keywords import deletion_request
+from routing.keywords import deletion_request, twilio_keyword
 from routing.language import detect_language
 from service.conversations import risk
 from service.db import OPEN_STATUSES, Conversation, InboundReceipt, Message, Supervisor, Texter, Volunteer
@@ -69,6 +69,8 @@ class InboundSms:
     sender: str
     line_number: str
     body: str
+    # Twilio's `OptOutType` (STOP, START, HELP) when it sent one; empty otherwise.
+    opt_out_type: str = ""
 
 
 class Urgency(Enum):
@@ -82,6 +84,13 @@ class Urgency(Enum):
     # A request to delete the texter's data: the webhook routes it itself, since the
     # confirmation goes inline and needs the number about to be forgotten.
     DELETION = "deletion"
+    # Twilio says it took the text as STOP or START (`OptOutType`): only the webhook's request
+    # carries that, so the webhook routes it itself.
+    TWILIO_KEYWORD = "twilio_keyword"
+
+
+# Texts the webhook routes itself instead of storing them for a worker.
+ROUTED_BY_WEBHOOK = frozenset({Urgency.DELETION, Urgency.TWILIO_KEYWORD})
 
 
 @dataclass(frozen=True)
@@ -123,11 +132,13 @@ def parse_numbers(runtime: Runtime, sender: str, to: str) -> tuple[str, str]:
     return normalise(sender, line.default_region), number
 
 
-def read(runtime: Runtime, body: str) -> Reading:
+def read(runtime: Runtime, body: str, opt_out_type: str = "") -> Reading:
     """Read a text the way its conversation will be read (every lexicon: a texter's language
     may be guessed wrong), for what decides how the webhook treats it."""
     texts = runtime.texts
     assessment = runtime.detector.assess(body)
+    if twilio_keyword(opt_out_type):
+        return Reading(Urgency.TWILIO_KEYWORD, assessment)
     if deletion_request(body, {code: texts.language(code).delete_keywords for code in texts.languages}) is not None:
         return Reading(Urgency.DELETION, assessment)
     if assessment.level is not Level.NONE or assessment.categories or assessment.signals:
@@ -298,15 +309,16 @@ def crisis_reply(runtime: Runtime, sms: InboundSms, reading: Reading, stored: St
     if reading.urgency is Urgency.NONE and stored.conversation_id is not None:
         with one_statement(runtime.engine) as connection:
             history = _zipped(list(connection.execute(_HISTORY, {"conversation_id": stored.conversation_id}).one()))
-    if not risk.crisis_text_due(
+    due = risk.crisis_text_due(
         runtime, reading.assessment, history, stored.status, stored.risk_level, stored.safety_sent_at, now
-    ):
+    )
+    if due is None:
         return None
     texts = runtime.texts
     language = stored.language or detect_language(
         sms.body, {code: texts.language(code).common_words for code in texts.languages}, texts.languages[0]
     )
-    return texts.for_texter(language, "safety")
+    return texts.crisis_text(language, due)
 
 
 def release(runtime: Runtime, sid: str, reply: str | None) -> None:
@@ -465,7 +477,7 @@ def _handle(turn: Turn, sms: InboundSms, staff: bool | None = None) -> None:
     a texter, with no lookups for the rest); None when not known."""
     if staff is not False and _handled_as_staff(turn, sms):
         return
-    texter = texters.on_texter_message(turn, sms.sender, sms.body)
+    texter = texters.on_texter_message(turn, sms.sender, sms.body, sms.opt_out_type)
     log.info("sms.received from=texter pseudonym=%s", texter.pseudonym)
 
 
@@ -494,5 +506,7 @@ def _handled_as_staff(turn: Turn, sms: InboundSms) -> bool:
 def replay_spooled(runtime: Runtime, message: SpooledSms) -> Turn:
     """A text spooled while the database was down, handled now as it would have been then."""
     sender, line_number = parse_numbers(runtime, message.sender, message.to)
-    sms = InboundSms(sid=message.sid, sender=sender, line_number=line_number, body=message.body)
+    sms = InboundSms(
+        sid=message.sid, sender=sender, line_number=line_number, body=message.body, opt_out_type=message.opt_out_type
+    )
     return receive_sms(runtime, sms, datetime.fromtimestamp(message.received_at, UTC))

@@ -46,6 +46,8 @@ class SpooledSms:
     to: str
     body: str
     received_at: float
+    # Twilio's `OptOutType`, when it sent one (records spooled before it was kept have none).
+    opt_out_type: str = ""
 
 
 class Spool:

@@ -52,7 +52,9 @@ def _new_pseudonym(turn: Turn) -> str:
     raise RuntimeError("no free pseudonym")  # 10^8 texters: unreachable in practice
 
 
-def on_texter_message(turn: Turn, phone: str, body: str) -> Texter:
+def on_texter_message(turn: Turn, phone: str, body: str, opt_out_type: str = "") -> Texter:
+    """A texter's text, in whatever state they are; `opt_out_type`: Twilio's `OptOutType`, when
+    the webhook carried one."""
     texter, is_new = find_or_create_texter(turn, phone)
     conversation = turn.session.scalars(
         select(Conversation)
@@ -64,6 +66,7 @@ def on_texter_message(turn: Turn, phone: str, body: str) -> Texter:
     ).first()
     intent = read_texter_text(
         body,
+        opt_out_type=opt_out_type,
         language=texter.language,
         is_new=is_new,
         opted_out=texter.opted_out,
@@ -108,6 +111,7 @@ def _keywords(turn: Turn) -> TexterKeywords:
         switch={code: texts.language(code).switch_keywords for code in texts.languages},
         common_words={code: texts.language(code).common_words for code in texts.languages},
         default_language=texts.languages[0],
+        opt_out=frozenset(turn.runtime.settings.inbound.opt_out_keywords),
     )
 
 

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, abort, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
 
-from escalation.assessment import Level
 from routing.language import detect_language
+from service.conversations import risk
 from service.db.turn import DATABASE_DOWN, Turn
 from service.jobs.job_queue import JobQueue
 from service.operations.metrics import web_counters
@@ -61,16 +61,23 @@ def sms() -> Response:
     sid = _sid("MessageSid")
     runtime = _runtime()
     sender, to, body = _field("From"), _field("To"), _field("Body", required=False)
+    # Sent by Twilio with Advanced Opt-Out on: what it did with a keyword (STOP, START, HELP).
+    opt_out_type = _field("OptOutType", required=False)[:MAX_SID]
     reply = MessagingResponse()
     spool = Spool(runtime.redis, runtime.settings.spool_dir, runtime.vault)
     try:
         sender_number, line_number = inbound.parse_numbers(runtime, sender, to)
         inline = _route_or_store(
-            runtime, inbound.InboundSms(sid=sid, sender=sender_number, line_number=line_number, body=body)
+            runtime,
+            inbound.InboundSms(
+                sid=sid, sender=sender_number, line_number=line_number, body=body, opt_out_type=opt_out_type
+            ),
         )
     except DATABASE_DOWN as error:
         # Never lose it: keep the verified request, answer safely now, replay it later.
-        where = spool.keep(SpooledSms(sid=sid, sender=sender, to=to, body=body, received_at=time.time()))
+        where = spool.keep(
+            SpooledSms(sid=sid, sender=sender, to=to, body=body, received_at=time.time(), opt_out_type=opt_out_type)
+        )
         log.error("sms.spooled reason=database_unavailable error=%s spool=%s", type(error).__name__, where)
         web_counters().texts_received.labels("spooled").inc()
         reply.message(_spooled_reply(runtime, body))
@@ -86,12 +93,13 @@ def sms() -> Response:
 
 def _route_or_store(runtime: Runtime, message: inbound.InboundSms) -> str | None:
     """Store the text for a worker and answer; the crisis text, when due, goes in this reply.
-    A deletion request is routed here (its confirmation goes inline), as is any text when no
+    A deletion request is routed here (its confirmation goes inline), as is a text Twilio
+    says it took as STOP or START (only this request carries that), and any text when no
     router is running and Redis is down. Returns the reply to put inline, if any."""
     now = datetime.now(UTC)
     queue = JobQueue(runtime)
-    reading = inbound.read(runtime, message.body)
-    if reading.urgency is inbound.Urgency.DELETION or not inbound.can_store(runtime):
+    reading = inbound.read(runtime, message.body, message.opt_out_type)
+    if reading.urgency in inbound.ROUTED_BY_WEBHOOK or not inbound.can_store(runtime):
         turn = inbound.receive_sms(runtime, message, now)
         queue.submit(turn)
         return turn.inline_reply
@@ -117,8 +125,9 @@ def _spooled_reply(runtime: Runtime, body: str) -> str:
     language = detect_language(
         body, {code: texts.language(code).common_words for code in texts.languages}, texts.languages[0]
     )
-    imminent = runtime.detector.assess(body).level is Level.IMMINENT
-    return texts.for_texter(language, "safety" if imminent else "spooled")
+    # As the policy reads a first message: nothing earlier is known without the database.
+    due = risk.crisis_text_due(runtime, runtime.detector.assess(body), [], None, None, None, datetime.now(UTC))
+    return texts.crisis_text(language, due) if due is not None else texts.for_texter(language, "spooled")
 
 
 def replay_own_spool(runtime: Runtime, spool: Spool) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -95,4 +96,42 @@ def test_one_full_conversation_in_the_simulator(browser: Browser, demo_url: str,
     expect(ana.locator(".messages")).to_contain_text("closed. Thank you", timeout=15_000)
     page.screenshot(path=str(screenshots / "simulator-closed.png"), full_page=True)
     assert not leaks(page.content(), TEXTER_PHONE), "not even the texter's own pane shows their number"
+    page.close()
+
+
+def _demo_sign_in(log: Path) -> tuple[str, str, str]:
+    """The dashboard's address, email and password, as `warmline demo` printed them."""
+    deadline = time.monotonic() + 15
+    while True:
+        printed = re.search(r"(http://\S+/dashboard)\s+sign in as (\S+) with password (\S+)", log.read_text())
+        if printed:
+            return printed.group(1), printed.group(2), printed.group(3)
+        assert time.monotonic() < deadline, log.read_text()
+        time.sleep(0.2)
+
+
+def test_a_texter_in_danger_sees_the_crisis_text_and_the_dashboard_shows_the_escalation(
+    browser: Browser, demo_url: str, tmp_path: Path, screenshots: Path
+) -> None:
+    page = browser.new_page(viewport={"width": 1200, "height": 800})
+    page.goto(demo_url)
+    texter = _pane(page, "texter")
+    _send(page, "texter", "I have the pills in front of me and I'm going to take them all tonight")
+    messages = texter.locator(".messages")
+    expect(messages).to_contain_text("Your safety matters most", timeout=15_000)
+    expect(messages).to_contain_text("988", timeout=15_000)
+    page.screenshot(path=str(screenshots / "simulator-crisis-text.png"), full_page=True)
+
+    address, email, password = _demo_sign_in(tmp_path / "demo.log")
+    dashboard = browser.new_page(viewport={"width": 1200, "height": 800})
+    dashboard.goto(address)
+    dashboard.locator("input[name=email]").fill(email)
+    dashboard.locator("input[name=password]").fill(password)
+    dashboard.locator("button[type=submit]").click()
+    escalation = dashboard.locator("li.escalation-imminent")
+    expect(escalation).to_contain_text("Risk detected", timeout=15_000)
+    expect(escalation).to_contain_text("Alerted: Sam Demo")
+    dashboard.screenshot(path=str(screenshots / "demo-dashboard-escalation.png"), full_page=True)
+    assert not leaks(dashboard.content(), TEXTER_PHONE)
+    dashboard.close()
     page.close()

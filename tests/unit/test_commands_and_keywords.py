@@ -38,18 +38,47 @@ def test_escalate_keeps_its_reason() -> None:
     assert parsed is not None and parsed.argument == "texter mentioned pills"
 
 
-@pytest.mark.parametrize("text", ["STOP", "stop", " Stop ", "unsubscribe", "END", "quit", "stopall"])
+# The README's recommended Advanced Opt-Out setup: END, QUIT, CANCEL and REVOKE dropped.
+RECOMMENDED = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "OPTOUT"})
+# Twilio's defaults, for a line that kept them.
+TWILIO_DEFAULTS = RECOMMENDED | {"END", "QUIT", "CANCEL", "REVOKE"}
+
+
+@pytest.mark.parametrize("text", ["STOP", "stop", " Stop ", "unsubscribe", "stopall", "optout"])
 def test_opt_out_keywords_count_only_as_the_whole_message(text: str) -> None:
-    assert opt_keyword(text) is Keyword.OPT_OUT
+    assert opt_keyword(text, "", RECOMMENDED) is Keyword.OPT_OUT
 
 
 @pytest.mark.parametrize("text", ["please stop", "stop it", "I want to end it all", "the end"])
 def test_opt_out_words_inside_a_sentence_are_conversation(text: str) -> None:
-    assert opt_keyword(text) is None
+    assert opt_keyword(text, "", TWILIO_DEFAULTS) is None
+
+
+@pytest.mark.parametrize("text", ["end", "END", "quit", "cancel", "revoke"])
+def test_words_the_recommended_setup_drops_are_ordinary_messages(text: str) -> None:
+    assert opt_keyword(text, "", RECOMMENDED) is None
+    assert opt_keyword(text, "", TWILIO_DEFAULTS) is Keyword.OPT_OUT, (
+        "a line that kept Twilio's defaults is blocked by them"
+    )
+
+
+@pytest.mark.parametrize("text", ["end", "basta", "stop"])
+def test_twilio_opt_out_type_stop_is_an_opt_out_whatever_the_words(text: str) -> None:
+    assert opt_keyword(text, "STOP", frozenset()) is Keyword.OPT_OUT
+
+
+def test_twilio_opt_out_type_start_is_an_opt_in_and_help_is_an_ordinary_message() -> None:
+    assert opt_keyword("comenzar", "START", RECOMMENDED) is Keyword.OPT_IN
+    assert opt_keyword("help", "HELP", RECOMMENDED) is None
+    assert opt_keyword("stop", "HELP", RECOMMENDED) is None, "Twilio said what it did with the message"
+
+
+def test_an_unknown_opt_out_type_falls_back_to_the_words() -> None:
+    assert opt_keyword("stop", "SOMETHING_NEW", RECOMMENDED) is Keyword.OPT_OUT
 
 
 def test_start_yes_unstop_opt_back_in() -> None:
-    assert {opt_keyword(word) for word in ("START", "yes", "Unstop")} == {Keyword.OPT_IN}
+    assert {opt_keyword(word, "", RECOMMENDED) for word in ("START", "yes", "Unstop")} == {Keyword.OPT_IN}
 
 
 def test_language_switch_reads_accents_and_punctuation() -> None:

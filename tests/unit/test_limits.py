@@ -74,6 +74,22 @@ def test_lifting_concurrency_is_still_bounded_by_the_number_pool() -> None:
     assert refusal(three, LIMITS, NOW) == limits.Refusal(limits.MAX_CONCURRENT)
 
 
+def test_a_texter_in_imminent_danger_has_their_volunteers_whole_attention() -> None:
+    focused = on_shift(active_conversations=1, busy_line_numbers=frozenset(LIMITS.line_numbers[:1]), focus=True)
+    assert refusal(focused, LIMITS, NOW) == limits.Refusal(limits.FOCUS)
+    every_limit_lifted = frozenset(limits.LIFTABLE)
+    assert refusal(on_shift(**{**focused.__dict__, "lifted": every_limit_lifted}), LIMITS, NOW) == limits.Refusal(
+        limits.FOCUS
+    ), "only the supervisor's acknowledgement (or the conversation's end) lifts it"
+    assert refusal(on_shift(**{**focused.__dict__, "focus": False}), LIMITS, NOW) is None
+
+
+def test_an_offer_pending_to_a_volunteer_in_focus_moves_on_at_once() -> None:
+    assert limits.offer_moves_on(on_shift(has_pending_offer=True, focus=True))
+    assert not limits.offer_moves_on(on_shift(has_pending_offer=True))
+    assert not limits.offer_moves_on(on_shift(focus=True))
+
+
 def test_min_rest_between_shifts_refuses_until_rested() -> None:
     last = [PastShift(NOW - timedelta(hours=6), NOW - timedelta(hours=2))]
     assert shift_start_refusal(last, LIMITS, NOW) == limits.Refusal(limits.MIN_REST, NOW + timedelta(hours=6))

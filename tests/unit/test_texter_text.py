@@ -14,6 +14,7 @@ KEYWORDS = TexterKeywords(
     switch={"en": frozenset({"ENGLISH"}), "es": frozenset({"ESPAÑOL", "ESPANOL"})},
     common_words={"en": frozenset({"the", "i", "is", "can"}), "es": frozenset({"el", "la", "hola", "puedo", "estoy"})},
     default_language="en",
+    opt_out=frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "OPTOUT"}),  # the README's recommended setup
 )
 NOW = datetime(2026, 3, 6, 22, 0, tzinfo=UTC)
 
@@ -33,9 +34,23 @@ def test_a_deletion_request_comes_first_and_is_answered_in_its_own_language(in_c
     )
 
 
-@pytest.mark.parametrize("body", ["STOP", "stop", " Unsubscribe ", "end"])
+@pytest.mark.parametrize("body", ["STOP", "stop", " Unsubscribe "])
 def test_twilios_opt_out_keywords_alone_end_the_conversation(body: str) -> None:
     assert read(body, in_conversation=True).action is TexterAction.OPT_OUT
+
+
+def test_end_is_conversation_unless_twilio_says_it_took_it_as_stop() -> None:
+    assert read("end", in_conversation=True).action is TexterAction.CONTINUE
+    told = read_texter_text(
+        "end",
+        language="en",
+        is_new=False,
+        opted_out=False,
+        in_conversation=True,
+        keywords=KEYWORDS,
+        opt_out_type="STOP",
+    )
+    assert told.action is TexterAction.OPT_OUT
 
 
 def test_stop_within_a_sentence_is_conversation() -> None:

@@ -1,0 +1,267 @@
+"""The rules of the risk model, one list per category, most urgent first: the first that fires gives the level.
+
+A rule is a name and a test over a message's affirmed parts (escalation/model.py's Found); the test
+returns the parts it fired on, or nothing. Rules name kinds, never phrases: the lexicons hold the words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from escalation.assessment import Category, Level
+from escalation.model import IMMEDIACY, MEANS, Found
+from escalation.parts import Kind as K
+from escalation.parts import Part
+
+Test = Callable[[Found], list[Part]]
+RuleTable = tuple[tuple[Level, str, Test], ...]
+
+IMMINENT, ELEVATED = Level.IMMINENT, Level.ELEVATED
+_PLACES = (K.HEIGHT, K.VEHICLE)
+_TIMES = (K.NOW, K.SOON)
+_TOOLS = (K.WEAPON, K.LIGATURE, K.POISON)  # means a decision names: "going to use my brothers rifle"
+_PASSIVE = frozenset({K.NOT_EXIST, K.ABSENCE, K.WEARY, K.LIFE})
+_PASSIVE_IMMEDIACY = tuple(kind for kind in IMMEDIACY if kind not in (K.SOON, K.GOODBYE))
+_JUMP_NOW = (K.DECIDE, K.PLAN, K.SOON, K.NOW, K.ON_PLACE, K.EDGE, K.WANT)
+
+
+def both(first: list[Part], second: list[Part]) -> list[Part]:
+    """The parts of two tests that must both fire, or nothing."""
+    return first + second if first and second else []
+
+
+def _with(kinds: tuple[K, ...], extra: tuple[K, ...]) -> Test:
+    """A test: a part of one of `kinds` and a part of one of `extra`, anywhere in the message."""
+
+    def test(found: Found) -> list[Part]:
+        return found.any_of(kinds)[:1] + found.any_of(extra)[:1] if found.has(*kinds) and found.has(*extra) else []
+
+    return test
+
+
+def ideation(found: Found) -> list[Part]:
+    """Wanting to die or to stop existing, in words ("kms", "wish i wasn't born") or as a wish and a death.
+
+    Asked by several rules of one message, so worked out once per message.
+    """
+    if found.ideation is None:
+        found.ideation = _ideation(found)
+    return found.ideation
+
+
+def _ideation(found: Found) -> list[Part]:
+    return (
+        found.any_of((K.SELF_KILL,))
+        or found.any_of((K.NOT_EXIST,))
+        or found.any_of((K.ABSENCE,))
+        or found.followed((K.WEARY,), (K.LIFE,), 2)
+        or found.followed((K.WANT, K.DECIDE), (K.DIE,))
+        or both(found.followed((K.WANT,), (K.JUMP,)), found.any_of(_PLACES)[:1])
+    )
+
+
+def _decision(found: Found) -> list[Part]:
+    """A decision to die or with a method; a jump into the pool or a rope for the curtains is no method."""
+    ends = (K.SELF_KILL, K.DIE, K.NOT_EXIST) if found.has(K.MOVING) else (K.SELF_KILL, K.DIE, K.JUMP, K.NOT_EXIST)
+    return found.followed((K.DECIDE, K.PLAN), ends)
+
+
+def _decided_means(found: Found) -> list[Part]:
+    # Places need a jump as well: "voy a tomar el tren mañana" is a commute.
+    decided = found.followed((K.DECIDE, K.PLAN), (*_TOOLS, K.MEDICINE), 8)
+    return both(decided, found.any_of((K.SOON, K.NOW, K.QUANTITY, K.JUMP, K.ACCESS))[:1])
+
+
+def _ideation_with_immediacy(found: Found) -> list[Part]:
+    """Ideation beside means, access, a time, a decision, an act or a farewell. A passive wish is often timed
+    ("ojalá no despertar mañana") and stays a wish unless something else is at hand. Killing oneself named is
+    imminent also right beside "right now" ("quiero matarme ahora mismo"), not "every day now"."""
+    wish = ideation(found)
+    if not wish:
+        return []
+    passive = wish[0].kind in _PASSIVE and not found.followed((K.WANT, K.DECIDE), (K.DIE,))
+    immediate = both(wish, found.any_of(_PASSIVE_IMMEDIACY if passive else IMMEDIACY)[:2])
+    return immediate or found.near((K.SELF_KILL,), (K.NOW, K.AGO), 3)
+
+
+def _jump(found: Found) -> list[Part]:
+    """A jump from a height or in front of a vehicle ("me tiro del puente", "jump in front of the train")."""
+    return found.near((K.JUMP,), _PLACES, 8)
+
+
+def _goodbye_with_risk(found: Found) -> list[Part]:
+    """A goodbye beside means, something taken or ideation; not beside "today" ("me despedí de mi depa hoy")."""
+    return both(found.any_of((K.GOODBYE,)), found.any_of((*MEANS, K.INGEST))[:1] or ideation(found))
+
+
+def _weapon_for_self(found: Found) -> list[Part]:
+    if found.has(K.HARM_OTHER, K.TARGET_PLACE, K.HARM_ME, K.THREAT, K.HIDING):
+        return []  # a weapon in someone else's story of harm is that story's, below
+    return _with((K.WEAPON,), (K.WEAPON_STATE, K.ACCESS))(found)
+
+
+def _weapon_to_a_place(found: Found) -> list[Part]:
+    return both(_with((K.WEAPON,), (K.TARGET_PLACE,))(found), found.any_of((K.PLAN, K.DECIDE, K.SOON, K.ACCESS))[:1])
+
+
+def _given_away(found: Found) -> list[Part]:
+    """Things or pets given away ("gave my guitar to my cousin", "le di mi gato a la vecina"), unless the texter
+    is moving house or travelling, the everyday reasons to."""
+    if found.has(K.MOVING):
+        return []
+    return found.any_of((K.GIVE_AWAY,)) or found.followed((K.GIVE,), (K.POSSESSION,), 3)
+
+
+def _ligature_ready(found: Found) -> list[Part]:
+    """A rope or belt tied, at hand or timed; not one packed for a trip ("the rope is for camping this weekend")."""
+    if found.has(K.MOVING):
+        return []
+    return _with((K.LIGATURE,), (K.ACCESS, K.EDGE, K.ON_PLACE, K.ACT_DONE, K.PLAN, *_TIMES))(found)
+
+
+def _violence_at_a_place(found: Found) -> list[Part]:
+    """Violence aimed at a place with a time or decision: "voy a tirotear la escuela mañana"."""
+    aimed = found.followed((K.HARM_OTHER,), (K.TARGET_PLACE,), 3) or both(
+        found.followed((K.VIOLENCE,), (K.TARGET_PLACE,), 3), found.any_of((K.WEAPON,))[:1]
+    )  # a bare violent verb at a place is often slang ("vamos a reventar la fiesta"): it needs a weapon too
+    return both(aimed, found.any_of((K.DECIDE, K.PLAN, K.SOON, K.NOW))[:1])
+
+
+def _revenge(found: Found) -> list[Part]:
+    """A grievance, means of harm and the people or a time at hand: "she cheated. i have the gas can. they are at
+    her place rn"."""
+    armed = _with((K.GRIEVANCE,), (K.WEAPON, K.POISON))(found)
+    return both(armed, found.any_of((*_TIMES, K.PRESENCE, K.DECIDE, K.TARGET_PLACE))[:1])
+
+
+SUICIDE: RuleTable = (
+    (IMMINENT, "decision with a method or death", _decision),
+    (IMMINENT, "decision with a weapon, ligature or poison", lambda found: found.followed((K.DECIDE,), _TOOLS)),
+    (IMMINENT, "decision with means and a time or quantity", _decided_means),
+    (IMMINENT, "ideation with means, access, time or farewell", _ideation_with_immediacy),
+    (IMMINENT, "farewell", lambda found: found.any_of((K.FAREWELL,))),
+    (IMMINENT, "things given away", _given_away),
+    (IMMINENT, "goodbye with means or ideation", _goodbye_with_risk),
+    (IMMINENT, "goodbye with death", _with((K.GOODBYE,), (K.DIE,))),
+    (
+        IMMINENT,
+        "decision taken, with a time, a plan or means",
+        _with((K.RESOLVE,), (*_TIMES, *MEANS, K.PLAN, K.GOODBYE)),
+    ),
+    (IMMINENT, "a goodbye made final", lambda found: found.near((K.GOODBYE,), (K.FINAL,), 6)),
+    (IMMINENT, "at the edge", lambda found: found.any_of((K.EDGE,))),
+    (IMMINENT, "on a height", lambda found: found.near((K.ON_PLACE,), (K.HEIGHT,), 4)),
+    (IMMINENT, "a jump decided or timed", lambda found: both(_jump(found), found.any_of(_JUMP_NOW)[:1])),
+    (IMMINENT, "ligature ready", _ligature_ready),
+    (IMMINENT, "weapon loaded or in reach", _weapon_for_self),
+    (IMMINENT, "plan with means", _with((K.PLAN,), MEANS)),
+    (IMMINENT, "poison or exhaust at hand", _with((K.POISON,), (K.ACCESS,))),
+    (IMMINENT, "act done with means", _with((K.ACT_DONE,), MEANS)),
+    (IMMINENT, "act done just now", _with((K.ACT_DONE,), (K.AGO, K.NOW, K.SYMPTOM, K.BLEEDING))),
+    (ELEVATED, "ideation", ideation),
+    (ELEVATED, "a jump from a height", _jump),
+    (ELEVATED, "act done", lambda found: found.any_of((K.ACT_DONE,))),
+    (ELEVATED, "wish with means", lambda found: found.followed((K.WANT,), MEANS, 10)),
+)
+
+
+def _medicine_ready(found: Found) -> list[Part]:
+    ready = (K.ACCESS, K.SYMPTOM, *_TIMES, K.FAREWELL, K.GOODBYE, K.DECIDE, K.PLAN)
+    return both(found.near((K.MEDICINE,), (K.QUANTITY,), 6), found.any_of(ready)[:1])
+
+
+def _taken_in_quantity(found: Found) -> list[Part]:
+    """Medicine taken, with a quantity, or symptoms, or (outside a medical context) a time it was taken."""
+    signs = (K.QUANTITY, K.SYMPTOM) if found.medical else (K.QUANTITY, K.SYMPTOM, K.AGO)
+    return both(found.near((K.INGEST,), (K.MEDICINE,), 8), found.any_of(signs)[:1])
+
+
+def _dosed_with_symptoms(found: Found) -> list[Part]:
+    """A poison, or outside a medical context a medicine, with what an overdose feels like (not a side effect)."""
+    return _with((K.POISON,) if found.medical else (K.MEDICINE, K.POISON), (K.SYMPTOM,))(found)
+
+
+OVERDOSE: RuleTable = (
+    (IMMINENT, "poison taken", lambda found: found.near((K.INGEST,), (K.POISON,), 12)),
+    (IMMINENT, "medicine taken in quantity", _taken_in_quantity),
+    (IMMINENT, "all of them taken", lambda found: found.near((K.INGEST, K.ACT_DONE), (K.QUANTITY,), 3)),
+    (IMMINENT, "medicine in quantity with access, time, symptoms or intent", _medicine_ready),
+    (IMMINENT, "medicine or poison with symptoms", _dosed_with_symptoms),
+    (IMMINENT, "medicine at hand", lambda found: [] if found.medical else found.near((K.MEDICINE,), (K.ACCESS,), 4)),
+    (ELEVATED, "medicine in quantity", lambda found: found.near((K.MEDICINE,), (K.QUANTITY,), 6)),
+)
+
+
+def _self_harm(found: Found) -> list[Part]:
+    """Harm to oneself named, or a way of injuring next to the texter's body."""
+    return (
+        found.any_of((K.SELF_HARM,))
+        or found.near((K.INJURE, K.WEAPON), (K.BODY,), 7)
+        or found.near((K.INJURE, K.WEAPON), (K.AGAIN,), 4)  # "cut again last night", "the cutting is back", "🔪 again"
+    )
+
+
+def _self_harm_now(found: Found) -> list[Part]:
+    """Self-harm in the sentence of a "now"; an urge felt now ("ganas de cortarme esta noche") is not an act."""
+    return [] if found.has(K.WANT) else found.same_sentence((K.SELF_HARM,), (K.NOW,))
+
+
+SELF_HARM: RuleTable = (
+    (IMMINENT, "self-harm bleeding badly", lambda found: both(_self_harm(found), found.any_of((K.BLEEDING,)))),
+    (IMMINENT, "blade and heavy bleeding", _with((K.WEAPON, K.INJURE), (K.BLEEDING,))),
+    (IMMINENT, "body bleeding heavily", lambda found: found.near((K.BLEEDING,), (K.BODY,), 8)),
+    (IMMINENT, "self-harm under way", _self_harm_now),
+    (ELEVATED, "self-harm", _self_harm),
+    (ELEVATED, "heavy bleeding", lambda found: found.any_of((K.BLEEDING,))),
+)
+
+DANGER_FROM_OTHER: RuleTable = (
+    (IMMINENT, "harm or threat with the person present", _with((K.HARM_ME, K.THREAT), (K.PRESENCE, K.HIDING))),
+    (IMMINENT, "harm or threat with a weapon", _with((K.HARM_ME, K.THREAT), (K.WEAPON,))),
+    (IMMINENT, "harm or threat under way or timed", lambda found: found.same_sentence((K.HARM_ME, K.THREAT), _TIMES)),
+    (IMMINENT, "hiding from someone armed or near", _with((K.HIDING,), (K.WEAPON, K.PRESENCE, K.THIRD_PERSON))),
+    (IMMINENT, "someone armed at the door", lambda found: found.same_sentence((K.PRESENCE,), (K.WEAPON,))),
+    (IMMINENT, "someone there and a cry for help", lambda found: found.near((K.PRESENCE,), (K.HELP,), 6)),
+    (ELEVATED, "harm or threat", lambda found: found.any_of((K.HARM_ME, K.THREAT))[:1]),
+)
+
+HARM_TO_OTHERS: RuleTable = (
+    (
+        IMMINENT,
+        "harm to others with means or a time",
+        _with((K.HARM_OTHER,), (K.WEAPON, K.POISON, K.PLAN, K.ACT_DONE, *_TIMES)),
+    ),
+    (IMMINENT, "revenge with means, at hand", _revenge),
+    (IMMINENT, "weapon taken to a place", _weapon_to_a_place),
+    (IMMINENT, "violence at a place, decided or timed", _violence_at_a_place),
+    (ELEVATED, "harm to others", lambda found: found.any_of((K.HARM_OTHER,))),
+)
+
+# Categories whose danger a message may tell as over ("used to", "two years clean", "thats not me anymore").
+ENDED = frozenset({Category.SUICIDE, Category.SELF_HARM, Category.OVERDOSE, Category.ABUSE})
+ENDED_IN_THE_PAST = ENDED - {Category.ABUSE}
+
+# Each table with the kinds one of which every rule in it needs: a message with none of them skips the table.
+TABLES: tuple[tuple[Category, frozenset[K], RuleTable], ...] = (
+    (
+        Category.SUICIDE,
+        frozenset(
+            {*MEANS, K.SELF_KILL, K.DIE, K.NOT_EXIST, K.ABSENCE, K.WEARY, K.JUMP, K.FAREWELL, K.GIVE_AWAY, K.EDGE}
+            | {K.ACT_DONE, K.ON_PLACE, K.PLAN, K.RESOLVE, K.GOODBYE, K.GIVE}
+        ),
+        SUICIDE,
+    ),
+    (Category.OVERDOSE, frozenset({K.MEDICINE, K.POISON, K.INGEST, K.ACT_DONE}), OVERDOSE),
+    (Category.SELF_HARM, frozenset({K.SELF_HARM, K.INJURE, K.WEAPON, K.BLEEDING}), SELF_HARM),
+    (Category.ABUSE, frozenset({K.HARM_ME, K.THREAT, K.HIDING, K.PRESENCE}), DANGER_FROM_OTHER),
+    (Category.HARM_TO_OTHERS, frozenset({K.HARM_OTHER, K.WEAPON, K.VIOLENCE, K.GRIEVANCE}), HARM_TO_OTHERS),
+)
+
+
+def first_rule(table: RuleTable, found: Found) -> tuple[Level, str, list[Part]] | None:
+    """The most urgent rule of a table that fires, with the parts it fired on."""
+    for level, rule, test in table:
+        parts = test(found)
+        if parts:
+            return level, rule, parts
+    return None

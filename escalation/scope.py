@@ -1,0 +1,213 @@
+"""Which parts found in a message speak of the texter's own danger, now.
+
+The same words are risk or not by what stands around them: "I'm not going to hurt myself",
+"my friend wants to kill herself", "the news said a guy jumped off the bridge", "if someone
+said 'I took too many pills'", "this exam is killing me". Scope drops such parts before the model
+weighs the rest, so the model's rules stay about risk and not about grammar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from itertools import accumulate
+
+from escalation.parts import Kind, Part
+from escalation.reading import CLAUSE_MARKS, QUOTE_MARK
+
+# Parts that only say how to read others; they are never dropped themselves.
+CONTEXT = frozenset(
+    {
+        Kind.NEGATION,
+        Kind.FIRST_PERSON,
+        Kind.THIRD_PERSON,
+        Kind.FICTION,
+        Kind.HYPOTHETICAL,
+        Kind.MEDICAL,
+        Kind.FOOD,
+        Kind.RECOVERY,
+        Kind.PAST,
+        Kind.IDIOM,
+        Kind.LAUGH,
+        Kind.BREAK,
+        Kind.UNIT,
+        Kind.PERSON,
+        Kind.ME,
+        Kind.NUMBER,
+        Kind.LIFE,
+        Kind.FINAL,
+        Kind.SAFETY,
+        Kind.HELP,
+    }
+)
+# Danger from another person is told in the third person and often in their words ("he said 'you're dead'").
+_OTHERS_DANGER = frozenset({Kind.HARM_ME, Kind.THREAT, Kind.PRESENCE, Kind.HIDING, Kind.WEAPON, Kind.NOW})
+# Whose a time, a place or a grievance is does not matter: "if my ex shows up [tonight]", "[she cheated]".
+_NOBODYS = frozenset({Kind.NOW, Kind.SOON, Kind.AGO, Kind.TARGET_PLACE, Kind.GRIEVANCE})
+_SENTENCE_MARKS = frozenset(".!?;")
+_TOLD = frozenset({Kind.HARM_ME, Kind.THREAT})
+SET_ASIDE_BY_SPANS = _TOLD | {Kind.IDIOM}  # kinds outside_idioms works from: a message with none skips it
+_SELF_DEATH = frozenset({Kind.SELF_KILL, Kind.DIE, Kind.NOT_EXIST})
+# Statements of one's own wish or harm: a third-person verb inside one makes it someone else's.
+_OWN = frozenset({Kind.SELF_KILL, Kind.DIE, Kind.NOT_EXIST, Kind.WEARY, Kind.ABSENCE, Kind.SELF_HARM})
+# Violent words said laughing are a figure of speech ("my parents will kill me lol", "voy a matar a mi hermano jaja").
+# So are passive wishes ("si me muero mañana que alguien borre mi historial jajaja"); killing oneself named is not.
+_LAUGHED_OFF = frozenset(
+    {Kind.VIOLENCE, Kind.HARM_OTHER, Kind.THREAT, Kind.HARM_ME, Kind.DIE, Kind.NOT_EXIST, Kind.ABSENCE}
+)
+# Means put out of reach are a safety step, not access: "i gave my pills to my mom to hold", "tiré la carta".
+_SECURED = frozenset(
+    {Kind.MEDICINE, Kind.POISON, Kind.WEAPON, Kind.LIGATURE, Kind.ACCESS, Kind.WEAPON_STATE, Kind.GIVE_AWAY}
+    | {Kind.FAREWELL}
+)
+# "la pistola [de] mi hermano", "the keys [of] my dad": an owner, not who speaks or acts.
+_OWNER_MARKS = frozenset({"de", "del", "of"})
+_NEGATION_REACH = 4  # words between a negation and what it denies: "not [going to] hurt myself"
+_NONE: tuple[int, ...] = ()
+_SUBJECT_REACH = 8  # words back to the subject: "my friend [said she] wants to die"
+
+
+def outside_idioms(parts: list[Part]) -> list[Part]:
+    """The parts not inside a figure of speech ("[is killing me]", "[dying to] see it"); a part reaching past one
+    stands ("said he's [going to kill me when] he gets back"). The first step of scope, and the cheapest."""
+    idioms = [(part.start, part.end) for part in parts if part.kind is Kind.IDIOM]
+    # Another person's words about the texter's death are theirs: "[threatened to kill me]", "[told me to kys]".
+    told = [(part.start, part.end) for part in parts if part.kind in _TOLD]
+    if not idioms and not told:
+        return parts
+    return [
+        part
+        for part in parts
+        if part.kind in CONTEXT
+        or not (
+            any(start <= part.start and part.end <= end for start, end in idioms)
+            or (part.kind in _SELF_DEATH and any(start <= part.start and part.end <= end for start, end in told))
+        )
+    ]
+
+
+def affirmed(tokens: list[str], parts: Iterable[Part], marks: Marks) -> list[Part]:
+    """The parts that stand as said by the texter of themself (or, for danger from another person, to them).
+
+    `parts` are already outside idioms (outside_idioms); `marks` are the message's.
+    """
+    context = [part for part in parts if part.kind in CONTEXT]
+    starts = _starts_of(context)
+    if Kind.HYPOTHETICAL in starts:
+        return context  # "if someone said...", "asking for a friend": no danger of the texter's own
+    quoted = _quoted(tokens) if QUOTE_MARK in tokens else None
+    fiction = starts.get(Kind.FICTION, ())
+    laughs = starts.get(Kind.LAUGH, ())
+    safety = starts.get(Kind.SAFETY, ())
+    negations = starts.get(Kind.NEGATION, ())
+    third = starts.get(Kind.THIRD_PERSON, ())
+    subjects = (*starts.get(Kind.BREAK, ()), *starts.get(Kind.FIRST_PERSON, ()))
+    kept = context
+    for part in parts:
+        kind = part.kind
+        if kind in CONTEXT:
+            continue
+        if fiction and marks.in_sentence(fiction, part.start):
+            continue
+        if laughs and kind in _LAUGHED_OFF and marks.in_sentence(laughs, part.start):
+            continue
+        if safety and kind in _SECURED and marks.in_sentence(safety, part.start):
+            continue
+        others = kind in _OTHERS_DANGER
+        if not others and quoted is not None and quoted[part.start]:
+            continue
+        if negations and _denied(marks, negations, subjects, part):
+            continue
+        if third and not others and kind not in _NOBODYS and _someone_else(tokens, marks, starts, third, part):
+            continue
+        kept.append(part)
+    return kept
+
+
+class Marks:
+    """Where a message's clause and sentence marks are, counted so that "is there one between a and b" is two
+    look-ups: scope asks it for every part, of every message that gets this far."""
+
+    __slots__ = ("_clauses", "_sentences")
+
+    def __init__(self, tokens: list[str]) -> None:
+        self._clauses = list(accumulate(map(CLAUSE_MARKS.__contains__, tokens), initial=0))
+        self._sentences = list(accumulate(map(_SENTENCE_MARKS.__contains__, tokens), initial=0))
+
+    def clause_between(self, start: int, end: int) -> bool:
+        """A clause mark among tokens [start, end)."""
+        return start < end and self._clauses[end] > self._clauses[start]
+
+    def sentences_in(self, end: int) -> int:
+        """How many sentence marks there are among tokens [0, end)."""
+        return self._sentences[max(end, 0)]
+
+    def sentence_between(self, start: int, end: int) -> bool:
+        """A sentence mark among tokens [start, end)."""
+        return start < end and self._sentences[end] > self._sentences[start]
+
+    def in_sentence(self, positions: tuple[int, ...], index: int) -> bool:
+        """Whether one of `positions` lies in the same sentence as token `index`."""
+        sentences = self._sentences
+        return any(sentences[position] == sentences[index] for position in positions)
+
+
+def _starts_of(context: list[Part]) -> dict[Kind, tuple[int, ...]]:
+    """Where each context kind starts (its last word for negation, which reaches forward from there)."""
+    starts: dict[Kind, list[int]] = {}
+    for part in context:
+        starts.setdefault(part.kind, []).append(part.end - 1 if part.kind is Kind.NEGATION else part.start)
+    return {kind: tuple(positions) for kind, positions in starts.items()}
+
+
+def _quoted(tokens: list[str]) -> list[bool]:
+    """Per token, whether it stands inside a quotation (between two QUOTE_MARK tokens)."""
+    inside = False
+    flags: list[bool] = []
+    for token in tokens:
+        if token == QUOTE_MARK:
+            inside = not inside
+        flags.append(inside)
+    return flags
+
+
+def _denied(marks: Marks, negations: tuple[int, ...], subjects: tuple[int, ...], part: Part) -> bool:
+    """A negation shortly before the part, in its clause, with no new subject between ("not [so] i want to"): no
+    clause mark, clause-opening word ("but", "pero") or first-person subject."""
+    start = part.start
+    for position in negations:
+        if (
+            position < start <= position + _NEGATION_REACH + 1
+            and not marks.clause_between(position + 1, start)
+            and not any(position < subject < start for subject in subjects)
+        ):
+            return True
+    return False
+
+
+def _someone_else(
+    tokens: list[str], marks: Marks, starts: dict[Kind, tuple[int, ...]], third: tuple[int, ...], part: Part
+) -> bool:
+    """Whether the nearest subject before the part, in its clause, is someone else ("my sister took 30 pills")."""
+    start, end = part.start, part.end
+    # The texter as subject, or (in Spanish, which drops subjects) as a pronoun or first-person verb just before or
+    # inside the part: "[pienso en matarme]", "[me voy a disparar]"; not "mi amiga me dijo que quiere morirse".
+    first = starts.get(Kind.FIRST_PERSON, _NONE)
+    if any(start <= position < end for position in first) or any(
+        start - 2 <= position < end and not any(position < other < start for other in third)
+        for position in starts.get(Kind.ME, _NONE)
+    ):
+        return False  # the part names the texter: "[everyone] would be better off without me", "[me voy a disparar]"
+    if part.kind in _OWN and any(start < position < end for position in third):
+        return True  # a wish of someone else's, told with their verb: "[ya no quiere vivir]"
+    nearest_third = max(
+        (
+            position
+            for position in third
+            if start - _SUBJECT_REACH <= position < start
+            and (position == 0 or tokens[position - 1] not in _OWNER_MARKS)
+        ),
+        default=-1,
+    )
+    if nearest_third < 0 or any(nearest_third < position < start for position in first):
+        return False
+    return not marks.clause_between(nearest_third, start)
