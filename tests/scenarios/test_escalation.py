@@ -41,7 +41,8 @@ def test_imminent_message_gets_the_crisis_text_inline_and_alerts_everyone(
     with stack.runtime.sessions() as session:
         escalation = session.scalars(select(Escalation)).one()
         assert (escalation.level, escalation.source) == ("imminent", "detector")
-        assert "suicide" in escalation.categories and escalation.rules
+        # A plan to take pills reads as an overdose (poison control among the resources), a kind of suicide risk.
+        assert any(kind in escalation.categories for kind in ("suicide", "overdose")) and escalation.rules
     line.text(texter, "I mean it")
     line.settle(quiet=1.0)
     assert len([m for m in line.inbox(sam) if "escalation #" in m["Body"]]) == 1, (
