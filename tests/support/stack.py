@@ -57,6 +57,9 @@ def log_lines() -> Iterator[list[str]]:
 
 # How RQ's worker log shows a sweep starting.
 SWEEP_STARTED = "warmline: sweep("
+# RQ logs this once the worker takes jobs, after it has compiled the risk lexicons (seconds,
+# and more on a busy machine): a test that starts before it would wait on routing instead.
+WORKER_LISTENING = "*** Listening on"
 
 
 @dataclass
@@ -123,8 +126,11 @@ def start_stack(environment: dict[str, str], folder: Path) -> Stack:
     ]
     with log_path.open("wb") as log:
         worker = subprocess.Popen(command, env={**os.environ, **environment}, stdout=log, stderr=subprocess.STDOUT)
-    time.sleep(1.0)
-    assert worker.poll() is None, log_path.read_text()
+    deadline = time.monotonic() + 120
+    while WORKER_LISTENING not in log_path.read_text():
+        assert worker.poll() is None, log_path.read_text()
+        assert time.monotonic() < deadline, "the worker did not start listening within 120 s"
+        time.sleep(0.1)
     return Stack(runtime, f"http://127.0.0.1:{server.server_port}", log_path, server, worker)
 
 
