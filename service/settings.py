@@ -115,6 +115,8 @@ class DeliverySettings:
     max_parts: int
     stuck_after_seconds: int
     sweep_interval_seconds: int
+    max_sends_per_second: float
+    min_sends_per_second: float
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ JOBS: dict[str, Callable[..., None]] = {
         tasks.place_call,
         tasks.realert_escalation,
         tasks.sweep,
+        tasks.resume_after_outage,
         tasks.purge_expired,
     )
 }

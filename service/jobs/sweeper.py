@@ -26,6 +26,8 @@ from service.voice import calls
 
 # Rows handled per sweep and kind; a larger backlog is taken over the next sweeps.
 BATCH = 200
+# Outbox rows given their jobs again at once when Redis is back; the sweeper finds the rest.
+RESUME_BATCH = 2000
 
 
 def sweep(runtime: Runtime, now: datetime) -> list[Turn]:
@@ -114,6 +116,37 @@ def sweep(runtime: Runtime, now: datetime) -> list[Turn]:
             turn.schedule("place_call", call_id, now)
         turns.append(turn)
     return turns
+
+
+def resume(runtime: Runtime, now: datetime) -> Turn:
+    """Redis is back (or was restarted, losing its jobs): the jobs every waiting row needs, at
+    once rather than at the sweep that finds the row overdue. Deliveries due go now and retries
+    at their time, as do callback legs to place and offers to expire; a row whose request may
+    still be in flight (`submitting`, within its lease) is left to its own job. The texts
+    stored meanwhile are the router's (`JobQueue.route_stored`)."""
+    lease = timedelta(seconds=runtime.settings.delivery.twilio_timeout_seconds + 5)
+    with runtime.sessions() as session:
+        sending = session.execute(
+            select(OutboxMessage.id, OutboxMessage.next_attempt_at)
+            .where(
+                (OutboxMessage.status == "pending")
+                | ((OutboxMessage.status == "submitting") & (OutboxMessage.updated_at <= now - lease))
+            )
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(RESUME_BATCH)
+        ).all()
+        placing = session.execute(
+            select(Call.id, Call.next_attempt_at).where(Call.stage == call_rules.PLACING).limit(BATCH)
+        ).all()
+        offers = session.execute(select(Offer.id, Offer.expires_at).where(Offer.status == "pending").limit(BATCH)).all()
+    _, turn = run_turn(runtime, now, lambda turn: None)
+    for outbox_id, at in sending:
+        turn.schedule("deliver_outbound", outbox_id, max(at, now))
+    for call_id, placing_at in placing:
+        turn.schedule("place_call", call_id, max(placing_at or now, now))
+    for offer_id, expires_at in offers:
+        turn.schedule("expire_offer", offer_id, max(expires_at, now))
+    return turn
 
 
 def close_if_silent(turn: Turn, conversation_id: int) -> None:
