@@ -56,7 +56,7 @@ def deliver(runtime: Runtime, gateway: TwilioGateway, pace: SharedPace, outbox_i
     Twilio answers again) for the caller to submit."""
     wait = pace.slot(now.timestamp())
     if wait > LONGEST_WAIT_SECONDS:
-        return [_put_back(runtime, outbox_id, now + timedelta(seconds=wait), claimed=False)]
+        return [_put_back(runtime, outbox_id, now, now + timedelta(seconds=wait), claimed=False)]
     now = _after(now, wait)
     claim, _ = run_turn(runtime, now, lambda turn: _claim(turn, outbox_id))
     if claim is None:
@@ -79,7 +79,7 @@ def send_claimed(
     for sending in sendings:
         wait = pace.slot(now.timestamp())
         if wait > LONGEST_WAIT_SECONDS:
-            follow_ups.append(_put_back(runtime, sending.outbox_id, now + timedelta(seconds=wait), claimed=True))
+            follow_ups.append(_put_back(runtime, sending.outbox_id, now, now + timedelta(seconds=wait), claimed=True))
             continue
         now = _after(now, wait)
         outcome = gateway.send(sending.to, sending.from_number, sending.body)
@@ -119,7 +119,7 @@ def _answered(runtime: Runtime, pace: SharedPace, outbox_id: int, outcome: SendO
     return turns
 
 
-def _put_back(runtime: Runtime, outbox_id: int, at: datetime, claimed: bool) -> Turn:
+def _put_back(runtime: Runtime, outbox_id: int, now: datetime, at: datetime, claimed: bool) -> Turn:
     """A row whose slot at the shared pace is further than we wait: pending until `at`
     (unclaimed, when its own turn had claimed it), with a job to send it then."""
 
@@ -133,7 +133,7 @@ def _put_back(runtime: Runtime, outbox_id: int, at: datetime, claimed: bool) -> 
         row.updated_at = turn.now
         turn.schedule("deliver_outbound", row.id, row.next_attempt_at)
 
-    return run_turn(runtime, at, work)[1]
+    return run_turn(runtime, now, work)[1]
 
 
 def release_held(runtime: Runtime, now: datetime) -> Turn:

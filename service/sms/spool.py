@@ -60,7 +60,10 @@ class Spool:
         try:
             while (record := self._redis.lindex(SPOOL_KEY, 0)) is not None:
                 ingest(SpooledSms(**json.loads(record)))
-                self._redis.lpop(SPOOL_KEY)
+                # This record, not whatever is first now: another worker replaying at the same
+                # time (the sweeper, `resume_after_outage`) may have taken it already, and
+                # popping the head would then drop a message nobody replayed.
+                self._redis.lrem(SPOOL_KEY, 1, record.decode() if isinstance(record, bytes) else record)
                 replayed += 1
         except RedisError as error:
             log.warning("spool.redis_unavailable error=%s", type(error).__name__)
