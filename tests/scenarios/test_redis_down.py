@@ -66,8 +66,7 @@ class RedisServer:
         self.process.wait(timeout=10)
 
 
-@pytest.fixture
-def outage(
+def _stack_on_its_own_redis(
     environment: dict[str, str], fake_twilio: FakeTwilio, log_lines: list[str], tmp_path: Path
 ) -> Iterator[tuple[Line, Stack, RedisServer, dict[str, str]]]:
     redis = RedisServer(_free_port(), tmp_path)
@@ -81,6 +80,13 @@ def outage(
     stack.stop()
     if redis.process and redis.process.poll() is None:
         redis.stop()
+
+
+@pytest.fixture
+def outage(
+    environment: dict[str, str], fake_twilio: FakeTwilio, log_lines: list[str], tmp_path: Path
+) -> Iterator[tuple[Line, Stack, RedisServer, dict[str, str]]]:
+    yield from _stack_on_its_own_redis(environment, fake_twilio, log_lines, tmp_path)
 
 
 def test_imminent_message_with_redis_stopped_gets_the_crisis_text_and_is_delivered_after(
@@ -127,30 +133,21 @@ def test_imminent_message_with_redis_stopped_gets_the_crisis_text_and_is_deliver
 @pytest.fixture
 def outage_without_sweeps(
     environment: dict[str, str], fake_twilio: FakeTwilio, log_lines: list[str], tmp_path: Path
-) -> Iterator[tuple[Line, Stack, RedisServer]]:
+) -> Iterator[tuple[Line, Stack, RedisServer, dict[str, str]]]:
     """As `outage`, with a sweeper that would come only minutes later."""
     config = tmp_path / "slow-sweeps.toml"
     config.write_text(
         Path(environment["WARMLINE_CONFIG"]).read_text()
         + "\n[delivery]\nstuck_after_seconds = 300\nsweep_interval_seconds = 300\n"
     )
-    redis = RedisServer(_free_port(), tmp_path)
-    redis.start()
-    env = {**environment, "REDIS_URL": f"redis://127.0.0.1:{redis.port}/0", "WARMLINE_CONFIG": str(config)}
-    stack = start_stack(env, tmp_path)
-    lines = _clean_line(stack, fake_twilio, log_lines)
-    yield next(lines), stack, redis
-    for _ in lines:
-        pass
-    stack.stop()
-    if redis.process and redis.process.poll() is None:
-        redis.stop()
+    slow_sweeps = {**environment, "WARMLINE_CONFIG": str(config)}
+    yield from _stack_on_its_own_redis(slow_sweeps, fake_twilio, log_lines, tmp_path)
 
 
 def test_texts_kept_while_redis_was_down_go_within_seconds_of_its_return_not_at_the_next_sweep(
-    outage_without_sweeps: tuple[Line, Stack, RedisServer], people: People
+    outage_without_sweeps: tuple[Line, Stack, RedisServer, dict[str, str]], people: People
 ) -> None:
-    line, stack, redis = outage_without_sweeps
+    line, stack, redis, _ = outage_without_sweeps
     texter = people.texter()
     redis.stop()
     line.text(texter, "is anyone there")
