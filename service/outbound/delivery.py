@@ -54,10 +54,6 @@ def deliver(runtime: Runtime, gateway: TwilioGateway, pace: SharedPace, outbox_i
     """Send one outbox row if it still needs sending, at the shared pace; returns the turns
     of any follow-up (a retry timer, texts about a failed delivery, texts released because
     Twilio answers again) for the caller to submit."""
-    wait = pace.slot(now.timestamp())
-    if wait > LONGEST_WAIT_SECONDS:
-        return [_put_back(runtime, outbox_id, now, now + timedelta(seconds=wait), claimed=False)]
-    now = _after(now, wait)
     claim, _ = run_turn(runtime, now, lambda turn: _claim(turn, outbox_id))
     if claim is None:
         return []
@@ -65,6 +61,11 @@ def deliver(runtime: Runtime, gateway: TwilioGateway, pace: SharedPace, outbox_i
         found = gateway.find_sent(claim.to, claim.from_number, claim.body)
         if found is not None:
             return _answered(runtime, pace, outbox_id, found, now)
+    # Twilio does not have it (a reconciled row was never sent): it may wait for its slot.
+    wait = pace.slot(now.timestamp())
+    if wait > LONGEST_WAIT_SECONDS:
+        return [_put_back(runtime, outbox_id, now, now + timedelta(seconds=wait))]
+    now = _after(now, wait)
     return _answered(runtime, pace, outbox_id, gateway.send(claim.to, claim.from_number, claim.body), now)
 
 
@@ -79,7 +80,7 @@ def send_claimed(
     for sending in sendings:
         wait = pace.slot(now.timestamp())
         if wait > LONGEST_WAIT_SECONDS:
-            follow_ups.append(_put_back(runtime, sending.outbox_id, now, now + timedelta(seconds=wait), claimed=True))
+            follow_ups.append(_put_back(runtime, sending.outbox_id, now, now + timedelta(seconds=wait)))
             continue
         now = _after(now, wait)
         outcome = gateway.send(sending.to, sending.from_number, sending.body)
@@ -119,16 +120,15 @@ def _answered(runtime: Runtime, pace: SharedPace, outbox_id: int, outcome: SendO
     return turns
 
 
-def _put_back(runtime: Runtime, outbox_id: int, now: datetime, at: datetime, claimed: bool) -> Turn:
-    """A row whose slot at the shared pace is further than we wait: pending until `at`
-    (unclaimed, when its own turn had claimed it), with a job to send it then."""
+def _put_back(runtime: Runtime, outbox_id: int, now: datetime, at: datetime) -> Turn:
+    """A claimed row (not at Twilio) whose slot at the shared pace is further away than we
+    wait: pending again until `at`, with a job to send it then (the claim's attempt undone)."""
 
     def work(turn: Turn) -> None:
         row = turn.session.scalars(select(OutboxMessage).where(OutboxMessage.id == outbox_id).with_for_update()).one()
-        if claimed and row.status == "submitting":
-            row.status, row.attempts = "pending", row.attempts - 1
-        if row.status != "pending":
+        if row.status != "submitting":
             return
+        row.status, row.attempts = "pending", row.attempts - 1
         row.next_attempt_at = max(row.next_attempt_at, at)
         row.updated_at = turn.now
         turn.schedule("deliver_outbound", row.id, row.next_attempt_at)
