@@ -20,6 +20,7 @@ from service.conversations import dispatch, escalations, lifecycle, shifts
 from service.db import Call, Conversation, Escalation, InboundReceipt, Offer, OutboxMessage, Shift, Volunteer
 from service.db.turn import Turn, run_turn
 from service.outbound import outbox
+from service.outbound.delivery import lease_seconds
 from service.runtime import Runtime
 from service.sms import inbound
 from service.voice import calls
@@ -72,6 +73,7 @@ def sweep(runtime: Runtime, now: datetime) -> list[Turn]:
             .limit(BATCH)
         ).all()
         stuck_before = now - timedelta(seconds=delivery.stuck_after_seconds)
+        reconcile_before = now - timedelta(seconds=min(delivery.stuck_after_seconds, lease_seconds(delivery)))
         unplaced = session.scalars(
             select(Call.id).where(Call.stage == call_rules.PLACING, Call.next_attempt_at <= stuck_before).limit(BATCH)
         ).all()
@@ -91,7 +93,9 @@ def sweep(runtime: Runtime, now: datetime) -> list[Turn]:
             select(OutboxMessage.id)
             .where(
                 ((OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= stuck_before))
-                | ((OutboxMessage.status == "submitting") & (OutboxMessage.updated_at <= stuck_before))
+                # A row claimed before its lease: its request is over, whatever became of its job
+                # (a killed worker's): reconciled then, not a minute later.
+                | ((OutboxMessage.status == "submitting") & (OutboxMessage.updated_at <= reconcile_before))
             )
             .limit(BATCH)
         ).all()
@@ -124,7 +128,7 @@ def resume(runtime: Runtime, now: datetime) -> Turn:
     at their time, as do callback legs to place and offers to expire; a row whose request may
     still be in flight (`submitting`, within its lease) is left to its own job. The texts
     stored meanwhile are the router's (`JobQueue.route_stored`)."""
-    lease = timedelta(seconds=runtime.settings.delivery.twilio_timeout_seconds + 5)
+    lease = timedelta(seconds=lease_seconds(runtime.settings.delivery))
     with runtime.sessions() as session:
         sending = session.execute(
             select(OutboxMessage.id, OutboxMessage.next_attempt_at)

@@ -70,12 +70,14 @@ class Worker(SimpleWorker):
 
 def _tick(stop: threading.Event) -> None:
     """Every second: queue the periodic jobs when their slot comes, and `resume_after_outage`
-    as soon as Redis is reachable after it was not, or has lost its jobs, or holds texts
-    spooled while PostgreSQL was down (the job waits while PostgreSQL still is)."""
+    when the worker starts, as soon as Redis is reachable after it was not, or has lost its
+    jobs, or holds texts spooled while PostgreSQL was down (the job waits while PostgreSQL
+    still is)."""
     runtime = process_runtime()
     queue = JobQueue(runtime)
     interval = runtime.settings.delivery.sweep_interval_seconds
-    reachable = True
+    # A worker that starts may replace one that died: its first tick resumes what waits.
+    reachable = False
     while not stop.wait(TICK_SECONDS):
         now = datetime.now(UTC)
         try:

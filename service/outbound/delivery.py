@@ -211,7 +211,7 @@ def _claim(turn: Turn, outbox_id: int) -> _Claim | None:
         return None
     delivery = turn.runtime.settings.delivery
     reconcile = row.status == "submitting"
-    if reconcile and row.updated_at > turn.now - timedelta(seconds=_lease_seconds(delivery)):
+    if reconcile and row.updated_at > turn.now - timedelta(seconds=lease_seconds(delivery)):
         return None  # another worker's request may still be in flight; the sweeper comes back
     if row.status == "pending" and row.next_attempt_at > turn.now:
         return None
@@ -228,7 +228,7 @@ def _claim(turn: Turn, outbox_id: int) -> _Claim | None:
     )
 
 
-def _lease_seconds(delivery: DeliverySettings) -> float:
+def lease_seconds(delivery: DeliverySettings) -> float:
     """How long a claimed row's request may still be in flight (the client's timeout, and a margin)."""
     return delivery.twilio_timeout_seconds + 5
 
@@ -255,7 +255,7 @@ def _record(turn: Turn, outbox_id: int, outcome: Retryable | Permanent | Unknown
         # Left `submitting`, its `updated_at` still the claim's: the next attempt asks Twilio first
         # whether it arrived, as soon as the claim's lease is over (`_claim`).
         log.warning("delivery.unknown outbox=%d reason=%s", row.id, outcome.reason)
-        turn.schedule("deliver_outbound", row.id, row.updated_at + timedelta(seconds=_lease_seconds(delivery) + 1))
+        turn.schedule("deliver_outbound", row.id, row.updated_at + timedelta(seconds=lease_seconds(delivery) + 1))
         return
     row.updated_at = turn.now
     row.error_code = outcome.code
