@@ -5,6 +5,7 @@ once Redis is back."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -136,10 +137,8 @@ def outage_without_sweeps(
 ) -> Iterator[tuple[Line, Stack, RedisServer, dict[str, str]]]:
     """As `outage`, with a sweeper that would come only minutes later."""
     config = tmp_path / "slow-sweeps.toml"
-    config.write_text(
-        Path(environment["WARMLINE_CONFIG"]).read_text()
-        + "\n[delivery]\nstuck_after_seconds = 300\nsweep_interval_seconds = 300\n"
-    )
+    tests_config = Path(environment["WARMLINE_CONFIG"]).read_text()
+    config.write_text(re.sub(r"(?m)^(stuck_after_seconds|sweep_interval_seconds) = .*$", r"\1 = 300", tests_config))
     slow_sweeps = {**environment, "WARMLINE_CONFIG": str(config)}
     yield from _stack_on_its_own_redis(slow_sweeps, fake_twilio, log_lines, tmp_path)
 
