@@ -4,12 +4,14 @@ Runs the Procfile's processes (gunicorn with the app factory, `rq worker --with-
 against a PostgreSQL database of its own (behind a TCP proxy that can cut it), a Redis of
 its own (so it can be restarted) and the fake Twilio API, then streams texter and volunteer
 messages while injecting one fault at a time: a worker SIGKILLed mid-delivery, Redis
-restarted, Twilio answering 500, 429, or hanging past the client timeout, PostgreSQL down
-for 10 seconds (the short pass: shorter faults). Each message carries a unique token, so the
-fake Twilio's record tells, per fault, what was sent, delivered, lost and duplicated, and how
-long recovery took.
+restarted, Twilio answering 500 or 429 for a burst, or accepting texts and then hanging past
+the client timeout, PostgreSQL down for 10 seconds (the short pass: shorter faults). Each
+message carries a unique token, so the fake Twilio's record tells, per fault, what was sent,
+delivered, lost and duplicated, and how long after healing (defined in `run_phase`) the last
+text reached Twilio. Exit status 0: nothing lost, under 0.1% duplicated and (full run) every
+fault recovered within 15 s of healing.
 
-    .venv/bin/python -m scripts.faults            # the full run, ~3 minutes
+    .venv/bin/python -m scripts.faults            # the full run, ~5 minutes
     .venv/bin/python -m scripts.faults --short    # a quick pass (the test suite runs this)
 """
 
@@ -39,17 +41,24 @@ from service.db.migrate import upgrade
 ROOT = Path(__file__).resolve().parents[1]
 
 PUBLIC_URL = "https://warmline.example.org"
+# The full run keeps the delivery settings operators get (config/warmline.toml: 10 s client
+# timeout, retries from 2 s, a sweep every 15 s that resends rows stuck for 60 s), so that its
+# recovery times are theirs. The short pass (the test suite's) shortens them to stay fast.
 CONFIG = """
-[delivery]
-twilio_timeout_seconds = 2
-retry_base_seconds = 0.5
-stuck_after_seconds = 4
-sweep_interval_seconds = 1
 [inbound]
 max_texts_per_minute = 1000
 new_senders_per_minute = 100000
 spool_dir = "{spool_dir}"
 """
+SHORT_CONFIG = """
+[delivery]
+twilio_timeout_seconds = 2
+retry_base_seconds = 0.5
+stuck_after_seconds = 4
+sweep_interval_seconds = 1
+"""
+# Every fault of the full run: its last text reaches Twilio within this long of healing.
+RECOVERY_TARGET_SECONDS = 15
 TOKEN = re.compile(r"\bm(\d+)-(\d+)\b")
 
 
@@ -66,7 +75,7 @@ class Row:
 class Lab:
     """Every process and service of one run, each of which a fault can stop and start."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, config: str) -> None:
         self.folder = folder
         self.web_port = procfile.free_port()
         self.redis = RedisServer(folder)
@@ -75,7 +84,7 @@ class Lab:
         self.proxy.start()
         self.database = f"warmline_faults_{secrets.token_hex(3)}"
         database_url = database.create_database(self.database).replace(":5432/", f":{self.proxy.port}/")
-        (folder / "faults.toml").write_text(CONFIG.format(spool_dir=folder / "spool"))
+        (folder / "faults.toml").write_text(config.format(spool_dir=folder / "spool"))
         self.env = procfile.line_environment(
             self.twilio,
             database_url,
@@ -91,7 +100,12 @@ class Lab:
         self.redis.start()
         self.web = procfile.spawn(procfile.procfile()["web"], self.env, folder / "web.log")
         self.start_worker()
-        procfile.wait_for_http(f"http://127.0.0.1:{self.web_port}/healthz", folder / "web.log")
+        try:
+            # The web process compiles the risk lexicons first: many seconds on a busy machine.
+            procfile.wait_for_http(f"http://127.0.0.1:{self.web_port}/healthz", folder / "web.log", timeout=180)
+        except RuntimeError:
+            self.stop()
+            raise
 
     def start_worker(self) -> None:
         if self.worker is None or self.worker.poll() is not None:
@@ -101,11 +115,14 @@ class Lab:
         assert self.worker is not None
         procfile.kill(self.worker)
 
-    def restart_redis_and_worker(self) -> None:
-        """Recovery from a Redis restart: Redis back, then (after a moment) the worker."""
+    def restart_redis_and_worker(self) -> float:
+        """Recovery from a Redis restart: Redis back, then (after a moment, as a process
+        manager would) the worker if it died. Healed when Redis accepts connections again."""
         self.redis.start()
+        healed_at = time.time()
         time.sleep(0.5)
         self.start_worker()
+        return healed_at
 
     def text(self, sender: str, body: str) -> int:
         form = procfile.sms_form(self.twilio.account_sid, sender, "+15005550006", body)
@@ -164,32 +181,36 @@ def run_phase(
     seconds: float,
     rate: float,
     fault: Callable[[], None],
-    heal: Callable[[], None],
+    heal: Callable[[], float | None],
     fault_after: float,
     heal_after: float,
     settle: float,
 ) -> Row:
     """Stream messages for `seconds`; inject the fault and heal it at the given offsets; then
-    wait for delivery and count, from the fake Twilio's record, what arrived how often. Time
-    to recover: from the heal until the last message sent before it reached Twilio."""
+    wait for delivery and count, from the fake Twilio's record, what arrived how often.
+
+    Healing is the moment the fault is removed: the new worker process spawned, Redis accepting
+    connections again, the fake Twilio answering normally again (its hung requests released),
+    the TCP path to PostgreSQL open again; `heal` returns that moment when it does more
+    afterwards (restarting a worker that died with Redis), else it is when `heal` returns.
+    Time to recover: from healing until the last text of the phase (sent before, during or
+    after the fault) first reached Twilio."""
     started, count = time.monotonic(), 0
     faulted = healed = False
-    healed_at, sent_before_heal = time.time(), 0
+    healed_at = time.time()
     while (elapsed := time.monotonic() - started) < seconds:
         if not faulted and elapsed >= fault_after:
             fault()
             faulted = True
         if faulted and not healed and elapsed >= heal_after:
-            heal()
-            healed, healed_at, sent_before_heal = True, time.time(), count
+            healed, healed_at = True, _heal(heal)
         volunteer, texter = pairs[count % len(pairs)]
         sender = texter if count % 2 else volunteer
         lab.text(sender, f"token m{phase}-{count} from the stream")
         count += 1
         time.sleep(max(0.0, count / rate - (time.monotonic() - started)))
     if not healed:
-        heal()
-        healed_at, sent_before_heal = time.time(), count
+        healed_at = _heal(heal)
     expected = set(range(count))
     deadline = time.monotonic() + settle
     arrivals: dict[int, list[float]] = {}
@@ -203,15 +224,21 @@ def run_phase(
             break
         time.sleep(0.25)
     delivered = len(set(arrivals) & expected)
-    backlog_cleared = max((min(arrivals[n]) for n in range(sent_before_heal) if n in arrivals), default=healed_at)
+    last_delivered = max((min(times) for n, times in arrivals.items() if n in expected), default=healed_at)
     return Row(
         fault=name,
         sent=count,
         delivered=delivered,
         lost=count - delivered,
         duplicated=sum(len(times) - 1 for times in arrivals.values()),
-        recover_seconds=round(max(0.0, backlog_cleared - healed_at), 1),
+        recover_seconds=round(max(0.0, last_delivered - healed_at), 1),
     )
+
+
+def _heal(heal: Callable[[], float | None]) -> float:
+    """Remove the fault; the moment it was removed (see `run_phase`)."""
+    healed_at = heal()
+    return healed_at if healed_at is not None else time.time()
 
 
 def _nothing() -> None:
@@ -227,12 +254,14 @@ def main() -> int:
     # a second and streams on for half a second past the heal (a hang outlasts the 2 s client timeout).
     seconds, rate, fault_at, after_heal = (2.0, 5.0, 0.5, 0.5) if args.short else (20.0, 10.0, 1.0, 1.0)
     with tempfile.TemporaryDirectory(prefix="warmline-faults-") as scratch:
-        lab = Lab(Path(scratch))
+        lab = Lab(Path(scratch), CONFIG + (SHORT_CONFIG if args.short else ""))
         try:
             pairs = connect_pairs(lab, 4)
-            lasting = {"kill": (2, 1), "redis": (3, 1.5), "twilio": (3, 1.5), "hang": (4, 3), "postgres": (10, 3)}
+            # Seconds each fault lasts (full run, short pass). Twilio accepts and then hangs for
+            # longer than the client's timeout (10 s; 2 s in the short pass).
+            lasting = {"kill": (2, 1), "redis": (3, 1.5), "twilio": (3, 1.5), "hang": (12, 3), "postgres": (10, 3)}
             last = {name: short if args.short else full for name, (full, short) in lasting.items()}
-            phases: list[tuple[str, Callable[[], None], Callable[[], None], float]] = [
+            phases: list[tuple[str, Callable[[], None], Callable[[], float | None], float]] = [
                 ("none", _nothing, _nothing, 0),
                 ("worker SIGKILL mid-delivery", lab.kill_worker, lab.start_worker, last["kill"]),
                 (
@@ -254,8 +283,8 @@ def main() -> int:
                     last["twilio"],
                 ),
                 (
-                    "Twilio hangs past the client timeout",
-                    lambda: lab.twilio.fault("hang", seconds=last["hang"]),
+                    "Twilio accepts, then hangs past the client timeout",
+                    lambda: lab.twilio.fault("accept_then_hang", seconds=last["hang"]),
                     lab.twilio.clear_faults,
                     last["hang"],
                 ),
@@ -273,13 +302,13 @@ def main() -> int:
                     heal,
                     fault_at,
                     fault_at + lasts,
-                    settle=60,
+                    settle=30 if args.short else 150,
                 )
                 for index, (name, fault, heal, lasts) in enumerate(phases)
             ]
         finally:
             lab.stop()
-    print("| fault | sent | delivered | lost | duplicated | time to recover (s) |")
+    print("| fault | sent | delivered | lost | duplicated | healed -> last text delivered (s) |")
     print("|---|---|---|---|---|---|")
     for row in rows:
         print(f"| {row.fault} | {row.sent} | {row.delivered} | {row.lost} | {row.duplicated} | {row.recover_seconds} |")
@@ -287,11 +316,19 @@ def main() -> int:
     duplicated = sum(row.duplicated for row in rows)
     lost = sum(row.lost for row in rows)
     duplicated_share = round(duplicated / max(total_sent, 1), 4)
-    summary = {"rows": [asdict(row) for row in rows], "lost": lost, "duplicated_share": duplicated_share}
+    slowest = max(row.recover_seconds for row in rows)
+    summary = {
+        "rows": [asdict(row) for row in rows],
+        "lost": lost,
+        "duplicated_share": duplicated_share,
+        "slowest_recovery_seconds": slowest,
+    }
     print(json.dumps(summary))
     if args.json:
         args.json.write_text(json.dumps(summary, indent=2))
-    return 0 if lost == 0 and duplicated_share < 0.001 else 1
+    # The short pass (a loaded test machine) holds to nothing lost or duplicated only.
+    recovered = args.short or slowest <= RECOVERY_TARGET_SECONDS
+    return 0 if lost == 0 and duplicated_share < 0.001 and recovered else 1
 
 
 if __name__ == "__main__":

@@ -265,6 +265,8 @@ class DeliverySettings:
     max_parts: Annotated[int, Range(1)]
     stuck_after_seconds: Annotated[int, Range(1)]
     sweep_interval_seconds: Annotated[int, Range(1)]
+    max_sends_per_second: Annotated[float, Positive]
+    min_sends_per_second: Annotated[float, Positive]
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,9 @@ REQUEUE_LIMIT = 3
 # each. It expires in case that job is lost (the sweeper also routes texts left waiting).
 ROUTING_QUEUED = "warmline:route-stored-queued"
 ROUTING_QUEUED_SECONDS = 30
+# Set by the workers' tickers and never expiring: found missing, Redis has lost its data (a
+# restart without persistence, a flush) and with it every queued and scheduled job.
+REDIS_ALIVE = "warmline:redis-alive"
 
 
 class JobQueue:
@@ -130,6 +133,17 @@ class JobQueue:
         job_id = f"{job}-{slot}"
         if self._queue.fetch_job(job_id) is None:
             self._queue.enqueue(job, job_id=job_id, result_ttl=interval, failure_ttl=interval)
+
+    def lost_jobs(self) -> bool:
+        """Whether Redis has lost its jobs since the last look (it lost the marker too); raises
+        RedisError when it is unreachable."""
+        return bool(self._runtime.redis.set(REDIS_ALIVE, "1", nx=True))
+
+    def resume(self, now: datetime) -> None:
+        """Queue `resume_after_outage` (once a second, however many workers ask)."""
+        job_id = f"resume_after_outage-{int(now.timestamp())}"
+        if self._queue.fetch_job(job_id) is None:
+            self._queue.enqueue("resume_after_outage", job_id=job_id, result_ttl=0, at_front=True)
 
     def requeue_failed(self) -> int:
         """Run failed and abandoned jobs again, each at most `REQUEUE_LIMIT` times; returns how

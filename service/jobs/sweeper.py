@@ -20,12 +20,15 @@ from service.conversations import dispatch, escalations, lifecycle, shifts
 from service.db import Call, Conversation, Escalation, InboundReceipt, Offer, OutboxMessage, Shift, Volunteer
 from service.db.turn import Turn, run_turn
 from service.outbound import outbox
+from service.outbound.delivery import lease_seconds
 from service.runtime import Runtime
 from service.sms import inbound
 from service.voice import calls
 
 # Rows handled per sweep and kind; a larger backlog is taken over the next sweeps.
 BATCH = 200
+# Outbox rows given their jobs again at once when Redis is back; the sweeper finds the rest.
+RESUME_BATCH = 2000
 
 
 def sweep(runtime: Runtime, now: datetime) -> list[Turn]:
@@ -70,6 +73,7 @@ def sweep(runtime: Runtime, now: datetime) -> list[Turn]:
             .limit(BATCH)
         ).all()
         stuck_before = now - timedelta(seconds=delivery.stuck_after_seconds)
+        reconcile_before = now - timedelta(seconds=min(delivery.stuck_after_seconds, lease_seconds(delivery)))
         unplaced = session.scalars(
             select(Call.id).where(Call.stage == call_rules.PLACING, Call.next_attempt_at <= stuck_before).limit(BATCH)
         ).all()
@@ -89,7 +93,9 @@ def sweep(runtime: Runtime, now: datetime) -> list[Turn]:
             select(OutboxMessage.id)
             .where(
                 ((OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= stuck_before))
-                | ((OutboxMessage.status == "submitting") & (OutboxMessage.updated_at <= stuck_before))
+                # A row claimed before its lease: its request is over, whatever became of its job
+                # (a killed worker's): reconciled then, not a minute later.
+                | ((OutboxMessage.status == "submitting") & (OutboxMessage.updated_at <= reconcile_before))
             )
             .limit(BATCH)
         ).all()
@@ -114,6 +120,37 @@ def sweep(runtime: Runtime, now: datetime) -> list[Turn]:
             turn.schedule("place_call", call_id, now)
         turns.append(turn)
     return turns
+
+
+def resume(runtime: Runtime, now: datetime) -> Turn:
+    """Redis is back (or was restarted, losing its jobs): the jobs every waiting row needs, at
+    once rather than at the sweep that finds the row overdue. Deliveries due go now and retries
+    at their time, as do callback legs to place and offers to expire; a row whose request may
+    still be in flight (`submitting`, within its lease) is left to its own job. The texts
+    stored meanwhile are the router's (`JobQueue.route_stored`)."""
+    lease = timedelta(seconds=lease_seconds(runtime.settings.delivery))
+    with runtime.sessions() as session:
+        sending = session.execute(
+            select(OutboxMessage.id, OutboxMessage.next_attempt_at)
+            .where(
+                (OutboxMessage.status == "pending")
+                | ((OutboxMessage.status == "submitting") & (OutboxMessage.updated_at <= now - lease))
+            )
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(RESUME_BATCH)
+        ).all()
+        placing = session.execute(
+            select(Call.id, Call.next_attempt_at).where(Call.stage == call_rules.PLACING).limit(BATCH)
+        ).all()
+        offers = session.execute(select(Offer.id, Offer.expires_at).where(Offer.status == "pending").limit(BATCH)).all()
+    _, turn = run_turn(runtime, now, lambda turn: None)
+    for outbox_id, at in sending:
+        turn.schedule("deliver_outbound", outbox_id, max(at, now))
+    for call_id, placing_at in placing:
+        turn.schedule("place_call", call_id, max(placing_at or now, now))
+    for offer_id, expires_at in offers:
+        turn.schedule("expire_offer", offer_id, max(expires_at, now))
+    return turn
 
 
 def close_if_silent(turn: Turn, conversation_id: int) -> None:

@@ -10,11 +10,12 @@ import time
 from datetime import UTC, datetime
 
 from service.conversations import dispatch, escalations, retention
-from service.db.turn import Turn, run_turn
+from service.db.turn import DATABASE_DOWN, Turn, run_turn
 from service.jobs import sweeper
 from service.jobs.job_queue import JobQueue
 from service.operations import alerting
 from service.outbound import delivery
+from service.outbound.shared_pace import SharedPace
 from service.outbound.twilio_gateway import TwilioGateway
 from service.runtime import Runtime, process_runtime
 from service.sms import inbound
@@ -25,6 +26,7 @@ from service.voice import callbacks, calls
 log = logging.getLogger(__name__)
 
 _gateway: TwilioGateway | None = None
+_shared_pace: SharedPace | None = None
 # The router's job hands over to a new one after this long, so that the jobs queued behind
 # it (offer timers, the sweeper) wait no longer (and the 60 s job timeout is never near).
 ROUTING_JOB_SECONDS = 5
@@ -35,6 +37,15 @@ ROUTING_LINGER_SECONDS = 0.5
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _pace() -> SharedPace:
+    """The delivery pace shared by every worker, with this process's memory of it being calm."""
+    global _shared_pace
+    if _shared_pace is None:
+        runtime = process_runtime()
+        _shared_pace = SharedPace(runtime.redis, runtime.settings.delivery)
+    return _shared_pace
 
 
 def _twilio() -> TwilioGateway:
@@ -106,16 +117,13 @@ def _route_waiting(runtime: Runtime, queue: JobQueue, deadline: float, share: bo
             shared = True
         queue.schedule(turn)
         claimed = {sending.outbox_id for sending in turn.sendings}
-        follow_ups: list[Turn | None] = list(delivery.send_claimed(runtime, _twilio(), turn.sendings, _now()))
+        follow_ups = delivery.send_claimed(runtime, _twilio(), _pace(), turn.sendings, _now())
         # Rows it could not claim (a recipient no longer to be texted) go the usual way.
-        follow_ups += [
-            delivery.deliver(runtime, _twilio(), outbox_id, _now())
-            for outbox_id in turn.outbox_ids
-            if outbox_id not in claimed
-        ]
+        for outbox_id in turn.outbox_ids:
+            if outbox_id not in claimed:
+                follow_ups += delivery.deliver(runtime, _twilio(), _pace(), outbox_id, _now())
         for follow_up in follow_ups:
-            if follow_up is not None:
-                queue.submit(follow_up)
+            queue.submit(follow_up)
         if time.monotonic() > deadline:
             return True
     return False
@@ -123,8 +131,7 @@ def _route_waiting(runtime: Runtime, queue: JobQueue, deadline: float, share: bo
 
 def deliver_outbound(outbox_id: int) -> None:
     runtime = process_runtime()
-    turn = delivery.deliver(runtime, _twilio(), outbox_id, _now())
-    if turn is not None:
+    for turn in delivery.deliver(runtime, _twilio(), _pace(), outbox_id, _now()):
         JobQueue(runtime).submit(turn)
 
 
@@ -179,6 +186,26 @@ def alert_operators() -> None:
     turn = alerting.alert_operators(runtime, _now())
     if turn is not None:
         JobQueue(runtime).submit(turn)
+
+
+def resume_after_outage() -> None:
+    """Redis is reachable again, or lost its jobs: texts spooled while PostgreSQL was down are
+    stored, the router is queued for the texts stored meanwhile, and every waiting row gets
+    its job back (`sweeper.resume`), within a second or two instead of at the sweeper's pass.
+    With PostgreSQL still down it does nothing: the ticker asks again."""
+    runtime = process_runtime()
+    queue = JobQueue(runtime)
+    try:
+        Spool(runtime.redis, runtime.settings.spool_dir, runtime.vault).replay_redis(
+            lambda message: _submit(queue, inbound.replay_spooled(runtime, message))
+        )
+        turn = sweeper.resume(runtime, _now())
+    except DATABASE_DOWN as error:
+        log.warning("jobs.resume_waits_for_database error=%s", type(error).__name__)
+        return
+    queue.route_stored()
+    queue.schedule(turn)
+    log.info("jobs.resumed jobs=%d", len(turn.timers))
 
 
 def purge_expired() -> None:

@@ -6,13 +6,16 @@ no-op jobs per second here). Each job still opens and closes its own transaction
 
 Periodic jobs (the sweeper, the retention purge) are enqueued by a ticker thread in each
 worker, not by jobs that book their successors in Redis: a Redis restart loses every
-scheduled job, and the sweeper is what recovers from exactly that kind of fault.
+scheduled job, and the sweeper is what recovers from exactly that kind of fault. The ticker
+also notices Redis coming back, within a second, and queues the job that gives every waiting
+row its job again (`resume_after_outage`); the sweeper stays as the safety net.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,8 +31,11 @@ from service.operations import observe_process
 from service.operations.logs import job_context
 from service.runtime import process_runtime
 from service.settings import SettingsError
+from service.sms.spool import SPOOL_KEY
 
 log = logging.getLogger(__name__)
+
+TICK_SECONDS = 1.0
 
 
 # Seconds: an idle worker renews its registration this often (less 15 s), and a dead one drops
@@ -39,12 +45,30 @@ WORKER_TTL_SECONDS = 60
 
 
 class Worker(SimpleWorker):
+    # RQ waits up to 60 s between attempts to reach a Redis that went away (doubling from 1 s):
+    # the line's worker tries every second, so it is back within a second of Redis.
+    max_connection_wait_time = 1.0
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Only the line's own jobs run, found by name (`registry`), whatever `--job-class` says:
         # the rq command passes its default, `rq.job.Job`, which imports any dotted path.
         kwargs["job_class"] = RegisteredJob
         kwargs.setdefault("worker_ttl", WORKER_TTL_SECONDS)
         super().__init__(*args, **kwargs)
+        self._scheduler_looked_at = 0.0
+
+    @property
+    def should_run_maintenance_tasks(self) -> bool:
+        """RQ's maintenance, which restarts a scheduler whose process died, runs every 10
+        minutes; a Redis restart kills the scheduler, and with it every timer (offer expiries,
+        retries) for that long. So it also runs, at most once a second, when ours has died."""
+        if super().should_run_maintenance_tasks:
+            return True
+        process = self.scheduler._process if self.scheduler is not None else None
+        if process is None or process.is_alive() or time.monotonic() - self._scheduler_looked_at < 1.0:
+            return False
+        self._scheduler_looked_at = time.monotonic()
+        return True
 
     def work(self, *args: Any, **kwargs: Any) -> bool:
         runtime = process_runtime()
@@ -76,14 +100,25 @@ class Worker(SimpleWorker):
 
 
 def _tick(stop: threading.Event) -> None:
+    """Every second: queue the periodic jobs when their slot comes, and `resume_after_outage`
+    when the worker starts, as soon as Redis is reachable after it was not, or has lost its
+    jobs, or holds texts spooled while PostgreSQL was down (the job waits while PostgreSQL
+    still is)."""
     runtime = process_runtime()
     queue = JobQueue(runtime)
     interval = runtime.settings.delivery.sweep_interval_seconds
-    while not stop.wait(interval):
+    # A worker that starts may replace one that died: its first tick resumes what waits.
+    reachable = False
+    while not stop.wait(TICK_SECONDS):
+        now = datetime.now(UTC)
         try:
-            queue.enqueue_periodic("sweep", interval, datetime.now(UTC))
+            queue.enqueue_periodic("sweep", interval, now)
             if runtime.settings.alerts.enabled:
-                queue.enqueue_periodic("alert_operators", interval, datetime.now(UTC))
-            queue.enqueue_periodic("purge_expired", RETENTION_INTERVAL_SECONDS, datetime.now(UTC))
+                queue.enqueue_periodic("alert_operators", interval, now)
+            queue.enqueue_periodic("purge_expired", RETENTION_INTERVAL_SECONDS, now)
+            if queue.lost_jobs() or not reachable or runtime.redis.llen(SPOOL_KEY):
+                queue.resume(now)
+            reachable = True
         except RedisError as error:
+            reachable = False
             log.warning("ticker.redis_unavailable error=%s", type(error).__name__)

@@ -23,6 +23,7 @@ from service.jobs.job_queue import JobQueue
 from service.operations.alerting import alert_operators
 from service.operations.line_reading import outbox_backlog
 from service.outbound import delivery
+from service.outbound.shared_pace import SharedPace
 from service.outbound.twilio_gateway import TwilioGateway
 from service.runtime import Runtime
 
@@ -74,7 +75,9 @@ def _alert_no_worker(runtime: Runtime, watch: LineWatch) -> None:
         if turn is None or not turn.outbox_ids:
             return
         gateway = TwilioGateway(runtime.settings)
+        pace = SharedPace(runtime.redis, runtime.settings.delivery)
         for outbox_id in turn.outbox_ids:
-            delivery.deliver(runtime, gateway, outbox_id, datetime.now(UTC))
+            # A retry it would schedule needs a worker; the next /healthz alerts again if none comes.
+            delivery.deliver(runtime, gateway, pace, outbox_id, datetime.now(UTC))
     except Exception:
         log.exception("operator_alert.failed kind=no_worker")

@@ -8,6 +8,7 @@ against Twilio's message list before anything is resent.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,11 +16,14 @@ from functools import partial
 
 from sqlalchemy import bindparam, case, exists, func, select, update
 
+from routing import delivery_pace as pace_rules
+from routing.delivery_pace import Answer
 from service.conversations import dispatch, lifecycle
 from service.db import STATUS_ORDER, Conversation, OutboxMessage, Supervisor, Texter, Volunteer
 from service.db.engine import one_statement
 from service.db.turn import Sending, Turn, run_turn
 from service.db.vault import PURGED
+from service.outbound.shared_pace import LONGEST_WAIT_SECONDS, SharedPace
 from service.outbound.twilio_gateway import (
     UNSUBSCRIBED,
     Accepted,
@@ -30,8 +34,12 @@ from service.outbound.twilio_gateway import (
     Unknown,
 )
 from service.runtime import Runtime
+from service.settings import DeliverySettings
 
 log = logging.getLogger(__name__)
+
+# Rows released at once when Twilio answers again; the sweeper finds any beyond them.
+RELEASE_BATCH = 1000
 
 
 @dataclass(frozen=True)
@@ -42,38 +50,115 @@ class _Claim:
     reconcile: bool
 
 
-def deliver(runtime: Runtime, gateway: TwilioGateway, outbox_id: int, now: datetime) -> Turn | None:
-    """Send one outbox row if it still needs sending; returns the turn of any follow-up
-    (a retry timer, texts about a failed delivery) for the caller to submit."""
+def deliver(runtime: Runtime, gateway: TwilioGateway, pace: SharedPace, outbox_id: int, now: datetime) -> list[Turn]:
+    """Send one outbox row if it still needs sending, at the shared pace; returns the turns
+    of any follow-up (a retry timer, texts about a failed delivery, texts released because
+    Twilio answers again) for the caller to submit."""
     claim, _ = run_turn(runtime, now, lambda turn: _claim(turn, outbox_id))
     if claim is None:
-        return None
+        return []
     if claim.reconcile:
         found = gateway.find_sent(claim.to, claim.from_number, claim.body)
         if found is not None:
-            return _record_outcome(runtime, outbox_id, found, now)
-    return _record_outcome(runtime, outbox_id, gateway.send(claim.to, claim.from_number, claim.body), now)
+            return _answered(runtime, pace, outbox_id, found, now)
+    # Twilio does not have it (a reconciled row was never sent): it may wait for its slot.
+    wait = pace.slot(now.timestamp())
+    if wait > LONGEST_WAIT_SECONDS:
+        return [_put_back(runtime, outbox_id, now, now + timedelta(seconds=wait))]
+    now = _after(now, wait)
+    return _answered(runtime, pace, outbox_id, gateway.send(claim.to, claim.from_number, claim.body), now)
 
 
-def send_claimed(runtime: Runtime, gateway: TwilioGateway, sendings: Sequence[Sending], now: datetime) -> list[Turn]:
-    """Send, in order, rows their own turn claimed and committed (`Turn.sendings`); the
-    outcomes are recorded as `deliver` records them, those Twilio took in one statement."""
+def send_claimed(
+    runtime: Runtime, gateway: TwilioGateway, pace: SharedPace, sendings: Sequence[Sending], now: datetime
+) -> list[Turn]:
+    """Send, in order and at the shared pace, rows their own turn claimed and committed
+    (`Turn.sendings`); the outcomes are recorded as `deliver` records them, those Twilio took
+    in one statement."""
     accepted: list[tuple[int, Accepted]] = []
     follow_ups: list[Turn] = []
     for sending in sendings:
+        wait = pace.slot(now.timestamp())
+        if wait > LONGEST_WAIT_SECONDS:
+            follow_ups.append(_put_back(runtime, sending.outbox_id, now, now + timedelta(seconds=wait)))
+            continue
+        now = _after(now, wait)
         outcome = gateway.send(sending.to, sending.from_number, sending.body)
+        release = pace.answered(_answer(outcome), now.timestamp())
         if isinstance(outcome, Accepted):
             accepted.append((sending.outbox_id, outcome))
         else:
-            follow_ups.append(
-                run_turn(
-                    runtime,
-                    now,
-                    partial(_record, outbox_id=sending.outbox_id, outcome=outcome),
-                )[1]
-            )
+            follow_ups.append(run_turn(runtime, now, partial(_record, outbox_id=sending.outbox_id, outcome=outcome))[1])
+        if release:
+            follow_ups.append(release_held(runtime, now))
     _record_accepted(runtime, accepted, now)
     return follow_ups
+
+
+def _after(now: datetime, wait: float) -> datetime:
+    """`now` once the pace's `wait` is over (waited here: it is under a second)."""
+    if wait <= 0:
+        return now
+    time.sleep(wait)
+    return now + timedelta(seconds=wait)
+
+
+def _answer(outcome: SendOutcome) -> Answer:
+    """What an outcome says about Twilio: a permanent error is Twilio answering about the text."""
+    if isinstance(outcome, Accepted | Permanent):
+        return Answer.TAKEN
+    if isinstance(outcome, Retryable) and outcome.throttled:
+        return Answer.THROTTLED
+    return Answer.FAILING
+
+
+def _answered(runtime: Runtime, pace: SharedPace, outbox_id: int, outcome: SendOutcome, now: datetime) -> list[Turn]:
+    release = pace.answered(_answer(outcome), now.timestamp())
+    turns = [turn for turn in [_record_outcome(runtime, outbox_id, outcome, now)] if turn is not None]
+    if release:
+        turns.append(release_held(runtime, now))
+    return turns
+
+
+def _put_back(runtime: Runtime, outbox_id: int, now: datetime, at: datetime) -> Turn:
+    """A claimed row (not at Twilio) whose slot at the shared pace is further away than we
+    wait: pending again until `at`, with a job to send it then (the claim's attempt undone)."""
+
+    def work(turn: Turn) -> None:
+        row = turn.session.scalars(select(OutboxMessage).where(OutboxMessage.id == outbox_id).with_for_update()).one()
+        if row.status != "submitting":
+            return
+        row.status, row.attempts = "pending", row.attempts - 1
+        row.next_attempt_at = max(row.next_attempt_at, at)
+        row.updated_at = turn.now
+        turn.schedule("deliver_outbound", row.id, row.next_attempt_at)
+
+    return run_turn(runtime, now, work)[1]
+
+
+def release_held(runtime: Runtime, now: datetime) -> Turn:
+    """Twilio answers again after failing: every row waiting out a retry backoff is due now
+    (the shared pace still spaces them out if Twilio was throttling us). The turn lists them
+    for delivery jobs."""
+
+    def work(turn: Turn) -> None:
+        held = (
+            select(OutboxMessage.id)
+            .where(OutboxMessage.status == "pending", OutboxMessage.attempts > 0, OutboxMessage.next_attempt_at > now)
+            .order_by(OutboxMessage.id)
+            .limit(RELEASE_BATCH)
+            .scalar_subquery()
+        )
+        released = turn.session.scalars(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(held))
+            .values(next_attempt_at=now)
+            .returning(OutboxMessage.id)
+        ).all()
+        turn.outbox_ids.extend(sorted(released))
+        log.info("delivery.released count=%d", len(released))
+
+    return run_turn(runtime, now, work)[1]
 
 
 def _record_outcome(runtime: Runtime, outbox_id: int, outcome: SendOutcome, now: datetime) -> Turn | None:
@@ -126,7 +211,7 @@ def _claim(turn: Turn, outbox_id: int) -> _Claim | None:
         return None
     delivery = turn.runtime.settings.delivery
     reconcile = row.status == "submitting"
-    if reconcile and row.updated_at > turn.now - timedelta(seconds=delivery.twilio_timeout_seconds + 5):
+    if reconcile and row.updated_at > turn.now - timedelta(seconds=lease_seconds(delivery)):
         return None  # another worker's request may still be in flight; the sweeper comes back
     if row.status == "pending" and row.next_attempt_at > turn.now:
         return None
@@ -141,6 +226,11 @@ def _claim(turn: Turn, outbox_id: int) -> _Claim | None:
     return _Claim(
         to=to, from_number=row.from_number, body=turn.runtime.vault.decrypt(row.body_encrypted), reconcile=reconcile
     )
+
+
+def lease_seconds(delivery: DeliverySettings) -> float:
+    """How long a claimed row's request may still be in flight (the client's timeout, and a margin)."""
+    return delivery.twilio_timeout_seconds + 5
 
 
 def _recipient_number(turn: Turn, row: OutboxMessage) -> str | None:
@@ -161,17 +251,20 @@ def _recipient_number(turn: Turn, row: OutboxMessage) -> str | None:
 def _record(turn: Turn, outbox_id: int, outcome: Retryable | Permanent | Unknown) -> None:
     row = turn.session.scalars(select(OutboxMessage).where(OutboxMessage.id == outbox_id).with_for_update()).one()
     delivery = turn.runtime.settings.delivery
-    row.updated_at = turn.now
     if isinstance(outcome, Unknown):
-        # Left `submitting`: the next attempt asks Twilio first whether it arrived.
+        # Left `submitting`, its `updated_at` still the claim's: the next attempt asks Twilio first
+        # whether it arrived, as soon as the claim's lease is over (`_claim`).
         log.warning("delivery.unknown outbox=%d reason=%s", row.id, outcome.reason)
-        turn.schedule("deliver_outbound", row.id, turn.now + timedelta(seconds=delivery.twilio_timeout_seconds + 6))
+        turn.schedule("deliver_outbound", row.id, row.updated_at + timedelta(seconds=lease_seconds(delivery) + 1))
         return
+    row.updated_at = turn.now
     row.error_code = outcome.code
     row.error_message = outcome.reason
     if isinstance(outcome, Retryable) and row.attempts < delivery.max_attempts:
         row.status = "pending"
-        row.next_attempt_at = turn.now + timedelta(seconds=delivery.retry_base_seconds * 2 ** (row.attempts - 1))
+        row.next_attempt_at = turn.now + timedelta(
+            seconds=pace_rules.retry_delay(row.attempts, delivery.retry_base_seconds)
+        )
         turn.schedule("deliver_outbound", row.id, row.next_attempt_at)
         log.warning("delivery.retry outbox=%d attempts=%d reason=%s", row.id, row.attempts, outcome.reason)
         return

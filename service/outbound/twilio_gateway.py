@@ -77,6 +77,8 @@ class Accepted:
 class Retryable:
     reason: str
     code: int | None
+    # 429: we are sending too fast (every worker slows down), not Twilio failing.
+    throttled: bool = False
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,7 @@ def _outcome(request: Callable[[], Any]) -> SendOutcome:
         resource = request()
     except TwilioRestException as error:
         if error.status == 429 or error.status >= 500:
-            return Retryable(f"http {error.status}", error.code)
+            return Retryable(f"http {error.status}", error.code, throttled=error.status == 429)
         return Permanent(f"http {error.status}", error.code)
     except requests.exceptions.ConnectTimeout:
         return Retryable("connect timeout", None)

@@ -74,12 +74,17 @@ class Spool:
         try:
             while (record := self._redis.lindex(SPOOL_KEY, 0)) is not None:
                 message = self._open(record.decode("latin-1") if isinstance(record, bytes) else str(record))
+                # Remove this record, not whatever is first now: another worker replaying at the
+                # same time (the sweeper, `resume_after_outage`) may have taken it already, and
+                # popping the head would then drop a message nobody replayed. The record goes back
+                # as the bytes it came as (redis-py takes bytes; its stubs say str only).
                 if message is None:
-                    self._redis.lmove(SPOOL_KEY, UNREADABLE_KEY, "LEFT", "RIGHT")
+                    if self._redis.lrem(SPOOL_KEY, 1, record):  # type: ignore[arg-type]
+                        self._redis.rpush(UNREADABLE_KEY, record)
                     log.error("spool.unreadable where=redis kept=%s", UNREADABLE_KEY)
                     continue
                 ingest(message)
-                self._redis.lpop(SPOOL_KEY)
+                self._redis.lrem(SPOOL_KEY, 1, record)  # type: ignore[arg-type]
                 replayed += 1
         except RedisError as error:
             log.warning("spool.redis_unavailable error=%s", type(error).__name__)

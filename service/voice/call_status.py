@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 
 from routing import call_flow as rules
 from service.db import Call
@@ -26,9 +26,7 @@ def record(
     with the CallSid in it, was lost."""
 
     def work(turn: Turn) -> None:
-        call_id = turn.session.scalar(select(Call.id).where(Call.call_sid == call_sid))
-        if call_id is None and placed_call_id is not None:
-            call_id = turn.session.scalar(select(Call.id).where(Call.id == placed_call_id, Call.call_sid.is_(None)))
+        call_id = turn.session.scalar(select(Call.id).where(_is_the_call(call_sid, placed_call_id)))
         if call_id is None:
             log.info("call.status_unknown status=%s", status)
             return
@@ -52,6 +50,16 @@ def record(
         log.info("call.ended call=%d status=%s outcome=%s", call.id, status, call.outcome)
 
     return run_turn(runtime, now, work)[1]
+
+
+def _is_the_call(call_sid: str, placed_call_id: int | None) -> ColumnElement[bool]:
+    """The call with this CallSid, or the placed leg named in the URL that has no CallSid yet,
+    in ONE statement: the job that placed the leg may commit its CallSid at any moment, and two
+    lookups (by CallSid, then by id without one) would each miss it if it landed between them,
+    losing the status and leaving the request with a volunteer nobody could reach."""
+    if placed_call_id is None:
+        return Call.call_sid == call_sid
+    return or_(Call.call_sid == call_sid, and_(Call.id == placed_call_id, Call.call_sid.is_(None)))
 
 
 def _outcome(stage: str) -> str:

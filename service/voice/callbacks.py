@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from routing import call_flow as rules
+from routing.delivery_pace import retry_delay
 from service.conversations import dispatch, lifecycle
 from service.db import Call, Conversation, Offer, Volunteer
 from service.db.turn import Turn, run_turn
@@ -170,7 +171,7 @@ def _placed(turn: Turn, call_id: int, outcome: object) -> None:
         turn.schedule("place_call", call.id, call.next_attempt_at)
         return
     if isinstance(outcome, Retryable) and call.attempts < delivery.max_attempts:
-        call.next_attempt_at = turn.now + timedelta(seconds=delivery.retry_base_seconds * 2 ** (call.attempts - 1))
+        call.next_attempt_at = turn.now + timedelta(seconds=retry_delay(call.attempts, delivery.retry_base_seconds))
         turn.schedule("place_call", call.id, call.next_attempt_at)
         return
     log.error("callback.place_failed call=%d party=%s outcome=%s", call.id, call.party, outcome)

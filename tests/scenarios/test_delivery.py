@@ -127,3 +127,19 @@ def test_webhook_answers_and_keeps_the_message_while_redis_is_unreachable(
     monkeypatch.undo()
     # The worker's sweeper finds the committed outbox rows and delivers them.
     line.wait_for(texter, "trained peer volunteer", timeout=20)
+
+
+def test_texts_held_back_by_twilio_errors_go_as_soon_as_twilio_answers_again(
+    line: Line, people: People, stack: Stack
+) -> None:
+    line.twilio.fault("status500")
+    texter = people.texter()
+    line.text(texter, "hello")
+    # Its texts have failed often enough to wait 8 s (0.5 s doubling) before trying again.
+    held = _wait_rows(stack, lambda rows: all(r.attempts >= 5 and r.status == "pending" for r in rows), timeout=40)
+    line.twilio.clear_faults()
+    ana = people.volunteer("Ana")
+    line.text(ana, "#on", texter=False)  # Twilio takes the reply: it answers again
+    welcome = line.wait_for(texter, "trained peer volunteer", timeout=30)
+    due = min(row.next_attempt_at for row in held).timestamp()
+    assert welcome["received_at"] < due - 1, "it did not wait out its backoff"

@@ -27,7 +27,7 @@ def test_short_fault_run_loses_nothing(tmp_path: Path) -> None:
         "Redis restart",
         "Twilio 500",
         "Twilio 429",
-        "Twilio hangs past the client timeout",
+        "Twilio accepts, then hangs past the client timeout",
         "PostgreSQL down 3 s",
     ]
     assert all(row["sent"] > 0 for row in summary["rows"])

@@ -59,10 +59,11 @@ def log_lines() -> Iterator[list[str]]:
     root.removeHandler(handler)
 
 
-# How RQ's worker log shows it has started taking jobs.
-WORKER_LISTENING = "*** Listening on"
 # How RQ's worker log shows a sweep starting.
 SWEEP_STARTED = "warmline: sweep("
+# RQ logs this once the worker takes jobs, after it has compiled the risk lexicons (seconds,
+# and more on a busy machine): a test that starts before it would wait on routing instead.
+WORKER_LISTENING = "*** Listening on"
 
 
 @dataclass
