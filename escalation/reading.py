@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import repeat
 
 CLAUSE_MARKS = frozenset(".,;:!?")
 # Words, numbers with their unit ("30mg", "x6"), and clause marks; everything else separates.
@@ -26,6 +27,7 @@ _SPACED = re.compile(r"(?<![a-z0-9])[a-z](?:[ .*_-]{1,2}[a-z](?![a-z0-9])){3,}")
 _SPACERS = re.compile(r"[ .*_-]")
 _LEET_HINT = re.compile(r"[013457@$!|]")
 _SPACED_HINT = re.compile(r"(?:^|[ .*_-])[a-z][ .*_-][a-z][ .*_-]")
+_ONE_BY_ONE = b"\x01\x01\x01\x01"  # four stretches of one character each
 _TRIPLE = re.compile(r"(.)\1\1")
 _APOSTROPHES = re.compile("['`\u00b4\u02bc\u2018\u2019\u2032]")
 # A quoted stretch: opened after a space or at the start, closed before a space, a mark or the end, so the
@@ -95,18 +97,23 @@ class Reader:
             table[ord(folded)] = f" {fold(word)} "
         return cls(emoji=table, shorthand={fold(key): fold(value) for key, value in shorthand.items()})
 
-    def prepare(self, folded: str) -> str:
-        """Emoji as words and letters typed one by one joined: what reaches across spaces. The stretches between
-        spaces that remain are then read one by one (`read_chunk`); escalation/lexicon.py remembers each."""
+    def prepare(self, folded: str) -> list[str]:
+        """The stretches between spaces of a folded message, emoji as words, letters typed one by one across
+        spaces joined ("k i l l  m e"). Each stretch is then read on its own (`read_chunk`), and
+        escalation/lexicon.py remembers how each read."""
         text = folded if folded.isascii() else folded.translate(self.emoji)
-        if _SPACED_HINT.search(text) is not None:
-            text = _SPACED.sub(_join_letters, text)
-        return text
+        chunks = text.split()
+        # Four one-letter stretches in a row, found with C-level maps (no Python loop on the common path).
+        if _ONE_BY_ONE in bytes(map(min, map(len, chunks), repeat(2))):
+            chunks = _SPACED.sub(_join_letters, text).split()
+        return chunks
 
     def read_chunk(self, chunk: str) -> list[str]:
         """One stretch between spaces as words: leet and emphasis undone, split at marks, shorthand spelled out."""
         if _LEET_HINT.search(chunk) is not None:
             chunk = _LEET.sub(_unleet, chunk)
+        if _SPACED_HINT.search(chunk) is not None:  # "s.u.i.c.i.d.e", "k-i-l-l"
+            chunk = _SPACED.sub(_join_letters, chunk)
         if _TRIPLE.search(chunk) is not None:
             chunk = _EMPHASIS.sub(r"\1\1", chunk)
         shorthand = self.shorthand

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import compress, count
 
 import ahocorasick
 import simplemma
@@ -213,7 +214,8 @@ class Vocabulary:
 def word_parts(kinds: list[tuple[Kind, ...]]) -> list[Part]:
     """A part for each kind of each word, in order (tuple.__new__: a NamedTuple's own __new__ is a Python call)."""
     new = tuple.__new__
-    return [new(Part, (kind, index, index + 1)) for index, found in enumerate(kinds) if found for kind in found]
+    # compress(count(), kinds): the positions of words with a kind, picked in C; most words have none.
+    return [new(Part, (kind, index, index + 1)) for index in compress(count(), kinds) for kind in kinds[index]]
 
 
 def _form(stemmer: Stemmer.Stemmer, language: str, word: str) -> str:
