@@ -99,6 +99,7 @@ _SIGNALS = {
     K.ACT_DONE: Signal.ACT,
     K.EDGE: Signal.ACT,
 }
+_TERSE = 4  # words, at most, in a message that names only what matters
 _MIN_PILLS = 8  # a count of tablets past any everyday dose
 _MIN_TIMES = 3  # "800mg x6": a dose taken this many times over
 _WISH_REACH = 6  # words from a wish or decision to what is wished: "want to just go to sleep and [die]"
@@ -116,7 +117,7 @@ class Finding:
 class Found:
     """A message's affirmed parts by kind, with the questions the rules ask of them."""
 
-    __slots__ = ("_by_kind", "_marks", "_sentence_count", "_tokens", "ideation", "kinds", "medical")
+    __slots__ = ("_by_kind", "_marks", "_sentence_count", "_tokens", "ideation", "kinds", "medical", "terse")
 
     def __init__(self, tokens: list[str], parts: Iterable[Part], marks: Marks) -> None:
         self._tokens = tokens
@@ -125,6 +126,8 @@ class Found:
         for part in parts:
             self._by_kind.setdefault(part.kind, []).append(part)
         self.medical = K.MEDICAL in self._by_kind
+        # A message of a few words ("🔫 tonight", "💊💊 hoy") says only what matters: a means and a time is a plan.
+        self.terse = len(tokens) <= _TERSE
         self.ideation: list[Part] | None = None  # worked out once by rules.ideation
         self._sentence_count = 1 + marks.sentences_in(len(tokens) - 1)
         aimed = self.followed((K.VIOLENCE,), (K.PERSON,), 3)

@@ -155,6 +155,7 @@ SUICIDE: RuleTable = (
     (IMMINENT, "ligature ready", _ligature_ready),
     (IMMINENT, "weapon loaded or in reach", _weapon_for_self),
     (IMMINENT, "plan with means", _with((K.PLAN,), MEANS)),
+    (IMMINENT, "means and a time, said alone", lambda found: _with(MEANS, _TIMES)(found) if found.terse else []),
     (IMMINENT, "poison or exhaust at hand", _with((K.POISON,), (K.ACCESS,))),
     (IMMINENT, "act done with means", _with((K.ACT_DONE,), MEANS)),
     (IMMINENT, "act done just now", _with((K.ACT_DONE,), (K.AGO, K.NOW, K.SYMPTOM, K.BLEEDING))),
