@@ -104,6 +104,13 @@ def _weapon_to_a_place(found: Found) -> list[Part]:
     return both(_with((K.WEAPON,), (K.TARGET_PLACE,))(found), found.any_of((K.PLAN, K.DECIDE, K.SOON, K.ACCESS))[:1])
 
 
+def _terse_plan(found: Found) -> list[Part]:
+    """A means and a time and (almost) nothing else: "🔫 tonight", "🪢🪢 esta noche"; not "cooking tonight 🔪"."""
+    if not found.terse or found.has(K.FOOD, K.MOVING, K.MEDICAL):
+        return []
+    return _with(MEANS, _TIMES)(found)
+
+
 def _given_away(found: Found) -> list[Part]:
     """Things or pets given away ("gave my guitar to my cousin", "le di mi gato a la vecina"), unless the texter
     is moving house or travelling, the everyday reasons to."""
@@ -155,7 +162,7 @@ SUICIDE: RuleTable = (
     (IMMINENT, "ligature ready", _ligature_ready),
     (IMMINENT, "weapon loaded or in reach", _weapon_for_self),
     (IMMINENT, "plan with means", _with((K.PLAN,), MEANS)),
-    (IMMINENT, "means and a time, said alone", lambda found: _with(MEANS, _TIMES)(found) if found.terse else []),
+    (IMMINENT, "means and a time, said alone", _terse_plan),
     (IMMINENT, "poison or exhaust at hand", _with((K.POISON,), (K.ACCESS,))),
     (IMMINENT, "act done with means", _with((K.ACT_DONE,), MEANS)),
     (IMMINENT, "act done just now", _with((K.ACT_DONE,), (K.AGO, K.NOW, K.SYMPTOM, K.BLEEDING))),
