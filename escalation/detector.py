@@ -15,7 +15,7 @@ from escalation.lexicon import Lexicon
 from escalation.model import MEANS, Found, may_fire, name
 from escalation.parts import Kind, Part
 from escalation.reading import fold
-from escalation.rules import ENDED, ENDED_IN_THE_PAST, TABLES, first_rule
+from escalation.rules import ENDED, ENDED_IN_THE_PAST, TABLES
 from escalation.scope import SET_ASIDE_BY_SPANS, Marks, affirmed, outside_idioms
 from escalation.vocabulary import word_parts
 
@@ -71,7 +71,7 @@ def _assess(lexicon: Lexicon, folded: str) -> Assessment:
     for category, needs, table in TABLES:
         if category in ended or needs.isdisjoint(found.kinds):
             continue  # danger told as over ("i used to cut in high school", "two years clean"), or no part for it
-        fired = first_rule(table, found)
+        fired = table.first(found)
         if fired is not None:
             level, rule, where = fired
             levels[category] = level

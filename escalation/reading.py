@@ -13,7 +13,6 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from itertools import repeat
 
 CLAUSE_MARKS = frozenset(".,;:!?")
 # Words, numbers with their unit ("30mg", "x6"), and clause marks; everything else separates.
@@ -27,7 +26,10 @@ _SPACED = re.compile(r"(?<![a-z0-9])[a-z](?:[ .*_-]{1,2}[a-z](?![a-z0-9])){3,}")
 _SPACERS = re.compile(r"[ .*_-]")
 _LEET_HINT = re.compile(r"[013457@$!|]")
 _SPACED_HINT = re.compile(r"(?:^|[ .*_-])[a-z][ .*_-][a-z][ .*_-]")
-_ONE_BY_ONE = b"\x01\x01\x01\x01"  # four stretches of one character each
+# Four stretches of one character each in a row: one C-level search, no per-stretch Python call.
+_ONE_BY_ONE = re.compile(r"(?<!\S)\S(?:\s+\S){3}(?!\S)")
+# A character past ASCII: in a folded message, an emoji or a symbol the emoji table may spell as a word.
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _TRIPLE = re.compile(r"(.)\1\1")
 _APOSTROPHES = re.compile("['`\u00b4\u02bc\u2018\u2019\u2032]")
 # A quoted stretch: opened after a space or at the start, closed before a space, a mark or the end, so the
@@ -101,12 +103,15 @@ class Reader:
         """The stretches between spaces of a folded message, emoji as words, letters typed one by one across
         spaces joined ("k i l l  m e"). Each stretch is then read on its own (`read_chunk`), and
         escalation/lexicon.py remembers how each read."""
-        text = folded if folded.isascii() else folded.translate(self.emoji)
-        chunks = text.split()
-        # Four one-letter stretches in a row, found with C-level maps (no Python loop on the common path).
-        if _ONE_BY_ONE in bytes(map(min, map(len, chunks), repeat(2))):
-            chunks = _SPACED.sub(_join_letters, text).split()
-        return chunks
+        # Only the few characters past ASCII are looked up: str.translate looks up every character of the message.
+        text = folded if folded.isascii() else _NON_ASCII.sub(self._spell_emoji, folded)
+        if _ONE_BY_ONE.search(text) is not None:
+            return _SPACED.sub(_join_letters, text).split()
+        return text.split()
+
+    def _spell_emoji(self, match: re.Match[str]) -> str:
+        character = match.group()
+        return self.emoji.get(ord(character), character)
 
     def read_chunk(self, chunk: str) -> list[str]:
         """One stretch between spaces as words: leet and emphasis undone, split at marks, shorthand spelled out."""
