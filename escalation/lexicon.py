@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import chain
 from operator import itemgetter
+from typing import cast
 
 from escalation.parts import Kind, Part
 from escalation.reading import Reader
@@ -40,8 +41,13 @@ class Lexicon:
         The hot path of every assessment: each stretch between spaces ("im", "gonna", "k1ll", "💊💊") is read,
         looked up and coded once and remembered, so a message costs about one dict look-up per stretch.
         """
-        chunks = self._chunks
-        seen = [chunks.get(chunk) or self._learn(chunk) for chunk in self.reader.prepare(folded)]
+        prepared = self.reader.prepare(folded)
+        known = list(map(self._chunks.get, prepared))  # in C; a stretch not read before is None
+        seen = (
+            [chunk or self._learn(text) for chunk, text in zip(known, prepared, strict=True)]
+            if None in known
+            else cast(list[Chunk], known)
+        )
         # Flattened by C-level maps: a Python loop over the stretches cost as much as all the rest of reading.
         return (
             list(chain.from_iterable(map(_WORDS, seen))),

@@ -130,17 +130,9 @@ class Found:
         self.terse = len(tokens) <= _TERSE
         self.ideation: list[Part] | None = None  # worked out once by rules.ideation
         self._sentence_count = 1 + marks.sentences_in(len(tokens) - 1)
-        aimed = self.followed((K.VIOLENCE,), (K.PERSON,), 3)
-        if aimed:  # "stab my stepdad", "matar a mi jefe": harm to others, whoever the person is
-            self._by_kind.setdefault(K.HARM_OTHER, []).append(Part(K.HARM_OTHER, aimed[0].start, aimed[1].end))
-        at_me = self.followed((K.VIOLENCE,), (K.ME,), 1)
-        if at_me and K.THIRD_PERSON in self._by_kind:  # "he's going to hurt me", "she hit me": someone's harm
-            self._by_kind.setdefault(K.HARM_ME, []).append(Part(K.HARM_ME, at_me[0].start, at_me[1].end))
-        # A number is no count of tablets when a unit or a medical word follows it ("20 minutes", "39 de fiebre")
-        # or a medicine or medical word stands just before it ("ibuprofeno de 800", "a fever of 102").
-        after = {part.start for kind in (K.UNIT, K.MEDICAL) for part in self._by_kind.get(kind, ())}
-        before = {part.end for kind in (K.MEDICINE, K.MEDICAL) for part in self._by_kind.get(kind, ())}
-        counts = _counts(tokens, self._by_kind.get(K.NUMBER, ()), after, before) if K.NUMBER in self._by_kind else []
+        if K.VIOLENCE in self._by_kind:
+            self._aimed()
+        counts = self._counts() if K.NUMBER in self._by_kind else []
         if self.medical or (
             K.FOOD in self._by_kind and K.MEDICINE not in self._by_kind and K.POISON not in self._by_kind
         ):
@@ -149,10 +141,26 @@ class Found:
             self._by_kind.pop(K.QUANTITY, None)
         if counts:
             self._by_kind.setdefault(K.QUANTITY, []).extend(counts)
-        repeated = _repeated(self._by_kind.get(K.MEDICINE, ()))
+        repeated = _repeated(self._by_kind[K.MEDICINE]) if K.MEDICINE in self._by_kind else None
         if repeated:  # "💊💊💊💊": the means said over and over is a quantity
             self._by_kind.setdefault(K.QUANTITY, []).append(repeated)
         self.kinds = frozenset(self._by_kind)
+
+    def _aimed(self) -> None:
+        """Violence aimed at a person is harm to others; aimed at the texter by someone, harm to them."""
+        aimed = self.followed((K.VIOLENCE,), (K.PERSON,), 3)
+        if aimed:  # "stab my stepdad", "matar a mi jefe": harm to others, whoever the person is
+            self._by_kind.setdefault(K.HARM_OTHER, []).append(Part(K.HARM_OTHER, aimed[0].start, aimed[1].end))
+        at_me = self.followed((K.VIOLENCE,), (K.ME,), 1)
+        if at_me and K.THIRD_PERSON in self._by_kind:  # "he's going to hurt me", "she hit me": someone's harm
+            self._by_kind.setdefault(K.HARM_ME, []).append(Part(K.HARM_ME, at_me[0].start, at_me[1].end))
+
+    def _counts(self) -> list[Part]:
+        """A number is no count of tablets when a unit or a medical word follows it ("20 minutes", "39 de fiebre")
+        or a medicine or medical word stands just before it ("ibuprofeno de 800", "a fever of 102")."""
+        after = {part.start for kind in (K.UNIT, K.MEDICAL) for part in self._by_kind.get(kind, ())}
+        before = {part.end for kind in (K.MEDICINE, K.MEDICAL) for part in self._by_kind.get(kind, ())}
+        return _counts(self._tokens, self._by_kind[K.NUMBER], after, before)
 
     def has(self, *kinds: Kind) -> bool:
         return any(kind in self._by_kind for kind in kinds)

@@ -69,20 +69,33 @@ _SUBJECT_REACH = 8  # words back to the subject: "my friend [said she] wants to 
 def outside_idioms(parts: list[Part]) -> list[Part]:
     """The parts not inside a figure of speech ("[is killing me]", "[dying to] see it"); a part reaching past one
     stands ("said he's [going to kill me when] he gets back"). The first step of scope, and the cheapest."""
-    idioms = [(part.start, part.end) for part in parts if part.kind is Kind.IDIOM]
+    idioms = [part for part in parts if part.kind is Kind.IDIOM]
     # Another person's words about the texter's death are theirs: "[threatened to kill me]", "[told me to kys]".
-    told = [(part.start, part.end) for part in parts if part.kind in _TOLD]
+    told = [part for part in parts if part.kind in _TOLD]
     if not idioms and not told:
         return parts
+    idiom_reach, told_reach = _reach(idioms), _reach(told)
     return [
         part
         for part in parts
         if part.kind in CONTEXT
         or not (
-            any(start <= part.start and part.end <= end for start, end in idioms)
-            or (part.kind in _SELF_DEATH and any(start <= part.start and part.end <= end for start, end in told))
+            idiom_reach.get(part.start, 0) >= part.end
+            or (part.kind in _SELF_DEATH and told_reach.get(part.start, 0) >= part.end)
         )
     ]
+
+
+def _reach(spans: list[Part]) -> dict[int, int]:
+    """Per word inside some span, the farthest end of the spans it is inside: a part starting at a word lies inside
+    one of the spans when it ends no later than that (a look-up per part instead of a test per part and span)."""
+    reach: dict[int, int] = {}
+    for span in spans:
+        end = span.end
+        for position in range(span.start, end):
+            if reach.get(position, 0) < end:
+                reach[position] = end
+    return reach
 
 
 def affirmed(tokens: list[str], parts: Iterable[Part], marks: Marks) -> list[Part]:
@@ -191,23 +204,33 @@ def _someone_else(
     start, end = part.start, part.end
     # The texter as subject, or (in Spanish, which drops subjects) as a pronoun or first-person verb just before or
     # inside the part: "[pienso en matarme]", "[me voy a disparar]"; not "mi amiga me dijo que quiere morirse".
+    # (Plain loops: scope asks this of most parts of most messages that name someone, and generators cost more.)
     first = starts.get(Kind.FIRST_PERSON, _NONE)
-    if any(start <= position < end for position in first) or any(
-        start - 2 <= position < end and not any(position < other < start for other in third)
-        for position in starts.get(Kind.ME, _NONE)
-    ):
-        return False  # the part names the texter: "[everyone] would be better off without me", "[me voy a disparar]"
-    if part.kind in _OWN and any(start < position < end for position in third):
-        return True  # a wish of someone else's, told with their verb: "[ya no quiere vivir]"
-    nearest_third = max(
-        (
-            position
-            for position in third
-            if start - _SUBJECT_REACH <= position < start
+    for position in first:
+        if start <= position < end:
+            return False  # the part names the texter: "[everyone] would be better off without me"
+    for position in starts.get(Kind.ME, _NONE):
+        if start - 2 <= position < end:
+            for other in third:
+                if position < other < start:
+                    break
+            else:
+                return False  # "[me voy a disparar]"
+    if part.kind in _OWN:
+        for position in third:
+            if start < position < end:
+                return True  # a wish of someone else's, told with their verb: "[ya no quiere vivir]"
+    nearest_third = -1
+    for position in third:
+        if (
+            nearest_third < position < start
+            and position >= start - _SUBJECT_REACH
             and (position == 0 or tokens[position - 1] not in _OWNER_MARKS)
-        ),
-        default=-1,
-    )
-    if nearest_third < 0 or any(nearest_third < position < start for position in first):
+        ):
+            nearest_third = position
+    if nearest_third < 0:
         return False
+    for position in first:
+        if nearest_third < position < start:
+            return False
     return not marks.clause_between(nearest_third, start)

@@ -79,10 +79,11 @@ class _Phrases:
 
     def find(self, coded: str, found: list[Part]) -> None:
         """The phrases in a message coded word by word (`codes`, FILLER elsewhere), as parts."""
+        new = tuple.__new__  # a NamedTuple's own __new__ is a Python call
         for last, (kinds, length) in self._automaton.iter(coded):
             end = last // 2 + 1
             for kind in kinds:
-                found.append(Part(kind, end - length, end))
+                found.append(new(Part, (kind, end - length, end)))
 
 
 _HIGH, _LOW, _SPAN = 0x100, 0x200, 64  # a code's first and second character ranges, each _SPAN wide
