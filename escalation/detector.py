@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from escalation.assessment import NONE_ASSESSMENT, Assessment, Category, Level, Signal
 from escalation.lexicon import Lexicon
 from escalation.model import MEANS, Found, may_fire, name
-from escalation.parts import Kind, Part
+from escalation.parts import KIND_OF, Kind, Part
 from escalation.reading import fold
 from escalation.rules import ENDED, ENDED_IN_THE_PAST, TABLES
 from escalation.scope import SET_ASIDE_BY_SPANS, Marks, affirmed, outside_idioms
@@ -49,7 +49,7 @@ class Detector:
 def _assess(lexicon: Lexicon, folded: str) -> Assessment:
     tokens, words, phrases = lexicon.read(folded)
     kinds: set[Kind] = set().union(*words)
-    kinds.update([part.kind for part in phrases])
+    kinds.update(map(KIND_OF, phrases))
     if not may_fire(kinds):
         # No risk; a means or an act still signals, for the conversation ("I want to die" / "I have the pills").
         if kinds.isdisjoint(SIGNALLING):
@@ -58,11 +58,11 @@ def _assess(lexicon: Lexicon, folded: str) -> Assessment:
     parts = word_parts(words) + phrases
     if not kinds.isdisjoint(SET_ASIDE_BY_SPANS):
         parts = outside_idioms(parts)
-        if not may_fire({part.kind for part in parts}):
+        if not may_fire(set(map(KIND_OF, parts))):
             return NONE_ASSESSMENT  # "my mom is gonna kill me when she sees my grades"
     marks = Marks(tokens)
     kept = affirmed(tokens, parts, marks)
-    if not may_fire({part.kind for part in kept}):
+    if not may_fire(set(map(KIND_OF, kept))):
         return NONE_ASSESSMENT
     found = Found(tokens, kept, marks)
     levels: dict[Category, Level] = {}

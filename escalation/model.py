@@ -81,11 +81,17 @@ PARTNERS: dict[Kind, frozenset[Kind]] = {
 }
 
 
+_HEADS = frozenset(PARTNERS)
+
+
 def may_fire(kinds: AbstractSet[Kind]) -> bool:
     """Whether some rule could fire on a message with these kinds (before scope sets any aside)."""
     if not ALONE.isdisjoint(kinds):
         return True
-    return any(kind in PARTNERS and not PARTNERS[kind].isdisjoint(kinds) for kind in kinds)
+    for kind in _HEADS.intersection(kinds):  # in C: most kinds of a message are no head
+        if not PARTNERS[kind].isdisjoint(kinds):
+            return True
+    return False
 
 
 _SIGNALS = {

@@ -26,8 +26,10 @@ _SPACED = re.compile(r"(?<![a-z0-9])[a-z](?:[ .*_-]{1,2}[a-z](?![a-z0-9])){3,}")
 _SPACERS = re.compile(r"[ .*_-]")
 _LEET_HINT = re.compile(r"[013457@$!|]")
 _SPACED_HINT = re.compile(r"(?:^|[ .*_-])[a-z][ .*_-][a-z][ .*_-]")
-# Four stretches of one character each in a row: one C-level search, no per-stretch Python call.
-_ONE_BY_ONE = re.compile(r"(?<!\S)\S(?:\s+\S){3}(?!\S)")
+# Four stretches of one character each in a row, among the stretches' lengths (one byte each), or in the text
+# when a stretch is too long for a byte.
+_ONE_BY_ONE = b"\x01\x01\x01\x01"
+_ONE_BY_ONE_TEXT = re.compile(r"(?<!\S)\S(?:\s+\S){3}(?!\S)")
 # A character past ASCII: in a folded message, an emoji or a symbol the emoji table may spell as a word.
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _TRIPLE = re.compile(r"(.)\1\1")
@@ -105,9 +107,12 @@ class Reader:
         escalation/lexicon.py remembers how each read."""
         # Only the few characters past ASCII are looked up: str.translate looks up every character of the message.
         text = folded if folded.isascii() else _NON_ASCII.sub(self._spell_emoji, folded)
-        if _ONE_BY_ONE.search(text) is not None:
-            return _SPACED.sub(_join_letters, text).split()
-        return text.split()
+        chunks = text.split()
+        try:
+            one_by_one = _ONE_BY_ONE in bytes(map(len, chunks))  # in C, no per-stretch Python call
+        except ValueError:  # a stretch of 256 characters or more
+            one_by_one = _ONE_BY_ONE_TEXT.search(text) is not None
+        return _SPACED.sub(_join_letters, text).split() if one_by_one else chunks
 
     def _spell_emoji(self, match: re.Match[str]) -> str:
         character = match.group()
