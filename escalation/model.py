@@ -105,6 +105,9 @@ _SIGNALS = {
     K.ACT_DONE: Signal.ACT,
     K.EDGE: Signal.ACT,
 }
+# Kinds only scope reads (escalation/scope.py): no rule asks for them, so Found does not group them ("i", "not" and
+# "but" are a third of a message's parts).
+_SCOPE_ONLY = frozenset({K.BREAK, K.FICTION, K.FIRST_PERSON, K.HYPOTHETICAL, K.IDIOM, K.LAUGH, K.NEGATION, K.SAFETY})
 _TERSE = 4  # words, at most, in a message that names only what matters
 _MIN_PILLS = 8  # a count of tablets past any everyday dose
 _MIN_TIMES = 3  # "800mg x6": a dose taken this many times over
@@ -130,7 +133,8 @@ class Found:
         self._marks = marks
         self._by_kind: dict[Kind, list[Part]] = {}
         for part in parts:
-            self._by_kind.setdefault(part.kind, []).append(part)
+            if part.kind not in _SCOPE_ONLY:
+                self._by_kind.setdefault(part.kind, []).append(part)
         self.medical = K.MEDICAL in self._by_kind
         # A message of a few words ("🔫 tonight", "💊💊 hoy") says only what matters: a means and a time is a plan.
         self.terse = len(tokens) <= _TERSE

@@ -8,7 +8,7 @@ weighs the rest, so the model's rules stay about risk and not about grammar.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import accumulate
 
 from escalation.parts import Kind, Part
@@ -62,7 +62,7 @@ _SECURED = frozenset(
 # "la pistola [de] mi hermano", "the keys [of] my dad": an owner, not who speaks or acts.
 _OWNER_MARKS = frozenset({"de", "del", "of"})
 _NEGATION_REACH = 4  # words between a negation and what it denies: "not [going to] hurt myself"
-_NONE: tuple[int, ...] = ()
+_NONE: Sequence[int] = ()
 _SUBJECT_REACH = 8  # words back to the subject: "my friend [said she] wants to die"
 
 
@@ -103,8 +103,18 @@ def affirmed(tokens: list[str], parts: Iterable[Part], marks: Marks) -> list[Par
 
     `parts` are already outside idioms (outside_idioms); `marks` are the message's.
     """
-    context = [part for part in parts if part.kind in CONTEXT]
-    starts = _starts_of(context)
+    # One pass: the context parts and where each context kind starts (its last word for negation, which reaches
+    # forward from there), and the parts scope may set aside.
+    context: list[Part] = []
+    candidates: list[Part] = []
+    starts: dict[Kind, list[int]] = {}
+    for part in parts:
+        kind = part.kind
+        if kind in CONTEXT:
+            context.append(part)
+            starts.setdefault(kind, []).append(part.end - 1 if kind is Kind.NEGATION else part.start)
+        else:
+            candidates.append(part)
     if Kind.HYPOTHETICAL in starts:
         return context  # "if someone said...", "asking for a friend": no danger of the texter's own
     quoted = _quoted(tokens) if QUOTE_MARK in tokens else None
@@ -115,10 +125,8 @@ def affirmed(tokens: list[str], parts: Iterable[Part], marks: Marks) -> list[Par
     third = starts.get(Kind.THIRD_PERSON, ())
     subjects = (*starts.get(Kind.BREAK, ()), *starts.get(Kind.FIRST_PERSON, ()))
     kept = context
-    for part in parts:
+    for part in candidates:
         kind = part.kind
-        if kind in CONTEXT:
-            continue
         if fiction and marks.in_sentence(fiction, part.start):
             continue
         if laughs and kind in _LAUGHED_OFF and marks.in_sentence(laughs, part.start):
@@ -158,18 +166,10 @@ class Marks:
         """A sentence mark among tokens [start, end)."""
         return start < end and self._sentences[end] > self._sentences[start]
 
-    def in_sentence(self, positions: tuple[int, ...], index: int) -> bool:
+    def in_sentence(self, positions: Sequence[int], index: int) -> bool:
         """Whether one of `positions` lies in the same sentence as token `index`."""
         sentences = self._sentences
         return any(sentences[position] == sentences[index] for position in positions)
-
-
-def _starts_of(context: list[Part]) -> dict[Kind, tuple[int, ...]]:
-    """Where each context kind starts (its last word for negation, which reaches forward from there)."""
-    starts: dict[Kind, list[int]] = {}
-    for part in context:
-        starts.setdefault(part.kind, []).append(part.end - 1 if part.kind is Kind.NEGATION else part.start)
-    return {kind: tuple(positions) for kind, positions in starts.items()}
 
 
 def _quoted(tokens: list[str]) -> list[bool]:
@@ -183,7 +183,7 @@ def _quoted(tokens: list[str]) -> list[bool]:
     return flags
 
 
-def _denied(marks: Marks, negations: tuple[int, ...], subjects: tuple[int, ...], part: Part) -> bool:
+def _denied(marks: Marks, negations: Sequence[int], subjects: Sequence[int], part: Part) -> bool:
     """A negation shortly before the part, in its clause, with no new subject between ("not [so] i want to"): no
     clause mark, clause-opening word ("but", "pero") or first-person subject."""
     start = part.start
@@ -198,7 +198,7 @@ def _denied(marks: Marks, negations: tuple[int, ...], subjects: tuple[int, ...],
 
 
 def _someone_else(
-    tokens: list[str], marks: Marks, starts: dict[Kind, tuple[int, ...]], third: tuple[int, ...], part: Part
+    tokens: list[str], marks: Marks, starts: Mapping[Kind, Sequence[int]], third: Sequence[int], part: Part
 ) -> bool:
     """Whether the nearest subject before the part, in its clause, is someone else ("my sister took 30 pills")."""
     start, end = part.start, part.end
