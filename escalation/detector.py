@@ -56,13 +56,15 @@ def _assess(lexicon: Lexicon, folded: str) -> Assessment:
             return NONE_ASSESSMENT
         return _signals_only(tokens, word_parts(words) + phrases)
     parts = word_parts(words) + phrases
+    # The gate is asked again only when scope set some part aside: the same parts have the same kinds.
     if not kinds.isdisjoint(SET_ASIDE_BY_SPANS):
-        parts = outside_idioms(parts)
-        if not may_fire(set(map(KIND_OF, parts))):
+        outside = outside_idioms(parts)
+        if len(outside) < len(parts) and not may_fire(set(map(KIND_OF, outside))):
             return NONE_ASSESSMENT  # "my mom is gonna kill me when she sees my grades"
+        parts = outside
     marks = Marks(tokens)
     kept = affirmed(tokens, parts, marks)
-    if not may_fire(set(map(KIND_OF, kept))):
+    if len(kept) < len(parts) and not may_fire(set(map(KIND_OF, kept))):
         return NONE_ASSESSMENT
     found = Found(tokens, kept, marks)
     levels: dict[Category, Level] = {}

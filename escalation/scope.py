@@ -69,12 +69,16 @@ _SUBJECT_REACH = 8  # words back to the subject: "my friend [said she] wants to 
 def outside_idioms(parts: list[Part]) -> list[Part]:
     """The parts not inside a figure of speech ("[is killing me]", "[dying to] see it"); a part reaching past one
     stands ("said he's [going to kill me when] he gets back"). The first step of scope, and the cheapest."""
-    idioms = [part for part in parts if part.kind is Kind.IDIOM]
     # Another person's words about the texter's death are theirs: "[threatened to kill me]", "[told me to kys]".
-    told = [part for part in parts if part.kind in _TOLD]
-    if not idioms and not told:
+    idiom_reach: dict[int, int] = {}
+    told_reach: dict[int, int] = {}
+    for span in parts:
+        if span.kind is Kind.IDIOM:
+            _reach(idiom_reach, span)
+        elif span.kind in _TOLD:
+            _reach(told_reach, span)
+    if not idiom_reach and not told_reach:
         return parts
-    idiom_reach, told_reach = _reach(idioms), _reach(told)
     return [
         part
         for part in parts
@@ -86,16 +90,13 @@ def outside_idioms(parts: list[Part]) -> list[Part]:
     ]
 
 
-def _reach(spans: list[Part]) -> dict[int, int]:
+def _reach(reach: dict[int, int], span: Part) -> None:
     """Per word inside some span, the farthest end of the spans it is inside: a part starting at a word lies inside
     one of the spans when it ends no later than that (a look-up per part instead of a test per part and span)."""
-    reach: dict[int, int] = {}
-    for span in spans:
-        end = span.end
-        for position in range(span.start, end):
-            if reach.get(position, 0) < end:
-                reach[position] = end
-    return reach
+    end = span.end
+    for position in range(span.start, end):
+        if reach.get(position, 0) < end:
+            reach[position] = end
 
 
 def affirmed(tokens: list[str], parts: Iterable[Part], marks: Marks) -> list[Part]:
