@@ -108,6 +108,8 @@ _SIGNALS = {
 # Kinds only scope reads (escalation/scope.py): no rule asks for them, so Found does not group them ("i", "not" and
 # "but" are a third of a message's parts).
 _SCOPE_ONLY = frozenset({K.BREAK, K.FICTION, K.FIRST_PERSON, K.HYPOTHETICAL, K.IDIOM, K.LAUGH, K.NEGATION, K.SAFETY})
+_KNOWN_KIND_SETS = 100_000  # past this many distinct sets of kinds, signals are worked out each time
+_SIGNALS_OF: dict[frozenset[Kind], tuple[Signal, ...]] = {}
 _TERSE = 4  # words, at most, in a message that names only what matters
 _MIN_PILLS = 8  # a count of tablets past any everyday dose
 _MIN_TIMES = 3  # "800mg x6": a dose taken this many times over
@@ -208,8 +210,14 @@ class Found:
         return self.near(one, other, 40) if self._sentence_count == 1 else self._in_one_sentence(one, other)
 
     def signals(self) -> tuple[Signal, ...]:
-        found = {_SIGNALS[kind] for kind in self._by_kind if kind in _SIGNALS}
-        return tuple(signal for signal in Signal if signal in found)
+        """The danger signs among the message's kinds, remembered per set of kinds (few sets recur)."""
+        known = _SIGNALS_OF.get(self.kinds)
+        if known is None:
+            found = {_SIGNALS[kind] for kind in self.kinds if kind in _SIGNALS}
+            known = tuple(signal for signal in Signal if signal in found)
+            if len(_SIGNALS_OF) < _KNOWN_KIND_SETS:
+                _SIGNALS_OF[self.kinds] = known
+        return known
 
     def words(self, part: Part) -> str:
         return " ".join(self._tokens[part.start : part.end])
