@@ -47,14 +47,14 @@ class Detector:
 
 
 def _assess(lexicon: Lexicon, folded: str) -> Assessment:
-    tokens, words, phrases = lexicon.read(folded)
+    tokens, words, phrases, classes = lexicon.read(folded)
     kinds: set[Kind] = set().union(*words)
     kinds.update(map(KIND_OF, phrases))
     if not may_fire(kinds):
         # No risk; a means or an act still signals, for the conversation ("I want to die" / "I have the pills").
         if kinds.isdisjoint(SIGNALLING):
             return NONE_ASSESSMENT
-        return _signals_only(tokens, word_parts(words) + phrases)
+        return _signals_only(tokens, word_parts(words) + phrases, Marks(classes))
     parts = word_parts(words) + phrases
     # The gate is asked again only when scope set some part aside: the same parts have the same kinds.
     if not kinds.isdisjoint(SET_ASIDE_BY_SPANS):
@@ -62,7 +62,7 @@ def _assess(lexicon: Lexicon, folded: str) -> Assessment:
         if len(outside) < len(parts) and not may_fire(set(map(KIND_OF, outside))):
             return NONE_ASSESSMENT  # "my mom is gonna kill me when she sees my grades"
         parts = outside
-    marks = Marks(tokens)
+    marks = Marks(classes)
     kept = affirmed(tokens, parts, marks)
     if len(kept) < len(parts) and not may_fire(set(map(KIND_OF, kept))):
         return NONE_ASSESSMENT
@@ -100,8 +100,7 @@ def _ended(found: Found) -> frozenset[Category]:
     return ENDED_IN_THE_PAST if found.has(Kind.PAST) else frozenset()
 
 
-def _signals_only(tokens: list[str], parts: list[Part]) -> Assessment:
-    marks = Marks(tokens)
+def _signals_only(tokens: list[str], parts: list[Part], marks: Marks) -> Assessment:
     signals = Found(tokens, affirmed(tokens, outside_idioms(parts), marks), marks).signals()
     return Assessment(Level.NONE, signals=signals) if signals else NONE_ASSESSMENT
 

@@ -10,7 +10,7 @@ from operator import itemgetter
 from typing import cast
 
 from escalation.parts import Kind, Part
-from escalation.reading import Reader
+from escalation.reading import Reader, mark_classes
 from escalation.vocabulary import Vocabulary, VocabularyError
 
 _SECTIONS = ("reading", "words", "matching")
@@ -18,8 +18,9 @@ _KNOWN_CHUNKS = 200_000  # past this many distinct stretches, new ones are read 
 # A stretch between spaces as read: its words, each word's kinds, and its words' phrase codes (as written, by form).
 # Tuples, not lists: tuples of strings and kinds leave the garbage collector's lists, which a cache of lists would
 # make every collection walk.
-Chunk = tuple[tuple[str, ...], tuple[tuple[Kind, ...], ...], str, str]
-_WORDS, _KINDS, _AS_WRITTEN, _BY_FORM = (itemgetter(index) for index in range(4))
+# And its marks string (escalation/reading.py's mark_classes).
+Chunk = tuple[tuple[str, ...], tuple[tuple[Kind, ...], ...], str, str, str]
+_WORDS, _KINDS, _AS_WRITTEN, _BY_FORM, _MARKS = (itemgetter(index) for index in range(5))
 
 
 class LexiconError(VocabularyError):
@@ -35,8 +36,8 @@ class Lexicon:
     vocabulary: Vocabulary
     _chunks: dict[str, Chunk] = field(default_factory=dict, repr=False)
 
-    def read(self, folded: str) -> tuple[list[str], list[tuple[Kind, ...]], list[Part]]:
-        """A folded message's words, each word's kinds, and the phrases in it.
+    def read(self, folded: str) -> tuple[list[str], list[tuple[Kind, ...]], list[Part], str]:
+        """A folded message's words, each word's kinds, the phrases in it, and its marks string.
 
         The hot path of every assessment: each stretch between spaces ("im", "gonna", "k1ll", "💊💊") is read,
         looked up and coded once and remembered, so a message costs about one dict look-up per stretch.
@@ -53,6 +54,7 @@ class Lexicon:
             list(chain.from_iterable(map(_WORDS, seen))),
             list(chain.from_iterable(map(_KINDS, seen))),
             self.vocabulary.phrases_in("".join(map(_AS_WRITTEN, seen)), "".join(map(_BY_FORM, seen))),
+            "".join(map(_MARKS, seen)),
         )
 
     def _learn(self, chunk: str) -> Chunk:
@@ -63,6 +65,7 @@ class Lexicon:
             tuple([kinds for kinds, _, _ in looked_up]),
             "".join([code for _, code, _ in looked_up]),
             "".join([code for _, _, code in looked_up]),
+            mark_classes(words),
         )
         if len(self._chunks) < _KNOWN_CHUNKS:
             self._chunks[chunk] = seen

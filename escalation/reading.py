@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 CLAUSE_MARKS = frozenset(".,;:!?")
+SENTENCE_MARKS = frozenset(".!?;")
+# Each word of a message as one character of its marks string: a sentence mark, another clause mark, or a word.
+# Scope asks "is there a mark between a and b" of many parts; str.find and str.count answer it in C.
+SENTENCE, CLAUSE, WORD = "s", "c", "w"
 # Words, numbers with their unit ("30mg", "x6"), and clause marks; everything else separates.
 _TOKEN = re.compile(r"[a-z0-9]+|[.,;:!?]")
 # A leet character between two letters ("k1ll", "su1cide"); digits next to digits or units stay ("10mg", "3am").
@@ -130,6 +134,11 @@ class Reader:
             chunk = _EMPHASIS.sub(r"\1\1", chunk)
         shorthand = self.shorthand
         return " ".join([shorthand.get(token, token) for token in _TOKEN.findall(chunk)]).split()
+
+
+def mark_classes(words: Iterable[str]) -> str:
+    """The marks string of some words: SENTENCE, CLAUSE or WORD for each."""
+    return "".join([SENTENCE if word in SENTENCE_MARKS else CLAUSE if word in CLAUSE_MARKS else WORD for word in words])
 
 
 _LEET_LETTERS = str.maketrans("013457@$!|", "oieastasil")

@@ -9,10 +9,9 @@ weighs the rest, so the model's rules stay about risk and not about grammar.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from itertools import accumulate
 
 from escalation.parts import Kind, Part
-from escalation.reading import CLAUSE_MARKS, QUOTE_MARK
+from escalation.reading import QUOTE_MARK, SENTENCE, WORD
 
 # Parts that only say how to read others; they are never dropped themselves.
 CONTEXT = frozenset(
@@ -43,7 +42,6 @@ CONTEXT = frozenset(
 _OTHERS_DANGER = frozenset({Kind.HARM_ME, Kind.THREAT, Kind.PRESENCE, Kind.HIDING, Kind.WEAPON, Kind.NOW})
 # Whose a time, a place or a grievance is does not matter: "if my ex shows up [tonight]", "[she cheated]".
 _NOBODYS = frozenset({Kind.NOW, Kind.SOON, Kind.AGO, Kind.TARGET_PLACE, Kind.GRIEVANCE})
-_SENTENCE_MARKS = frozenset(".!?;")
 _TOLD = frozenset({Kind.HARM_ME, Kind.THREAT})
 SET_ASIDE_BY_SPANS = _TOLD | {Kind.IDIOM}  # kinds outside_idioms works from: a message with none skips it
 _SELF_DEATH = frozenset({Kind.SELF_KILL, Kind.DIE, Kind.NOT_EXIST})
@@ -146,31 +144,34 @@ def affirmed(tokens: list[str], parts: Iterable[Part], marks: Marks) -> list[Par
 
 
 class Marks:
-    """Where a message's clause and sentence marks are, counted so that "is there one between a and b" is two
-    look-ups: scope asks it for every part, of every message that gets this far."""
+    """Where a message's clause and sentence marks are, as its marks string (escalation/reading.py: one character
+    per word, made with the words and remembered per stretch), so that "is there one between a and b" is one
+    C-level search: scope asks it for every part, of every message that gets this far."""
 
-    __slots__ = ("_clauses", "_sentences")
+    __slots__ = ("_classes",)
 
-    def __init__(self, tokens: list[str]) -> None:
-        self._clauses = list(accumulate(map(CLAUSE_MARKS.__contains__, tokens), initial=0))
-        self._sentences = list(accumulate(map(_SENTENCE_MARKS.__contains__, tokens), initial=0))
+    def __init__(self, classes: str) -> None:
+        self._classes = classes
 
     def clause_between(self, start: int, end: int) -> bool:
         """A clause mark among tokens [start, end)."""
-        return start < end and self._clauses[end] > self._clauses[start]
+        return start < end and self._classes.count(WORD, start, end) < end - start
 
     def sentences_in(self, end: int) -> int:
         """How many sentence marks there are among tokens [0, end)."""
-        return self._sentences[max(end, 0)]
+        return self._classes.count(SENTENCE, 0, max(end, 0))
 
     def sentence_between(self, start: int, end: int) -> bool:
         """A sentence mark among tokens [start, end)."""
-        return start < end and self._sentences[end] > self._sentences[start]
+        return start < end and self._classes.find(SENTENCE, start, end) >= 0
 
     def in_sentence(self, positions: Sequence[int], index: int) -> bool:
-        """Whether one of `positions` lies in the same sentence as token `index`."""
-        sentences = self._sentences
-        return any(sentences[position] == sentences[index] for position in positions)
+        """Whether one of `positions` lies in the same sentence as token `index` (no sentence mark between)."""
+        find = self._classes.find
+        for position in positions:
+            if find(SENTENCE, min(position, index), max(position, index)) < 0:
+                return True
+        return False
 
 
 def _quoted(tokens: list[str]) -> list[bool]:
