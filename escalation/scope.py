@@ -8,7 +8,7 @@ weighs the rest, so the model's rules stay about risk and not about grammar.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from escalation.parts import Kind, Part
 from escalation.reading import QUOTE_MARK, SENTENCE, WORD
@@ -59,6 +59,11 @@ _SECURED = frozenset(
 )
 # "la pistola [de] mi hermano", "the keys [of] my dad": an owner, not who speaks or acts.
 _OWNER_MARKS = frozenset({"de", "del", "of"})
+# The context kinds whose positions scope reads.
+_POSITIONED = frozenset(
+    {Kind.HYPOTHETICAL, Kind.FICTION, Kind.LAUGH, Kind.SAFETY, Kind.NEGATION, Kind.THIRD_PERSON, Kind.BREAK}
+    | {Kind.FIRST_PERSON, Kind.ME}
+)
 _NEGATION_REACH = 4  # words between a negation and what it denies: "not [going to] hurt myself"
 _NONE: Sequence[int] = ()
 _SUBJECT_REACH = 8  # words back to the subject: "my friend [said she] wants to die"
@@ -97,23 +102,19 @@ def _reach(reach: dict[int, int], span: Part) -> None:
             reach[position] = end
 
 
-def affirmed(tokens: list[str], parts: Iterable[Part], marks: Marks) -> list[Part]:
+def affirmed(tokens: list[str], parts: list[Part], marks: Marks) -> list[Part]:
     """The parts that stand as said by the texter of themself (or, for danger from another person, to them).
 
     `parts` are already outside idioms (outside_idioms); `marks` are the message's.
     """
-    # One pass: the context parts and where each context kind starts (its last word for negation, which reaches
-    # forward from there), and the parts scope may set aside.
-    context: list[Part] = []
-    candidates: list[Part] = []
+    # The context parts, the parts scope may set aside, and where each context kind starts (its last word for
+    # negation, which reaches forward from there).
+    context = [part for part in parts if part.kind in CONTEXT]
+    candidates = [part for part in parts if part.kind not in CONTEXT]
     starts: dict[Kind, list[int]] = {}
-    for part in parts:
-        kind = part.kind
-        if kind in CONTEXT:
-            context.append(part)
-            starts.setdefault(kind, []).append(part.end - 1 if kind is Kind.NEGATION else part.start)
-        else:
-            candidates.append(part)
+    for kind, start, end in context:
+        if kind in _POSITIONED:
+            starts.setdefault(kind, []).append(end - 1 if kind is Kind.NEGATION else start)
     if Kind.HYPOTHETICAL in starts:
         return context  # "if someone said...", "asking for a friend": no danger of the texter's own
     quoted = _quoted(tokens) if QUOTE_MARK in tokens else None
