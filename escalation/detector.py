@@ -13,9 +13,9 @@ from collections.abc import Iterable, Mapping
 from escalation.assessment import NONE_ASSESSMENT, Assessment, Category, Level, Signal
 from escalation.lexicon import Lexicon
 from escalation.model import MEANS, Found, may_fire, name
-from escalation.parts import Kind, Part
+from escalation.parts import KIND_OF, Kind, Part
 from escalation.reading import fold
-from escalation.rules import ENDED, ENDED_IN_THE_PAST, TABLES, first_rule
+from escalation.rules import ENDED, ENDED_IN_THE_PAST, TABLES
 from escalation.scope import SET_ASIDE_BY_SPANS, Marks, affirmed, outside_idioms
 from escalation.vocabulary import word_parts
 
@@ -47,22 +47,24 @@ class Detector:
 
 
 def _assess(lexicon: Lexicon, folded: str) -> Assessment:
-    tokens, words, phrases = lexicon.read(folded)
+    tokens, words, phrases, classes = lexicon.read(folded)
     kinds: set[Kind] = set().union(*words)
-    kinds.update([part.kind for part in phrases])
+    kinds.update(map(KIND_OF, phrases))
     if not may_fire(kinds):
         # No risk; a means or an act still signals, for the conversation ("I want to die" / "I have the pills").
         if kinds.isdisjoint(SIGNALLING):
             return NONE_ASSESSMENT
-        return _signals_only(tokens, word_parts(words) + phrases)
+        return _signals_only(tokens, word_parts(words) + phrases, Marks(classes))
     parts = word_parts(words) + phrases
+    # The gate is asked again only when scope set some part aside: the same parts have the same kinds.
     if not kinds.isdisjoint(SET_ASIDE_BY_SPANS):
-        parts = outside_idioms(parts)
-        if not may_fire({part.kind for part in parts}):
+        outside = outside_idioms(parts)
+        if len(outside) < len(parts) and not may_fire(set(map(KIND_OF, outside))):
             return NONE_ASSESSMENT  # "my mom is gonna kill me when she sees my grades"
-    marks = Marks(tokens)
+        parts = outside
+    marks = Marks(classes)
     kept = affirmed(tokens, parts, marks)
-    if not may_fire({part.kind for part in kept}):
+    if len(kept) < len(parts) and not may_fire(set(map(KIND_OF, kept))):
         return NONE_ASSESSMENT
     found = Found(tokens, kept, marks)
     levels: dict[Category, Level] = {}
@@ -71,7 +73,7 @@ def _assess(lexicon: Lexicon, folded: str) -> Assessment:
     for category, needs, table in TABLES:
         if category in ended or needs.isdisjoint(found.kinds):
             continue  # danger told as over ("i used to cut in high school", "two years clean"), or no part for it
-        fired = first_rule(table, found)
+        fired = table.first(found)
         if fired is not None:
             level, rule, where = fired
             levels[category] = level
@@ -98,8 +100,7 @@ def _ended(found: Found) -> frozenset[Category]:
     return ENDED_IN_THE_PAST if found.has(Kind.PAST) else frozenset()
 
 
-def _signals_only(tokens: list[str], parts: list[Part]) -> Assessment:
-    marks = Marks(tokens)
+def _signals_only(tokens: list[str], parts: list[Part], marks: Marks) -> Assessment:
     signals = Found(tokens, affirmed(tokens, outside_idioms(parts), marks), marks).signals()
     return Assessment(Level.NONE, signals=signals) if signals else NONE_ASSESSMENT
 

@@ -6,15 +6,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import chain
+from operator import itemgetter
+from typing import cast
 
 from escalation.parts import Kind, Part
-from escalation.reading import Reader
+from escalation.reading import Reader, mark_classes
 from escalation.vocabulary import Vocabulary, VocabularyError
 
 _SECTIONS = ("reading", "words", "matching")
 _KNOWN_CHUNKS = 200_000  # past this many distinct stretches, new ones are read each time instead of kept
 # A stretch between spaces as read: its words, each word's kinds, and its words' phrase codes (as written, by form).
-Chunk = tuple[list[str], list[tuple[Kind, ...]], str, str]
+# Tuples, not lists: tuples of strings and kinds leave the garbage collector's lists, which a cache of lists would
+# make every collection walk.
+# And its marks string (escalation/reading.py's mark_classes).
+Chunk = tuple[tuple[str, ...], tuple[tuple[Kind, ...], ...], str, str, str]
+_WORDS, _KINDS, _AS_WRITTEN, _BY_FORM, _MARKS = (itemgetter(index) for index in range(5))
 
 
 class LexiconError(VocabularyError):
@@ -30,31 +36,36 @@ class Lexicon:
     vocabulary: Vocabulary
     _chunks: dict[str, Chunk] = field(default_factory=dict, repr=False)
 
-    def read(self, folded: str) -> tuple[list[str], list[tuple[Kind, ...]], list[Part]]:
-        """A folded message's words, each word's kinds, and the phrases in it.
+    def read(self, folded: str) -> tuple[list[str], list[tuple[Kind, ...]], list[Part], str]:
+        """A folded message's words, each word's kinds, the phrases in it, and its marks string.
 
         The hot path of every assessment: each stretch between spaces ("im", "gonna", "k1ll", "💊💊") is read,
         looked up and coded once and remembered, so a message costs about one dict look-up per stretch.
         """
-        chunks = self._chunks
-        seen = [chunks.get(chunk) or self._learn(chunk) for chunk in self.reader.prepare(folded).split()]
-        if not seen:
-            return [], [], []
-        words, kinds, as_written, by_form = zip(*seen, strict=True)
+        prepared = self.reader.prepare(folded)
+        known = list(map(self._chunks.get, prepared))  # in C; a stretch not read before is None
+        seen = (
+            [chunk or self._learn(text) for chunk, text in zip(known, prepared, strict=True)]
+            if None in known
+            else cast(list[Chunk], known)
+        )
+        # Flattened by C-level maps: a Python loop over the stretches cost as much as all the rest of reading.
         return (
-            list(chain.from_iterable(words)),
-            list(chain.from_iterable(kinds)),
-            self.vocabulary.phrases_in("".join(as_written), "".join(by_form)),
+            list(chain.from_iterable(map(_WORDS, seen))),
+            list(chain.from_iterable(map(_KINDS, seen))),
+            self.vocabulary.phrases_in("".join(map(_AS_WRITTEN, seen)), "".join(map(_BY_FORM, seen))),
+            "".join(map(_MARKS, seen)),
         )
 
     def _learn(self, chunk: str) -> Chunk:
         words = self.reader.read_chunk(chunk)
         looked_up = [self.vocabulary.look_up_word(word) for word in words]
         seen = (
-            words,
-            [kinds for kinds, _, _ in looked_up],
+            tuple(words),
+            tuple([kinds for kinds, _, _ in looked_up]),
             "".join([code for _, code, _ in looked_up]),
             "".join([code for _, _, code in looked_up]),
+            mark_classes(words),
         )
         if len(self._chunks) < _KNOWN_CHUNKS:
             self._chunks[chunk] = seen

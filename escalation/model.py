@@ -81,11 +81,17 @@ PARTNERS: dict[Kind, frozenset[Kind]] = {
 }
 
 
+_HEADS = frozenset(PARTNERS)
+
+
 def may_fire(kinds: AbstractSet[Kind]) -> bool:
     """Whether some rule could fire on a message with these kinds (before scope sets any aside)."""
     if not ALONE.isdisjoint(kinds):
         return True
-    return any(kind in PARTNERS and not PARTNERS[kind].isdisjoint(kinds) for kind in kinds)
+    for kind in _HEADS.intersection(kinds):  # in C: most kinds of a message are no head
+        if not PARTNERS[kind].isdisjoint(kinds):
+            return True
+    return False
 
 
 _SIGNALS = {
@@ -99,6 +105,12 @@ _SIGNALS = {
     K.ACT_DONE: Signal.ACT,
     K.EDGE: Signal.ACT,
 }
+# Kinds only scope reads (escalation/scope.py): no rule asks for them, so Found does not group them ("i", "not" and
+# "but" are a third of a message's parts).
+_SCOPE_ONLY = frozenset({K.BREAK, K.FICTION, K.FIRST_PERSON, K.HYPOTHETICAL, K.IDIOM, K.LAUGH, K.NEGATION, K.SAFETY})
+_KNOWN_KIND_SETS = 100_000  # past this many distinct sets of kinds, signals are worked out each time
+_SIGNALS_OF: dict[frozenset[Kind], tuple[Signal, ...]] = {}
+_TERSE = 4  # words, at most, in a message that names only what matters
 _MIN_PILLS = 8  # a count of tablets past any everyday dose
 _MIN_TIMES = 3  # "800mg x6": a dose taken this many times over
 _WISH_REACH = 6  # words from a wish or decision to what is wished: "want to just go to sleep and [die]"
@@ -116,28 +128,23 @@ class Finding:
 class Found:
     """A message's affirmed parts by kind, with the questions the rules ask of them."""
 
-    __slots__ = ("_by_kind", "_marks", "_sentence_count", "_tokens", "ideation", "kinds", "medical")
+    __slots__ = ("_by_kind", "_marks", "_sentence_count", "_tokens", "ideation", "kinds", "medical", "terse")
 
     def __init__(self, tokens: list[str], parts: Iterable[Part], marks: Marks) -> None:
         self._tokens = tokens
         self._marks = marks
         self._by_kind: dict[Kind, list[Part]] = {}
         for part in parts:
-            self._by_kind.setdefault(part.kind, []).append(part)
+            if part.kind not in _SCOPE_ONLY:
+                self._by_kind.setdefault(part.kind, []).append(part)
         self.medical = K.MEDICAL in self._by_kind
+        # A message of a few words ("🔫 tonight", "💊💊 hoy") says only what matters: a means and a time is a plan.
+        self.terse = len(tokens) <= _TERSE
         self.ideation: list[Part] | None = None  # worked out once by rules.ideation
         self._sentence_count = 1 + marks.sentences_in(len(tokens) - 1)
-        aimed = self.followed((K.VIOLENCE,), (K.PERSON,), 3)
-        if aimed:  # "stab my stepdad", "matar a mi jefe": harm to others, whoever the person is
-            self._by_kind.setdefault(K.HARM_OTHER, []).append(Part(K.HARM_OTHER, aimed[0].start, aimed[1].end))
-        at_me = self.followed((K.VIOLENCE,), (K.ME,), 1)
-        if at_me and K.THIRD_PERSON in self._by_kind:  # "he's going to hurt me", "she hit me": someone's harm
-            self._by_kind.setdefault(K.HARM_ME, []).append(Part(K.HARM_ME, at_me[0].start, at_me[1].end))
-        # A number is no count of tablets when a unit or a medical word follows it ("20 minutes", "39 de fiebre")
-        # or a medicine or medical word stands just before it ("ibuprofeno de 800", "a fever of 102").
-        after = {part.start for kind in (K.UNIT, K.MEDICAL) for part in self._by_kind.get(kind, ())}
-        before = {part.end for kind in (K.MEDICINE, K.MEDICAL) for part in self._by_kind.get(kind, ())}
-        counts = _counts(tokens, self._by_kind.get(K.NUMBER, ()), after, before) if K.NUMBER in self._by_kind else []
+        if K.VIOLENCE in self._by_kind:
+            self._aimed()
+        counts = self._counts() if K.NUMBER in self._by_kind else []
         if self.medical or (
             K.FOOD in self._by_kind and K.MEDICINE not in self._by_kind and K.POISON not in self._by_kind
         ):
@@ -146,10 +153,26 @@ class Found:
             self._by_kind.pop(K.QUANTITY, None)
         if counts:
             self._by_kind.setdefault(K.QUANTITY, []).extend(counts)
-        repeated = _repeated(self._by_kind.get(K.MEDICINE, ()))
+        repeated = _repeated(self._by_kind[K.MEDICINE]) if K.MEDICINE in self._by_kind else None
         if repeated:  # "💊💊💊💊": the means said over and over is a quantity
             self._by_kind.setdefault(K.QUANTITY, []).append(repeated)
         self.kinds = frozenset(self._by_kind)
+
+    def _aimed(self) -> None:
+        """Violence aimed at a person is harm to others; aimed at the texter by someone, harm to them."""
+        aimed = self.followed((K.VIOLENCE,), (K.PERSON,), 3)
+        if aimed:  # "stab my stepdad", "matar a mi jefe": harm to others, whoever the person is
+            self._by_kind.setdefault(K.HARM_OTHER, []).append(Part(K.HARM_OTHER, aimed[0].start, aimed[1].end))
+        at_me = self.followed((K.VIOLENCE,), (K.ME,), 1)
+        if at_me and K.THIRD_PERSON in self._by_kind:  # "he's going to hurt me", "she hit me": someone's harm
+            self._by_kind.setdefault(K.HARM_ME, []).append(Part(K.HARM_ME, at_me[0].start, at_me[1].end))
+
+    def _counts(self) -> list[Part]:
+        """A number is no count of tablets when a unit or a medical word follows it ("20 minutes", "39 de fiebre")
+        or a medicine or medical word stands just before it ("ibuprofeno de 800", "a fever of 102")."""
+        after = {part.start for kind in (K.UNIT, K.MEDICAL) for part in self._by_kind.get(kind, ())}
+        before = {part.end for kind in (K.MEDICINE, K.MEDICAL) for part in self._by_kind.get(kind, ())}
+        return _counts(self._tokens, self._by_kind[K.NUMBER], after, before)
 
     def has(self, *kinds: Kind) -> bool:
         return any(kind in self._by_kind for kind in kinds)
@@ -187,8 +210,14 @@ class Found:
         return self.near(one, other, 40) if self._sentence_count == 1 else self._in_one_sentence(one, other)
 
     def signals(self) -> tuple[Signal, ...]:
-        found = {_SIGNALS[kind] for kind in self._by_kind if kind in _SIGNALS}
-        return tuple(signal for signal in Signal if signal in found)
+        """The danger signs among the message's kinds, remembered per set of kinds (few sets recur)."""
+        known = _SIGNALS_OF.get(self.kinds)
+        if known is None:
+            found = {_SIGNALS[kind] for kind in self.kinds if kind in _SIGNALS}
+            known = tuple(signal for signal in Signal if signal in found)
+            if len(_SIGNALS_OF) < _KNOWN_KIND_SETS:
+                _SIGNALS_OF[self.kinds] = known
+        return known
 
     def words(self, part: Part) -> str:
         return " ".join(self._tokens[part.start : part.end])

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 CLAUSE_MARKS = frozenset(".,;:!?")
+SENTENCE_MARKS = frozenset(".!?;")
+# Each word of a message as one character of its marks string: a sentence mark, another clause mark, or a word.
+# Scope asks "is there a mark between a and b" of many parts; str.find and str.count answer it in C.
+SENTENCE, CLAUSE, WORD = "s", "c", "w"
 # Words, numbers with their unit ("30mg", "x6"), and clause marks; everything else separates.
 _TOKEN = re.compile(r"[a-z0-9]+|[.,;:!?]")
 # A leet character between two letters ("k1ll", "su1cide"); digits next to digits or units stay ("10mg", "3am").
@@ -26,11 +30,19 @@ _SPACED = re.compile(r"(?<![a-z0-9])[a-z](?:[ .*_-]{1,2}[a-z](?![a-z0-9])){3,}")
 _SPACERS = re.compile(r"[ .*_-]")
 _LEET_HINT = re.compile(r"[013457@$!|]")
 _SPACED_HINT = re.compile(r"(?:^|[ .*_-])[a-z][ .*_-][a-z][ .*_-]")
+# Four stretches of one character each in a row, among the stretches' lengths (one byte each), or in the text
+# when a stretch is too long for a byte.
+_ONE_BY_ONE = b"\x01\x01\x01\x01"
+_ONE_BY_ONE_TEXT = re.compile(r"(?<!\S)\S(?:\s+\S){3}(?!\S)")
+# A character past ASCII: in a folded message, an emoji or a symbol the emoji table may spell as a word.
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _TRIPLE = re.compile(r"(.)\1\1")
 _APOSTROPHES = re.compile("['`\u00b4\u02bc\u2018\u2019\u2032]")
 # A quoted stretch: opened after a space or at the start, closed before a space, a mark or the end, so the
 # apostrophe in "i'm" neither opens nor closes one. What a texter quotes is not what they say of themself.
-_QUOTED = re.compile("(?<![\\w])[\"'\u2018\u201c\u00ab](.+?)[\"'\u2019\u201d\u00bb](?![\\w])")
+# The opening mark is matched first and what stands before it checked after, so the regex engine skips to the marks
+# instead of testing what precedes every character.
+_QUOTED = re.compile("[\"'\u2018\u201c\u00ab](?<![\\w][\"'\u2018\u201c\u00ab])(.+?)[\"'\u2019\u201d\u00bb](?![\\w])")
 QUOTE_MARK = "zqz"  # a token no language uses, standing where a quotation began and ended
 
 
@@ -95,22 +107,38 @@ class Reader:
             table[ord(folded)] = f" {fold(word)} "
         return cls(emoji=table, shorthand={fold(key): fold(value) for key, value in shorthand.items()})
 
-    def prepare(self, folded: str) -> str:
-        """Emoji as words and letters typed one by one joined: what reaches across spaces. The stretches between
-        spaces that remain are then read one by one (`read_chunk`); escalation/lexicon.py remembers each."""
-        text = folded if folded.isascii() else folded.translate(self.emoji)
-        if _SPACED_HINT.search(text) is not None:
-            text = _SPACED.sub(_join_letters, text)
-        return text
+    def prepare(self, folded: str) -> list[str]:
+        """The stretches between spaces of a folded message, emoji as words, letters typed one by one across
+        spaces joined ("k i l l  m e"). Each stretch is then read on its own (`read_chunk`), and
+        escalation/lexicon.py remembers how each read."""
+        # Only the few characters past ASCII are looked up: str.translate looks up every character of the message.
+        text = folded if folded.isascii() else _NON_ASCII.sub(self._spell_emoji, folded)
+        chunks = text.split()
+        try:
+            one_by_one = _ONE_BY_ONE in bytes(map(len, chunks))  # in C, no per-stretch Python call
+        except ValueError:  # a stretch of 256 characters or more
+            one_by_one = _ONE_BY_ONE_TEXT.search(text) is not None
+        return _SPACED.sub(_join_letters, text).split() if one_by_one else chunks
+
+    def _spell_emoji(self, match: re.Match[str]) -> str:
+        character = match.group()
+        return self.emoji.get(ord(character), character)
 
     def read_chunk(self, chunk: str) -> list[str]:
         """One stretch between spaces as words: leet and emphasis undone, split at marks, shorthand spelled out."""
         if _LEET_HINT.search(chunk) is not None:
             chunk = _LEET.sub(_unleet, chunk)
+        if _SPACED_HINT.search(chunk) is not None:  # "s.u.i.c.i.d.e", "k-i-l-l"
+            chunk = _SPACED.sub(_join_letters, chunk)
         if _TRIPLE.search(chunk) is not None:
             chunk = _EMPHASIS.sub(r"\1\1", chunk)
         shorthand = self.shorthand
         return " ".join([shorthand.get(token, token) for token in _TOKEN.findall(chunk)]).split()
+
+
+def mark_classes(words: Iterable[str]) -> str:
+    """The marks string of some words: SENTENCE, CLAUSE or WORD for each."""
+    return "".join([SENTENCE if word in SENTENCE_MARKS else CLAUSE if word in CLAUSE_MARKS else WORD for word in words])
 
 
 _LEET_LETTERS = str.maketrans("013457@$!|", "oieastasil")

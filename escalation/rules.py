@@ -14,7 +14,43 @@ from escalation.parts import Kind as K
 from escalation.parts import Part
 
 Test = Callable[[Found], list[Part]]
-RuleTable = tuple[tuple[Level, str, Test], ...]
+# A rule: its level, its name, its test, and the kinds it needs (one of each group), so that a message lacking
+# them skips the test: most messages that reach the rules have the kinds of two or three of some thirty rules.
+Rule = tuple[Level, str, Test, tuple[tuple[K, ...], ...]]
+_KNOWN_KIND_SETS = 100_000  # past this many distinct sets of kinds, a table's possible rules are worked out each time
+
+
+class RuleTable:
+    """One category's rules, most urgent first, with the rules that may fire on each set of kinds remembered."""
+
+    __slots__ = ("_needs", "_possible", "_rules")
+
+    def __init__(self, *rules: Rule) -> None:
+        self._rules = tuple((level, name, test) for level, name, test, _ in rules)
+        self._needs = tuple(tuple(frozenset(group) for group in needs) for _, _, _, needs in rules)
+        self._possible: dict[frozenset[K], tuple[tuple[Level, str, Test], ...]] = {}
+
+    def first(self, found: Found) -> tuple[Level, str, list[Part]] | None:
+        """The most urgent rule that fires, with the parts it fired on."""
+        rules = self._possible.get(found.kinds)
+        if rules is None:
+            rules = self._learn(found.kinds)
+        for level, name, test in rules:
+            parts = test(found)
+            if parts:
+                return level, name, parts
+        return None
+
+    def _learn(self, kinds: frozenset[K]) -> tuple[tuple[Level, str, Test], ...]:
+        rules = tuple(
+            rule
+            for rule, needs in zip(self._rules, self._needs, strict=True)
+            if all(not group.isdisjoint(kinds) for group in needs)
+        )
+        if len(self._possible) < _KNOWN_KIND_SETS:
+            self._possible[kinds] = rules
+        return rules
+
 
 IMMINENT, ELEVATED = Level.IMMINENT, Level.ELEVATED
 _PLACES = (K.HEIGHT, K.VEHICLE)
@@ -23,6 +59,10 @@ _TOOLS = (K.WEAPON, K.LIGATURE, K.POISON)  # means a decision names: "going to u
 _PASSIVE = frozenset({K.NOT_EXIST, K.ABSENCE, K.WEARY, K.LIFE})
 _PASSIVE_IMMEDIACY = tuple(kind for kind in IMMEDIACY if kind not in (K.SOON, K.GOODBYE))
 _JUMP_NOW = (K.DECIDE, K.PLAN, K.SOON, K.NOW, K.ON_PLACE, K.EDGE, K.WANT)
+_WISHES = (K.SELF_KILL, K.NOT_EXIST, K.ABSENCE, K.WEARY, K.WANT, K.DECIDE)  # one of which every ideation needs
+_HARMS = (K.SELF_HARM, K.INJURE, K.WEAPON)  # one of which self-harm needs
+_TOLD = (K.HARM_ME, K.THREAT)
+_READY = (K.ACCESS, K.SYMPTOM, *_TIMES, K.FAREWELL, K.GOODBYE, K.DECIDE, K.PLAN)
 
 
 def both(first: list[Part], second: list[Part]) -> list[Part]:
@@ -104,6 +144,13 @@ def _weapon_to_a_place(found: Found) -> list[Part]:
     return both(_with((K.WEAPON,), (K.TARGET_PLACE,))(found), found.any_of((K.PLAN, K.DECIDE, K.SOON, K.ACCESS))[:1])
 
 
+def _terse_plan(found: Found) -> list[Part]:
+    """A means and a time and (almost) nothing else: "🔫 tonight", "🪢🪢 esta noche"; not "cooking tonight 🔪"."""
+    if not found.terse or found.has(K.FOOD, K.MOVING, K.MEDICAL):
+        return []
+    return _with(MEANS, _TIMES)(found)
+
+
 def _given_away(found: Found) -> list[Part]:
     """Things or pets given away ("gave my guitar to my cousin", "le di mi gato a la vecina"), unless the texter
     is moving house or travelling, the everyday reasons to."""
@@ -134,40 +181,81 @@ def _revenge(found: Found) -> list[Part]:
     return both(armed, found.any_of((*_TIMES, K.PRESENCE, K.DECIDE, K.TARGET_PLACE))[:1])
 
 
-SUICIDE: RuleTable = (
-    (IMMINENT, "decision with a method or death", _decision),
-    (IMMINENT, "decision with a weapon, ligature or poison", lambda found: found.followed((K.DECIDE,), _TOOLS)),
-    (IMMINENT, "decision with means and a time or quantity", _decided_means),
-    (IMMINENT, "ideation with means, access, time or farewell", _ideation_with_immediacy),
-    (IMMINENT, "farewell", lambda found: found.any_of((K.FAREWELL,))),
-    (IMMINENT, "things given away", _given_away),
-    (IMMINENT, "goodbye with means or ideation", _goodbye_with_risk),
-    (IMMINENT, "goodbye with death", _with((K.GOODBYE,), (K.DIE,))),
+SUICIDE = RuleTable(
+    (
+        IMMINENT,
+        "decision with a method or death",
+        _decision,
+        ((K.DECIDE, K.PLAN), (K.SELF_KILL, K.DIE, K.JUMP, K.NOT_EXIST)),
+    ),
+    (
+        IMMINENT,
+        "decision with a weapon, ligature or poison",
+        lambda found: found.followed((K.DECIDE,), _TOOLS),
+        ((K.DECIDE,), _TOOLS),
+    ),
+    (
+        IMMINENT,
+        "decision with means and a time or quantity",
+        _decided_means,
+        ((K.DECIDE, K.PLAN), (*_TOOLS, K.MEDICINE), (K.SOON, K.NOW, K.QUANTITY, K.JUMP, K.ACCESS)),
+    ),
+    (
+        IMMINENT,
+        "ideation with means, access, time or farewell",
+        _ideation_with_immediacy,
+        (_WISHES, (*IMMEDIACY, K.NOW, K.AGO)),
+    ),
+    (IMMINENT, "farewell", lambda found: found.any_of((K.FAREWELL,)), ((K.FAREWELL,),)),
+    (IMMINENT, "things given away", _given_away, ((K.GIVE_AWAY, K.GIVE),)),
+    (IMMINENT, "goodbye with means or ideation", _goodbye_with_risk, ((K.GOODBYE,),)),
+    (IMMINENT, "goodbye with death", _with((K.GOODBYE,), (K.DIE,)), ((K.GOODBYE,), (K.DIE,))),
     (
         IMMINENT,
         "decision taken, with a time, a plan or means",
         _with((K.RESOLVE,), (*_TIMES, *MEANS, K.PLAN, K.GOODBYE)),
+        ((K.RESOLVE,), (*_TIMES, *MEANS, K.PLAN, K.GOODBYE)),
     ),
-    (IMMINENT, "a goodbye made final", lambda found: found.near((K.GOODBYE,), (K.FINAL,), 6)),
-    (IMMINENT, "at the edge", lambda found: found.any_of((K.EDGE,))),
-    (IMMINENT, "on a height", lambda found: found.near((K.ON_PLACE,), (K.HEIGHT,), 4)),
-    (IMMINENT, "a jump decided or timed", lambda found: both(_jump(found), found.any_of(_JUMP_NOW)[:1])),
-    (IMMINENT, "ligature ready", _ligature_ready),
-    (IMMINENT, "weapon loaded or in reach", _weapon_for_self),
-    (IMMINENT, "plan with means", _with((K.PLAN,), MEANS)),
-    (IMMINENT, "poison or exhaust at hand", _with((K.POISON,), (K.ACCESS,))),
-    (IMMINENT, "act done with means", _with((K.ACT_DONE,), MEANS)),
-    (IMMINENT, "act done just now", _with((K.ACT_DONE,), (K.AGO, K.NOW, K.SYMPTOM, K.BLEEDING))),
-    (ELEVATED, "ideation", ideation),
-    (ELEVATED, "a jump from a height", _jump),
-    (ELEVATED, "act done", lambda found: found.any_of((K.ACT_DONE,))),
-    (ELEVATED, "wish with means", lambda found: found.followed((K.WANT,), MEANS, 10)),
+    (
+        IMMINENT,
+        "a goodbye made final",
+        lambda found: found.near((K.GOODBYE,), (K.FINAL,), 6),
+        ((K.GOODBYE,), (K.FINAL,)),
+    ),
+    (IMMINENT, "at the edge", lambda found: found.any_of((K.EDGE,)), ((K.EDGE,),)),
+    (IMMINENT, "on a height", lambda found: found.near((K.ON_PLACE,), (K.HEIGHT,), 4), ((K.ON_PLACE,), (K.HEIGHT,))),
+    (
+        IMMINENT,
+        "a jump decided or timed",
+        lambda found: both(_jump(found), found.any_of(_JUMP_NOW)[:1]),
+        ((K.JUMP,), _PLACES, _JUMP_NOW),
+    ),
+    (
+        IMMINENT,
+        "ligature ready",
+        _ligature_ready,
+        ((K.LIGATURE,), (K.ACCESS, K.EDGE, K.ON_PLACE, K.ACT_DONE, K.PLAN, *_TIMES)),
+    ),
+    (IMMINENT, "weapon loaded or in reach", _weapon_for_self, ((K.WEAPON,), (K.WEAPON_STATE, K.ACCESS))),
+    (IMMINENT, "plan with means", _with((K.PLAN,), MEANS), ((K.PLAN,), MEANS)),
+    (IMMINENT, "means and a time, said alone", _terse_plan, (MEANS, _TIMES)),
+    (IMMINENT, "poison or exhaust at hand", _with((K.POISON,), (K.ACCESS,)), ((K.POISON,), (K.ACCESS,))),
+    (IMMINENT, "act done with means", _with((K.ACT_DONE,), MEANS), ((K.ACT_DONE,), MEANS)),
+    (
+        IMMINENT,
+        "act done just now",
+        _with((K.ACT_DONE,), (K.AGO, K.NOW, K.SYMPTOM, K.BLEEDING)),
+        ((K.ACT_DONE,), (K.AGO, K.NOW, K.SYMPTOM, K.BLEEDING)),
+    ),
+    (ELEVATED, "ideation", ideation, (_WISHES,)),
+    (ELEVATED, "a jump from a height", _jump, ((K.JUMP,), _PLACES)),
+    (ELEVATED, "act done", lambda found: found.any_of((K.ACT_DONE,)), ((K.ACT_DONE,),)),
+    (ELEVATED, "wish with means", lambda found: found.followed((K.WANT,), MEANS, 10), ((K.WANT,), MEANS)),
 )
 
 
 def _medicine_ready(found: Found) -> list[Part]:
-    ready = (K.ACCESS, K.SYMPTOM, *_TIMES, K.FAREWELL, K.GOODBYE, K.DECIDE, K.PLAN)
-    return both(found.near((K.MEDICINE,), (K.QUANTITY,), 6), found.any_of(ready)[:1])
+    return both(found.near((K.MEDICINE,), (K.QUANTITY,), 6), found.any_of(_READY)[:1])
 
 
 def _taken_in_quantity(found: Found) -> list[Part]:
@@ -181,14 +269,39 @@ def _dosed_with_symptoms(found: Found) -> list[Part]:
     return _with((K.POISON,) if found.medical else (K.MEDICINE, K.POISON), (K.SYMPTOM,))(found)
 
 
-OVERDOSE: RuleTable = (
-    (IMMINENT, "poison taken", lambda found: found.near((K.INGEST,), (K.POISON,), 12)),
-    (IMMINENT, "medicine taken in quantity", _taken_in_quantity),
-    (IMMINENT, "all of them taken", lambda found: found.near((K.INGEST, K.ACT_DONE), (K.QUANTITY,), 3)),
-    (IMMINENT, "medicine in quantity with access, time, symptoms or intent", _medicine_ready),
-    (IMMINENT, "medicine or poison with symptoms", _dosed_with_symptoms),
-    (IMMINENT, "medicine at hand", lambda found: [] if found.medical else found.near((K.MEDICINE,), (K.ACCESS,), 4)),
-    (ELEVATED, "medicine in quantity", lambda found: found.near((K.MEDICINE,), (K.QUANTITY,), 6)),
+OVERDOSE = RuleTable(
+    (IMMINENT, "poison taken", lambda found: found.near((K.INGEST,), (K.POISON,), 12), ((K.INGEST,), (K.POISON,))),
+    (
+        IMMINENT,
+        "medicine taken in quantity",
+        _taken_in_quantity,
+        ((K.INGEST,), (K.MEDICINE,), (K.QUANTITY, K.SYMPTOM, K.AGO)),
+    ),
+    (
+        IMMINENT,
+        "all of them taken",
+        lambda found: found.near((K.INGEST, K.ACT_DONE), (K.QUANTITY,), 3),
+        ((K.INGEST, K.ACT_DONE), (K.QUANTITY,)),
+    ),
+    (
+        IMMINENT,
+        "medicine in quantity with access, time, symptoms or intent",
+        _medicine_ready,
+        ((K.MEDICINE,), (K.QUANTITY,), _READY),
+    ),
+    (IMMINENT, "medicine or poison with symptoms", _dosed_with_symptoms, ((K.MEDICINE, K.POISON), (K.SYMPTOM,))),
+    (
+        IMMINENT,
+        "medicine at hand",
+        lambda found: [] if found.medical else found.near((K.MEDICINE,), (K.ACCESS,), 4),
+        ((K.MEDICINE,), (K.ACCESS,)),
+    ),
+    (
+        ELEVATED,
+        "medicine in quantity",
+        lambda found: found.near((K.MEDICINE,), (K.QUANTITY,), 6),
+        ((K.MEDICINE,), (K.QUANTITY,)),
+    ),
 )
 
 
@@ -206,35 +319,91 @@ def _self_harm_now(found: Found) -> list[Part]:
     return [] if found.has(K.WANT) else found.same_sentence((K.SELF_HARM,), (K.NOW,))
 
 
-SELF_HARM: RuleTable = (
-    (IMMINENT, "self-harm bleeding badly", lambda found: both(_self_harm(found), found.any_of((K.BLEEDING,)))),
-    (IMMINENT, "blade and heavy bleeding", _with((K.WEAPON, K.INJURE), (K.BLEEDING,))),
-    (IMMINENT, "body bleeding heavily", lambda found: found.near((K.BLEEDING,), (K.BODY,), 8)),
-    (IMMINENT, "self-harm under way", _self_harm_now),
-    (ELEVATED, "self-harm", _self_harm),
-    (ELEVATED, "heavy bleeding", lambda found: found.any_of((K.BLEEDING,))),
+SELF_HARM = RuleTable(
+    (
+        IMMINENT,
+        "self-harm bleeding badly",
+        lambda found: both(_self_harm(found), found.any_of((K.BLEEDING,))),
+        (_HARMS, (K.BLEEDING,)),
+    ),
+    (
+        IMMINENT,
+        "blade and heavy bleeding",
+        _with((K.WEAPON, K.INJURE), (K.BLEEDING,)),
+        ((K.WEAPON, K.INJURE), (K.BLEEDING,)),
+    ),
+    (
+        IMMINENT,
+        "body bleeding heavily",
+        lambda found: found.near((K.BLEEDING,), (K.BODY,), 8),
+        ((K.BLEEDING,), (K.BODY,)),
+    ),
+    (IMMINENT, "self-harm under way", _self_harm_now, ((K.SELF_HARM,), (K.NOW,))),
+    (ELEVATED, "self-harm", _self_harm, (_HARMS,)),
+    (ELEVATED, "heavy bleeding", lambda found: found.any_of((K.BLEEDING,)), ((K.BLEEDING,),)),
 )
 
-DANGER_FROM_OTHER: RuleTable = (
-    (IMMINENT, "harm or threat with the person present", _with((K.HARM_ME, K.THREAT), (K.PRESENCE, K.HIDING))),
-    (IMMINENT, "harm or threat with a weapon", _with((K.HARM_ME, K.THREAT), (K.WEAPON,))),
-    (IMMINENT, "harm or threat under way or timed", lambda found: found.same_sentence((K.HARM_ME, K.THREAT), _TIMES)),
-    (IMMINENT, "hiding from someone armed or near", _with((K.HIDING,), (K.WEAPON, K.PRESENCE, K.THIRD_PERSON))),
-    (IMMINENT, "someone armed at the door", lambda found: found.same_sentence((K.PRESENCE,), (K.WEAPON,))),
-    (IMMINENT, "someone there and a cry for help", lambda found: found.near((K.PRESENCE,), (K.HELP,), 6)),
-    (ELEVATED, "harm or threat", lambda found: found.any_of((K.HARM_ME, K.THREAT))[:1]),
+DANGER_FROM_OTHER = RuleTable(
+    (
+        IMMINENT,
+        "harm or threat with the person present",
+        _with((K.HARM_ME, K.THREAT), (K.PRESENCE, K.HIDING)),
+        (_TOLD, (K.PRESENCE, K.HIDING)),
+    ),
+    (IMMINENT, "harm or threat with a weapon", _with((K.HARM_ME, K.THREAT), (K.WEAPON,)), (_TOLD, (K.WEAPON,))),
+    (
+        IMMINENT,
+        "harm or threat under way or timed",
+        lambda found: found.same_sentence((K.HARM_ME, K.THREAT), _TIMES),
+        (_TOLD, _TIMES),
+    ),
+    (
+        IMMINENT,
+        "hiding from someone armed or near",
+        _with((K.HIDING,), (K.WEAPON, K.PRESENCE, K.THIRD_PERSON)),
+        ((K.HIDING,), (K.WEAPON, K.PRESENCE, K.THIRD_PERSON)),
+    ),
+    (
+        IMMINENT,
+        "someone armed at the door",
+        lambda found: found.same_sentence((K.PRESENCE,), (K.WEAPON,)),
+        ((K.PRESENCE,), (K.WEAPON,)),
+    ),
+    (
+        IMMINENT,
+        "someone there and a cry for help",
+        lambda found: found.near((K.PRESENCE,), (K.HELP,), 6),
+        ((K.PRESENCE,), (K.HELP,)),
+    ),
+    (ELEVATED, "harm or threat", lambda found: found.any_of((K.HARM_ME, K.THREAT))[:1], (_TOLD,)),
 )
 
-HARM_TO_OTHERS: RuleTable = (
+HARM_TO_OTHERS = RuleTable(
     (
         IMMINENT,
         "harm to others with means or a time",
         _with((K.HARM_OTHER,), (K.WEAPON, K.POISON, K.PLAN, K.ACT_DONE, *_TIMES)),
+        ((K.HARM_OTHER,), (K.WEAPON, K.POISON, K.PLAN, K.ACT_DONE, *_TIMES)),
     ),
-    (IMMINENT, "revenge with means, at hand", _revenge),
-    (IMMINENT, "weapon taken to a place", _weapon_to_a_place),
-    (IMMINENT, "violence at a place, decided or timed", _violence_at_a_place),
-    (ELEVATED, "harm to others", lambda found: found.any_of((K.HARM_OTHER,))),
+    (
+        IMMINENT,
+        "revenge with means, at hand",
+        _revenge,
+        ((K.GRIEVANCE,), (K.WEAPON, K.POISON), (*_TIMES, K.PRESENCE, K.DECIDE, K.TARGET_PLACE)),
+    ),
+    (
+        IMMINENT,
+        "weapon taken to a place",
+        _weapon_to_a_place,
+        ((K.WEAPON,), (K.TARGET_PLACE,), (K.PLAN, K.DECIDE, K.SOON, K.ACCESS)),
+    ),
+    (
+        IMMINENT,
+        "violence at a place, decided or timed",
+        _violence_at_a_place,
+        ((K.HARM_OTHER, K.VIOLENCE), (K.TARGET_PLACE,), (K.DECIDE, K.PLAN, *_TIMES)),
+    ),
+    (ELEVATED, "harm to others", lambda found: found.any_of((K.HARM_OTHER,)), ((K.HARM_OTHER,),)),
 )
 
 # Categories whose danger a message may tell as over ("used to", "two years clean", "thats not me anymore").
@@ -256,12 +425,3 @@ TABLES: tuple[tuple[Category, frozenset[K], RuleTable], ...] = (
     (Category.ABUSE, frozenset({K.HARM_ME, K.THREAT, K.HIDING, K.PRESENCE}), DANGER_FROM_OTHER),
     (Category.HARM_TO_OTHERS, frozenset({K.HARM_OTHER, K.WEAPON, K.VIOLENCE, K.GRIEVANCE}), HARM_TO_OTHERS),
 )
-
-
-def first_rule(table: RuleTable, found: Found) -> tuple[Level, str, list[Part]] | None:
-    """The most urgent rule of a table that fires, with the parts it fired on."""
-    for level, rule, test in table:
-        parts = test(found)
-        if parts:
-            return level, rule, parts
-    return None

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import compress, count
 
 import ahocorasick
 import simplemma
@@ -78,10 +79,11 @@ class _Phrases:
 
     def find(self, coded: str, found: list[Part]) -> None:
         """The phrases in a message coded word by word (`codes`, FILLER elsewhere), as parts."""
+        new = tuple.__new__  # a NamedTuple's own __new__ is a Python call
         for last, (kinds, length) in self._automaton.iter(coded):
             end = last // 2 + 1
             for kind in kinds:
-                found.append(Part(kind, end - length, end))
+                found.append(new(Part, (kind, end - length, end)))
 
 
 _HIGH, _LOW, _SPAN = 0x100, 0x200, 64  # a code's first and second character ranges, each _SPAN wide
@@ -213,7 +215,8 @@ class Vocabulary:
 def word_parts(kinds: list[tuple[Kind, ...]]) -> list[Part]:
     """A part for each kind of each word, in order (tuple.__new__: a NamedTuple's own __new__ is a Python call)."""
     new = tuple.__new__
-    return [new(Part, (kind, index, index + 1)) for index, found in enumerate(kinds) if found for kind in found]
+    # compress(count(), kinds): the positions of words with a kind, picked in C; most words have none.
+    return [new(Part, (kind, index, index + 1)) for index in compress(count(), kinds) for kind in kinds[index]]
 
 
 def _form(stemmer: Stemmer.Stemmer, language: str, word: str) -> str:
