@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from service.app import create_app
-from service.key_strength import secret_problems
+from service.operations.key_strength import secret_problems
 from service.runtime import Runtime
 from service.settings import Settings, SettingsError
 
