@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from service.db import AuditEntry, Shift, Volunteer
-from tests.support.commands import run_command
+from tests.support.installed_commands import run_command
 from tests.support.line import Line
 from tests.support.stack import People, Stack
 

@@ -11,7 +11,7 @@ from service.app import create_app
 from service.operations.key_strength import secret_problems
 from service.runtime import Runtime
 from service.settings import Settings, SettingsError
-from tests.support.commands import run_command
+from tests.support.installed_commands import run_command
 
 STRONG = secrets.token_urlsafe(32)
 OTHER_STRONG = secrets.token_urlsafe(32)
