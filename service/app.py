@@ -9,9 +9,9 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from service.dashboard import csrf, dashboard_blueprint
-from service.key_strength import require_strong_secrets
 from service.operations import observe_process
 from service.operations.blueprint import operations_blueprint
+from service.operations.key_strength import require_strong_secrets
 from service.operations.metrics import web_counters
 from service.runtime import Runtime
 from service.settings import Settings

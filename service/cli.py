@@ -16,12 +16,11 @@ from sqlalchemy import select
 
 from escalation.assessment import Assessment
 from routing.limits import LIFTABLE
-from service import log_redaction
 from service.db import Supervisor, Volunteer, key_rotation
 from service.db.turn import Turn, run_turn
 from service.jobs.job_queue import JobQueue
-from service.key_strength import secret_problems
-from service.operations import PARTS, observe_process
+from service.operations import PARTS, log_redaction, observe_process
+from service.operations.key_strength import secret_problems
 from service.phones import is_e164, normalise
 from service.runtime import Runtime
 from service.settings import Settings, SettingsError

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, flash, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from service.dashboard.auth import client_address, open_session_here, record_refusal, sign_in_wait
-from service.dashboard.blueprint import dashboard_blueprint, now, run_action, runtime, supervisor
+from service.dashboard.blueprint import dashboard_blueprint, form_page, now, run_action, runtime, supervisor
 from service.db.turn import Turn
 from service.staff import audit, roster, staff_sessions
 from service.staff.roster import RosterRefused
@@ -21,15 +21,16 @@ def _account_page(error: str | None = None, status: int = 200) -> tuple[str, int
         rows = staff_sessions.listing(db, now(), limits, None if me.role == "admin" else me.id)
     own = [(record, account) for record, account in rows if account.id == me.id]
     others = [(record, account) for record, account in rows if account.id != me.id] if me.role == "admin" else None
-    return render_template(
+    return form_page(
         "dashboard/account.html",
+        error,
+        status,
         own=own,
         others=others,
-        error=error,
         min_password=roster.MIN_PASSWORD,
         idle_hours=limits.session_idle_hours,
         max_hours=limits.session_max_hours,
-    ), status
+    )
 
 
 @dashboard_blueprint.get("/account")

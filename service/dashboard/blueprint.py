@@ -207,6 +207,13 @@ def admin_only(view: Callable[P, T]) -> Callable[P, T]:
     return wrapped
 
 
+def form_page(template: str, error: str | None, status: int, **context: object) -> tuple[str, int]:
+    """A page with a form: shown again after a refusal, with its reason (`error`, a message key)
+    and HTTP status, and with what was posted (`values`) so that nothing typed is lost."""
+    values = request.form if request.method == "POST" else None
+    return render_template(template, values=values, error=error, **context), status
+
+
 def run_action(work: Callable[[Turn], T]) -> T:
     """One supervisor action: one transaction, then its texts and timers handed to the workers."""
     result, turn = run_turn(runtime(), now(), work)

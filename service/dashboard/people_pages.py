@@ -8,7 +8,15 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from service.dashboard.auth import open_session_here
-from service.dashboard.blueprint import admin_only, dashboard_blueprint, form_number, run_action, runtime, supervisor
+from service.dashboard.blueprint import (
+    admin_only,
+    dashboard_blueprint,
+    form_number,
+    form_page,
+    run_action,
+    runtime,
+    supervisor,
+)
 from service.db import Supervisor, Volunteer
 from service.db.turn import Turn
 from service.staff import roster
@@ -41,16 +49,15 @@ def _volunteer_details(creating: bool) -> VolunteerDetails:
 
 
 def _volunteer_form(volunteer: Volunteer | None, error: str | None = None, status: int = 200) -> tuple[str, int]:
-    values = request.form if request.method == "POST" else None
-    return render_template(
+    return form_page(
         "dashboard/volunteer_form.html",
+        error,
+        status,
         volunteer=volunteer,
-        values=values,
-        error=error,
         show_phone=_is_admin(),
         languages=runtime().settings.line.languages,
         line_limit=runtime().shift_limits.max_concurrent,
-    ), status
+    )
 
 
 @dashboard_blueprint.route("/people/volunteers/new", methods=["GET", "POST"])
@@ -108,15 +115,14 @@ def _supervisor_details(creating: bool) -> SupervisorDetails:
 
 
 def _supervisor_form(account: Supervisor | None, error: str | None = None, status: int = 200) -> tuple[str, int]:
-    values = request.form if request.method == "POST" else None
-    return render_template(
+    return form_page(
         "dashboard/supervisor_form.html",
+        error,
+        status,
         account=account,
-        values=values,
-        error=error,
         roles=roster.ROLES,
         min_password=roster.MIN_PASSWORD,
-    ), status
+    )
 
 
 @dashboard_blueprint.route("/people/supervisors/new", methods=["GET", "POST"])

@@ -23,11 +23,10 @@ from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker
 from rq.job import Job
 
-from service import log_redaction
 from service.jobs.job_queue import RETENTION_INTERVAL_SECONDS, JobQueue
 from service.jobs.registry import RegisteredJob
-from service.key_strength import require_strong_secrets
-from service.operations import observe_process
+from service.operations import log_redaction, observe_process
+from service.operations.key_strength import require_strong_secrets
 from service.operations.logs import job_context
 from service.runtime import process_runtime
 from service.settings import SettingsError

@@ -3,7 +3,7 @@ setup`) and seeing it run (log lines, metrics, health, error reports and alerts)
 
 from __future__ import annotations
 
-from service import log_redaction
+from service.operations import log_redaction
 from service.operations.error_reports import start_error_reports
 from service.operations.logs import configure_logging
 from service.settings import Settings

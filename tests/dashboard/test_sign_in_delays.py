@@ -4,6 +4,7 @@ Behind a proxy, the trusted-proxy setting makes each visitor's own address count
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -31,6 +32,17 @@ def _attempt(
         environ_base=environ,
         headers=headers,
     ).status_code
+
+
+def _flood(
+    client: FlaskClient, runtime: Runtime, address: str, forwarded_for: Callable[[int], str] | None = None
+) -> list[int]:
+    """Wrong guesses at made-up accounts from `address`, as many as one address may make before
+    it is slowed (`forwarded_for(n)`: the X-Forwarded-For header of the n-th); their statuses."""
+    return [
+        _attempt(client, f"guess{n}@example.org", "x", address, forwarded_for(n) if forwarded_for else None)
+        for n in range(runtime.settings.dashboard.login_failures_per_address)
+    ]
 
 
 def _let_time_pass(runtime: Runtime, span: timedelta) -> None:
@@ -79,10 +91,8 @@ def test_a_locked_account_signs_in_with_the_right_password_after_the_delay(
 def test_a_flood_from_one_address_slows_that_address_not_others(
     app: Flask, runtime: Runtime, accounts: dict[str, Account]
 ) -> None:
-    per_address = runtime.settings.dashboard.login_failures_per_address
     client = app.test_client()
-    for number in range(per_address):
-        assert _attempt(client, f"guess{number}@example.org", "x", address="10.0.0.66") == 401
+    assert set(_flood(client, runtime, "10.0.0.66")) == {401}
     assert _attempt(client, accounts["supervisor"].email, PASSWORD, address="10.0.0.66") == 429
     assert _attempt(app.test_client(), accounts["supervisor"].email, PASSWORD, address="10.0.0.9") == 302
 
@@ -95,10 +105,8 @@ def behind_a_proxy(environment: dict[str, str]) -> Flask:
 def test_behind_a_trusted_proxy_each_visitor_counts_for_their_own_address(
     behind_a_proxy: Flask, runtime: Runtime, accounts: dict[str, Account]
 ) -> None:
-    per_address = runtime.settings.dashboard.login_failures_per_address
     client = behind_a_proxy.test_client()
-    for number in range(per_address):
-        _attempt(client, f"guess{number}@example.org", "x", address="10.0.0.1", forwarded_for="198.51.100.7")
+    _flood(client, runtime, "10.0.0.1", forwarded_for=lambda _: "198.51.100.7")
     assert (
         _attempt(client, accounts["supervisor"].email, PASSWORD, address="10.0.0.1", forwarded_for="198.51.100.7")
         == 429
@@ -112,10 +120,8 @@ def test_behind_a_trusted_proxy_each_visitor_counts_for_their_own_address(
 def test_without_a_trusted_proxy_a_forged_forwarded_address_does_not_escape_the_delay(
     app: Flask, runtime: Runtime, accounts: dict[str, Account]
 ) -> None:
-    per_address = runtime.settings.dashboard.login_failures_per_address
     client = app.test_client()
-    for number in range(per_address):
-        _attempt(client, f"guess{number}@example.org", "x", address="10.0.0.66", forwarded_for=f"203.0.113.{number}")
+    _flood(client, runtime, "10.0.0.66", forwarded_for=lambda number: f"203.0.113.{number}")
     assert (
         _attempt(client, accounts["supervisor"].email, PASSWORD, address="10.0.0.66", forwarded_for="198.51.100.99")
         == 429

@@ -9,21 +9,15 @@ evaluation sets are not read here."""
 
 from __future__ import annotations
 
-from xml.etree import ElementTree
-
 import pytest
 from sqlalchemy import select
 
 from service.db import Escalation
 from tests.support.line import Line
 from tests.support.stack import People, Stack
+from tests.support.twiml import inline_reply
 
 US = {"emergency": "911", "suicide_line": "988", "domestic_violence_line": "1-800-799-7233"}
-
-
-def _inline_reply(response_text: str) -> str:
-    root = ElementTree.fromstring(response_text)
-    return " ".join(message.text or "" for message in root.iter("Message"))
 
 
 def _escalations(stack: Stack) -> list[Escalation]:
@@ -63,14 +57,11 @@ CLASSES = [
 def test_each_class_of_danger_gets_the_crisis_text_inline_and_alerts_the_supervisor(
     line: Line, people: People, stack: Stack, messages: list[str], resources: tuple[str, ...]
 ) -> None:
-    ana = people.volunteer("Ana", languages="en,es")
     sam = people.supervisor("Sam", on_call=True)
-    line.start_shift(ana)
-    texter = people.texter()
-    line.connect(ana, texter, "hey, can i talk to someone")
+    _, texter = people.talking(line, first_words="hey, can i talk to someone", languages="en,es")
     inline = ""
     for message in messages:
-        inline = _inline_reply(line.text(texter, message).text)
+        inline = inline_reply(line.text(texter, message).text)
     assert inline, "the crisis text goes back in the webhook's own reply"
     for resource in resources:
         assert resource in inline, f"{resource} is missing from the crisis text: {inline}"
@@ -82,13 +73,10 @@ def test_each_class_of_danger_gets_the_crisis_text_inline_and_alerts_the_supervi
 def test_danger_from_another_person_gets_the_emergency_and_domestic_violence_numbers(
     line: Line, people: People, stack: Stack
 ) -> None:
-    ana = people.volunteer("Ana")
     sam = people.supervisor("Sam", on_call=True)
-    line.start_shift(ana)
-    texter = people.texter()
-    line.connect(ana, texter, "i need help")
+    ana, texter = people.talking(line, first_words="i need help")
     response = line.text(texter, "my ex is outside my apartment with a knife and says hes going to kill me")
-    inline = _inline_reply(response.text)
+    inline = inline_reply(response.text)
     assert US["emergency"] in inline and US["domestic_violence_line"] in inline
     assert inline == stack.runtime.texts.crisis_text("en", ("emergency", "domestic_violence")), "not the suicide line"
     alert = line.wait_for(sam, "escalation #")
@@ -102,24 +90,21 @@ def test_a_new_kind_of_danger_brings_its_resources_at_once(line: Line, people: P
     """The crisis text is damped for a while once sent, except when the danger changes kind."""
     people.supervisor("Sam", on_call=True)
     texter = people.texter()
-    first = _inline_reply(line.text(texter, "i have the pills in my hand and im taking all of them tonight").text)
+    first = inline_reply(line.text(texter, "i have the pills in my hand and im taking all of them tonight").text)
     assert "988" in first and US["domestic_violence_line"] not in first
-    then = _inline_reply(
+    then = inline_reply(
         line.text(texter, "and now my husband is kicking the door in, he said hes going to kill me").text
     )
     assert US["domestic_violence_line"] in then and US["emergency"] in then
-    assert _inline_reply(line.text(texter, "please").text) == "", "the same danger is not texted again at once"
+    assert inline_reply(line.text(texter, "please").text) == "", "the same danger is not texted again at once"
 
 
 def test_wanting_to_hurt_someone_else_alerts_the_supervisor_even_without_immediacy(
     line: Line, people: People, stack: Stack
 ) -> None:
-    ana = people.volunteer("Ana")
     sam = people.supervisor("Sam", on_call=True)
-    line.start_shift(ana)
-    texter = people.texter()
-    line.connect(ana, texter, "hi")
-    inline = _inline_reply(line.text(texter, "sometimes i really want to hurt my brother, like badly hurt him").text)
+    ana, texter = people.talking(line)
+    inline = inline_reply(line.text(texter, "sometimes i really want to hurt my brother, like badly hurt him").text)
     assert inline == stack.runtime.texts.crisis_text("en", ("emergency", "suicide_line"))
     assert "hurt someone" in inline
     alert = line.wait_for(sam, "escalation #")

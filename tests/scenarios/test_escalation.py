@@ -5,20 +5,15 @@ nobody acknowledges. No alert carries the texter's number (the privacy audit che
 from __future__ import annotations
 
 import time
-from xml.etree import ElementTree
 
 from sqlalchemy import select
 
 from service.db import Conversation, Escalation
 from tests.support.line import Line
 from tests.support.stack import People, Stack
+from tests.support.twiml import inline_reply
 
 IMMINENT = "I have the pills in front of me and I'm going to take them all tonight"
-
-
-def _inline_reply(response_text: str) -> str:
-    root = ElementTree.fromstring(response_text)
-    return " ".join(message.text or "" for message in root.iter("Message"))
 
 
 def test_imminent_message_gets_the_crisis_text_inline_and_alerts_everyone(
@@ -31,7 +26,7 @@ def test_imminent_message_gets_the_crisis_text_inline_and_alerts_everyone(
     offer = line.connect(ana, texter, "I don't know why I'm texting")
     pseudonym = offer["Body"].split("Texter ")[1].split(" ")[0]
     response = line.text(texter, IMMINENT)
-    inline = _inline_reply(response.text)
+    inline = inline_reply(response.text)
     assert "988" in inline and "911" in inline, "the crisis line goes back in the webhook's own reply"
     guidance = line.wait_for(ana, "URGENT")
     assert pseudonym in guidance["Body"] and guidance["From"] == offer["From"]
@@ -87,7 +82,7 @@ def test_nobody_on_call_means_every_supervisor_is_alerted(line: Line, people: Pe
     first, second = people.supervisor("Ari", on_call=False), people.supervisor("Bo", on_call=False)
     texter = people.texter()
     response = line.text(texter, "voy a matarme esta noche, ya tengo las pastillas")
-    assert "988" in _inline_reply(response.text)
+    assert "988" in inline_reply(response.text)
     line.wait_for(first, "escalation #")
     line.wait_for(second, "escalation #")
 
@@ -111,7 +106,7 @@ def test_elevated_risk_alerts_the_volunteer_with_resources_and_flags_the_convers
     sam = people.supervisor("Sam")
     ana, texter = people.talking(line)
     response = line.text(texter, "sometimes I wish I could just disappear and not wake up")
-    assert _inline_reply(response.text) == ""
+    assert inline_reply(response.text) == ""
     alert = line.wait_for(ana, "messages show risk")
     assert "#escalate" in alert["Body"] and "988" in alert["Body"]
     line.settle(quiet=1.0)
@@ -127,7 +122,7 @@ def test_means_after_earlier_risk_raises_the_whole_conversation(line: Line, peop
     line.wait_for(ana, "messages show risk")
     line.text(texter, "nobody would even notice")
     response = line.text(texter, "i have the pills right here")
-    assert "988" in _inline_reply(response.text)
+    assert "988" in inline_reply(response.text)
     line.wait_for(sam, "escalation #")
     line.wait_for(ana, "URGENT")
 
@@ -136,7 +131,7 @@ def test_idioms_do_not_alarm(line: Line, people: People) -> None:
     sam = people.supervisor("Sam")
     texter = people.texter()
     for text in ["this exam is killing me lol", "my phone died earlier", "I'm dying to see that movie"]:
-        assert _inline_reply(line.text(texter, text).text) == ""
+        assert inline_reply(line.text(texter, text).text) == ""
     line.settle(quiet=1.0)
     assert line.inbox(sam) == []
 
@@ -150,6 +145,6 @@ def test_redelivered_risky_message_gets_the_crisis_text_again_and_nothing_twice(
     line.settle(quiet=1.0)
     sent = len(line.twilio.messages())
     again = line.text(texter, IMMINENT, sid=sid)  # Twilio retries when our first answer was lost
-    assert _inline_reply(again.text) == _inline_reply(first.text) and "988" in _inline_reply(again.text)
+    assert inline_reply(again.text) == inline_reply(first.text) and "988" in inline_reply(again.text)
     line.settle(quiet=1.0)
     assert len(line.twilio.messages()) == sent

@@ -4,36 +4,18 @@ of the welcome, and a texter in danger among them still gets the crisis text inl
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from xml.etree import ElementTree
-
-import pytest
 from sqlalchemy import select
 
-from scripts.harness.fake_twilio import FakeTwilio
 from service.db import LINE_STATE_ID, Conversation, Escalation, LineState, Message
 from tests.support.line import Line
-from tests.support.stack import People, Stack, _clean_line, private_stack
+from tests.support.stack import People, Stack, private_line_fixtures
+from tests.support.twiml import inline_reply
 
 NEW_SENDERS_PER_MINUTE = 10
 IMMINENT = "i have the pills in my hand and i'm taking them now"
 
 
-@pytest.fixture(scope="module")
-def busy_stack(
-    environment: dict[str, str], log_lines: list[str], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Stack]:
-    config = f"new_senders_per_minute = {NEW_SENDERS_PER_MINUTE}\n"
-    yield from private_stack(environment, "floods", tmp_path_factory.mktemp("floods"), inbound=config)
-
-
-@pytest.fixture
-def busy_line(busy_stack: Stack, fake_twilio: FakeTwilio, log_lines: list[str]) -> Iterator[Line]:
-    yield from _clean_line(busy_stack, fake_twilio, log_lines)
-
-
-def _inline(response_text: str) -> str:
-    return " ".join(message.text or "" for message in ElementTree.fromstring(response_text).iter("Message"))
+busy_stack, busy_line = private_line_fixtures("busy", inbound=f"new_senders_per_minute = {NEW_SENDERS_PER_MINUTE}\n")
 
 
 def test_fifteen_texts_to_a_paused_line_bring_one_reply_and_are_all_kept(
@@ -63,7 +45,7 @@ def test_twenty_new_senders_in_a_minute_bring_the_line_wide_notice_and_danger_st
         sender: busy_line.text(sender, IMMINENT if sender == in_danger else "hi, is anyone there?")
         for sender in senders
     }
-    assert "call 911" in _inline(responses[in_danger].text), "the crisis text is never held back"
+    assert "call 911" in inline_reply(responses[in_danger].text), "the crisis text is never held back"
     busy_line.wait_for(sam, "escalation #")
     busy_line.settle()
     welcomed = [

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,28 +14,19 @@ import pytest
 from sqlalchemy import func, select
 
 from scripts.harness import seed
-from scripts.harness.fake_twilio import FakeTwilio
 from service.db import Conversation, Message, Texter, key_rotation
 from service.db.vault import Vault
 from tests.support.line import Line
-from tests.support.stack import People, Stack, _clean_line, private_stack
+from tests.support.stack import People, Stack, private_line_fixtures
 
 WARMLINE = str(Path(sys.executable).parent / "warmline")
 NEW_KEY = "a-brand-new-data-key-for-rotation-tests"
 
 
-@pytest.fixture(scope="module")
-def rotating_stack(
-    environment: dict[str, str], log_lines: list[str], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Stack]:
-    """The line restarted with WARMLINE_DATA_KEY="new,old": the first step of a rotation."""
-    keys = f"{NEW_KEY},{environment['WARMLINE_DATA_KEY']}"
-    yield from private_stack(environment, "rotating", tmp_path_factory.mktemp("rotating"), WARMLINE_DATA_KEY=keys)
-
-
-@pytest.fixture
-def rotating_line(rotating_stack: Stack, fake_twilio: FakeTwilio, log_lines: list[str]) -> Iterator[Line]:
-    yield from _clean_line(rotating_stack, fake_twilio, log_lines)
+# The line restarted with WARMLINE_DATA_KEY="new,old": the first step of a rotation.
+rotating_stack, rotating_line = private_line_fixtures(
+    "rotating", variables=lambda environment: {"WARMLINE_DATA_KEY": f"{NEW_KEY},{environment['WARMLINE_DATA_KEY']}"}
+)
 
 
 def _known_under_the_old_key(stack: Stack, old: Vault, number: str, pseudonym: str) -> None:

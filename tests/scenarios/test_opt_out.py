@@ -28,10 +28,7 @@ def _text_as_twilio_took_it(line: Line, texter: str, body: str, opt_out_type: st
 
 
 def test_a_bare_end_is_an_ordinary_message_that_reaches_the_volunteer(line: Line, people: People, stack: Stack) -> None:
-    ana = people.volunteer("Ana")
-    line.start_shift(ana)
-    texter = people.texter()
-    line.connect(ana, texter, "hi, rough night")
+    ana, texter = people.talking(line, first_words="hi, rough night")
     line.text(texter, "end")
     line.text(texter, "are you still there?")
     line.wait_for(ana, ": end")
@@ -46,10 +43,7 @@ def test_twilio_opt_out_type_stop_ends_the_conversation_whatever_the_words(
     line: Line, people: People, stack: Stack
 ) -> None:
     """A line whose Twilio still blocks END: Twilio says so with OptOutType=STOP, and the line follows."""
-    ana = people.volunteer("Ana")
-    line.start_shift(ana)
-    texter = people.texter()
-    line.connect(ana, texter, "hi")
+    ana, texter = people.talking(line)
     _text_as_twilio_took_it(line, texter, "end", "STOP")
     line.wait_for(ana, "texted STOP")
     assert _texter_state(stack) == (True, ["closed"])
@@ -63,20 +57,14 @@ def test_twilio_opt_out_type_stop_ends_the_conversation_whatever_the_words(
 
 
 def test_twilio_help_is_an_ordinary_message(line: Line, people: People, stack: Stack) -> None:
-    ana = people.volunteer("Ana")
-    line.start_shift(ana)
-    texter = people.texter()
-    line.connect(ana, texter, "hi")
+    ana, texter = people.talking(line)
     _text_as_twilio_took_it(line, texter, "help", "HELP")
     line.wait_for(ana, ": help")
     assert _texter_state(stack) == (False, ["active"])
 
 
 def test_stop_without_opt_out_type_is_still_an_opt_out(line: Line, people: People, stack: Stack) -> None:
-    ana = people.volunteer("Ana")
-    line.start_shift(ana)
-    texter = people.texter()
-    line.connect(ana, texter, "hi")
+    ana, texter = people.talking(line)
     line.text(texter, "Stop")
     line.wait_for(ana, "texted STOP")
     assert _texter_state(stack) == (True, ["closed"])

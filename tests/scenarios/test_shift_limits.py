@@ -3,16 +3,12 @@ wrap-up and automatic shift ends, and supervisors' overrides."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select, update
 
 from service.db import AuditEntry, Shift, Volunteer
+from tests.support.installed_commands import run_command
 from tests.support.line import Line
 from tests.support.stack import People, Stack
 
@@ -150,27 +146,21 @@ def test_supervisor_override_from_the_cli_is_audited_and_lets_the_volunteer_star
     ana = people.volunteer("Ana")
     people.supervisor("Sam")
     _past_shift(stack, ana, ended_ago=timedelta(hours=1))
-    warmline = Path(sys.executable).parent / "warmline"
-    result = subprocess.run(
-        [
-            str(warmline),
-            "shift",
-            "override",
-            "--volunteer",
-            ana,
-            "--limit",
-            "min_rest",
-            "--minutes",
-            "60",
-            "--reason",
-            "two volunteers called in sick",
-            "--by",
-            "sam@example.org",
-        ],
-        env={**os.environ, **environment},
-        capture_output=True,
-        text=True,
-        timeout=60,
+    result = run_command(
+        "warmline",
+        "shift",
+        "override",
+        "--volunteer",
+        ana,
+        "--limit",
+        "min_rest",
+        "--minutes",
+        "60",
+        "--reason",
+        "two volunteers called in sick",
+        "--by",
+        "sam@example.org",
+        environment=environment,
     )
     assert result.returncode == 0, result.stderr
     line.wait_for(ana, "lifted your min rest limit")
@@ -182,11 +172,13 @@ def test_supervisor_override_from_the_cli_is_audited_and_lets_the_volunteer_star
 
 
 def test_override_cli_refuses_unknown_supervisors_and_limits(environment: dict[str, str], people: People) -> None:
-    warmline = Path(sys.executable).parent / "warmline"
     ana = people.volunteer("Ana")
-    base = [str(warmline), "shift", "override", "--volunteer", ana, "--minutes", "60", "--reason", "x"]
-    run: dict[str, Any] = {"env": {**os.environ, **environment}, "capture_output": True, "text": True, "timeout": 60}
-    nobody = subprocess.run([*base, "--limit", "min_rest", "--by", "nobody@example.org"], **run)
+    base = ["shift", "override", "--volunteer", ana, "--minutes", "60", "--reason", "x"]
+    nobody = run_command(
+        "warmline", *base, "--limit", "min_rest", "--by", "nobody@example.org", environment=environment
+    )
     assert nobody.returncode != 0 and "no active supervisor" in nobody.stderr
-    pool = subprocess.run([*base, "--limit", "no_free_line_number", "--by", "x@example.org"], **run)
+    pool = run_command(
+        "warmline", *base, "--limit", "no_free_line_number", "--by", "x@example.org", environment=environment
+    )
     assert pool.returncode != 0 and "Invalid value for '--limit'" in pool.stderr

@@ -3,18 +3,15 @@ the web app and the worker do not start, so no text ever meets a key that cannot
 
 from __future__ import annotations
 
-import os
 import secrets
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from service.app import create_app
-from service.key_strength import secret_problems
+from service.operations.key_strength import secret_problems
 from service.runtime import Runtime
 from service.settings import Settings, SettingsError
+from tests.support.installed_commands import run_command
 
 STRONG = secrets.token_urlsafe(32)
 OTHER_STRONG = secrets.token_urlsafe(32)
@@ -55,24 +52,18 @@ def test_every_problem_is_named_at_once() -> None:
 
 
 def test_the_worker_refuses_to_start_on_a_weak_secret_key(environment: dict[str, str]) -> None:
-    rq = Path(sys.executable).parent / "rq"
-    started = subprocess.run(
-        [
-            str(rq),
-            "worker",
-            "--burst",
-            "--worker-class",
-            "service.jobs.worker.Worker",
-            "--url",
-            environment["REDIS_URL"],
-            "--serializer",
-            "rq.serializers.JSONSerializer",
-            "warmline-weak-key-test",
-        ],
-        env={**os.environ, **environment, "WARMLINE_SECRET_KEY": "changeme"},
-        capture_output=True,
-        text=True,
-        timeout=60,
+    started = run_command(
+        "rq",
+        "worker",
+        "--burst",
+        "--worker-class",
+        "service.jobs.worker.Worker",
+        "--url",
+        environment["REDIS_URL"],
+        "--serializer",
+        "rq.serializers.JSONSerializer",
+        "warmline-weak-key-test",
+        environment={**environment, "WARMLINE_SECRET_KEY": "changeme"},
     )
     assert started.returncode != 0
     assert "WARMLINE_SECRET_KEY is 8 characters long" in started.stderr + started.stdout

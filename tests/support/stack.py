@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -249,6 +249,28 @@ def _clean_line(stack: Stack, fake_twilio: FakeTwilio, log_lines: list[str]) -> 
                 assert not found, f"texter number {found} in a {kind}: {item[:200]!r}"
 
 
+def private_line_fixtures(
+    name: str, inbound: str = "", variables: Callable[[dict[str, str]], dict[str, str]] | None = None
+) -> tuple[Any, Any]:
+    """The fixtures `{name}_stack` (a module's own `private_stack`, for settings the shared
+    stack lacks: `inbound` settings, and environment `variables` drawn from the tests' own
+    environment) and `{name}_line` (a clean line on it for each test, audited like `line`).
+    Assign both in the test module so that pytest finds them."""
+
+    @pytest.fixture(scope="module", name=f"{name}_stack")
+    def own_stack(
+        environment: dict[str, str], log_lines: list[str], tmp_path_factory: pytest.TempPathFactory
+    ) -> Iterator[Stack]:
+        changed = {**environment, **variables(environment)} if variables else environment
+        yield from private_stack(changed, name, tmp_path_factory.mktemp(name), inbound=inbound)
+
+    @pytest.fixture(name=f"{name}_line")
+    def own_line(request: pytest.FixtureRequest, fake_twilio: FakeTwilio, log_lines: list[str]) -> Iterator[Line]:
+        yield from _clean_line(request.getfixturevalue(f"{name}_stack"), fake_twilio, log_lines)
+
+    return own_stack, own_line
+
+
 def _await_routing(stack: Stack, sid: str, timeout: float = 15.0) -> None:
     """Until the text is routed: at once when the webhook routed it itself, after the worker's
     turn when the webhook stored it. A text that was never stored (spooled while the database
@@ -317,8 +339,9 @@ class People:
         line.start_shift(volunteer)
         return volunteer
 
-    def talking(self, line: Line, alias: str = "Ana") -> tuple[str, str]:
-        """A volunteer on shift, in a conversation with a new texter: their two numbers."""
-        volunteer, texter = self.on_shift(line, alias), self.texter()
-        line.connect(volunteer, texter)
+    def talking(self, line: Line, alias: str = "Ana", first_words: str = "hi", **details: Any) -> tuple[str, str]:
+        """A volunteer on shift, in a conversation with a new texter who opened with
+        `first_words`: their two numbers."""
+        volunteer, texter = self.on_shift(line, alias, **details), self.texter()
+        line.connect(volunteer, texter, first_words)
         return volunteer, texter

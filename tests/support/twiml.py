@@ -227,3 +227,9 @@ def _check_dial(dial: ElementTree.Element, text: str, path: str, line_numbers: f
         raise TwimlError(f"{path}: <Dial> rings a phone without callerId: it would show the caller's number")
     if caller_id is not None and caller_id not in line_numbers:
         raise TwimlError(f"{path}: <Dial callerId={caller_id!r}> is not one of the line's numbers")
+
+
+def inline_reply(response_text: str) -> str:
+    """The texts of a webhook's TwiML reply (its <Message>s), joined: what reaches the sender
+    at once, with no worker, such as the crisis text."""
+    return " ".join(message.text or "" for message in ElementTree.fromstring(response_text).iter("Message"))

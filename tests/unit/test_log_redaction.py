@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.log_redaction import REDACTED, install, redact
+from service.operations.log_redaction import REDACTED, install, redact
 from tests.support.privacy import leaks
 
 WRITTEN = [

@@ -86,7 +86,7 @@ states = st.builds(
 
 
 @given(
-    candidates=st.lists(states, max_size=8),
+    candidates=st.lists(states, max_size=8, unique_by=lambda state: state.volunteer_id),
     language=st.sampled_from(["en", "es"]),
     passed=st.frozensets(st.integers(1, 50), max_size=5),
 )

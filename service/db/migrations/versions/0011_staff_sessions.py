@@ -1,15 +1,4 @@
-"""staff sessions: supervisors' signed-in sessions as server-side records
-
-A session was a signed cookie naming the supervisor: nothing could end it before it expired,
-so a copied cookie outlived sign-out and password changes. Each session is now a row keyed by
-the hash of the cookie's random token; deleting the row ends it. Everyone signs in again once
-after the upgrade (old cookies name no row).
-
-Revision ID: 0011_staff_sessions
-Revises: 0009_receipt_from_staff
-"""
-
-from __future__ import annotations
+"""Staff sessions as server-side rows, so that sign-out and a password change end a copied cookie."""
 
 import sqlalchemy as sa
 from alembic import op
@@ -18,11 +7,12 @@ import service.db.base
 
 revision = "0011_staff_sessions"
 down_revision = "0009_receipt_from_staff"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
+    # A session was a signed cookie naming the supervisor, which nothing could end before it expired.
+    # A row keyed by the hash of the cookie's random token can be deleted; old cookies name no row,
+    # so everyone signs in again once after the upgrade.
     op.create_table(
         "staff_sessions",
         sa.Column("id", sa.String(length=64), nullable=False),

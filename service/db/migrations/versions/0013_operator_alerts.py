@@ -1,31 +1,20 @@
-"""operator alerts: when each kind of alert to the supervisor on call was last texted
+"""When each operator alert was last texted: a row per kind, locked while deciding, rate-limits every process."""
 
-The alerts (nobody on shift, a long wait, a stuck outbox, no live worker) are rate-limited
-across every worker and web process: the row of a kind is locked while deciding.
-
-Revision ID: 0013_operator_alerts
-Revises: 0012_texters_created_at_index
-"""
-
-from __future__ import annotations
-
-import sqlalchemy as sa
 from alembic import op
+from sqlalchemy import Column, PrimaryKeyConstraint, String
 
-import service.db.base
+from service.db.base import UTCDateTime
 
 revision = "0013_operator_alerts"
 down_revision = "0012_texters_created_at_index"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
     op.create_table(
         "operator_alerts",
-        sa.Column("kind", sa.String(length=32), nullable=False),
-        sa.Column("sent_at", service.db.base.UTCDateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("kind", name=op.f("pk_operator_alerts")),
+        Column("kind", String(length=32), nullable=False),
+        Column("sent_at", UTCDateTime(timezone=True), nullable=True),
+        PrimaryKeyConstraint("kind", name=op.f("pk_operator_alerts")),
     )
 
 
