@@ -15,7 +15,8 @@ from service.operations.key_strength import require_strong_secrets
 from service.operations.metrics import web_counters
 from service.runtime import Runtime
 from service.settings import Settings
-from service.webhooks import twilio_blueprint
+from service.sms.blueprint import sms_webhooks
+from service.voice.blueprint import voice_webhooks
 
 # Twilio's bodies are at most 1600 characters; this leaves room for every other field and
 # for a generous margin, and refuses floods before they are parsed.
@@ -44,11 +45,12 @@ def create_app(runtime: Runtime | None = None, *, simulator: bool = False) -> Fl
     if runtime.settings.dashboard.trusted_proxies:
         # The client's address (sign-in delays count per address) from the proxies' X-Forwarded-For.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=runtime.settings.dashboard.trusted_proxies)  # type: ignore[method-assign]
-    app.register_blueprint(twilio_blueprint)
+    app.register_blueprint(sms_webhooks)
+    app.register_blueprint(voice_webhooks)
     csrf.init_app(app)
     app.register_blueprint(dashboard_blueprint)
     if simulator:
-        from service.simulator import simulator_blueprint
+        from service.dashboard.simulator import simulator_blueprint
 
         app.register_blueprint(simulator_blueprint)
 

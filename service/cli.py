@@ -259,7 +259,7 @@ def supervisor_add(name: str, email: str, phone: str, on_call: bool, backup: boo
 )
 def demo(port: int, data_dir: str | None) -> None:
     """Run the whole line on this machine, no Twilio account or services needed."""
-    from service.simulator.demo import run_demo
+    from service.dashboard.simulator.demo import run_demo
 
     run_demo(port=port, data_dir=data_dir)
 

@@ -19,6 +19,9 @@ STARTED = "warmline.started"
 operations_blueprint.record_once(lambda state: state.app.extensions.setdefault(STARTED, time.monotonic()))
 # Twilio sends this header with every webhook; a retry of one request carries the same token.
 TWILIO_IDEMPOTENCY_TOKEN = "I-Twilio-Idempotency-Token"
+# The blueprints of the SMS and voice webhooks (service/sms/blueprint.py, service/voice/blueprint.py),
+# whose answers are timed per webhook.
+TWILIO_WEBHOOKS = frozenset({"twilio_sms", "twilio_voice"})
 
 
 def _runtime() -> Runtime:
@@ -35,8 +38,8 @@ def start_request() -> None:
 @operations_blueprint.after_app_request
 def finish_request(response: Response) -> Response:
     response.headers["X-Request-Id"] = REQUEST_ID.get() or ""
-    if request.blueprint == "twilio" and "started" in g:
-        endpoint = (request.endpoint or "").removeprefix("twilio.")
+    if request.blueprint in TWILIO_WEBHOOKS and "started" in g:
+        endpoint = (request.endpoint or "").partition(".")[2]
         web_counters().webhook_seconds.labels(endpoint).observe(time.perf_counter() - g.started)
     return response
 

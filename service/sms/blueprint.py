@@ -1,13 +1,13 @@
-"""The Twilio blueprint: `POST /twilio/sms` and `POST /twilio/status`."""
+"""The SMS webhooks: `POST /twilio/sms` (a text comes in) and `POST /twilio/status` (what
+became of a text the line sent)."""
 
 from __future__ import annotations
 
 import logging
-import re
 import time
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, abort, current_app, request
+from flask import Blueprint, Response, request
 from twilio.twiml.messaging_response import MessagingResponse
 
 from routing.language import detect_language
@@ -19,50 +19,27 @@ from service.outbound import delivery
 from service.runtime import Runtime
 from service.sms import inbound
 from service.sms.spool import Spool, SpooledSms
-from service.webhooks.signature import twilio_signed
+from service.sms.twilio_request import MAX_SID, form_field, form_sid, twilio_signed, webhook_runtime
 
 log = logging.getLogger(__name__)
 
-twilio_blueprint = Blueprint("twilio", __name__, url_prefix="/twilio")
+sms_webhooks = Blueprint("twilio_sms", __name__, url_prefix="/twilio")
 # What str(MessagingResponse()) renders, without building it for every text.
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response />'
-
-# Twilio's SIDs are two letters and 32 hex digits; accept any short alphanumeric id, refuse
-# the rest before it reaches the database.
-MAX_SID = 64
-SID = re.compile(rf"[A-Za-z0-9]{{2,{MAX_SID}}}")
-
-
-def _runtime() -> Runtime:
-    return current_app.extensions["warmline"]
 
 
 def _twiml(response: MessagingResponse) -> Response:
     return Response(str(response), mimetype="text/xml")
 
 
-def _sid(name: str) -> str:
-    value = _field(name)
-    if not SID.fullmatch(value):
-        abort(400, f"{name} is not a Twilio SID.")
-    return value
-
-
-def _field(name: str, required: bool = True) -> str:
-    value = request.form.get(name, "")
-    if required and not value:
-        abort(400, f"Missing required field {name}.")
-    return value
-
-
-@twilio_blueprint.post("/sms")
+@sms_webhooks.post("/sms")
 @twilio_signed
 def sms() -> Response:
-    sid = _sid("MessageSid")
-    runtime = _runtime()
-    sender, to, body = _field("From"), _field("To"), _field("Body", required=False)
+    sid = form_sid("MessageSid")
+    runtime = webhook_runtime()
+    sender, to, body = form_field("From"), form_field("To"), form_field("Body", required=False)
     # Sent by Twilio with Advanced Opt-Out on: what it did with a keyword (STOP, START, HELP).
-    opt_out_type = _field("OptOutType", required=False)[:MAX_SID]
+    opt_out_type = form_field("OptOutType", required=False)[:MAX_SID]
     reply = MessagingResponse()
     spool = Spool(runtime.redis, runtime.settings.spool_dir, runtime.vault)
     try:
@@ -143,14 +120,14 @@ def _submit(queue: JobQueue, turn: Turn) -> None:
     queue.submit(turn)
 
 
-@twilio_blueprint.post("/status")
+@sms_webhooks.post("/status")
 @twilio_signed
 def status() -> Response:
-    sid = _sid("MessageSid")
-    message_status = _field("MessageStatus").lower()
+    sid = form_sid("MessageSid")
+    message_status = form_field("MessageStatus").lower()
     raw_code = request.form.get("ErrorCode", "")
     error_code = int(raw_code) if raw_code.isascii() and raw_code.isdigit() else None  # "²" is a digit to Python
-    runtime = _runtime()
+    runtime = webhook_runtime()
     known, turn = delivery.record_callback(runtime, sid, message_status, error_code, datetime.now(UTC))
     if not known:
         log.info("status.unknown_sid status=%s", message_status)

@@ -1,4 +1,5 @@
-"""Checking `X-Twilio-Signature` against the public URL Twilio called.
+"""A request from Twilio: its signature checked against the public URL Twilio called, and its
+form fields read (the SMS and the voice webhooks share both).
 
 Behind TLS termination Flask sees `http://internal:8000/...`, not the URL Twilio signed, so
 the URL is rebuilt from WARMLINE_PUBLIC_URL plus the path and query string. With no auth
@@ -8,6 +9,7 @@ token configured every request is refused: failing open would let anyone act as 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from functools import lru_cache, wraps
 from typing import Any
@@ -16,7 +18,32 @@ from urllib.parse import urlparse
 from flask import Request, abort, current_app, request
 from twilio.request_validator import RequestValidator, compare, remove_port
 
+from service.runtime import Runtime
+
 log = logging.getLogger(__name__)
+
+# Twilio's SIDs are two letters and 32 hex digits; accept any short alphanumeric id, refuse
+# the rest before it reaches the database.
+MAX_SID = 64
+SID = re.compile(rf"[A-Za-z0-9]{{2,{MAX_SID}}}")
+
+
+def webhook_runtime() -> Runtime:
+    return current_app.extensions["warmline"]
+
+
+def form_field(name: str, required: bool = True) -> str:
+    value = request.form.get(name, "")
+    if required and not value:
+        abort(400, f"Missing required field {name}.")
+    return value
+
+
+def form_sid(name: str) -> str:
+    value = form_field(name)
+    if not SID.fullmatch(value):
+        abort(400, f"{name} is not a Twilio SID.")
+    return value
 
 
 def public_url(req: Request, base: str) -> str:

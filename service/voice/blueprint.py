@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from flask import Response, abort, request
+from flask import Blueprint, Response, abort, request
 
 from routing.call_flow import CRISIS_KEY
 from service.db import parse_id
@@ -20,12 +20,13 @@ from service.db.turn import DATABASE_DOWN, Turn
 from service.jobs.job_queue import JobQueue
 from service.runtime import Runtime
 from service.sms import inbound
+from service.sms.twilio_request import form_field, form_sid, twilio_signed, webhook_runtime
 from service.voice import call_status, callbacks, calls
 from service.voice.call_script import CallScript, Step
-from service.webhooks.blueprint import _field, _runtime, _sid, twilio_blueprint
-from service.webhooks.signature import twilio_signed
 
 log = logging.getLogger(__name__)
+
+voice_webhooks = Blueprint("twilio_voice", __name__, url_prefix="/twilio")
 
 CALL_STATUSES = frozenset(
     {"queued", "initiated", "ringing", "in-progress", "completed", "busy", "no-answer", "canceled", "failed"}
@@ -40,7 +41,7 @@ def _answer(work: Callable[[Runtime, datetime], tuple[Step, Turn]], outage: Step
     """Run a step's turn, hand its follow-ups to the job queue, and answer with its TwiML.
     Without the database the caller hears `Outage` (a step that cannot use it, such as the
     hold queue's, passes what to do instead)."""
-    runtime = _runtime()
+    runtime = webhook_runtime()
     try:
         step, turn = work(runtime, datetime.now(UTC))
     except DATABASE_DOWN as error:
@@ -61,46 +62,46 @@ def _digits() -> str:
     return request.form.get("Digits", "")[:8]
 
 
-@twilio_blueprint.post("/voice")
+@voice_webhooks.post("/voice")
 @twilio_signed
 def voice() -> Response:
-    sid = _sid("CallSid")
-    caller, line_number = inbound.parse_numbers(_runtime(), _field("From"), _field("To"))
+    sid = form_sid("CallSid")
+    caller, line_number = inbound.parse_numbers(webhook_runtime(), form_field("From"), form_field("To"))
     call = calls.IncomingCall(sid=sid, caller=caller, line_number=line_number)
     return _answer(lambda runtime, now: calls.incoming(runtime, call, now))
 
 
-@twilio_blueprint.post("/voice/menu")
+@voice_webhooks.post("/voice/menu")
 @twilio_signed
 def voice_menu() -> Response:
     call_id, digits, speech = _id("call"), _digits(), request.form.get("SpeechResult", "")[:200]
     return _answer(lambda runtime, now: calls.menu(runtime, call_id, digits, speech, now))
 
 
-@twilio_blueprint.post("/voice/ring")
+@voice_webhooks.post("/voice/ring")
 @twilio_signed
 def voice_ring() -> Response:
     call_id = _id("call")
     return _answer(lambda runtime, now: calls.ring(runtime, call_id, now))
 
 
-@twilio_blueprint.post("/voice/whisper")
+@voice_webhooks.post("/voice/whisper")
 @twilio_signed
 def voice_whisper() -> Response:
     offer_id = _id("offer")
     return _answer(lambda runtime, now: calls.whisper(runtime, offer_id, now), outage=calls.HangUp())
 
 
-@twilio_blueprint.post("/voice/whisper-answer")
+@voice_webhooks.post("/voice/whisper-answer")
 @twilio_signed
 def voice_whisper_answer() -> Response:
-    offer_id, digits, leg_sid = _id("offer"), _digits(), _sid("CallSid")
+    offer_id, digits, leg_sid = _id("offer"), _digits(), form_sid("CallSid")
     return _answer(
         lambda runtime, now: calls.whisper_answer(runtime, offer_id, digits, leg_sid, now), outage=calls.HangUp()
     )
 
 
-@twilio_blueprint.post("/voice/dial-result")
+@voice_webhooks.post("/voice/dial-result")
 @twilio_signed
 def voice_dial_result() -> Response:
     call_id, call_status_now = _id("call"), request.form.get("CallStatus", "")
@@ -108,7 +109,7 @@ def voice_dial_result() -> Response:
     return _answer(lambda runtime, now: calls.dial_result(runtime, call_id, call_status_now, now))
 
 
-@twilio_blueprint.post("/voice/wait")
+@voice_webhooks.post("/voice/wait")
 @twilio_signed
 def voice_wait() -> Response:
     call_id = _id("call")
@@ -116,14 +117,14 @@ def voice_wait() -> Response:
     return _answer(lambda runtime, now: calls.wait(runtime, call_id, now), outage=calls.LeaveHold())
 
 
-@twilio_blueprint.post("/voice/wait-choice")
+@voice_webhooks.post("/voice/wait-choice")
 @twilio_signed
 def voice_wait_choice() -> Response:
     call_id, digits = _id("call"), _digits()
     return _answer(lambda runtime, now: calls.wait_choice(runtime, call_id, digits, now), outage=calls.LeaveHold())
 
 
-@twilio_blueprint.post("/voice/queue-result")
+@voice_webhooks.post("/voice/queue-result")
 @twilio_signed
 def voice_queue_result() -> Response:
     call_id, result, call_status_now = (
@@ -134,18 +135,18 @@ def voice_queue_result() -> Response:
     return _answer(lambda runtime, now: calls.queue_result(runtime, call_id, result, call_status_now, now))
 
 
-@twilio_blueprint.post("/voice/callback")
+@voice_webhooks.post("/voice/callback")
 @twilio_signed
 def voice_callback_request() -> Response:
     call_id, digits = _id("call"), _digits()
     return _answer(lambda runtime, now: calls.closing_choice(runtime, call_id, digits, now))
 
 
-@twilio_blueprint.post("/voice/crisis")
+@voice_webhooks.post("/voice/crisis")
 @twilio_signed
 def voice_crisis() -> Response:
     """The outage prompt's answer: 9 dials the crisis line, with no database involved."""
-    runtime = _runtime()
+    runtime = webhook_runtime()
     line = runtime.settings.line
     if not _digits().startswith(CRISIS_KEY):
         return _twiml(runtime, calls.HangUp())
@@ -154,10 +155,10 @@ def voice_crisis() -> Response:
     return _twiml(runtime, calls.CrisisLine(line.languages[0], caller_id))
 
 
-@twilio_blueprint.post("/voice/status")
+@voice_webhooks.post("/voice/status")
 @twilio_signed
 def voice_status() -> Response:
-    sid, status = _sid("CallSid"), _field("CallStatus").lower()
+    sid, status = form_sid("CallSid"), form_field("CallStatus").lower()
     if status not in CALL_STATUSES:
         abort(400, "CallStatus is not one of Twilio's call statuses.")
     raw_duration = request.form.get("CallDuration", "")
@@ -165,34 +166,34 @@ def voice_status() -> Response:
         int(raw_duration) if raw_duration.isascii() and raw_duration.isdigit() and len(raw_duration) < 9 else None
     )
     placed = _id("call") if "call" in request.args else None
-    runtime = _runtime()
+    runtime = webhook_runtime()
     turn = call_status.record(runtime, sid, placed, status, duration, datetime.now(UTC))
     JobQueue(runtime).submit(turn)
     return Response(status=204)
 
 
-@twilio_blueprint.post("/voice/callback/answered")
+@voice_webhooks.post("/voice/callback/answered")
 @twilio_signed
 def voice_callback_answered() -> Response:
-    call_id, sid = _id("call"), _sid("CallSid")
+    call_id, sid = _id("call"), form_sid("CallSid")
     return _answer(lambda runtime, now: callbacks.answered(runtime, call_id, sid, now))
 
 
-@twilio_blueprint.post("/voice/callback/pressed")
+@voice_webhooks.post("/voice/callback/pressed")
 @twilio_signed
 def voice_callback_pressed() -> Response:
     call_id, digits = _id("call"), _digits()
     return _answer(lambda runtime, now: callbacks.pressed(runtime, call_id, digits, now))
 
 
-@twilio_blueprint.post("/voice/callback/wait")
+@voice_webhooks.post("/voice/callback/wait")
 @twilio_signed
 def voice_callback_wait() -> Response:
     call_id = _id("call")
     return _answer(lambda runtime, now: callbacks.still_calling(runtime, call_id, now), outage=calls.LeaveHold())
 
 
-@twilio_blueprint.post("/voice/callback/done")
+@voice_webhooks.post("/voice/callback/done")
 @twilio_signed
 def voice_callback_done() -> Response:
     call_id = _id("call")

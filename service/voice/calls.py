@@ -2,7 +2,7 @@
 queue, the crisis line, and how the call ends.
 
 Each webhook is one turn: it moves the call's stage (routing.call_flow) under the conversation's
-row lock and returns the next `Step` for whoever is on the line; service/webhooks renders it
+row lock and returns the next `Step` for whoever is on the line; service/voice/blueprint.py renders it
 as TwiML. Steps are computed from the stored stage, so a webhook Twilio repeats gets the
 same answer and changes nothing twice. No step carries the caller's number.
 

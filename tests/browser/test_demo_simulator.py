@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from service.simulator.demo import TEXTER_PHONE
+from service.dashboard.simulator.demo import TEXTER_PHONE
 from tests.support.privacy import leaks
 
 WARMLINE = Path(sys.executable).parent / "warmline"

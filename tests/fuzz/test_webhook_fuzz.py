@@ -21,7 +21,8 @@ from sqlalchemy import select
 from service.app import create_app
 from service.db import InboundReceipt
 from service.runtime import Runtime
-from service.webhooks import twilio_blueprint
+from service.sms.blueprint import sms_webhooks
+from service.voice.blueprint import voice_webhooks
 from tests.fuzz.invariants import DatabaseWrites, assert_consistent
 from tests.support.routes import blueprint_rules
 from tests.support.world import (
@@ -33,7 +34,7 @@ from tests.support.world import (
     twilio_post,
 )
 
-WEBHOOKS = [rule.rule for rule in blueprint_rules(twilio_blueprint)]
+WEBHOOKS = [rule.rule for blueprint in (sms_webhooks, voice_webhooks) for rule in blueprint_rules(blueprint)]
 # Each example is sent three ways; with the dashboard's share (test_dashboard_fuzz.py), over
 # 10,000 generated requests.
 EXAMPLES = 2_400
@@ -83,7 +84,7 @@ CALL_STATUSES = st.sampled_from(
     ["queued", "initiated", "ringing", "in-progress", "completed", "busy", "no-answer", "canceled", "failed"]
 )
 
-# Every field any webhook reads (service/webhooks/*.py), and what Twilio puts in it.
+# Every field any webhook reads (service/sms/blueprint.py, service/voice/blueprint.py), and what Twilio puts in it.
 TWILIO_FIELDS: dict[str, st.SearchStrategy[str]] = {
     "MessageSid": SIDS,
     "CallSid": SIDS,

@@ -49,3 +49,12 @@ def test_no_script_or_test_edits_the_import_path() -> None:
         if isinstance(node, ast.Attribute) and node.attr == "path" and getattr(node.value, "id", None) == "sys"
     ]
     assert editing == []
+
+
+def test_the_service_top_level_stays_one_screen() -> None:
+    """A newcomer finds any behaviour in one hop from `ls service/`: the wings and what every
+    wing uses. The package marker and the link that ships config/ inside the package aside."""
+    entries = sorted(
+        path.name for path in (ROOT / "service").iterdir() if path.name not in {"__init__.py", "config", "__pycache__"}
+    )
+    assert len(entries) <= 15, entries

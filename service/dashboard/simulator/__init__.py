@@ -6,6 +6,6 @@ real `twilio` client, whose base URL points here, so they land in the panes.
 Registered only by `warmline demo`.
 """
 
-from service.simulator.blueprint import simulator_blueprint
+from service.dashboard.simulator.blueprint import simulator_blueprint
 
 __all__ = ["simulator_blueprint"]

@@ -14,8 +14,8 @@ from xml.etree import ElementTree
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 from twilio.request_validator import RequestValidator
 
+from service.dashboard.simulator.phone_feed import PhoneFeed
 from service.runtime import Runtime
-from service.simulator.phone_feed import PhoneFeed
 
 simulator_blueprint = Blueprint(
     "simulator", __name__, url_prefix="/simulator", template_folder="templates", static_folder="static"
