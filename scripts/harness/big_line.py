@@ -89,7 +89,9 @@ def seed_big_line(runtime: Runtime, now: datetime) -> None:
         )
         rows = []
         for n in range(CONVERSATIONS):
-            queued_at = now - timedelta(minutes=5 + (n * 37) % (6 * 24 * 60))
+            # Spread over less than six days, so all fall in the reports' default last seven local
+            # days whatever the time of day (six days and a few minutes back crosses a midnight).
+            queued_at = now - timedelta(minutes=5 + (n * 37) % (6 * 24 * 60 - 10))
             row: dict[str, Any] = {
                 "id": 50_000 + n,
                 "texter_id": 50_000 + n,
