@@ -5,30 +5,14 @@ across a daylight-saving change, a no-show, and the fallback group at opening ti
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select, update
 
-from service.db import Conversation, OutboxMessage, RotaSignup, RotaSlot, Shift, Volunteer
-from service.db.turn import Turn, run_turn
-from service.jobs.job_queue import JobQueue
-from service.staff import rostering, rota_watch
+from service.db import Conversation, RotaSignup, Shift, Volunteer
 from tests.support.line import Line
+from tests.support.rota_plans import NEW_YORK, add_slot, assign_at, set_volunteer, tomorrow, watch_at
 from tests.support.stack import People, Stack
-
-
-def add_slot(stack: Stack, weekday: int, starts: time, ends: time, needed: int = 1, **extra: object) -> int:
-    with stack.runtime.sessions() as session, session.begin():
-        slot = RotaSlot(weekday=weekday, starts=starts, ends=ends, needed=needed, created_at=datetime.now(UTC), **extra)
-        session.add(slot)
-        session.flush()
-        return slot.id
-
-
-def tomorrow(stack: Stack) -> datetime:
-    zone = ZoneInfo(stack.runtime.settings.line.timezone)
-    return datetime.now(zone) + timedelta(days=1)
 
 
 def test_a_volunteer_lists_takes_is_refused_by_the_rest_rule_and_drops_a_shift(
@@ -82,37 +66,6 @@ def test_take_without_a_listing_or_with_a_wrong_number_says_what_to_do(
 # here it runs at chosen moments of March 2027 (slots that start then, so the worker's own
 # sweeps, in the present, find nothing of them), and the real worker sends the texts its turns
 # wrote, at once (they are dated at the frozen moment, which delivery would wait for).
-
-NEW_YORK = ZoneInfo("America/New_York")
-
-
-def send_now(stack: Stack, turn: Turn) -> None:
-    if turn.outbox_ids:
-        with stack.runtime.sessions() as session, session.begin():
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(turn.outbox_ids))
-                .values(next_attempt_at=datetime.now(UTC), created_at=datetime.now(UTC))
-            )
-    JobQueue(stack.runtime).submit(turn)
-
-
-def watch_at(stack: Stack, moment: datetime) -> None:
-    for turn in rota_watch.watch(stack.runtime, moment):
-        send_now(stack, turn)
-
-
-def assign_at(stack: Stack, phone: str, slot_id: int, day: date, moment: datetime) -> None:
-    def work(turn: Turn) -> None:
-        volunteer = turn.session.scalars(select(Volunteer).where(Volunteer.phone == phone)).one()
-        assert isinstance(rostering.assign(turn, volunteer, slot_id, day, "sam@example.org"), rostering.Staffed)
-
-    send_now(stack, run_turn(stack.runtime, moment, work)[1])
-
-
-def set_volunteer(stack: Stack, phone: str, **values: object) -> None:
-    with stack.runtime.sessions() as session, session.begin():
-        session.execute(update(Volunteer).where(Volunteer.phone == phone).values(**values))
 
 
 def test_reminders_arrive_at_local_times_across_the_spring_change_and_a_no_show_alerts_the_supervisor(
