@@ -7,6 +7,7 @@ Pure: the shell loads slots, one-off changes, sign-ups and shifts, and passes `n
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -238,3 +239,29 @@ def fallback_due(
     nobody = open_since is not None and on_shift == 0 and open_since >= rules.after_opening
     too_long = longest_wait is not None and longest_wait > rules.longest_wait
     return nobody or too_long
+
+
+def suggested_staff(arrivals_per_hour: float, mean_minutes: float, concurrent: int, target_wait: timedelta) -> int:
+    """Volunteers an hour needs so that 9 texters in 10 wait no longer than `target_wait`, by
+    the Erlang C queue (each volunteer holds `concurrent` conversations at once): the rota
+    page's suggestion beside what an hour is planned with. The staffing simulator
+    (`scripts/simulate.py`) answers the same question with the real router and its limits."""
+    if arrivals_per_hour <= 0 or mean_minutes <= 0:
+        return 0
+    rate = arrivals_per_hour / 60  # per minute
+    load = rate * mean_minutes  # conversations in progress on average (erlangs)
+    servers = max(1, math.floor(load) + 1)
+    while _wait_longer_than(servers, load, rate, mean_minutes, target_wait) > 0.1:
+        servers += 1
+    return math.ceil(servers / max(1, concurrent))
+
+
+def _wait_longer_than(servers: int, load: float, rate: float, mean_minutes: float, wait: timedelta) -> float:
+    term, total = 1.0, 1.0
+    for k in range(1, servers):
+        term *= load / k
+        total += term
+    last = term * load / servers
+    waiting = last * servers / (servers - load)
+    chance = waiting / (total + waiting)
+    return chance * math.exp(-(servers / mean_minutes - rate) * wait.total_seconds() / 60)

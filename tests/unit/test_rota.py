@@ -186,3 +186,14 @@ def test_a_drop_is_news_for_a_supervisor_when_it_leaves_a_shift_short_within_the
     assert short_after_drop(shift, 0, notice, utc(2027, 1, 3))
     assert not short_after_drop(shift, 1, notice, utc(2027, 1, 3))
     assert not short_after_drop(shift, 0, notice, utc(2027, 1, 1))
+
+
+def test_the_suggested_number_grows_with_arrivals_and_shrinks_with_concurrency() -> None:
+    from routing.rota import suggested_staff
+
+    wait = timedelta(minutes=5)
+    assert suggested_staff(0, 25, 2, wait) == 0
+    assert suggested_staff(1, 25, 2, wait) == 1
+    quiet, busy = suggested_staff(4, 25, 2, wait), suggested_staff(12, 25, 2, wait)
+    assert 1 <= quiet < busy
+    assert suggested_staff(12, 25, 1, wait) > busy
