@@ -265,3 +265,17 @@ def _wait_longer_than(servers: int, load: float, rate: float, mean_minutes: floa
     waiting = last * servers / (servers - load)
     chance = waiting / (total + waiting)
     return chance * math.exp(-(servers / mean_minutes - rate) * wait.total_seconds() / 60)
+
+
+def staffed_time(occurrence: Occurrence, shifts: Sequence[PastShift], now: datetime) -> timedelta:
+    """How much of a rota shift one volunteer signed up for was actually on shift (an open
+    shift counts up to `now`): what reports set against the time scheduled."""
+    end = min(occurrence.ends_at, now)
+    covered = timedelta()
+    cursor = occurrence.starts_at
+    for shift in sorted(shifts, key=lambda shift: shift.started_at):
+        start, stop = max(shift.started_at, cursor), min(shift.ended_at or now, end)
+        if stop > start:
+            covered += stop - start
+            cursor = stop
+    return covered

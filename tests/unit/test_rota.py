@@ -197,3 +197,13 @@ def test_the_suggested_number_grows_with_arrivals_and_shrinks_with_concurrency()
     quiet, busy = suggested_staff(4, 25, 2, wait), suggested_staff(12, 25, 2, wait)
     assert 1 <= quiet < busy
     assert suggested_staff(12, 25, 1, wait) > busy
+
+
+def test_staffed_time_is_the_part_of_the_rota_shift_spent_on_shift() -> None:
+    from routing.rota import staffed_time
+
+    shift = _occurrence(utc(2027, 1, 4, 18), 4)
+    late = [PastShift(utc(2027, 1, 4, 18, 30), utc(2027, 1, 4, 20)), PastShift(utc(2027, 1, 4, 19), None)]
+    assert staffed_time(shift, late, utc(2027, 1, 5)) == timedelta(hours=3, minutes=30)
+    assert staffed_time(shift, late, utc(2027, 1, 4, 19)) == timedelta(minutes=30)
+    assert staffed_time(shift, [], utc(2027, 1, 5)) == timedelta()
