@@ -49,7 +49,7 @@ class Volunteer(Base):
     # secret in their calendar feed's URL (None: no feed).
     timezone: Mapped[str | None] = mapped_column(String(64))
     fallback: Mapped[bool] = mapped_column(default=False, server_default=false())
-    calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
     shifts: Mapped[list[Shift]] = relationship(back_populates="volunteer", order_by="Shift.started_at")
 

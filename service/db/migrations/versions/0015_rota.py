@@ -11,11 +11,11 @@ down_revision = "0013_operator_alerts"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("volunteers", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("timezone", sa.String(length=64), nullable=True))
-        batch_op.add_column(sa.Column("fallback", sa.Boolean(), server_default=sa.false(), nullable=False))
-        batch_op.add_column(sa.Column("calendar_token_hash", sa.String(length=64), nullable=True))
-        batch_op.create_unique_constraint(batch_op.f("uq_volunteers_calendar_token_hash"), ["calendar_token_hash"])
+    # Plain ADD COLUMN, not a batch (SQLite would copy the table and lose its triggers, 0007).
+    op.add_column("volunteers", sa.Column("timezone", sa.String(length=64), nullable=True))
+    op.add_column("volunteers", sa.Column("fallback", sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column("volunteers", sa.Column("calendar_token_hash", sa.String(length=64), nullable=True))
+    op.create_index(op.f("ix_volunteers_calendar_token_hash"), "volunteers", ["calendar_token_hash"], unique=True)
     op.create_table(
         "rota_slots",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -105,8 +105,7 @@ def downgrade() -> None:
     op.drop_table("rota_signups")
     op.drop_table("rota_changes")
     op.drop_table("rota_slots")
-    with op.batch_alter_table("volunteers", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("uq_volunteers_calendar_token_hash"), type_="unique")
-        batch_op.drop_column("calendar_token_hash")
-        batch_op.drop_column("fallback")
-        batch_op.drop_column("timezone")
+    op.drop_index(op.f("ix_volunteers_calendar_token_hash"), table_name="volunteers")
+    op.drop_column("volunteers", "calendar_token_hash")
+    op.drop_column("volunteers", "fallback")
+    op.drop_column("volunteers", "timezone")
