@@ -1,5 +1,7 @@
-"""Reports gain the rota's coverage: per weekly slot the volunteer-hours scheduled, signed up
-for and actually staffed, with no-shows and fallback calls, on the page and in the CSV."""
+"""The rota's dashboard pages beyond the browser test: reports gain its coverage (per weekly
+slot the volunteer-hours scheduled, signed up for and actually staffed, with no-shows and
+fallback calls, on the page and in the CSV), and a volunteer's form sets their time zone and
+whether they are in the fallback group."""
 
 from __future__ import annotations
 
@@ -9,10 +11,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from scripts.harness import seed
 from service.db import FallbackCall, RotaSignup, RotaSlot, Shift, Volunteer
 from service.runtime import Runtime
+from tests.dashboard.conftest import csrf_token
 
 
 def test_coverage_sets_scheduled_against_staffed_hours_with_no_shows_and_fallback_calls(
@@ -64,3 +68,19 @@ def test_coverage_sets_scheduled_against_staffed_hours_with_no_shows_and_fallbac
     assert figures[(slot_section, "staffed_hours")] == "3.0"
     assert figures[("rota", "no_shows")] == "1" and figures[("rota", "fallback_calls")] == "1"
     assert date.fromisoformat(period["from"]).weekday() == 0
+
+
+def test_a_volunteers_time_zone_and_fallback_group_are_set_on_their_form(
+    admin_client: FlaskClient, runtime: Runtime
+) -> None:
+    token = csrf_token(admin_client.get("/dashboard/").get_data(as_text=True))
+    form = {"name": "Bea Ruiz", "alias": "Bea", "phone": "+12025550178", "languages": "en", "csrf_token": token}
+    refused = admin_client.post("/dashboard/people/volunteers/new", data={**form, "timezone": "Mars/Olympus"})
+    assert "That is not a time zone" in refused.get_data(as_text=True)
+    saved = admin_client.post(
+        "/dashboard/people/volunteers/new", data={**form, "timezone": "Europe/Madrid", "fallback": "1"}
+    )
+    assert saved.status_code == 302
+    with runtime.sessions() as session:
+        bea = session.scalars(select(Volunteer).where(Volunteer.alias == "Bea")).one()
+        assert (bea.timezone, bea.fallback) == ("Europe/Madrid", True)
