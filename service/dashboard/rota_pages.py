@@ -48,6 +48,12 @@ def rota() -> str:
         aliases = {volunteer.id: volunteer.alias for volunteer in volunteers}
         slots = db.scalars(select(RotaSlot).where(RotaSlot.active).order_by(RotaSlot.weekday, RotaSlot.starts)).all()
         advice = staffing_advice.suggested_per_hour(db, zone, now(), runtime().shift_limits)
+        cancelled = db.execute(
+            select(RotaChange.slot_id, RotaChange.day, RotaSlot.starts, RotaSlot.ends)
+            .join(RotaSlot, RotaSlot.id == RotaChange.slot_id)
+            .where(RotaChange.cancelled, RotaChange.day.between(monday, monday + timedelta(days=6)))
+            .order_by(RotaChange.day, RotaSlot.starts)
+        ).all()
         days = [
             (
                 monday + timedelta(days=offset),
@@ -66,6 +72,7 @@ def rota() -> str:
             slots=slots,
             day_names=DAYS,
             hours=hours,
+            cancelled=cancelled,
             previous_week=(monday - timedelta(days=7)).isoformat(),
             next_week=(monday + timedelta(days=7)).isoformat(),
         )

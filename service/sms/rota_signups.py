@@ -16,6 +16,9 @@ from service.outbound import outbox
 from service.staff import calendar_feed, rostering
 from service.staff.rostering import MINE_LISTING, SHIFTS_LISTING, Staffed
 
+# Open shifts one #shifts text lists, soonest first: a longer list would run past a few SMS parts.
+MOST_LISTED = 20
+
 REFUSAL_TEXT = {
     limits.MIN_REST: "rota_refused_min_rest",
     limits.WEEKLY_HOURS: "rota_refused_weekly_hours",
@@ -33,6 +36,7 @@ def shifts(turn: Turn, volunteer: Volunteer, line_number: str, _: CommandText) -
     found = rostering.shifts_between(turn.session, settings.line.timezone, turn.now, turn.now + timedelta(weeks=weeks))
     signed = {staffed.occurrence.key: staffed.volunteer_ids for staffed in found}
     open_ones = rules.open_slots([staffed.occurrence for staffed in found], signed, volunteer.id, turn.now)
+    open_ones = open_ones[:MOST_LISTED]
     rostering.remember_listing(turn, volunteer, SHIFTS_LISTING, [occurrence.key for occurrence in open_ones])
     if not open_ones:
         outbox.tell_volunteer(turn, volunteer, "rota_open_none", line_number, weeks=weeks)

@@ -166,6 +166,8 @@ def call_fallback(turn: Turn) -> None:
     group = session.scalars(
         select(Volunteer).where(Volunteer.active, Volunteer.fallback, ~Volunteer.on_shift).order_by(Volunteer.id)
     ).all()
+    if not group:
+        return  # nobody agreed to be called on: nothing to send, and no call to count
     minutes = int(longest_wait.total_seconds() // 60) if longest_wait else 0
     for volunteer in group:
         key = "fallback_call_nobody" if nobody else "fallback_call_wait"

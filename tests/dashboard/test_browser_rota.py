@@ -58,3 +58,10 @@ def test_a_slot_added_on_the_dashboard_shows_in_the_week(dashboard: Dashboard, s
     sunday = page.locator(f'[data-shift$=":{date(2027, 3, 14).isoformat()}"]')
     expect(sunday).to_contain_text("19:00–23:00")
     expect(sunday).to_contain_text("0 of 2")
+    sunday.get_by_role("button", name="Cancel this day").click()
+    expect(page.locator(".notice-done")).to_contain_text("That day's shift is changed")
+    expect(page.locator(f'[data-shift$=":{date(2027, 3, 14).isoformat()}"]')).to_have_count(0)
+    page.locator('[data-section="rota-week"] li', has_text="Sunday 14 Mar").get_by_role(
+        "button", name="Restore"
+    ).click()
+    expect(page.locator(f'[data-shift$=":{date(2027, 3, 14).isoformat()}"]')).to_contain_text("0 of 2")
