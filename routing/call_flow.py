@@ -38,6 +38,8 @@ WAITING_STAGES = (WAITING, RINGING, HOLDING, PULLING)
 ANSWERED = "answered"
 ABANDONED = "abandoned"
 CRISIS_LINE = "crisis_line"
+# Nobody on shift: put through to the partner line ([rota] partner_line).
+PARTNER_LINE = "partner_line"
 CALLBACK = "callback"
 TEXT_INSTEAD = "text_instead"
 UNANSWERED = "unanswered"

@@ -19,6 +19,12 @@ class Command(StrEnum):
     HELP = "help"
     OK = "ok"
     DEBRIEF = "debrief"
+    # The rota (routing/rota.py): open shifts, take one, drop one, one's own, the calendar feed.
+    SHIFTS = "shifts"
+    TAKE = "take"
+    DROP = "drop"
+    MINE = "mine"
+    CALENDAR = "calendar"
 
 
 @dataclass(frozen=True)

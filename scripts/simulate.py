@@ -8,7 +8,7 @@ Every text goes through `service.sms.inbound.receive_sms` and every deadline thr
 
     .venv/bin/python -m scripts.simulate config/scenarios/friday-night.toml [--volunteers N]
         [--staff-range 4-12] [--target-p90-wait-minutes 5] [--target-gave-up-percent 5]
-        [--out DIR] [--seed S]
+        [--out DIR] [--seed S] [--rota config/scenarios/rota.toml]
 
 Writes report.md, report.json and chart.png (or, with --staff-range, staffing.md and
 staffing.json) to --out, by default docs/simulations/<scenario>/, and prints the Markdown.
@@ -46,6 +46,7 @@ from sqlalchemy.orm import Session
 
 from routing import limits as rules
 from routing.limits import VolunteerState
+from routing.rota import Slot
 from scripts.harness import seed
 from scripts.staffing import (
     HOUR,
@@ -64,7 +65,9 @@ from scripts.staffing import (
     VolunteerPlan,
     answer_offer,
     hourly_figures,
+    load_rota,
     load_scenario,
+    plan_from_rota,
     plan_texters,
     smallest_roster,
     staffing_row,
@@ -557,14 +560,24 @@ def _texter_record(conversation: Row[*tuple[Any, ...]]) -> TexterRecord:
 
 
 def simulate(
-    scenario: Scenario, template: Path, folder: Path, roster_size: int | None = None, sweep_every_step: bool = False
+    scenario: Scenario,
+    template: Path,
+    folder: Path,
+    roster_size: int | None = None,
+    sweep_every_step: bool = False,
+    rota: Sequence[Slot] | None = None,
 ) -> SimulationResult:
     """Run one scenario with `roster_size` volunteers (the scenario's own roster by default).
     `sweep_every_step` sweeps on every step instead of only when a deadline is due (slower;
-    the tests use it to check that skipping idle sweeps changes nothing)."""
+    the tests use it to check that skipping idle sweeps changes nothing). With a `rota`, its
+    shifts are the volunteers' shift plan (`staffing.plan_from_rota`), not their own."""
     started = time.perf_counter()
     roster = scenario.roster(roster_size)
     runtime, volunteer_ids = open_line(template, folder, scenario, roster)
+    unfilled = None
+    if rota is not None:
+        plan = plan_from_rota(scenario, roster, rota, runtime.settings.line.timezone, runtime.shift_limits)
+        roster, unfilled = plan.roster, plan.unfilled
     try:
         simulation = Simulation(runtime, scenario, roster, volunteer_ids, sweep_every_step)
         simulation.run(plan_texters(scenario))
@@ -587,17 +600,27 @@ def simulate(
         totals=total_figures(night),
         turns=simulation.turns,
         seconds=time.perf_counter() - started,
+        rota_unfilled=unfilled,
     )
 
 
-def simulate_sizes(scenario: Scenario, template: Path, folder: Path, sizes: Sequence[int]) -> list[SimulationResult]:
+def simulate_sizes(
+    scenario: Scenario, template: Path, folder: Path, sizes: Sequence[int], rota: Sequence[Slot] | None = None
+) -> list[SimulationResult]:
     """Each roster size in a process of its own (the runs share nothing but the template
     file), so a range takes about as many minutes as its runs divided among the cores."""
+    run = partial(_simulate_size, scenario, template, folder, rota)
     workers = min(len(sizes), os.cpu_count() or 1)
     if workers <= 1:
-        return [simulate(scenario, template, folder, size) for size in sizes]
+        return [run(size) for size in sizes]
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return list(pool.map(partial(simulate, scenario, template, folder), sizes))
+        return list(pool.map(run, sizes))
+
+
+def _simulate_size(
+    scenario: Scenario, template: Path, folder: Path, rota: Sequence[Slot] | None, size: int
+) -> SimulationResult:
+    return simulate(scenario, template, folder, size, rota=rota)
 
 
 # Reports.
@@ -714,8 +737,13 @@ def markdown_report(result: SimulationResult) -> str:
             for key, value in values.items()
         ),
     )
+    rota = (
+        []
+        if result.rota_unfilled is None
+        else [f"Shift plan: the rota; {result.rota_unfilled} of its places no volunteer could take.", ""]
+    )
     return "\n".join(
-        [f"# {result.title}", "", *summary, "", "## Per hour", "", *hourly, "", "## Policy", "", *policy, ""]
+        [f"# {result.title}", "", *rota, *summary, "", "## Per hour", "", *hourly, "", "## Policy", "", *policy, ""]
     )
 
 
@@ -858,6 +886,12 @@ def _arguments() -> argparse.ArgumentParser:
     parser.add_argument("--target-gave-up-percent", type=float, default=5.0)
     parser.add_argument("--out", type=Path, help="report folder (default: docs/simulations/<scenario>/)")
     parser.add_argument("--seed", type=int, help="replaces the scenario's seed")
+    parser.add_argument(
+        "--rota",
+        type=Path,
+        metavar="FILE",
+        help="the rota's weekly slots (TOML) as the shift plan, e.g. config/scenarios/rota.toml",
+    )
     return parser
 
 
@@ -865,6 +899,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _arguments().parse_args(argv)
     try:
         scenario = load_scenario(args.scenario, args.seed)
+        rota = load_rota(args.rota) if args.rota else None
     except ScenarioError as error:
         print(f"simulate.py: {error}", file=sys.stderr)
         return 2
@@ -874,20 +909,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         folder = Path(temporary)
         template = migrated_database(folder)
         if args.staff_range is None:
-            markdown = write_reports(simulate(scenario, template, folder, args.volunteers), out)
+            markdown = write_reports(simulate(scenario, template, folder, args.volunteers, rota=rota), out)
         else:
             target = Target(args.target_p90_wait_minutes, args.target_gave_up_percent)
-            markdown = write_staffing(scenario, template, folder, args.staff_range, target, out)
+            markdown = write_staffing(scenario, template, folder, args.staff_range, target, out, rota)
     print(markdown, end="")
     return 0
 
 
 def write_staffing(
-    scenario: Scenario, template: Path, folder: Path, sizes: Sequence[int], target: Target, out: Path
+    scenario: Scenario,
+    template: Path,
+    folder: Path,
+    sizes: Sequence[int],
+    target: Target,
+    out: Path,
+    rota: Sequence[Slot] | None = None,
 ) -> str:
     """Every roster size in the range, and the smallest that meets the target."""
     started = time.perf_counter()
-    results = simulate_sizes(scenario, template, folder, sizes)
+    results = simulate_sizes(scenario, template, folder, sizes, rota)
     seconds = time.perf_counter() - started
     rows = [staffing_row(result, target) for result in results]
     markdown = staffing_markdown(scenario, rows, target, seconds)

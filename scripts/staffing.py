@@ -13,10 +13,13 @@ import tomllib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+
+from routing.limits import ShiftLimits
+from routing.rota import Occurrence, Slot, occurrences, signup_refusal
 
 HOUR = timedelta(hours=1)
 
@@ -465,6 +468,8 @@ class SimulationResult:
     totals: Totals
     turns: int
     seconds: float
+    # With the rota as the shift plan: its places no volunteer could take (None without a rota).
+    rota_unfilled: int | None = None
 
 
 @dataclass(frozen=True)
@@ -654,3 +659,80 @@ def meets(totals: Totals, target: Target) -> bool:
 
 def smallest_roster(rows: Sequence[StaffingRow]) -> int | None:
     return min((row.volunteers for row in rows if row.meets_target), default=None)
+
+
+# The rota as the shift plan (`simulate.py --rota FILE`): the weekly slots a supervisor keeps on
+# the dashboard's Rota page, written as TOML, filled from the roster in turn under the line's
+# shift limits (the same rule `#take` applies), instead of each volunteer's own `shifts`.
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def load_rota(path: Path) -> tuple[Slot, ...]:
+    """A rota file: `[[slots]]` each with `weekday` (a name), `starts` and `ends` ("18:00", in
+    the line's zone; an end at or before the start is the next day) and `needed`."""
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ScenarioError(f"cannot read rota {path}: {error}") from error
+    _only(data, {"slots"}, "rota")
+    slots = []
+    for number, entry in enumerate(data.get("slots", []), start=1):
+        where = f"[[slots]] #{number}"
+        _only(entry, {"weekday", "starts", "ends", "needed"}, where)
+        weekday = str(_required(entry, "weekday", where)).lower()
+        if weekday not in WEEKDAYS:
+            raise ScenarioError(f"{where}: weekday must be one of {', '.join(WEEKDAYS)}")
+        try:
+            starts, ends = time.fromisoformat(entry["starts"]), time.fromisoformat(entry["ends"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise ScenarioError(f'{where}: starts and ends are times such as "18:00"') from error
+        needed = int(_required(entry, "needed", where))
+        if needed < 1 or starts == ends:
+            raise ScenarioError(f"{where}: needed is 1 or more, and ends differs from starts")
+        slots.append(Slot(number, WEEKDAYS.index(weekday), starts, ends, needed))
+    if not slots:
+        raise ScenarioError("the rota lists no [[slots]]")
+    return tuple(slots)
+
+
+@dataclass(frozen=True)
+class RotaPlan:
+    roster: tuple[VolunteerPlan, ...]
+    # Places of the rota's shifts in the scenario's window that no volunteer of the roster could
+    # take within the shift limits.
+    unfilled: int
+
+
+def plan_from_rota(
+    scenario: Scenario, roster: Sequence[VolunteerPlan], slots: Sequence[Slot], timezone: str, limits: ShiftLimits
+) -> RotaPlan:
+    """The roster with the rota's shifts in the scenario's window as their shift plan: each
+    place goes to the next volunteer in turn whom `routing.rota.signup_refusal` lets take it."""
+    found = occurrences(slots, [], timezone, scenario.start, scenario.end)
+    taken: list[list[Occurrence]] = [[] for _ in roster]
+    turn = 0
+    unfilled = 0
+    for occurrence in found:
+        for _ in range(occurrence.needed):
+            for step in range(len(roster)):
+                index = (turn + step) % len(roster)
+                if occurrence in taken[index] or signup_refusal(occurrence, [], taken[index], limits) is not None:
+                    continue
+                taken[index].append(occurrence)
+                turn = index + 1
+                break
+            else:
+                unfilled += 1
+
+    def window(occurrence: Occurrence) -> ShiftWindow:
+        start = max(occurrence.starts_at, scenario.start)
+        end = min(occurrence.ends_at, scenario.end)
+        return ShiftWindow((start - scenario.start) / HOUR, (end - scenario.start) / HOUR)
+
+    planned = tuple(
+        replace(plan, shifts=tuple(window(occurrence) for occurrence in taken[index]))
+        for index, plan in enumerate(roster)
+    )
+    return RotaPlan(planned, unfilled)

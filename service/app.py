@@ -16,6 +16,7 @@ from service.operations.metrics import web_counters
 from service.runtime import Runtime
 from service.settings import Settings
 from service.sms.blueprint import sms_webhooks
+from service.staff.blueprint import calendar_feeds
 from service.voice.blueprint import voice_webhooks
 
 # Twilio's bodies are at most 1600 characters; this leaves room for every other field and
@@ -47,6 +48,7 @@ def create_app(runtime: Runtime | None = None, *, simulator: bool = False) -> Fl
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=runtime.settings.dashboard.trusted_proxies)  # type: ignore[method-assign]
     app.register_blueprint(sms_webhooks)
     app.register_blueprint(voice_webhooks)
+    app.register_blueprint(calendar_feeds)
     csrf.init_app(app)
     app.register_blueprint(dashboard_blueprint)
     if simulator:

@@ -282,6 +282,17 @@ class AlertSettings:
 
 
 @dataclass(frozen=True)
+class RotaSettings:
+    weeks_listed: Annotated[int, Range(1, 8)]
+    remind_before_minutes: Annotated[int, Range(1, 24 * 60)]
+    no_show_after_minutes: Annotated[int, Range(1, 24 * 60)]
+    short_notice_hours: Annotated[float, Range(0)]
+    fallback_after_minutes: Annotated[float, Range(0)]
+    fallback_repeat_minutes: Annotated[float, Positive]
+    partner_line: Annotated[str, Pattern(r"(\+?\d+)?", "a number to dial (digits, or E.164), or empty for none")]
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: Annotated[str, Env("DATABASE_URL")]
     redis_url: Annotated[str, Env("REDIS_URL", "redis://127.0.0.1:6379/0")]
@@ -301,6 +312,7 @@ class Settings:
     voice: VoiceSettings
     dashboard: DashboardSettings
     alerts: AlertSettings
+    rota: RotaSettings
     # One [crisis_resources.<language>] table per language the line serves.
     crisis_resources: Mapping[str, CrisisResources]
     config_dir: Path

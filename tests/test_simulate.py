@@ -10,15 +10,19 @@ from pathlib import Path
 
 import pytest
 
-from scripts.simulate import migrated_database, simulate, write_reports
+from routing.limits import ShiftLimits
+from scripts.simulate import main, migrated_database, simulate, write_reports
 from scripts.staffing import (
     Fixed,
     HourFigures,
     Scenario,
+    ScenarioError,
     ShiftWindow,
     SimulationResult,
     Target,
+    load_rota,
     load_scenario,
+    plan_from_rota,
     plan_texters,
     smallest_roster,
     staffing_row,
@@ -214,3 +218,46 @@ def test_the_smallest_roster_meets_both_the_wait_and_the_give_up_targets(evening
     assert [row.meets_target for row in rows] == [False, False, True, True]
     assert smallest_roster(rows) == 6
     assert smallest_roster(rows[:2]) is None
+
+
+ROTA = """
+# Friday: two volunteers from 21:00, one more from 22:00 (the roster of two cannot fill it).
+[[slots]]
+weekday = "Friday"
+starts = "21:00"
+ends = "22:40"
+needed = 2
+
+[[slots]]
+weekday = "friday"
+starts = "22:00"
+ends = "23:00"
+needed = 1
+"""
+
+
+def test_the_rota_is_the_shift_plan_filled_in_turn_within_the_shift_limits(
+    scenario: Scenario, folder: Path, tmp_path: Path
+) -> None:
+    path = folder / "rota.toml"
+    path.write_text(ROTA, encoding="utf-8")
+    limits = ShiftLimits(line_numbers=("+15005550006",), max_shift_minutes=100)
+    plan = plan_from_rota(scenario, scenario.roster(), load_rota(path), "America/New_York", limits)
+    assert [volunteer.shifts for volunteer in plan.roster] == [
+        (ShiftWindow(0.0, 100 / 60),),
+        (ShiftWindow(0.0, 100 / 60),),
+    ]
+    assert plan.unfilled == 1, "neither may start again an hour into a shift"
+
+    assert main([str(folder / "short-evening.toml"), "--rota", str(path), "--out", str(tmp_path)]) == 0
+    report = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "Shift plan: the rota; 1 of its places no volunteer could take." in report
+    result = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert result["totals"]["connected"] > 0 and result["rota_unfilled"] == 1
+
+
+def test_a_rota_file_with_a_mistake_is_refused_with_the_reason(folder: Path) -> None:
+    path = folder / "bad-rota.toml"
+    path.write_text('[[slots]]\nweekday = "Friyay"\nstarts = "21:00"\nends = "23:00"\nneeded = 1\n', encoding="utf-8")
+    with pytest.raises(ScenarioError, match="weekday must be one of"):
+        load_rota(path)

@@ -45,6 +45,8 @@ def _volunteer_details(creating: bool) -> VolunteerDetails:
         phone=form.get("phone", "") if creating or _is_admin() else None,
         languages=tuple(form.getlist("languages")),
         max_concurrent=form_number("max_concurrent"),
+        timezone=form.get("timezone", "")[:64],
+        fallback=form.get("fallback") == "1",
     )
 
 

@@ -87,6 +87,11 @@ def reports_csv() -> Response:
     for hours in report.volunteers:
         for key in ("shifts", "hours", "longest_shift_hours", "most_conversations_in_a_shift", "ended_at_limit"):
             writer.writerow([f"volunteer:{hours.volunteer_id}:{hours.name}", key, getattr(hours, key)])
+    for slot in report.coverage.slots:
+        for key in ("scheduled_hours", "signed_up_hours", "staffed_hours"):
+            writer.writerow([f"rota_slot:{slot.slot_id}:{slot.weekday}:{slot.times}", key, getattr(slot, key)])
+    writer.writerow(["rota", "no_shows", report.coverage.no_shows])
+    writer.writerow(["rota", "fallback_calls", report.coverage.fallback_calls])
     name = f"warmline-report-{report.first_day.isoformat()}-{report.last_day.isoformat()}.csv"
     return Response(
         out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}

@@ -7,6 +7,7 @@ from service.db.conversation_records import OPEN_STATUSES, PHONE_CHANNELS, Conve
 from service.db.line_state import LINE_STATE_ID, LineState, OperatorAlert
 from service.db.messaging import STATUS_ORDER, UNSENT_STATUSES, InboundReceipt, OutboxMessage
 from service.db.people import AuditEntry, LimitOverride, Shift, Supervisor, Texter, Volunteer
+from service.db.rota_records import FallbackCall, RotaChange, RotaListing, RotaSignup, RotaSlot
 
 __all__ = [
     "MAX_ID",
@@ -19,6 +20,7 @@ __all__ = [
     "LimitOverride",
     "Conversation",
     "Escalation",
+    "FallbackCall",
     "InboundReceipt",
     "LINE_STATE_ID",
     "LineState",
@@ -27,6 +29,10 @@ __all__ = [
     "Offer",
     "OperatorAlert",
     "OutboxMessage",
+    "RotaChange",
+    "RotaListing",
+    "RotaSignup",
+    "RotaSlot",
     "Shift",
     "StaffSession",
     "Supervisor",

@@ -44,6 +44,12 @@ class Volunteer(Base):
     # conversations and shifts themselves (`service.conversations.shifts.volunteer_states`).
     active_conversations: Mapped[int] = mapped_column(default=0, server_default="0")
     on_shift: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The rota: the zone their shift times are shown in (None: the line's); whether they
+    # agreed to be texted when the line needs help (the fallback group); the hash of the
+    # secret in their calendar feed's URL (None: no feed).
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    fallback: Mapped[bool] = mapped_column(default=False, server_default=false())
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
     shifts: Mapped[list[Shift]] = relationship(back_populates="volunteer", order_by="Shift.started_at")
 

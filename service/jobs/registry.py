@@ -29,6 +29,7 @@ JOBS: dict[str, Callable[..., None]] = {
         tasks.realert_escalation,
         tasks.sweep,
         tasks.alert_operators,
+        tasks.watch_rota,
         tasks.resume_after_outage,
         tasks.purge_expired,
     )

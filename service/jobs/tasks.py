@@ -21,6 +21,7 @@ from service.runtime import Runtime, process_runtime
 from service.sms import inbound
 from service.sms.router_seat import RouterSeat
 from service.sms.spool import Spool
+from service.staff import rota_watch
 from service.voice import callbacks, calls
 
 log = logging.getLogger(__name__)
@@ -186,6 +187,14 @@ def alert_operators() -> None:
     turn = alerting.alert_operators(runtime, _now())
     if turn is not None:
         JobQueue(runtime).submit(turn)
+
+
+def watch_rota() -> None:
+    """Every sweep: the rota's reminders, no-shows and the fallback group (`rota_watch`)."""
+    runtime = process_runtime()
+    queue = JobQueue(runtime)
+    for turn in rota_watch.watch(runtime, _now()):
+        queue.submit(turn)
 
 
 def resume_after_outage() -> None:

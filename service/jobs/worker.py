@@ -114,6 +114,7 @@ def _tick(stop: threading.Event) -> None:
             queue.enqueue_periodic("sweep", interval, now)
             if runtime.settings.alerts.enabled:
                 queue.enqueue_periodic("alert_operators", interval, now)
+            queue.enqueue_periodic("watch_rota", interval, now)
             queue.enqueue_periodic("purge_expired", RETENTION_INTERVAL_SECONDS, now)
             if queue.lost_jobs() or not reachable or runtime.redis.llen(SPOOL_KEY):
                 queue.resume(now)

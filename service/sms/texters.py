@@ -205,6 +205,9 @@ def _start_conversation(turn: Turn, texter: Texter, first_message: str | None, n
     outbox.tell_texter(turn, texter, "welcome", conversation)
     if not dispatch.anyone_on_shift(turn):
         outbox.tell_texter(turn, texter, "nobody_on_shift", conversation)
+        partner_line = turn.runtime.settings.rota.partner_line
+        if partner_line:
+            outbox.tell_texter(turn, texter, "partner_line", conversation, partner_line=partner_line)
         return
     outbox.tell_texter(turn, texter, "queued", conversation, position=dispatch.queue_position(turn, conversation))
     dispatch.offer_waiting(turn)

@@ -13,6 +13,7 @@ from service.conversations import dispatch, escalations, lifecycle, shifts
 from service.db import PHONE_CHANNELS, Conversation, Volunteer
 from service.db.turn import Turn
 from service.outbound import outbox
+from service.sms import rota_signups
 from service.voice import callbacks
 
 
@@ -263,4 +264,9 @@ _HANDLERS = {
     Command.ESCALATE: _escalate,
     Command.OK: _ok,
     Command.DEBRIEF: _debrief,
+    Command.SHIFTS: rota_signups.shifts,
+    Command.TAKE: rota_signups.take,
+    Command.DROP: rota_signups.drop,
+    Command.MINE: rota_signups.mine,
+    Command.CALENDAR: rota_signups.calendar,
 }

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from routing.limits import ShiftLimits
 from service.conversations.line_pause import TURNED_AWAY
 from service.db import Conversation, Escalation, Shift, Volunteer
+from service.staff.rota_coverage import Coverage, coverage
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ class Report:
     max_shift_hours: float
     max_conversations_per_shift: int
     max_hours_per_week: float
+    # The rota: scheduled against staffed hours per slot, no-shows, fallback calls.
+    coverage: Coverage
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float | None:
@@ -123,6 +126,7 @@ def build_report(
         max_shift_hours=limits.max_shift_minutes / 60,
         max_conversations_per_shift=limits.max_conversations_per_shift,
         max_hours_per_week=limits.max_hours_per_week,
+        coverage=coverage(db, zone.key, start, end, now),
     )
 
 

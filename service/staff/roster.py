@@ -4,6 +4,7 @@ Every change is audited; phone numbers never go into the audit log."""
 
 from __future__ import annotations
 
+import zoneinfo
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -36,6 +37,9 @@ class VolunteerDetails:
     phone: str | None
     languages: tuple[str, ...]
     max_concurrent: int | None
+    # The rota: the zone their shift times are shown in (empty: the line's); the fallback group.
+    timezone: str = ""
+    fallback: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,9 @@ def save_volunteer(turn: Turn, volunteer_id: int | None, details: VolunteerDetai
         raise RosterRefused("languages_invalid")
     if details.max_concurrent is not None and not 1 <= details.max_concurrent <= 10:
         raise RosterRefused("max_concurrent_invalid")
+    timezone = details.timezone.strip()
+    if timezone and timezone not in zoneinfo.available_timezones():
+        raise RosterRefused("timezone_invalid")
     phone = _phone(turn, details.phone) if details.phone is not None else None
     if volunteer_id is None and phone is None:
         raise RosterRefused("phone_invalid")
@@ -94,6 +101,7 @@ def save_volunteer(turn: Turn, volunteer_id: int | None, details: VolunteerDetai
         ",".join(languages),
         details.max_concurrent,
     )
+    volunteer.timezone, volunteer.fallback = timezone or None, details.fallback
     turn.session.flush()
     audit.record(
         turn.session,

@@ -60,6 +60,9 @@ class CallScript:
             case calls.CrisisLine(language, line_number):
                 self._say(response, language, "crisis_connecting")
                 response.dial(self._voice.crisis_number, caller_id=line_number)
+            case calls.PartnerLine(language, line_number, partner_line):
+                self._say(response, language, "partner_connecting")
+                response.dial(partner_line, caller_id=line_number)
             case calls.Closing(call_id, language, nobody_on_shift, callback):
                 gather = response.gather(
                     num_digits=1,

@@ -45,6 +45,7 @@ CLOSE_REASONS = {
     rules.ABANDONED: "caller_hung_up",
     rules.UNANSWERED: "nobody_free",
     rules.CRISIS_LINE: "crisis_line",
+    rules.PARTNER_LINE: "partner_line",
     rules.CALLBACK: "callback_requested",
     rules.TEXT_INSTEAD: "text_instead",
 }
@@ -99,6 +100,15 @@ class CrisisLine:
 
 
 @dataclass(frozen=True)
+class PartnerLine:
+    """Nobody is on shift and the line has a partner: the call rolls over to it."""
+
+    language: str
+    line_number: str
+    partner_line: str
+
+
+@dataclass(frozen=True)
 class Closing:
     """Nobody could take the call: the hours, the crisis line and, when possible, a callback."""
 
@@ -146,6 +156,7 @@ Step = (
     | HoldNotice
     | LeaveHold
     | CrisisLine
+    | PartnerLine
     | Closing
     | Goodbye
     | Whisper
@@ -534,6 +545,12 @@ def _find_volunteer(turn: Turn, call: Call, conversation: Conversation, announce
         call.stage = rules.HOLDING
         call.hold_started_at = call.hold_started_at or turn.now
         return OnHold(call.id, conversation.language)
+    partner_line = turn.runtime.settings.rota.partner_line
+    if partner_line:
+        call.stage = rules.DONE
+        close_call(turn, call, conversation, rules.PARTNER_LINE)
+        log.info("call.partner_line call=%d", call.id)
+        return PartnerLine(conversation.language, call.line_number, partner_line)
     call.stage = rules.CLOSING
     return _closing(turn, call, conversation)
 
@@ -568,6 +585,8 @@ def _current_step(turn: Turn, call: Call, conversation: Conversation) -> Step:
             return _closing(turn, call, conversation)
         case rules.DONE if call.outcome == rules.CRISIS_LINE:
             return CrisisLine(conversation.language, call.line_number)
+        case rules.DONE if call.outcome == rules.PARTNER_LINE and turn.runtime.settings.rota.partner_line:
+            return PartnerLine(conversation.language, call.line_number, turn.runtime.settings.rota.partner_line)
         case rules.DONE if call.outcome == rules.CALLBACK:
             return Goodbye(conversation.language, "callback_recorded")
         case rules.DONE if call.outcome == rules.TEXT_INSTEAD:

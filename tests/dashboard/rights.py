@@ -31,6 +31,12 @@ EVERY_SUPERVISOR = frozenset(
         "dashboard.pause_line",
         "dashboard.resume_line",
         "dashboard.on_call",
+        # The rota: the week view and its edits.
+        "dashboard.rota",
+        "dashboard.rota_add_slot",
+        "dashboard.rota_remove_slot",
+        "dashboard.rota_change",
+        "dashboard.rota_assign",
         # Volunteers' own phone numbers are for admins only: a supervisor's edit keeps the number.
         "dashboard.people",
         "dashboard.volunteer_new",
