@@ -20,10 +20,12 @@ REDACTED = "[phone]"
 # E.164 and international forms: a "+" and 7 to 15 digits, with spaces, dots, dashes or
 # brackets between them ("+1 (555) 010-4477", "+44 20 7946 0958"); also URL-encoded.
 _INTERNATIONAL = r"(?<![\w+])\+\d(?:[ .\-()]{0,2}\d){6,14}(?!\d)|%2[Bb]\d{7,15}(?!\d)"
-# North American national forms: 10 digits (11 with a leading 1) whose area code and exchange
-# start with 2-9, bare or written with separators: "(555) 010-4477", "555.010.4477". An epoch
-# in seconds starts with 1 and is not one.
-_NORTH_AMERICAN = r"(?:1[ .\-]?)?(?:\([2-9]\d\d\)|[2-9]\d\d)[ .\-]?[2-9]\d\d[ .\-]?\d{4}"
+# North American national forms: 10 digits (11 with a leading 1) whose area code starts with
+# 2-9, bare or written with separators: "(555) 010-4477", "555.010.4477". The exchange may start
+# with any digit: the plan forbids 0 and 1 there, but numbering metadata (the Dominican
+# Republic's 849, say) accepts them, so a texter may have one. An epoch in seconds starts with
+# 1 and is not one.
+_NORTH_AMERICAN = r"(?:1[ .\-]?)?(?:\([2-9]\d\d\)|[2-9]\d\d)[ .\-]?\d{3}[ .\-]?\d{4}"
 # National forms with a trunk 0, as most of the world writes them: "020 7946 0958", "06 12 34 56 78".
 _TRUNK_ZERO = r"0\d{1,4}(?:[ .\-]?\d{2,4}){2,4}"
 # A national form stands alone: not glued to a word, a decimal point, a time, a path or a
