@@ -15,7 +15,17 @@ from sqlalchemy.orm import Session
 from escalation.assessment import Level
 from routing import limits as rules
 from routing.limits import PastShift, Refusal, VolunteerState
-from service.db import PHONE_CHANNELS, Conversation, Escalation, LimitOverride, Offer, Shift, Volunteer
+from service.db import (
+    NOTE_PENDING,
+    PHONE_CHANNELS,
+    ContactNote,
+    Conversation,
+    Escalation,
+    LimitOverride,
+    Offer,
+    Shift,
+    Volunteer,
+)
 from service.db.turn import Turn
 from service.outbound import outbox
 from service.staff import audit
@@ -82,6 +92,14 @@ def volunteer_states(session: Session, volunteer_ids: Iterable[int], now: dateti
             on_call.add(volunteer_id)
         if danger:
             focus.add(volunteer_id)
+    # A thread whose wrap-up form waits for the volunteer's answer takes no new texter
+    # (`service.conversations.contact_notes`): the answer must never reach one.
+    for volunteer_id, line_number in session.execute(
+        select(ContactNote.volunteer_id, ContactNote.line_number).where(
+            ContactNote.status == NOTE_PENDING, ContactNote.volunteer_id.in_(ids)
+        )
+    ):
+        busy[volunteer_id].add(line_number)
     pending = set(
         session.scalars(select(Offer.volunteer_id).where(Offer.status == "pending", Offer.volunteer_id.in_(ids)))
     )
