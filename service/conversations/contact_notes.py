@@ -22,8 +22,8 @@ from service.outbound import outbox
 
 def ask(turn: Turn, conversation: Conversation, volunteer: Volunteer) -> None:
     """The wrap-up form, in the thread the conversation had (the main number after a call).
-    Until it is answered, skipped or lapses, that thread carries no new texter, so the answer
-    can never reach one."""
+    Until it is answered, skipped or lapses, a new texter goes to another of the volunteer's
+    threads when one is free (`routing.limits.free_line_number`)."""
     form = turn.runtime.note_form
     if not form:
         return
@@ -136,6 +136,18 @@ def skip(turn: Turn, volunteer: Volunteer, line_number: str) -> bool:
     )
     turn.session.flush()
     return True
+
+
+def close_for_thread(turn: Turn, volunteer: Volunteer, line_number: str) -> None:
+    """A new conversation takes a thread whose wrap-up still waits (every other thread was
+    busy): the wrap-up closes unanswered, and the volunteer is told before anything else in
+    the thread, so that what they text there next goes to the new texter knowingly."""
+    for note in _pending(turn, volunteer.id, line_number):
+        note.status = "lapsed"
+        conversation = turn.session.get_one(Conversation, note.conversation_id)
+        outbox.tell_volunteer(
+            turn, volunteer, "wrap_up_closed", line_number, conversation, pseudonym=conversation.texter.pseudonym
+        )
 
 
 def lapse(turn: Turn, note_id: int) -> bool:

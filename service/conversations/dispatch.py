@@ -365,6 +365,8 @@ def assign(turn: Turn, volunteer: Volunteer, offer: Offer) -> Conversation:
     conversation.status = "active"
     conversation.volunteer_id = volunteer.id
     conversation.line_number = None if conversation.channel == "voice" else offer.line_number
+    if conversation.line_number is not None:
+        contact_notes.close_for_thread(turn, volunteer, conversation.line_number)
     conversation.assigned_at = turn.now
     volunteer.last_assigned_at = turn.now
     shift = shifts.open_shift(turn.session, volunteer.id)
