@@ -19,7 +19,9 @@ IMMINENT = "I have the pills in front of me and I'm going to take them all tonig
 NOTE = "feeling calmer, Marisol's landlord"
 
 
-def _talking(line: Line, people: People, alias: str = "Ana", first_words: str = "hi") -> tuple[str, str, dict[str, Any]]:
+def _talking(
+    line: Line, people: People, alias: str = "Ana", first_words: str = "hi"
+) -> tuple[str, str, dict[str, Any]]:
     volunteer = people.on_shift(line, alias)
     texter = people.texter()
     offer = line.connect(volunteer, texter, first_words)
