@@ -46,6 +46,13 @@ class WrapUpError(ValueError):
         self.question = question
 
 
+def answers_form(reply: str) -> bool:
+    """Whether a text in the thread of an ended conversation is meant for the form (it starts
+    with a choice's number); anything else ("are you still there?") was meant for the texter,
+    and the volunteer is told it went nowhere."""
+    return reply.strip()[:1].isdigit()
+
+
 def read_wrap_up(reply: str, questions: Sequence[NoteQuestion]) -> WrapUp:
     """The form's answers in `reply`: one token per question, in order, each a choice's number
     (or several joined by `+` or `,` where the question allows); the rest is the free note.

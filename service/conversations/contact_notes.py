@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from routing.wrap_up_form import NoteQuestion, WrapUp, WrapUpError, example_reply, read_wrap_up
+from routing.wrap_up_form import NoteQuestion, WrapUp, WrapUpError, answers_form, example_reply, read_wrap_up
 from service.db import NOTE_PENDING, ContactNote, Conversation, FollowUp, Volunteer
 from service.db.turn import Turn
 from service.outbound import outbox
@@ -85,7 +85,7 @@ def answer(turn: Turn, volunteer: Volunteer, line_number: str, reply: str) -> bo
     """A volunteer's text in a thread with no conversation: the wrap-up's answer if one waits
     there (True), else nothing of ours (False: the text gets the usual hint). Once the note is
     stored the thread is free: the caller offers waiting texters."""
-    pending = _pending(turn, volunteer.id, line_number)
+    pending = _pending(turn, volunteer.id, line_number) if answers_form(reply) else []
     if not pending:
         return False
     note = pending[0]

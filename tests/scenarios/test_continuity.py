@@ -44,7 +44,9 @@ def test_wrap_up_after_done_is_answered_in_one_reply_and_stored_encrypted(
     assert "1. Topics: 1 loneliness, 2 relationships" in form["Body"] and "4. Risk as you judged it" in form["Body"]
     line.text(ana, "2+8 9 1 2", to=thread, texter=False)  # outcome has 6 choices
     line.wait_for(ana, "Answer 2 (How it ended) must be one number from 1 to 6")
-    line.text(ana, f"2+8 1 1 2 {NOTE}", to=thread, texter=False)
+    line.text(ana, "calmer now", to=thread, texter=False)  # not an answer: meant for the texter
+    line.wait_for(ana, "no conversation in this thread")
+    line.write_note(ana, "2+8 1 1 2", NOTE, thread)
     line.wait_for(ana, "saved")
     note = _note(stack)
     assert note.status == "answered"
@@ -123,7 +125,7 @@ def test_delete_my_data_removes_the_notes_and_referrals(line: Line, people: Peop
     line.wait_for(texter, "211")
     line.text(ana, "#done", to=thread, texter=False)
     line.wait_for(ana, "Wrap-up for")
-    line.text(ana, f"8 1 1 1 {NOTE}", to=thread, texter=False)
+    line.write_note(ana, "8 1 1 1", NOTE, thread)
     line.wait_for(ana, "saved")
     line.text(texter, "DELETE MY DATA")
     with stack.runtime.sessions() as session:

@@ -10,7 +10,14 @@ import pytest
 from routing.follow_up import FollowUpRules, answers_check_in, check_in_due, consent_counts, should_ask
 from routing.referral_directory import Resource, listed_choice, match_resources
 from routing.texter_text import TexterAction, TexterKeywords, read_texter_text
-from routing.wrap_up_form import MAX_NOTE_CHARS, NoteQuestion, WrapUpError, example_reply, read_wrap_up
+from routing.wrap_up_form import (
+    MAX_NOTE_CHARS,
+    NoteQuestion,
+    WrapUpError,
+    answers_form,
+    example_reply,
+    read_wrap_up,
+)
 
 FORM = (
     NoteQuestion("topics", "Topics", ("loneliness", "relationships", "housing", "grief"), multiple=True),
@@ -40,6 +47,12 @@ def test_a_reply_that_misses_a_question_names_it(reply: str, position: int) -> N
         read_wrap_up(reply, FORM)
     assert error.value.position == position
     assert error.value.question is FORM[position - 1]
+
+
+def test_only_a_text_starting_with_a_number_is_meant_for_the_form() -> None:
+    assert answers_form(" 2 5 1 feeling calmer")
+    assert not answers_form("are you still there?")
+    assert not answers_form("")
 
 
 def test_the_free_note_is_kept_short() -> None:
