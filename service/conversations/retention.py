@@ -42,6 +42,12 @@ def purge_texter(session: Session, texter: Texter, now: datetime) -> None:
         )
         .values(body_encrypted=PURGED)
     )
+
+
+def forget_contacts(session: Session, texter: Texter) -> None:
+    """A texter's own DELETE MY DATA goes further than retention: the contact notes and referrals
+    of their conversations go whole (coded answers too), and no follow-up still to come is sent."""
+    conversation_ids = select(Conversation.id).where(Conversation.texter_id == texter.id)
     session.execute(delete(ContactNote).where(ContactNote.conversation_id.in_(conversation_ids)))
     session.execute(delete(Referral).where(Referral.conversation_id.in_(conversation_ids)))
     session.execute(

@@ -150,6 +150,7 @@ def _delete_data(turn: Turn, texter: Texter, conversation: Conversation | None, 
         lifecycle.close(turn, conversation, "texter_deleted_data")
     turn.session.flush()
     retention.purge_texter(turn.session, texter, turn.now)
+    retention.forget_contacts(turn.session, texter)
     turn.inline_reply = turn.runtime.texts.for_texter(language, "data_deleted")
     dispatch.offer_waiting(turn)
 

@@ -5,16 +5,22 @@ other scenarios move it: by moving the stored deadline, never by sleeping)."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
 
 from service.db import ContactNote, Conversation, FollowUp, Referral
 from tests.support.line import Line
+from tests.support.phone_calls import Call as PhoneCall
 from tests.support.stack import People, Stack
 from tests.support.twiml import inline_reply
 
+WARMLINE = str(Path(sys.executable).parent / "warmline")
 IMMINENT = "I have the pills in front of me and I'm going to take them all tonight"
 NOTE = "feeling calmer, Marisol's landlord"
 
@@ -229,3 +235,52 @@ def test_an_escalated_conversation_asks_and_no_answer_schedules_nothing(
     _time_passes_until_due(stack)
     stack.wait_for_sweeps(2)
     assert not any("checking in" in message["Body"] for message in line.inbox(texter))
+
+
+def test_after_a_call_the_volunteer_notes_it_and_may_text_the_caller_a_resource(
+    line: Line, people: People, stack: Stack
+) -> None:
+    ana = people.on_shift(line, "Ana")
+    caller = people.texter()
+    call = PhoneCall.dial_in(line, caller)
+    call.no_input()
+    [leg] = call.rung()
+    leg.pick_up()
+    leg.press("1")
+    line.wait_for(ana, "You're on the phone with")
+    call.dial_ends("completed", leg, duration=300)
+    call.hang_up(duration=320)
+    form = line.wait_for(ana, "Wrap-up for")
+    assert form["From"] == line.main_number, "a call has no thread: the form comes from the main number"
+    # The caller said yes on the phone to a resource by text.
+    line.text(ana, "#res housing", to=line.main_number, texter=False)
+    line.wait_for(ana, "1. 211")
+    line.text(ana, "#send 1", to=line.main_number, texter=False)
+    sent = line.wait_for(caller, "call or text 211")
+    assert sent["From"] == line.main_number
+    line.write_note(ana, "8 5 1 1", NOTE, line.main_number)
+    line.wait_for(ana, "saved")
+    with stack.runtime.sessions() as session:
+        [referral] = session.scalars(select(Referral)).all()
+        assert referral.sent_at is not None
+        assert session.scalars(select(ContactNote.status)).one() == "answered"
+
+
+def test_retention_purges_a_notes_free_text_and_keeps_its_answers(
+    line: Line, people: People, stack: Stack, environment: dict[str, str]
+) -> None:
+    ana, _, offer = _talking(line, people)
+    line.text(ana, "#done", to=offer["From"], texter=False)
+    line.wait_for(ana, "Wrap-up for")
+    line.write_note(ana, "1 2 2 1", NOTE, offer["From"])
+    line.wait_for(ana, "saved")
+    long_ago = datetime.now(UTC) - timedelta(days=31)
+    with stack.runtime.sessions() as session, session.begin():
+        session.execute(update(ContactNote).values(asked_at=long_ago))
+    result = subprocess.run(
+        [WARMLINE, "retention", "purge"], env={**os.environ, **environment}, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    note = _note(stack)
+    assert note.note_encrypted is None
+    assert json.loads(note.answers or "")["topics"] == ["loneliness"], "the coded answers stay for the statistics"
