@@ -11,7 +11,7 @@ from service.staff.supervision import ActionRefused
 
 
 @dashboard_blueprint.post("/conversations/<id:conversation_id>/note")
-def correct(conversation_id: int) -> Response:
+def correct_contact_note(conversation_id: int) -> Response:
     form = runtime().note_form
     actor = supervisor()
     try:
