@@ -25,6 +25,10 @@ class Command(StrEnum):
     DROP = "drop"
     MINE = "mine"
     CALENDAR = "calendar"
+    SKIP = "skip"  # skip the wrap-up form
+    RES = "res"  # list referral resources for a topic
+    SEND = "send"  # send one of them to the texter
+    FOLLOWUP = "followup"  # ask the texter at the end about a check-in text later
 
 
 @dataclass(frozen=True)

@@ -83,6 +83,9 @@ class VolunteerState:
     # One of their conversations is in imminent danger and its escalation is not yet
     # acknowledged: that conversation has their whole attention.
     focus: bool = False
+    # Threads whose wrap-up form waits for the volunteer's answer: a new texter goes to another
+    # free thread first (`free_line_number`), so that the answer reaches no texter.
+    wrap_up_line_numbers: frozenset[str] = field(default_factory=frozenset)
 
 
 @dataclass(frozen=True)
@@ -130,16 +133,17 @@ def offer_moves_on(volunteer: VolunteerState) -> bool:
     return volunteer.has_pending_offer and volunteer.focus
 
 
-def free_line_number(line_numbers: tuple[str, ...], busy: frozenset[str]) -> str | None:
-    """The first line number not already carrying one of this volunteer's conversations.
+def free_line_number(
+    line_numbers: tuple[str, ...], busy: frozenset[str], held: frozenset[str] = frozenset()
+) -> str | None:
+    """The first line number not already carrying one of this volunteer's conversations, and
+    not `held` by a wrap-up waiting for its answer unless every free one is.
 
     Each concurrent conversation gets its own number so it is its own thread on the
     volunteer's phone, and an inbound (volunteer, line number) pair names one conversation.
     """
-    for number in line_numbers:
-        if number not in busy:
-            return number
-    return None
+    free = [number for number in line_numbers if number not in busy]
+    return next((number for number in free if number not in held), free[0] if free else None)
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,7 @@ def choose_volunteer(
     if not eligible:
         return None
     best = min(eligible, key=lambda volunteer: preference(seeker, volunteer))
-    line_number = free_line_number(limits.line_numbers, best.busy_line_numbers)
+    line_number = free_line_number(limits.line_numbers, best.busy_line_numbers, best.wrap_up_line_numbers)
     assert line_number is not None  # refusal() has checked it
     return Match(
         volunteer_id=best.volunteer_id,

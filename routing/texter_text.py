@@ -9,7 +9,7 @@ relayed or only kept.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
 
@@ -25,6 +25,8 @@ class TexterAction(Enum):
     FEEDBACK = "feedback"  # `score`, when a conversation that just ended awaits one; else START
     START = "start"  # a new conversation, in `language`
     CONTINUE = "continue"  # a text in the open conversation: record it, relay it unless flooding
+    FOLLOW_UP_YES = "follow_up_yes"  # yes to a check-in text later (`routing.follow_up`)
+    FOLLOW_UP_NO = "follow_up_no"  # no to it: nothing is scheduled
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,9 @@ class TexterKeywords:
     default_language: str
     # The words the line's Twilio setup still blocks a texter for (`routing.keywords.opt_keyword`).
     opt_out: frozenset[str]
+    # Whole-message answers to the follow-up question, per language (`[language] follow_up_yes`).
+    follow_up_yes: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    follow_up_no: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -57,10 +62,12 @@ def read_texter_text(
     in_conversation: bool,
     keywords: TexterKeywords,
     opt_out_type: str = "",
+    follow_up_asked: bool = False,
 ) -> TexterText:
     """What the text asks for, by precedence: a deletion request, Twilio's opt-out and opt-in
     keywords (as Twilio says it took the text, `opt_out_type`, else as the line's setup reads
-    it), a language keyword, then (with no open conversation) a score or a new start."""
+    it), a language keyword, then (with no open conversation) a yes or no to the follow-up
+    question when `follow_up_asked` awaits one, a score, or a new start."""
     deleting = deletion_request(body, keywords.delete)
     if deleting is not None:
         return TexterText(TexterAction.DELETE_DATA, deleting)
@@ -74,6 +81,12 @@ def read_texter_text(
         return TexterText(TexterAction.SWITCH_LANGUAGE, switch)
     if in_conversation:
         return TexterText(TexterAction.CONTINUE, language)
+    if follow_up_asked:
+        word = " ".join(body.upper().split()).strip(".!")
+        if any(word in words for words in keywords.follow_up_yes.values()):
+            return TexterText(TexterAction.FOLLOW_UP_YES, language)
+        if any(word in words for words in keywords.follow_up_no.values()):
+            return TexterText(TexterAction.FOLLOW_UP_NO, language)
     score = None if is_new else feedback_score(body)
     if score is not None:
         return TexterText(TexterAction.FEEDBACK, language, score)

@@ -17,7 +17,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from escalation.detector import Detector
 from routing.admission import AdmissionRules
+from routing.follow_up import FollowUpRules
 from routing.limits import ShiftLimits
+from routing.referral_directory import Resource
+from routing.wrap_up_form import NoteQuestion
 from service.db.engine import make_engine, make_sessionmaker
 from service.db.vault import Vault
 from service.settings import Settings
@@ -70,6 +73,32 @@ class Runtime:
         return AdmissionRules(
             paused_reply_every=timedelta(minutes=inbound.paused_reply_every_minutes),
             new_senders_per_minute=inbound.new_senders_per_minute,
+        )
+
+    @cached_property
+    def note_form(self) -> tuple[NoteQuestion, ...]:
+        """The wrap-up form's questions, in the order `[continuity] note_questions` gives."""
+        questions = self.settings.note_questions
+        return tuple(
+            NoteQuestion(
+                key=key, label=questions[key].label, choices=questions[key].choices, multiple=questions[key].multiple
+            )
+            for key in self.settings.continuity.note_questions
+        )
+
+    @cached_property
+    def referral_directory(self) -> tuple[Resource, ...]:
+        return tuple(
+            Resource(key=key, **asdict(self.settings.referrals[key])) for key in self.settings.continuity.directory
+        )
+
+    @cached_property
+    def follow_up_rules(self) -> FollowUpRules:
+        continuity = self.settings.continuity
+        return FollowUpRules(
+            delay=timedelta(hours=continuity.follow_up_delay_hours),
+            consent_window=timedelta(minutes=continuity.follow_up_consent_minutes),
+            answer_window=timedelta(hours=continuity.follow_up_answer_hours),
         )
 
 

@@ -293,6 +293,46 @@ class RotaSettings:
 
 
 @dataclass(frozen=True)
+class ContinuitySettings:
+    """Contact notes, referrals and consented follow-up (`routing.wrap_up_form`,
+    `routing.referral_directory`, `routing.follow_up`)."""
+
+    # The wrap-up form's questions, in order, each a [note_questions.<key>] table.
+    note_questions: tuple[str, ...]
+    # The question whose answers a later volunteer is shown and reports count as topics, and
+    # the one reports count as outcomes (each one of note_questions, or empty for none).
+    topics_question: str
+    outcome_question: str
+    wrap_up_answer_minutes: Annotated[float, Positive]
+    # The referral directory `#res` searches, in order, each a [referrals.<key>] table.
+    directory: tuple[str, ...]
+    referrals_listed: Annotated[int, Range(1, 9)]
+    follow_up_delay_hours: Annotated[float, Positive]
+    follow_up_consent_minutes: Annotated[float, Positive]
+    follow_up_answer_hours: Annotated[float, Positive]
+
+
+@dataclass(frozen=True)
+class NoteQuestionSettings:
+    """One question of the wrap-up form: its label and numbered choices, as volunteers read them."""
+
+    label: Annotated[str, Pattern(r".*\S.*", "a label")]
+    choices: Annotated[tuple[str, ...], Pattern(r"[^\s+,]([^+,]*[^\s+,])?", "a choice without + or ,")]
+    multiple: bool
+
+
+@dataclass(frozen=True)
+class ReferralSettings:
+    """A service in the referral directory; empty `languages` or `regions` mean any."""
+
+    name: Annotated[str, Pattern(r".*\S.*", "a name")]
+    text: Annotated[str, Pattern(r"(?s).*\S.*", "the text sent to the texter")]
+    topics: tuple[str, ...]
+    languages: Annotated[tuple[str, ...], Language()]
+    regions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: Annotated[str, Env("DATABASE_URL")]
     redis_url: Annotated[str, Env("REDIS_URL", "redis://127.0.0.1:6379/0")]
@@ -313,8 +353,13 @@ class Settings:
     dashboard: DashboardSettings
     alerts: AlertSettings
     rota: RotaSettings
+    continuity: ContinuitySettings
     # One [crisis_resources.<language>] table per language the line serves.
     crisis_resources: Mapping[str, CrisisResources]
+    # The wrap-up form's questions ([continuity] note_questions picks and orders them) and the
+    # referral directory, one table each.
+    note_questions: Mapping[str, NoteQuestionSettings]
+    referrals: Mapping[str, ReferralSettings]
     config_dir: Path
     # Operations (docs/operations.md): `text` or `json` log lines; the bearer token that opens
     # /metrics (closed when empty); Sentry's DSN (no error reports when empty).
@@ -383,6 +428,17 @@ class Settings:
             values[name] = {key: section for key, section in read.items() if section is not None}
         if "line" in values:
             problems += _line_problems(values["line"], values.get("crisis_resources", {}))
+        if "continuity" in values:
+            problems += _form_problems(values["continuity"], values.get("note_questions", {}))
+            problems += [
+                Problem(
+                    "[continuity] directory",
+                    f"names {key!r}, which has no [referrals.{key}] table",
+                    "Add the table (name, text, topics, languages, regions) or remove the name",
+                )
+                for key in values["continuity"].directory
+                if key not in values.get("referrals", {})
+            ]
         if problems:
             raise SettingsError(problems, values)
         return cls(**values)
@@ -566,4 +622,33 @@ def _line_problems(line: LineSettings, crisis_resources: Mapping[str, CrisisReso
                     "Add the emergency, suicide line, domestic violence and poison control numbers",
                 )
             )
+    return problems
+
+
+def _form_problems(continuity: ContinuitySettings, questions: Mapping[str, NoteQuestionSettings]) -> list[Problem]:
+    """Every question the wrap-up form names must be defined, with choices to number."""
+    problems = [
+        Problem(
+            f"[continuity] {field}",
+            f"is {key!r}, which is not one of note_questions",
+            "Name one of note_questions, or leave it empty",
+        )
+        for field, key in (
+            ("topics_question", continuity.topics_question),
+            ("outcome_question", continuity.outcome_question),
+        )
+        if key and key not in continuity.note_questions
+    ]
+    for key in continuity.note_questions:
+        question = questions.get(key)
+        if question is None:
+            problems.append(
+                Problem(
+                    "[continuity] note_questions",
+                    f"names {key!r}, which has no [note_questions.{key}] table",
+                    "Add the table (label, choices, multiple) or remove the name",
+                )
+            )
+        elif not question.choices:
+            problems.append(Problem(f"[note_questions.{key}] choices", "is empty", "List the choices to number"))
     return problems

@@ -47,6 +47,8 @@ class LanguageTexts:
     switch_keywords: frozenset[str]
     delete_keywords: frozenset[str]
     common_words: frozenset[str]
+    follow_up_yes: frozenset[str]
+    follow_up_no: frozenset[str]
     line: dict[str, str]
     texter: dict[str, str]
     voice: VoiceTexts
@@ -69,6 +71,8 @@ class TextCatalog:
                 switch_keywords=frozenset(k.upper() for k in data["language"]["switch_keywords"]),
                 delete_keywords=frozenset(k.upper() for k in data["language"]["delete_keywords"]),
                 common_words=frozenset(data["language"]["common_words"]),
+                follow_up_yes=frozenset(k.upper() for k in data["language"]["follow_up_yes"]),
+                follow_up_no=frozenset(k.upper() for k in data["language"]["follow_up_no"]),
                 line=data["line"],
                 texter=data["texter"],
                 voice=VoiceTexts.read(data["voice"]),

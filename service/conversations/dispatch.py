@@ -36,7 +36,7 @@ from routing.limits import (
     refusal,
 )
 from routing.matching import Seeker, choose_volunteer
-from service.conversations import lifecycle, shifts
+from service.conversations import contact_notes, lifecycle, shifts
 from service.db import Call, Conversation, LimitOverride, Offer, Shift, Volunteer
 from service.db.turn import Turn
 from service.outbound import outbox
@@ -365,6 +365,8 @@ def assign(turn: Turn, volunteer: Volunteer, offer: Offer) -> Conversation:
     conversation.status = "active"
     conversation.volunteer_id = volunteer.id
     conversation.line_number = None if conversation.channel == "voice" else offer.line_number
+    if conversation.line_number is not None:
+        contact_notes.close_for_thread(turn, volunteer, conversation.line_number)
     conversation.assigned_at = turn.now
     volunteer.last_assigned_at = turn.now
     shift = shifts.open_shift(turn.session, volunteer.id)
@@ -380,6 +382,9 @@ def accept(turn: Turn, volunteer: Volunteer, offer: Offer) -> None:
     texter = conversation.texter
     texter.last_volunteer_id = volunteer.id
     outbox.tell_volunteer(turn, volunteer, "accepted", offer.line_number, conversation, pseudonym=texter.pseudonym)
+    history = contact_notes.history_for_volunteer(turn, conversation)
+    if history:
+        outbox.to_volunteer(turn, volunteer, history, offer.line_number, conversation)
     backlog = lifecycle.texter_backlog(turn, conversation)
     if backlog:
         outbox.tell_volunteer(

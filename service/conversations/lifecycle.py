@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from service.conversations import shifts
+from service.conversations import contact_notes, follow_ups, shifts
 from service.db import Conversation, Message, Offer, Texter, Volunteer
 from service.db.turn import Turn
 from service.outbound import outbox
@@ -121,4 +121,7 @@ def close(turn: Turn, conversation: Conversation, reason: str) -> None:
         )
         turn.session.flush()
         shifts.after_conversation(turn, conversation)
+        if reason != "texter_deleted_data":
+            contact_notes.ask(turn, conversation, volunteer)
+    follow_ups.ask(turn, conversation)
     turn.session.flush()

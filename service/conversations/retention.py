@@ -3,19 +3,21 @@ request to delete their data.
 
 What is purged: message bodies (texts people wrote and were sent), texters' numbers, and what
 the risk detector matched in their words (the lexicon phrases kept with each message and
-escalation, and the note a volunteer added to #escalate). What stays: conversations' times,
-outcomes, risk levels and feedback scores, and escalations' levels and categories, which carry
-no personal data and feed the line's statistics.
+escalation, and the note a volunteer added to #escalate), and the free note of a contact note.
+What stays: conversations' times, outcomes, risk levels and feedback scores, escalations'
+levels and categories, and contact notes' chosen answers (topics, outcome), which carry no
+personal data and feed the line's statistics. A texter's own DELETE MY DATA removes their
+contact notes and referrals whole, and cancels any follow-up still to come.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from service.db import Conversation, Escalation, Message, OutboxMessage, Texter
+from service.db import ContactNote, Conversation, Escalation, FollowUp, Message, OutboxMessage, Referral, Texter
 from service.db.vault import PURGED
 
 BATCH = 500
@@ -42,10 +44,28 @@ def purge_texter(session: Session, texter: Texter, now: datetime) -> None:
     )
 
 
+def forget_contacts(session: Session, texter: Texter) -> None:
+    """A texter's own DELETE MY DATA goes further than retention: the contact notes and referrals
+    of their conversations go whole (coded answers too), and no follow-up still to come is sent."""
+    conversation_ids = select(Conversation.id).where(Conversation.texter_id == texter.id)
+    session.execute(delete(ContactNote).where(ContactNote.conversation_id.in_(conversation_ids)))
+    session.execute(delete(Referral).where(Referral.conversation_id.in_(conversation_ids)))
+    session.execute(
+        update(FollowUp)
+        .where(FollowUp.texter_id == texter.id, FollowUp.status.in_(("marked", "asked", "scheduled")))
+        .values(status="cancelled")
+    )
+
+
 def apply_retention(session: Session, now: datetime, days: float) -> int:
     """Purge bodies older than the retention period, and texters silent for that long."""
     cutoff = now - timedelta(days=days)
     _forget_words(session, Message.created_at < cutoff, Escalation.opened_at < cutoff)
+    session.execute(
+        update(ContactNote)
+        .where(ContactNote.asked_at < cutoff, ContactNote.note_encrypted.is_not(None))
+        .values(note_encrypted=None)
+    )
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.created_at < cutoff, OutboxMessage.body_encrypted != PURGED)

@@ -15,7 +15,17 @@ from sqlalchemy.orm import Session
 from escalation.assessment import Level
 from routing import limits as rules
 from routing.limits import PastShift, Refusal, VolunteerState
-from service.db import PHONE_CHANNELS, Conversation, Escalation, LimitOverride, Offer, Shift, Volunteer
+from service.db import (
+    NOTE_PENDING,
+    PHONE_CHANNELS,
+    ContactNote,
+    Conversation,
+    Escalation,
+    LimitOverride,
+    Offer,
+    Shift,
+    Volunteer,
+)
 from service.db.turn import Turn
 from service.outbound import outbox
 from service.staff import audit
@@ -82,6 +92,15 @@ def volunteer_states(session: Session, volunteer_ids: Iterable[int], now: dateti
             on_call.add(volunteer_id)
         if danger:
             focus.add(volunteer_id)
+    # Threads whose wrap-up form waits for the volunteer's answer take a new texter last
+    # (`routing.limits.free_line_number`): the answer should reach no texter.
+    wrapping_up: dict[int, set[str]] = {volunteer_id: set() for volunteer_id in ids}
+    for volunteer_id, line_number in session.execute(
+        select(ContactNote.volunteer_id, ContactNote.line_number).where(
+            ContactNote.status == NOTE_PENDING, ContactNote.volunteer_id.in_(ids)
+        )
+    ):
+        wrapping_up[volunteer_id].add(line_number)
     pending = set(
         session.scalars(select(Offer.volunteer_id).where(Offer.status == "pending", Offer.volunteer_id.in_(ids)))
     )
@@ -95,6 +114,7 @@ def volunteer_states(session: Session, volunteer_ids: Iterable[int], now: dateti
             on_shift_since=shift.started_at if shift and volunteer.active else None,
             break_until=volunteer.break_until,
             busy_line_numbers=frozenset(busy[volunteer_id]),
+            wrap_up_line_numbers=frozenset(wrapping_up[volunteer_id]),
             active_conversations=active[volunteer_id],
             max_concurrent=volunteer.max_concurrent,
             has_pending_offer=volunteer_id in pending,

@@ -26,6 +26,7 @@ from service.dashboard.live import volunteers_on_shift
 from service.db import AuditEntry, Conversation, Escalation, LimitOverride, Shift, Supervisor, Volunteer
 from service.db.turn import Turn
 from service.staff import supervision
+from service.staff.note_review import read_note
 from service.staff.supervision import ActionRefused
 
 HISTORY_PAGE = 200
@@ -133,10 +134,11 @@ def override(volunteer_id: int) -> Response:
 @dashboard_blueprint.get("/conversations/<id:conversation_id>")
 def conversation(conversation_id: int) -> str:
     moment = now()
-    with runtime().sessions() as db:
+    with runtime().sessions() as db, db.begin():
         found = db.get(Conversation, conversation_id)
         if found is None:
             abort(404)
+        note = read_note(db, runtime().vault, runtime().note_form, found, supervisor().email, moment)
         escalations = db.scalars(
             select(Escalation)
             .where(Escalation.conversation_id == conversation_id)
@@ -148,6 +150,7 @@ def conversation(conversation_id: int) -> str:
             **conversation_page(found),
             escalations=escalations,
             candidates=candidates,
+            note=note,
             now=moment,
         )
 

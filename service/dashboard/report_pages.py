@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Response, render_template, request
 
 from service.dashboard.blueprint import dashboard_blueprint, now, runtime
+from service.staff.continuity_report import ContinuityReport, build_continuity_report
 from service.staff.reports import Report, build_report
 
 DEFAULT_DAYS = 7
@@ -36,29 +38,37 @@ def _period(zone: ZoneInfo) -> tuple[date, date]:
     return max(first, last - timedelta(days=LONGEST_PERIOD_DAYS - 1)), last
 
 
-def _report() -> Report:
+def _report() -> tuple[Report, ContinuityReport]:
     zone = ZoneInfo(runtime().settings.line.timezone)
     first, last = _period(zone)
+    continuity = runtime().settings.continuity
     with runtime().sessions() as db:
-        return build_report(db, first, last, zone, runtime().shift_limits, now())
+        return (
+            build_report(db, first, last, zone, runtime().shift_limits, now()),
+            build_continuity_report(db, first, last, zone, continuity.topics_question, continuity.outcome_question),
+        )
 
 
 @dashboard_blueprint.get("/reports")
 def reports() -> str:
-    report = _report()
+    report, continuity = _report()
     charts = {
         "days": [(day.strftime("%d %b"), count) for day, count in report.contacts_by_day],
         "hours": [(f"{hour:02d}", count) for hour, count in enumerate(report.contacts_by_hour)],
         "escalations": list(report.escalations_by_level),
         "feedback": [(str(score), count) for score, count in report.feedback_by_score],
+        "topics": list(continuity.by_topic),
+        "outcomes": list(continuity.by_outcome),
+        "referrals": list(continuity.referrals_by_resource),
+        "follow_ups": list(continuity.follow_ups),
     }
-    return render_template("dashboard/reports.html", report=report, charts=charts)
+    return render_template("dashboard/reports.html", report=report, continuity=continuity, charts=charts)
 
 
 @dashboard_blueprint.get("/reports.csv")
 def reports_csv() -> Response:
     """One row per figure (section, key, value), so a spreadsheet can pivot any of them."""
-    report = _report()
+    report, continuity = _report()
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["section", "key", "value"])
@@ -92,7 +102,24 @@ def reports_csv() -> Response:
             writer.writerow([f"rota_slot:{slot.slot_id}:{slot.weekday}:{slot.times}", key, getattr(slot, key)])
     writer.writerow(["rota", "no_shows", report.coverage.no_shows])
     writer.writerow(["rota", "fallback_calls", report.coverage.fallback_calls])
+    _continuity_rows(writer, continuity)
     name = f"warmline-report-{report.first_day.isoformat()}-{report.last_day.isoformat()}.csv"
     return Response(
         out.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'}
     )
+
+
+def _continuity_rows(writer: Any, continuity: ContinuityReport) -> None:
+    """Contact notes, referrals and follow-ups, in the same (section, key, value) rows."""
+    writer.writerow(["contact_notes", "answered", continuity.notes_answered])
+    writer.writerow(["contact_notes", "skipped", continuity.notes_skipped])
+    for section, rows in (
+        ("contacts_by_topic", continuity.by_topic),
+        ("contacts_by_outcome", continuity.by_outcome),
+        ("referrals_by_resource", continuity.referrals_by_resource),
+        ("follow_ups", continuity.follow_ups),
+    ):
+        for key, count in rows:
+            writer.writerow([section, key, count])
+    for topic in continuity.feedback_by_topic:
+        writer.writerow(["feedback_by_topic", topic.topic, topic.mean])

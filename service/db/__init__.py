@@ -3,6 +3,7 @@
 from service.db.access import LoginFailure, StaffSession
 from service.db.base import MAX_ID, Base, parse_id
 from service.db.call_records import Call
+from service.db.contact_records import NOTE_PENDING, ContactNote, FollowUp, Referral
 from service.db.conversation_records import OPEN_STATUSES, PHONE_CHANNELS, Conversation, Escalation, Message, Offer
 from service.db.line_state import LINE_STATE_ID, LineState, OperatorAlert
 from service.db.messaging import STATUS_ORDER, UNSENT_STATUSES, InboundReceipt, OutboxMessage
@@ -17,6 +18,10 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Call",
+    "ContactNote",
+    "FollowUp",
+    "NOTE_PENDING",
+    "Referral",
     "LimitOverride",
     "Conversation",
     "Escalation",

@@ -16,8 +16,20 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from routing import call_flow as call_rules
-from service.conversations import dispatch, escalations, lifecycle, shifts
-from service.db import Call, Conversation, Escalation, InboundReceipt, Offer, OutboxMessage, Shift, Volunteer
+from service.conversations import contact_notes, dispatch, escalations, follow_ups, lifecycle, shifts
+from service.db import (
+    NOTE_PENDING,
+    Call,
+    ContactNote,
+    Conversation,
+    Escalation,
+    FollowUp,
+    InboundReceipt,
+    Offer,
+    OutboxMessage,
+    Shift,
+    Volunteer,
+)
 from service.db.turn import Turn, run_turn
 from service.outbound import outbox
 from service.outbound.delivery import lease_seconds
@@ -113,6 +125,7 @@ def sweep(runtime: Runtime, now: datetime) -> list[Turn]:
         turns.append(run_turn(runtime, now, partial(wrap_up_or_end, shift_id=shift_id))[1])
     for call_id in lost_calls:
         turns.append(run_turn(runtime, now, partial(calls.end_if_lost, call_id=call_id))[1])
+    turns += _continuity(runtime, now)
     if stuck or unplaced:
         _, turn = run_turn(runtime, now, lambda turn: None)
         turn.outbox_ids.extend(stuck)
@@ -120,6 +133,40 @@ def sweep(runtime: Runtime, now: datetime) -> list[Turn]:
             turn.schedule("place_call", call_id, now)
         turns.append(turn)
     return turns
+
+
+def _continuity(runtime: Runtime, now: datetime) -> list[Turn]:
+    """Check-ins now due, follow-up questions left unanswered, wrap-ups left unanswered."""
+    continuity = runtime.settings.continuity
+    with runtime.sessions() as session:
+        due = session.scalars(
+            select(FollowUp.id).where(FollowUp.status == "scheduled", FollowUp.due_at <= now).limit(BATCH)
+        ).all()
+        unanswered = session.scalars(
+            select(FollowUp.id)
+            .where(
+                FollowUp.status == "asked",
+                FollowUp.asked_at <= now - timedelta(minutes=continuity.follow_up_consent_minutes),
+            )
+            .limit(BATCH)
+        ).all()
+        lapsed = session.scalars(
+            select(ContactNote.id)
+            .where(
+                ContactNote.status == NOTE_PENDING,
+                ContactNote.asked_at <= now - timedelta(minutes=continuity.wrap_up_answer_minutes),
+            )
+            .limit(BATCH)
+        ).all()
+    turns = [run_turn(runtime, now, partial(follow_ups.send_check_in, follow_up_id=id_))[1] for id_ in due]
+    turns += [run_turn(runtime, now, partial(follow_ups.lapse, follow_up_id=id_))[1] for id_ in unanswered]
+    turns += [run_turn(runtime, now, partial(_lapse_note, note_id=id_))[1] for id_ in lapsed]
+    return turns
+
+
+def _lapse_note(turn: Turn, note_id: int) -> None:
+    if contact_notes.lapse(turn, note_id):
+        dispatch.offer_waiting(turn)
 
 
 def resume(runtime: Runtime, now: datetime) -> Turn:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 from routing import admission
 from routing.admission import Arrival
 from routing.texter_text import TexterAction, TexterKeywords, over_flood_limit, read_texter_text
-from service.conversations import dispatch, lifecycle, line_pause, retention, risk
+from service.conversations import dispatch, follow_ups, lifecycle, line_pause, retention, risk
 from service.db import OPEN_STATUSES, Conversation, Message, Texter
 from service.db.turn import Turn
 from service.outbound import outbox
@@ -64,8 +64,10 @@ def on_texter_message(turn: Turn, phone: str, body: str, opt_out_type: str = "")
         .options(joinedload(Conversation.volunteer))  # a relay needs them: no second round trip
         .with_for_update(of=Conversation)
     ).first()
+    asked = follow_ups.awaiting_answer(turn, texter) if conversation is None and not is_new else None
     intent = read_texter_text(
         body,
+        follow_up_asked=asked is not None,
         opt_out_type=opt_out_type,
         language=texter.language,
         is_new=is_new,
@@ -80,6 +82,7 @@ def on_texter_message(turn: Turn, phone: str, body: str, opt_out_type: str = "")
             # Twilio has already blocked the pair and confirmed to the texter; anything we send
             # now would fail with 21610. End the conversation and tell the volunteer.
             texter.opted_out = True
+            follow_ups.cancel_for(turn, texter)
             if conversation is not None:
                 lifecycle.record(turn, conversation, "texter", body)
                 lifecycle.close(turn, conversation, "texter_stop")
@@ -99,6 +102,8 @@ def on_texter_message(turn: Turn, phone: str, body: str, opt_out_type: str = "")
             if intent.score is None or not _store_feedback(turn, texter, intent.score):
                 texter.language = intent.language
                 _start_conversation(turn, texter, first_message=body, new_sender=is_new)
+        case TexterAction.FOLLOW_UP_YES | TexterAction.FOLLOW_UP_NO if asked is not None:
+            follow_ups.answer(turn, texter, asked, yes=intent.action is TexterAction.FOLLOW_UP_YES)
         case TexterAction.CONTINUE if conversation is not None:  # read only in a conversation
             _continue(turn, texter, conversation, body)
     return texter
@@ -112,6 +117,8 @@ def _keywords(turn: Turn) -> TexterKeywords:
         common_words={code: texts.language(code).common_words for code in texts.languages},
         default_language=texts.languages[0],
         opt_out=frozenset(turn.runtime.settings.inbound.opt_out_keywords),
+        follow_up_yes={code: texts.language(code).follow_up_yes for code in texts.languages},
+        follow_up_no={code: texts.language(code).follow_up_no for code in texts.languages},
     )
 
 
@@ -143,6 +150,7 @@ def _delete_data(turn: Turn, texter: Texter, conversation: Conversation | None, 
         lifecycle.close(turn, conversation, "texter_deleted_data")
     turn.session.flush()
     retention.purge_texter(turn.session, texter, turn.now)
+    retention.forget_contacts(turn.session, texter)
     turn.inline_reply = turn.runtime.texts.for_texter(language, "data_deleted")
     dispatch.offer_waiting(turn)
 
@@ -191,6 +199,7 @@ def _start_conversation(turn: Turn, texter: Texter, first_message: str | None, n
             told.last_texter_at = turn.now
         return
     conversation = lifecycle.open_queued(turn, texter, "sms")
+    follow_ups.link_reply(turn, texter, conversation)
     if first_message is not None:
         risk.record_texter_message(turn, conversation, first_message)
     if arrival is Arrival.PAUSED:

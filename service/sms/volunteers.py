@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from routing import limits
 from routing.commands import Command, CommandText, parse_command
-from service.conversations import dispatch, escalations, lifecycle, shifts
+from service.conversations import contact_notes, dispatch, escalations, follow_ups, lifecycle, referrals, shifts
 from service.db import PHONE_CHANNELS, Conversation, Volunteer
 from service.db.turn import Turn
 from service.outbound import outbox
@@ -31,6 +31,9 @@ def on_volunteer_message(turn: Turn, volunteer: Volunteer, line_number: str, bod
 
 def _relay(turn: Turn, volunteer: Volunteer, line_number: str, body: str) -> None:
     conversation = _thread(turn, volunteer, line_number)
+    if conversation is None and body.strip() and contact_notes.answer(turn, volunteer, line_number, body):
+        dispatch.offer_waiting(turn)  # the thread is free again
+        return
     if conversation is None or not body.strip():
         outbox.tell_volunteer(turn, volunteer, "not_in_conversation_hint", line_number)
         return
@@ -252,6 +255,46 @@ def _escalate(turn: Turn, volunteer: Volunteer, line_number: str, command: Comma
     )
 
 
+def _skip(turn: Turn, volunteer: Volunteer, line_number: str, _: CommandText) -> None:
+    if not contact_notes.skip(turn, volunteer, line_number):
+        outbox.tell_volunteer(turn, volunteer, "skip_nothing", line_number)
+        return
+    dispatch.offer_waiting(turn)
+
+
+def _contact(turn: Turn, volunteer: Volunteer, line_number: str) -> Conversation | None:
+    """What #res, #send and #followup act on: the thread's conversation (or the volunteer's only
+    one, or their call), else the one whose wrap-up waits in this thread (just ended, or a call
+    just over: a caller may be sent a resource by text after the call, with their consent)."""
+    conversation, _ = _thread_or_only(turn, volunteer, line_number)
+    return conversation or contact_notes.pending_conversation(turn, volunteer, line_number)
+
+
+def _res(turn: Turn, volunteer: Volunteer, line_number: str, command: CommandText) -> None:
+    conversation = _contact(turn, volunteer, line_number)
+    if conversation is None:
+        outbox.tell_volunteer(turn, volunteer, "continuity_no_conversation", line_number)
+        return
+    referrals.list_for(turn, volunteer, line_number, conversation, command.argument[:100])
+
+
+def _send(turn: Turn, volunteer: Volunteer, line_number: str, command: CommandText) -> None:
+    conversation = _contact(turn, volunteer, line_number)
+    if conversation is None:
+        outbox.tell_volunteer(turn, volunteer, "continuity_no_conversation", line_number)
+        return
+    referrals.send(turn, volunteer, line_number, conversation, command.argument)
+
+
+def _followup(turn: Turn, volunteer: Volunteer, line_number: str, _: CommandText) -> None:
+    conversation, _count = _thread_or_only(turn, volunteer, line_number)
+    if conversation is None or conversation.channel != "sms":
+        outbox.tell_volunteer(turn, volunteer, "continuity_no_conversation", line_number)
+        return
+    key = "followup_marked" if follow_ups.mark(turn, conversation) else "followup_taken"
+    outbox.tell_volunteer(turn, volunteer, key, line_number, conversation, pseudonym=conversation.texter.pseudonym)
+
+
 _HANDLERS = {
     Command.ON: _on,
     Command.OFF: _off,
@@ -269,4 +312,8 @@ _HANDLERS = {
     Command.DROP: rota_signups.drop,
     Command.MINE: rota_signups.mine,
     Command.CALENDAR: rota_signups.calendar,
+    Command.SKIP: _skip,
+    Command.RES: _res,
+    Command.SEND: _send,
+    Command.FOLLOWUP: _followup,
 }

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 
 from routing import limits
-from service.conversations import dispatch, escalations, lifecycle, shifts
+from service.conversations import contact_notes, dispatch, escalations, lifecycle, shifts
 from service.db import Conversation, Escalation, LimitOverride, Supervisor, Volunteer
 from service.db.turn import Turn
 from service.outbound import outbox
@@ -141,8 +141,11 @@ def reassign(turn: Turn, conversation_id: int, volunteer_id: int, actor: str, re
     refusal = limits.refusal(state, turn.runtime.shift_limits, turn.now)
     if refusal is not None:
         raise ActionRefused(refusal.limit, refusal.until)
-    line_number = limits.free_line_number(turn.runtime.shift_limits.line_numbers, state.busy_line_numbers)
+    line_number = limits.free_line_number(
+        turn.runtime.shift_limits.line_numbers, state.busy_line_numbers, state.wrap_up_line_numbers
+    )
     assert line_number is not None  # refusal() has checked it
+    contact_notes.close_for_thread(turn, volunteer, line_number)
     previous, previous_line = conversation.volunteer, conversation.line_number
     texter = conversation.texter
     conversation.volunteer, conversation.line_number = volunteer, line_number

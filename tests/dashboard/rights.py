@@ -23,6 +23,8 @@ EVERY_SUPERVISOR = frozenset(
         "dashboard.acknowledge",
         "dashboard.conversation",
         "dashboard.transcript",
+        # A conversation's contact note, corrected by any supervisor (audited).
+        "dashboard.correct_contact_note",
         "dashboard.reassign",
         "dashboard.volunteer_shift",
         "dashboard.end_shift",

@@ -28,6 +28,8 @@ class Line:
     twilio: FakeTwilio
     responses: list[str] = field(default_factory=list)
     texter_numbers: set[str] = field(default_factory=set)
+    # Words a volunteer wrote in a contact note: never in a log line or a text sent.
+    private_words: set[str] = field(default_factory=set)
     # Every TwiML document a voice webhook returned, each checked as it arrived.
     voice_documents: list[str] = field(default_factory=list)
     # Waits until the line has routed the text with this MessageSid (the webhook may leave
@@ -79,6 +81,12 @@ class Line:
         if self.await_routing is not None:
             self.await_routing(form["MessageSid"])
         return response
+
+    def write_note(self, volunteer: str, answers: str, note: str, thread: str) -> requests.Response:
+        """`volunteer` answers the wrap-up form in `thread`: the choices, then the free `note`,
+        which the privacy audit then looks for in every log line and text sent."""
+        self.private_words.add(note)
+        return self.text(volunteer, f"{answers} {note}", to=thread, texter=False)
 
     def inbox(self, phone: str) -> list[dict[str, Any]]:
         return [message for message in self.twilio.messages() if message.get("To") == phone]

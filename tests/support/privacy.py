@@ -1,4 +1,5 @@
-"""Finding a texter's phone number in text, in any of the forms people and programs write it."""
+"""Finding a texter's phone number in text, in any of the forms people and programs write it;
+and a volunteer's private words (a contact note's free text) anywhere they must not be."""
 
 from __future__ import annotations
 
@@ -29,3 +30,9 @@ def leaks(text: str, e164: str) -> list[str]:
     if national in compact and national not in found:
         found.append(f"{national} (with separators)")
     return found
+
+
+def mentions(text: str, private: str) -> bool:
+    """Whether `private` (a note's words) is in `text`, whatever the case and spacing."""
+    squeeze = re.compile(r"\s+")
+    return squeeze.sub(" ", private).strip().lower() in squeeze.sub(" ", text).lower()

@@ -36,7 +36,7 @@ from service.runtime import Runtime
 from service.settings import Settings
 from tests.conftest import PUBLIC_URL, TEST_CONFIG, TEST_DATABASE, TEST_REDIS_DB
 from tests.support.line import Line
-from tests.support.privacy import leaks
+from tests.support.privacy import leaks, mentions
 
 
 class _Collect(logging.Handler):
@@ -247,6 +247,10 @@ def _clean_line(stack: Stack, fake_twilio: FakeTwilio, log_lines: list[str]) -> 
             for item in texts:
                 found = leaks(item, number)
                 assert not found, f"texter number {found} in a {kind}: {item[:200]!r}"
+    for words in the_line.private_words:
+        for kind in ("outbound text", "log line"):
+            for item in sources[kind]:
+                assert not mentions(item, words), f"a contact note's words in a {kind}: {item[:200]!r}"
 
 
 def private_line_fixtures(

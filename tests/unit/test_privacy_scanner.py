@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.privacy import leaks
+from tests.support.privacy import leaks, mentions
 
 NUMBER = "+12025550142"
 
@@ -31,3 +31,8 @@ def test_finds_the_number_in_any_format(text: str) -> None:
 )
 def test_ignores_text_without_the_number(text: str) -> None:
     assert not leaks(text, NUMBER)
+
+
+def test_finds_a_notes_words_whatever_the_case_and_spacing() -> None:
+    assert mentions("contact_note saved text=Feeling  calmer\nafter", "feeling calmer")
+    assert not mentions("contact_note saved conversation=12", "feeling calmer")
