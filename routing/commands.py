@@ -19,6 +19,10 @@ class Command(StrEnum):
     HELP = "help"
     OK = "ok"
     DEBRIEF = "debrief"
+    # Supervisors inside a conversation (service/staff/stepping_in.py, transfers.py).
+    SUP = "sup"
+    TRANSFER = "transfer"
+    CRISIS_LINE = "988"
 
 
 @dataclass(frozen=True)

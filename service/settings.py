@@ -282,6 +282,14 @@ class AlertSettings:
 
 
 @dataclass(frozen=True)
+class SupervisionSettings:
+    any_supervisor_may_listen: bool
+    transfer_offer_seconds: Annotated[int, Range(10, 3600)]
+    transfer_max_volunteers: Annotated[int, Range(1, 50)]
+    transfer_recent_messages: Annotated[int, Range(0, 20)]
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: Annotated[str, Env("DATABASE_URL")]
     redis_url: Annotated[str, Env("REDIS_URL", "redis://127.0.0.1:6379/0")]
@@ -301,6 +309,7 @@ class Settings:
     voice: VoiceSettings
     dashboard: DashboardSettings
     alerts: AlertSettings
+    supervision: SupervisionSettings
     # One [crisis_resources.<language>] table per language the line serves.
     crisis_resources: Mapping[str, CrisisResources]
     config_dir: Path

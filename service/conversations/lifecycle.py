@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from service.conversations import shifts
+from service.conversations import seats, shifts
 from service.db import Conversation, Message, Offer, Texter, Volunteer
 from service.db.turn import Turn
 from service.outbound import outbox
@@ -121,4 +121,5 @@ def close(turn: Turn, conversation: Conversation, reason: str) -> None:
         )
         turn.session.flush()
         shifts.after_conversation(turn, conversation)
+    seats.release_all(turn, conversation)
     turn.session.flush()

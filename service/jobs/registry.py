@@ -24,6 +24,7 @@ JOBS: dict[str, Callable[..., None]] = {
         tasks.help_route,
         tasks.deliver_outbound,
         tasks.expire_offer,
+        tasks.lapse_transfer,
         tasks.ring_held_caller,
         tasks.place_call,
         tasks.realert_escalation,

@@ -21,6 +21,7 @@ from service.runtime import Runtime, process_runtime
 from service.sms import inbound
 from service.sms.router_seat import RouterSeat
 from service.sms.spool import Spool
+from service.staff import transfers
 from service.voice import callbacks, calls
 
 log = logging.getLogger(__name__)
@@ -138,6 +139,13 @@ def deliver_outbound(outbox_id: int) -> None:
 def expire_offer(offer_id: int) -> None:
     runtime = process_runtime()
     _, turn = run_turn(runtime, _now(), lambda turn: dispatch.expire(turn, offer_id))
+    JobQueue(runtime).submit(turn)
+
+
+def lapse_transfer(transfer_id: int) -> None:
+    """A warm transfer's deadline: nobody accepted, so the first volunteer keeps the texter."""
+    runtime = process_runtime()
+    _, turn = run_turn(runtime, _now(), lambda turn: transfers.lapse(turn, transfer_id))
     JobQueue(runtime).submit(turn)
 
 

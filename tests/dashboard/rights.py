@@ -23,6 +23,12 @@ EVERY_SUPERVISOR = frozenset(
         "dashboard.acknowledge",
         "dashboard.conversation",
         "dashboard.transcript",
+        # Supervisors inside a conversation: each opening and action is audited.
+        "dashboard.conversation_live",
+        "dashboard.conversation_live_messages",
+        "dashboard.conversation_write",
+        "dashboard.conversation_join",
+        "dashboard.conversation_transfer",
         "dashboard.reassign",
         "dashboard.volunteer_shift",
         "dashboard.end_shift",

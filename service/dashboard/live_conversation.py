@@ -1,0 +1,141 @@
+"""One conversation, live: its messages as they come (the page asks for new ones; each opening
+of the page is audited, and only an audited opening may ask), a box to write to the texter as
+the supervisor, joining on one's phone, and a warm transfer."""
+
+from __future__ import annotations
+
+from flask import abort, jsonify, render_template, request
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+# Each post runs like every other step-in: one turn, then a notice on the page it came from.
+from service.dashboard.actions import _attempt as attempt
+from service.dashboard.blueprint import (
+    conversation_page,
+    dashboard_blueprint,
+    form_number,
+    now,
+    runtime,
+    supervisor,
+)
+from service.dashboard.live import volunteers_on_shift
+from service.db import AuditEntry, Conversation, Message, SupervisorSeat, Transfer, parse_id
+from service.staff import stepping_in, transfers
+
+WATCHED = "conversation_watched"
+# Who wrote a transcript line, as the page names them (the texter and volunteer by pseudonym and alias).
+AUTHORS = {"supervisor": "Supervisor", "line": "The line", "flood_notice": "The line", "transfer": "Transfer note"}
+MAX_WRITTEN = 1000
+
+
+def _lines(conversation: Conversation, rows: list[Message]) -> list[dict[str, object]]:
+    vault = runtime().vault
+    volunteer = conversation.volunteer
+    names = {"texter": conversation.texter.pseudonym, "volunteer": volunteer.alias if volunteer else "Volunteer"}
+    return [
+        {
+            "id": row.id,
+            "author": row.author,
+            "name": names.get(row.author) or AUTHORS.get(row.author, row.author),
+            "at": row.created_at,
+            "text": vault.decrypt(row.body_encrypted) if row.body_encrypted else None,
+        }
+        for row in rows
+    ]
+
+
+@dashboard_blueprint.get("/conversations/<id:conversation_id>/live")
+def conversation_live(conversation_id: int) -> str:
+    """The page; opening it is an audit entry, whose id the page's refresh must show."""
+    me = supervisor()
+    with runtime().sessions() as db, db.begin():
+        conversation = db.get(Conversation, conversation_id)
+        if conversation is None:
+            abort(404)
+        entry = AuditEntry(
+            at=now(),
+            actor=me.email,
+            action=WATCHED,
+            target=f"conversation:{conversation.id}",
+            detail=conversation.texter.pseudonym,
+        )
+        db.add(entry)
+        db.flush()
+        rows = list(db.scalars(select(Message).where(Message.conversation_id == conversation.id).order_by(Message.id)))
+        seated = db.scalars(
+            select(SupervisorSeat).where(
+                SupervisorSeat.conversation_id == conversation.id, SupervisorSeat.left_at.is_(None)
+            )
+        ).all()
+        transfer = db.scalars(
+            select(Transfer).where(Transfer.conversation_id == conversation.id, Transfer.status == "offered")
+        ).first()
+        candidates = [v for v in volunteers_on_shift(db, runtime(), now()) if v.id != conversation.volunteer_id]
+        return render_template(
+            "dashboard/conversation_live.html",
+            **conversation_page(conversation),
+            lines=_lines(conversation, rows),
+            after=rows[-1].id if rows else 0,
+            watch=entry.id,
+            seated=[seat.supervisor.name for seat in seated],
+            me_seated=any(seat.supervisor_id == me.id for seat in seated),
+            transfer=transfer,
+            candidates=candidates,
+            poll_ms=int(runtime().settings.dashboard.poll_seconds * 1000),
+        )
+
+
+@dashboard_blueprint.get("/conversations/<id:conversation_id>/live/messages")
+def conversation_live_messages(conversation_id: int) -> Response:
+    """The messages after `after`, for a page opened under the audit entry `watch` (by this
+    supervisor, for this conversation): reading without an audited opening is refused."""
+    watch, after = parse_id(request.args.get("watch", "")), parse_id(request.args.get("after", "0"))
+    if watch is None or after is None:
+        abort(404)
+    with runtime().sessions() as db:
+        conversation = db.get(Conversation, conversation_id)
+        entry = db.get(AuditEntry, watch)
+        if conversation is None:
+            abort(404)
+        if (
+            entry is None
+            or entry.actor != supervisor().email
+            or entry.action != WATCHED
+            or entry.target != f"conversation:{conversation.id}"
+        ):
+            abort(403)
+        rows = list(
+            db.scalars(
+                select(Message)
+                .where(Message.conversation_id == conversation.id, Message.id > after)
+                .order_by(Message.id)
+            )
+        )
+        return jsonify(
+            {
+                "after": rows[-1].id if rows else after,
+                "status": conversation.status,
+                "html": render_template("dashboard/conversation_lines.html", lines=_lines(conversation, rows))
+                if rows
+                else "",
+            }
+        )
+
+
+@dashboard_blueprint.post("/conversations/<id:conversation_id>/write")
+def conversation_write(conversation_id: int) -> Response:
+    me, body = supervisor(), request.form.get("message", "")[:MAX_WRITTEN]
+    return attempt(lambda turn: stepping_in.write_from_dashboard(turn, me, conversation_id, body), "supervisor_wrote")
+
+
+@dashboard_blueprint.post("/conversations/<id:conversation_id>/join")
+def conversation_join(conversation_id: int) -> Response:
+    me = supervisor()
+    return attempt(lambda turn: stepping_in.join(turn, me, conversation_id), "supervisor_joined")
+
+
+@dashboard_blueprint.post("/conversations/<id:conversation_id>/transfer")
+def conversation_transfer(conversation_id: int) -> Response:
+    """A warm transfer to the volunteer chosen, or to whoever accepts first (no choice)."""
+    actor, named = supervisor().email, form_number("volunteer_id")
+    return attempt(lambda turn: transfers.offer_from_dashboard(turn, conversation_id, named, actor), "transfer_offered")
