@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import abort, jsonify, render_template, request
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 # Each post runs like every other step-in: one turn, then a notice on the page it came from.
@@ -42,6 +43,20 @@ def _lines(conversation: Conversation, rows: list[Message]) -> list[dict[str, ob
         }
         for row in rows
     ]
+
+
+def _watched(db: Session, actor: str, conversation: Conversation) -> AuditEntry:
+    """The audit entry of an opening: who watched which conversation live, and when."""
+    entry = AuditEntry(
+        at=now(),
+        actor=actor,
+        action=WATCHED,
+        target=f"conversation:{conversation.id}",
+        detail=conversation.texter.pseudonym,
+    )
+    db.add(entry)
+    db.flush()
+    return entry
 
 
 @dashboard_blueprint.get("/conversations/<id:conversation_id>/live")
@@ -88,22 +103,22 @@ def conversation_live(conversation_id: int) -> str:
 @dashboard_blueprint.get("/conversations/<id:conversation_id>/live/messages")
 def conversation_live_messages(conversation_id: int) -> Response:
     """The messages after `after`, for a page opened under the audit entry `watch` (by this
-    supervisor, for this conversation): reading without an audited opening is refused."""
-    watch, after = parse_id(request.args.get("watch", "")), parse_id(request.args.get("after", "0"))
-    if watch is None or after is None:
-        abort(404)
-    with runtime().sessions() as db:
+    supervisor, for this conversation). Asked without `watch`, the reading is an opening of
+    its own: audited, and its entry's id is in the answer. Someone else's `watch` is refused."""
+    me = supervisor()
+    watch, after = request.args.get("watch"), parse_id(request.args.get("after", "0")) or 0
+    with runtime().sessions() as db, db.begin():
         conversation = db.get(Conversation, conversation_id)
-        entry = db.get(AuditEntry, watch)
         if conversation is None:
             abort(404)
-        if (
-            entry is None
-            or entry.actor != supervisor().email
-            or entry.action != WATCHED
-            or entry.target != f"conversation:{conversation.id}"
-        ):
-            abort(403)
+        target = f"conversation:{conversation.id}"
+        if watch is None:
+            watch_id = _watched(db, me.email, conversation).id
+        else:
+            watch_id = parse_id(watch) or 0
+            entry = db.get(AuditEntry, watch_id) if watch_id else None
+            if entry is None or (entry.actor, entry.action, entry.target) != (me.email, WATCHED, target):
+                abort(403)
         rows = list(
             db.scalars(
                 select(Message)
@@ -111,14 +126,9 @@ def conversation_live_messages(conversation_id: int) -> Response:
                 .order_by(Message.id)
             )
         )
+        html = render_template("dashboard/conversation_lines.html", lines=_lines(conversation, rows)) if rows else ""
         return jsonify(
-            {
-                "after": rows[-1].id if rows else after,
-                "status": conversation.status,
-                "html": render_template("dashboard/conversation_lines.html", lines=_lines(conversation, rows))
-                if rows
-                else "",
-            }
+            {"watch": watch_id, "after": rows[-1].id if rows else after, "status": conversation.status, "html": html}
         )
 
 
