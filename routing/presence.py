@@ -8,6 +8,36 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 
+class CallMode(StrEnum):
+    """How a supervisor is in a call's conference."""
+
+    LISTEN = "listen"  # muted: hears caller and volunteer
+    COACH = "coach"  # heard by the volunteer only (Twilio's coaching)
+    JOIN = "join"  # heard by everyone
+
+
+@dataclass(frozen=True)
+class Audio:
+    """What Twilio holds for a participant: muted, and coaching (whispering to the volunteer)."""
+
+    muted: bool
+    coaching: bool
+
+
+def audio(mode: CallMode) -> Audio:
+    return {
+        CallMode.LISTEN: Audio(muted=True, coaching=False),
+        CallMode.COACH: Audio(muted=False, coaching=True),
+        CallMode.JOIN: Audio(muted=False, coaching=False),
+    }[mode]
+
+
+def volunteer_may_leave(crisis_line_in_call: bool) -> bool:
+    """Whether the volunteer leaving ends the call: not once the crisis line has been added (a
+    warm hand-off: the caller stays with the crisis line), else it does (as hanging up always did)."""
+    return crisis_line_in_call
+
+
 class Party(StrEnum):
     TEXTER = "texter"
     VOLUNTEER = "volunteer"

@@ -7,7 +7,7 @@ from service.db.conversation_records import OPEN_STATUSES, PHONE_CHANNELS, Conve
 from service.db.line_state import LINE_STATE_ID, LineState, OperatorAlert
 from service.db.messaging import STATUS_ORDER, UNSENT_STATUSES, InboundReceipt, OutboxMessage
 from service.db.people import AuditEntry, LimitOverride, Shift, Supervisor, Texter, Volunteer
-from service.db.supervision_records import SupervisorSeat, Transfer
+from service.db.supervision_records import CallParticipant, SupervisorSeat, Transfer
 
 __all__ = [
     "MAX_ID",
@@ -17,6 +17,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Call",
+    "CallParticipant",
     "LimitOverride",
     "Conversation",
     "Escalation",

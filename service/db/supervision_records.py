@@ -1,14 +1,16 @@
 """Supervisors inside conversations: a supervisor's seat in a text conversation's thread (their
-phone, on a line number of its own), and warm transfers of a text conversation."""
+phone, on a line number of its own), warm transfers of a text conversation, and who is in a
+call's conference."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db.base import Base
+from service.db.call_records import Call
 from service.db.conversation_records import Conversation
 from service.db.people import Supervisor
 
@@ -91,3 +93,43 @@ class Transfer(Base):
     @property
     def offered_ids(self) -> frozenset[int]:
         return frozenset(int(part) for part in self.offered_to.split(",") if part)
+
+
+class CallParticipant(Base):
+    """Someone in a call's Twilio conference: the caller, the volunteer, a supervisor (listening,
+    coaching or joined) or the crisis line; who added them and when, and when they joined and
+    left (the conference's signed status callbacks). The call record supervisors read.
+
+    `muted`, `coaching` and `end_conference_on_exit` are what Twilio should hold for them;
+    `pending` says a job (`sync_call_participant`) has still to tell Twilio.
+    """
+
+    __tablename__ = "call_participants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"), index=True)
+    # caller, volunteer, supervisor, crisis_line
+    role: Mapped[str] = mapped_column(String(12))
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("supervisors.id"))
+    # Twilio's CallSid of their leg: known for the caller and volunteer, and for anyone added
+    # once Twilio has answered the request that adds them.
+    call_sid: Mapped[str | None] = mapped_column(String(64), index=True)
+    # A supervisor's way in: listen, coach or join (routing.presence.CallMode).
+    mode: Mapped[str | None] = mapped_column(String(8))
+    muted: Mapped[bool] = mapped_column(default=False, server_default=false())
+    coaching: Mapped[bool] = mapped_column(default=False, server_default=false())
+    end_conference_on_exit: Mapped[bool] = mapped_column(default=False, server_default=false())
+    pending: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # "line", "volunteer:<id>" or a supervisor's email.
+    added_by: Mapped[str] = mapped_column(String(254))
+    added_at: Mapped[datetime]
+    joined_at: Mapped[datetime | None]
+    left_at: Mapped[datetime | None]
+
+    call: Mapped[Call] = relationship()
+    supervisor: Mapped[Supervisor | None] = relationship()
+
+    @property
+    def label(self) -> str:
+        """How Twilio names them in the conference (and its status callbacks)."""
+        return self.role if self.role in ("caller", "volunteer") else f"{self.role}-{self.id}"

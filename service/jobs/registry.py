@@ -25,6 +25,8 @@ JOBS: dict[str, Callable[..., None]] = {
         tasks.deliver_outbound,
         tasks.expire_offer,
         tasks.lapse_transfer,
+        tasks.move_call_to_conference,
+        tasks.sync_call_participant,
         tasks.ring_held_caller,
         tasks.place_call,
         tasks.realert_escalation,

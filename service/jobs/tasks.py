@@ -22,7 +22,7 @@ from service.sms import inbound
 from service.sms.router_seat import RouterSeat
 from service.sms.spool import Spool
 from service.staff import transfers
-from service.voice import callbacks, calls
+from service.voice import callbacks, calls, conference
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +147,18 @@ def lapse_transfer(transfer_id: int) -> None:
     runtime = process_runtime()
     _, turn = run_turn(runtime, _now(), lambda turn: transfers.lapse(turn, transfer_id))
     JobQueue(runtime).submit(turn)
+
+
+def move_call_to_conference(call_id: int) -> None:
+    """Move an answered call into its conference (supervisors and the crisis line can join)."""
+    runtime = process_runtime()
+    JobQueue(runtime).submit(conference.move(runtime, _twilio(), call_id, _now()))
+
+
+def sync_call_participant(participant_id: int) -> None:
+    """Call a supervisor or the crisis line into a call's conference, or change how they are in it."""
+    runtime = process_runtime()
+    JobQueue(runtime).submit(conference.sync(runtime, _twilio(), participant_id, _now()))
 
 
 def ring_held_caller(call_id: int) -> None:

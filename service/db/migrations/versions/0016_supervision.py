@@ -1,4 +1,5 @@
-"""Supervisors inside conversations: seats in a text conversation's thread, and warm transfers."""
+"""Supervisors inside conversations: seats in a text conversation's thread, warm transfers, and
+who is in a call's conference (calls move into a Twilio conference once answered)."""
 
 import sqlalchemy as sa
 from alembic import op
@@ -78,7 +79,35 @@ def upgrade() -> None:
         "ix_transfers_open_expiry", "transfers", ["expires_at"], postgresql_where=sa.text("status = 'offered'")
     )
 
+    op.add_column("calls", sa.Column("conference_sid", sa.String(length=64), nullable=True))
+    op.create_table(
+        "call_participants",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("call_id", sa.Integer(), nullable=False),
+        sa.Column("role", sa.String(length=12), nullable=False),
+        sa.Column("supervisor_id", sa.Integer(), nullable=True),
+        sa.Column("call_sid", sa.String(length=64), nullable=True),
+        sa.Column("mode", sa.String(length=8), nullable=True),
+        sa.Column("muted", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("coaching", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("end_conference_on_exit", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("pending", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("added_by", sa.String(length=254), nullable=False),
+        sa.Column("added_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("joined_at", UTCDateTime(timezone=True), nullable=True),
+        sa.Column("left_at", UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["call_id"], ["calls.id"], name=op.f("fk_call_participants_call_id_calls")),
+        sa.ForeignKeyConstraint(
+            ["supervisor_id"], ["supervisors.id"], name=op.f("fk_call_participants_supervisor_id_supervisors")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_call_participants")),
+    )
+    op.create_index(op.f("ix_call_participants_call_id"), "call_participants", ["call_id"])
+    op.create_index(op.f("ix_call_participants_call_sid"), "call_participants", ["call_sid"])
+
 
 def downgrade() -> None:
+    op.drop_table("call_participants")
+    op.drop_column("calls", "conference_sid")
     op.drop_table("transfers")
     op.drop_table("supervisor_seats")
