@@ -287,6 +287,7 @@ class SupervisionSettings:
     transfer_offer_seconds: Annotated[int, Range(10, 3600)]
     transfer_max_volunteers: Annotated[int, Range(1, 50)]
     transfer_recent_messages: Annotated[int, Range(0, 20)]
+    crisis_line_number: Annotated[str, E164]
 
 
 @dataclass(frozen=True)

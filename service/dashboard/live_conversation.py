@@ -9,6 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from routing import call_flow
+from routing.presence import CallMode
+
 # Each post runs like every other step-in: one turn, then a notice on the page it came from.
 from service.dashboard.actions import _attempt as attempt
 from service.dashboard.blueprint import (
@@ -20,8 +23,8 @@ from service.dashboard.blueprint import (
     supervisor,
 )
 from service.dashboard.live import volunteers_on_shift
-from service.db import AuditEntry, Conversation, Message, SupervisorSeat, Transfer, parse_id
-from service.staff import stepping_in, transfers
+from service.db import AuditEntry, Call, CallParticipant, Conversation, Message, SupervisorSeat, Transfer, parse_id
+from service.staff import call_supervision, stepping_in, transfers
 
 WATCHED = "conversation_watched"
 # Who wrote a transcript line, as the page names them (the texter and volunteer by pseudonym and alias).
@@ -43,6 +46,13 @@ def _lines(conversation: Conversation, rows: list[Message]) -> list[dict[str, ob
         }
         for row in rows
     ]
+
+
+def call_record(db: Session, call: Call) -> list[CallParticipant]:
+    """Who was in the call's conference: added by whom and when, joined and left when."""
+    return list(
+        db.scalars(select(CallParticipant).where(CallParticipant.call_id == call.id).order_by(CallParticipant.id))
+    )
 
 
 def _watched(db: Session, actor: str, conversation: Conversation) -> AuditEntry:
@@ -86,6 +96,8 @@ def conversation_live(conversation_id: int) -> str:
             select(Transfer).where(Transfer.conversation_id == conversation.id, Transfer.status == "offered")
         ).first()
         candidates = [v for v in volunteers_on_shift(db, runtime(), now()) if v.id != conversation.volunteer_id]
+        call = db.scalars(select(Call).where(Call.conversation_id == conversation.id, Call.party == "caller")).first()
+        in_call = call_record(db, call) if call is not None else []
         return render_template(
             "dashboard/conversation_live.html",
             **conversation_page(conversation),
@@ -96,6 +108,9 @@ def conversation_live(conversation_id: int) -> str:
             me_seated=any(seat.supervisor_id == me.id for seat in seated),
             transfer=transfer,
             candidates=candidates,
+            call_live=call is not None and call.stage == call_flow.CONFERENCE and conversation.status == "active",
+            in_call=in_call,
+            my_mode=next((p.mode for p in in_call if p.supervisor_id == me.id and p.left_at is None), None),
             poll_ms=int(runtime().settings.dashboard.poll_seconds * 1000),
         )
 
@@ -142,6 +157,22 @@ def conversation_write(conversation_id: int) -> Response:
 def conversation_join(conversation_id: int) -> Response:
     me = supervisor()
     return attempt(lambda turn: stepping_in.join(turn, me, conversation_id), "supervisor_joined")
+
+
+@dashboard_blueprint.post("/conversations/<id:conversation_id>/call")
+def conversation_call(conversation_id: int) -> Response:
+    """Listen (muted), coach or join the live call: for admins and the supervisor on call (or
+    every supervisor, as `[supervision] any_supervisor_may_listen` says)."""
+    me, raw = supervisor(), request.form.get("mode", "")
+    mode = CallMode(raw) if raw in CallMode.__members__.values() else CallMode.LISTEN
+    return attempt(lambda turn: call_supervision.step_in(turn, me, conversation_id, mode), f"call_{mode}")
+
+
+@dashboard_blueprint.post("/conversations/<id:conversation_id>/crisis-line")
+def conversation_crisis_line(conversation_id: int) -> Response:
+    """The warm hand-off: the crisis line joins the live call as a third participant."""
+    actor = supervisor().email
+    return attempt(lambda turn: call_supervision.add_crisis_line(turn, conversation_id, actor), "crisis_line_added")
 
 
 @dashboard_blueprint.post("/conversations/<id:conversation_id>/transfer")

@@ -14,7 +14,8 @@ from service.conversations import dispatch, escalations, lifecycle, seats, shift
 from service.db import PHONE_CHANNELS, Conversation, Volunteer
 from service.db.turn import Turn
 from service.outbound import outbox
-from service.staff import stepping_in, transfers
+from service.staff import call_supervision, stepping_in, transfers
+from service.staff.supervision import ActionRefused
 from service.voice import callbacks
 
 
@@ -280,9 +281,18 @@ def _transfer(turn: Turn, volunteer: Volunteer, line_number: str, command: Comma
 
 
 def _crisis_line(turn: Turn, volunteer: Volunteer, line_number: str, command: CommandText) -> None:
-    conversation = _in_thread(turn, volunteer, line_number, command, texts_only=True)
-    if conversation is not None:
+    """`#988`: in a text conversation, the crisis line's options to the texter; during a call,
+    the crisis line added to it as a third participant."""
+    conversation = _in_thread(turn, volunteer, line_number, command, texts_only=False)
+    if conversation is None:
+        return
+    if conversation.channel == "sms":
         stepping_in.send_crisis_line(turn, volunteer, conversation)
+        return
+    try:
+        call_supervision.add_crisis_line(turn, conversation.id, f"volunteer:{volunteer.id}")
+    except ActionRefused as refused:
+        outbox.tell_volunteer(turn, volunteer, refused.reason, None, conversation)
 
 
 _HANDLERS = {

@@ -284,7 +284,7 @@ def sync(runtime: Runtime, gateway: TwilioGateway, participant_id: int, now: dat
             assert member.supervisor is not None
             to = member.supervisor.phone
         else:
-            to = turn.runtime.settings.voice.crisis_number
+            to = turn.runtime.settings.supervision.crisis_line_number
         return (
             call.conference_sid,
             member.call_sid,
