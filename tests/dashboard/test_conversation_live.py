@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from routing import call_flow
 from scripts.harness import seed
@@ -200,9 +200,7 @@ def test_a_plain_supervisor_on_call_may_listen(
 ) -> None:
     conversation_id = live_call(runtime)
     with runtime.engine.begin() as connection:
-        connection.execute(
-            Supervisor.__table__.update().where(Supervisor.id == accounts["supervisor"].id).values(on_call=True)
-        )
+        connection.execute(update(Supervisor).where(Supervisor.id == accounts["supervisor"].id).values(on_call=True))
     page = supervisor_client.get(f"/dashboard/conversations/{conversation_id}/live").get_data(as_text=True)
     supervisor_client.post(
         f"/dashboard/conversations/{conversation_id}/call", data={"mode": "coach", "csrf_token": csrf_token(page)}
@@ -218,7 +216,7 @@ def test_call_controls_show_only_for_a_live_call(
     assert ">Listen<" not in text_page.get_data(as_text=True)
     conversation_id = live_call(runtime)
     with runtime.engine.begin() as connection:
-        connection.execute(Call.__table__.update().values(stage=call_flow.ENDED))
+        connection.execute(update(Call).values(stage=call_flow.ENDED))
     ended = supervisor_client.get(f"/dashboard/conversations/{conversation_id}/live").get_data(as_text=True)
     assert ">Listen<" not in ended and "Add the crisis line" not in ended
     assert "Who was in the call" in ended, "the call record stays"

@@ -86,7 +86,7 @@ def _connected_call(line: Line, people: People, stack: Stack) -> tuple[str, Phon
     caller_side = call.dial_ends("completed", leg)
     joined = caller_side.find("Dial/Conference")
     assert joined is not None and joined.text == room.text and joined.attrib["participantLabel"] == "caller"
-    assert "/twilio/voice/conference-over" in (caller_side.find("Dial").attrib["action"])  # type: ignore[union-attr]
+    assert "/twilio/voice/conference-over" in (caller_side.find("Dial").attrib["action"])
     with stack.runtime.sessions() as session:
         call_id = session.scalars(select(Call.id).where(Call.call_sid == call.sid)).one()
     conference_sid = "CF" + secrets.token_hex(16)
@@ -167,7 +167,7 @@ def test_the_crisis_line_joins_as_a_third_participant_and_the_volunteer_leaves_t
         assert session.scalars(select(Conversation.status)).one() == "active"
     # The caller and the crisis line talk, then hang up: the conference ends and the call closes.
     _event(line, call_id, conference_sid, "conference-end")
-    over = call.post(call.document.find("Dial").attrib["action"], {"CallStatus": "completed"})  # type: ignore[union-attr]
+    over = call.post(call.document.find("Dial").attrib["action"], {"CallStatus": "completed"})
     assert says(over) == "" and over.find("Hangup") is not None
     with stack.runtime.sessions() as session:
         caller_call = session.scalars(select(Call).where(Call.call_sid == call.sid)).one()
