@@ -236,9 +236,10 @@ def record_event(runtime: Runtime, call_id: int, event: ConferenceEvent, now: da
     """Who joined or left, and the conference's SID; a repeated callback changes nothing."""
 
     def work(turn: Turn) -> None:
-        call = turn.session.scalars(select(Call).where(Call.id == call_id).with_for_update()).first()
-        if call is None or call.stage != rules.CONFERENCE:
+        locked = calls.lock_call(turn, call_id)
+        if locked is None or locked[0].stage != rules.CONFERENCE:
             return
+        call, conversation = locked
         members = participants(turn, call)
         if call.conference_sid is None:
             call.conference_sid = event.conference_sid
@@ -260,8 +261,13 @@ def record_event(runtime: Runtime, call_id: int, event: ConferenceEvent, now: da
         found.call_sid = found.call_sid or event.call_sid or None
         if event.event == "participant-join":
             found.joined_at = found.joined_at or turn.now
-        elif event.event == "participant-leave":
-            found.left_at = found.left_at or turn.now
+        elif event.event == "participant-leave" and found.left_at is None:
+            found.left_at = turn.now
+            handed_off = any(m.role == "crisis_line" and m.left_at is None for m in members)
+            if found.role == "volunteer" and handed_off:
+                # The warm hand-off is done: the caller stays with the crisis line, and the
+                # volunteer's part (their conversation, their load) is over.
+                calls.close_call(turn, call, conversation, rules.ANSWERED)
 
     return run_turn(runtime, now, work)[1]
 

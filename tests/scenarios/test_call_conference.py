@@ -146,7 +146,11 @@ def test_a_supervisor_listens_then_coaches_then_joins_an_answered_call(
 def test_the_crisis_line_joins_as_a_third_participant_and_the_volunteer_leaves_the_caller_connected(
     line: Line, people: People, stack: Stack
 ) -> None:
+    sam = people.supervisor("Sam", on_call=True)
     ana, call, leg, call_id, conference_sid = _connected_call(line, people, stack)
+    line.text(ana, "#sup", texter=False)
+    asked = line.wait_for(sam, "asks you to listen to the call")
+    assert "/dashboard/conversations/" in asked["Body"] and asked["Body"].endswith("/live")
     line.text(ana, "#988", texter=False)
     crisis = _conference_request(line, "create_participant", To=stack.runtime.settings.supervision.crisis_line_number)
     assert crisis["From"] == line.main_number and crisis["Label"].startswith("crisis_line-")
@@ -163,8 +167,11 @@ def test_the_crisis_line_joins_as_a_third_participant_and_the_volunteer_leaves_t
     assert record["crisis_line"].added_by.startswith("volunteer:")
     with stack.runtime.sessions() as session:
         caller_call = session.scalars(select(Call).where(Call.call_sid == call.sid)).one()
-        assert caller_call.stage == call_flow.CONFERENCE and caller_call.conference_sid == conference_sid
-        assert session.scalars(select(Conversation.status)).one() == "active"
+        assert caller_call.stage == call_flow.CONFERENCE and caller_call.ended_at is None, "the call goes on"
+        assert caller_call.conference_sid == conference_sid
+        # The volunteer's part is over: their conversation closes, and they are free for the next.
+        assert session.scalars(select(Conversation.status)).one() == "closed"
+    line.wait_for(ana, "ended")
     # The caller and the crisis line talk, then hang up: the conference ends and the call closes.
     _event(line, call_id, conference_sid, "conference-end")
     over = call.post(call.document.find("Dial").attrib["action"], {"CallStatus": "completed"})
@@ -172,5 +179,3 @@ def test_the_crisis_line_joins_as_a_third_participant_and_the_volunteer_leaves_t
     with stack.runtime.sessions() as session:
         caller_call = session.scalars(select(Call).where(Call.call_sid == call.sid)).one()
         assert caller_call.outcome == call_flow.ANSWERED
-        assert session.scalars(select(Conversation.status)).one() == "closed"
-    line.wait_for(ana, "ended")
