@@ -212,6 +212,8 @@ def over(runtime: Runtime, call_id: int, call_status: str, now: datetime) -> tup
         if locked is None:
             return calls.HangUp()
         call, conversation = locked
+        if call.stage != rules.CONFERENCE:
+            return calls.HangUp()  # only the caller's conference <Dial> names this URL
         for participant in participants(turn, call):
             participant.left_at = participant.left_at or turn.now
         calls.close_call(turn, call, conversation, rules.ANSWERED)
