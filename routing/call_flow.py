@@ -22,6 +22,9 @@ RINGING = "ringing"  # volunteers' phones are ringing (one <Dial> round)
 HOLDING = "holding"  # in the hold queue (<Enqueue>)
 PULLING = "pulling"  # on hold with a volunteer reserved: the call is being redirected to ring them
 CONNECTED = "connected"  # talking with a volunteer (or, on a callback leg, pressed 1)
+# Talking with a volunteer in a Twilio conference (the answered call moves there at once), where
+# a supervisor can listen, coach or join and the crisis line can be added.
+CONFERENCE = "conference"
 CLOSING = "closing"  # hearing the hours, the crisis line and the offer of a callback
 DONE = "done"  # the line's part is over (crisis line, callback recorded, text instead)
 ENDED = "ended"  # Twilio reported the call over

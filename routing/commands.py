@@ -29,6 +29,10 @@ class Command(StrEnum):
     RES = "res"  # list referral resources for a topic
     SEND = "send"  # send one of them to the texter
     FOLLOWUP = "followup"  # ask the texter at the end about a check-in text later
+    # Supervisors inside a conversation (service/staff/stepping_in.py, transfers.py).
+    SUP = "sup"
+    TRANSFER = "transfer"
+    CRISIS_LINE = "988"
 
 
 @dataclass(frozen=True)

@@ -333,6 +333,15 @@ class ReferralSettings:
 
 
 @dataclass(frozen=True)
+class SupervisionSettings:
+    any_supervisor_may_listen: bool
+    transfer_offer_seconds: Annotated[int, Range(10, 3600)]
+    transfer_max_volunteers: Annotated[int, Range(1, 50)]
+    transfer_recent_messages: Annotated[int, Range(0, 20)]
+    crisis_line_number: Annotated[str, E164]
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: Annotated[str, Env("DATABASE_URL")]
     redis_url: Annotated[str, Env("REDIS_URL", "redis://127.0.0.1:6379/0")]
@@ -354,6 +363,7 @@ class Settings:
     alerts: AlertSettings
     rota: RotaSettings
     continuity: ContinuitySettings
+    supervision: SupervisionSettings
     # One [crisis_resources.<language>] table per language the line serves.
     crisis_resources: Mapping[str, CrisisResources]
     # The wrap-up form's questions ([continuity] note_questions picks and orders them) and the

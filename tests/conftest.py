@@ -45,6 +45,9 @@ sweep_interval_seconds = 1
 [escalation]
 realert_after_minutes = 0.05
 
+[supervision]
+transfer_offer_seconds = 10
+
 # Operator alerts would text the supervisors of every scenario at random hours; the tests of
 # alerts (tests/operations/) switch them on with hours of their own.
 [alerts]

@@ -145,6 +145,18 @@ class FakeTwilio:
         or "update"), sid and received_at."""
         return self._control("GET", "calls")
 
+    def start_conference(self, sid: str, friendly_name: str, calls: dict[str, str]) -> dict[str, Any]:
+        """A conference the calls {CallSid: label} have <Dial>ed into, as Twilio would hold it."""
+        result: dict[str, Any] = self._control(
+            "POST", "conferences", {"sid": sid, "friendly_name": friendly_name, "calls": calls}
+        )
+        return result
+
+    def conference_requests(self) -> list[dict[str, Any]]:
+        """Conference and Participant changes made through the API, in order: form fields plus action and sids."""
+        result: list[dict[str, Any]] = self._control("GET", "conferences")
+        return result
+
     def call_status(self, sid: str, status: str) -> None:
         """Tell the fake a call is live (an inbound call it never saw placed) or over."""
         self._control("POST", "calls", {"sid": sid, "status": status})
@@ -162,7 +174,7 @@ class FakeTwilio:
         return self._control("GET", "services")
 
     def reset(self) -> None:
-        """Forget messages, calls, requests, numbers and Messaging Services, clear faults
+        """Forget messages, calls, conferences, requests, numbers and Messaging Services, clear faults
         (releasing hung requests), restore callbacks."""
         self._control("POST", "reset")
 

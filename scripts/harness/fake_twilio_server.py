@@ -76,6 +76,25 @@ from xml.etree import ElementTree
 
 from twilio.request_validator import RequestValidator
 
+try:  # run as `python -m scripts.harness.fake_twilio_server`, or imported by the tests
+    from scripts.harness.fake_twilio_conferences import (
+        CONFERENCE_PATH,
+        PARTICIPANT_PATH,
+        PARTICIPANTS_PATH,
+        ConferenceContract,
+        Conferences,
+        SpecRules,
+    )
+except ImportError:  # run as a script (scripts/harness/fake_twilio.py): its folder is on the path
+    from fake_twilio_conferences import (  # type: ignore[no-redef,import-not-found]
+        CONFERENCE_PATH,
+        PARTICIPANT_PATH,
+        PARTICIPANTS_PATH,
+        ConferenceContract,
+        Conferences,
+        SpecRules,
+    )
+
 logger = logging.getLogger("fake_twilio")
 
 API_VERSION = "2010-04-01"
@@ -237,6 +256,24 @@ def load_contract(spec_path: Path) -> Contract:
         number_list_fields=tuple(number_page["properties"]),
         number_list_query=tuple(p["name"] for p in number_listing["parameters"] if p.get("in") == "query"),
         account_fields=tuple(account["properties"]),
+    )
+
+
+def load_conference_contract(spec: dict[str, Any]) -> ConferenceContract:
+    """Conferences and Participants: the operations the fake answers, out of the spec."""
+    create = _operation(spec, PARTICIPANTS_PATH, "post", "CreateParticipant")
+    _operation(spec, PARTICIPANTS_PATH, "get", "ListParticipant")
+    _operation(spec, PARTICIPANT_PATH, "get", "FetchParticipant")
+    _operation(spec, PARTICIPANT_PATH, "delete", "DeleteParticipant")
+    fetch = _operation(spec, CONFERENCE_PATH, "get", "FetchConference")
+    participant = _resolve(spec, create["responses"]["201"]["content"]["application/json"]["schema"])
+    conference = _resolve(spec, fetch["responses"]["200"]["content"]["application/json"]["schema"])
+    return ConferenceContract(
+        participant_create=_form_contract(spec, create),
+        participant_update=_form_contract(spec, _operation(spec, PARTICIPANT_PATH, "post", "UpdateParticipant")),
+        conference_update=_form_contract(spec, _operation(spec, CONFERENCE_PATH, "post", "UpdateConference")),
+        participant_fields=tuple(participant["properties"]),
+        conference_fields=tuple(conference["properties"]),
     )
 
 
@@ -946,6 +983,7 @@ class FakeTwilioServer(ThreadingHTTPServer):
         self.auth_token = auth_token
         self.state = State(callbacks_enabled)
         self.inventory = Inventory()
+        self.conferences: Conferences | None = None  # set by main(), from the spec
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Keep one broken connection from printing a traceback with who-knows-what in it."""
@@ -1065,6 +1103,8 @@ class Handler(BaseHTTPRequestHandler):
         try:
             if self._inventory_api(path, query, form, form_error):
                 return
+            if self._conferences_api(path, form, form_error):
+                return
             if self.command == "DELETE":
                 raise ApiError(405, 20004, "Method not allowed")
             calls, call = CALLS_ROUTE.fullmatch(path), CALL_ROUTE.fullmatch(path)
@@ -1118,6 +1158,23 @@ class Handler(BaseHTTPRequestHandler):
         resource = call_resource(server.contract, server.account_sid, fields, datetime.now(UTC))
         server.state.place_call(resource, fields, received_at)
         self._send_json(201, resource)
+
+    def _conferences_api(self, path: str, form: dict[str, list[str]] | None, form_error: ApiError | None) -> bool:
+        """Conferences and their Participants (scripts/harness/fake_twilio_conferences.py)."""
+        if self.server.conferences is None or "/Conferences/" not in path:
+            return False
+        self._authenticate(path.split("/")[3])
+        if form_error is not None and self.command == "POST":
+            raise form_error
+        answer = self.server.conferences.handle(self.command, path, form)
+        if answer is None:
+            return False
+        status, payload = answer
+        if status == 204:
+            self._send_empty(204)
+        else:
+            self._send_json(status, payload)
+        return True
 
     def _inventory_api(
         self, path: str, query: dict[str, list[str]], form: dict[str, list[str]] | None, form_error: ApiError | None
@@ -1282,6 +1339,8 @@ class Handler(BaseHTTPRequestHandler):
             ("POST", "/_control/callbacks"): lambda: self._control_callbacks(body),
             ("GET", "/_control/calls"): state.calls,
             ("POST", "/_control/calls"): lambda: self._control_call(body),
+            ("POST", "/_control/conferences"): lambda: self._control_conference(body),
+            ("GET", "/_control/conferences"): self._control_conference_log,
         }
         action = routes.get((self.command, path))
         if action is None:
@@ -1321,9 +1380,22 @@ class Handler(BaseHTTPRequestHandler):
             raise ValueError("status must be one of Twilio's call statuses")
         self.server.state.set_call_status(sid, status, self.server.account_sid)
 
+    def _control_conference(self, body: bytes) -> dict[str, Any]:
+        payload = _json_object(body)
+        sid, name, calls = payload.get("sid"), payload.get("friendly_name"), payload.get("calls")
+        if set(payload) - {"sid", "friendly_name", "calls"} or not isinstance(name, str) or not isinstance(calls, dict):
+            raise ValueError("conferences takes a sid, a friendly_name and calls {CA...: label}")
+        assert self.server.conferences is not None
+        return self.server.conferences.start(str(sid), name, calls)
+
+    def _control_conference_log(self) -> list[dict[str, Any]]:
+        return self.server.conferences.log() if self.server.conferences is not None else []
+
     def _control_reset(self) -> None:
         self.server.state.reset()
         self.server.inventory.reset()
+        if self.server.conferences is not None:
+            self.server.conferences.reset()
 
     def _control_number(self, body: bytes) -> dict[str, Any]:
         """The account buys a number (with Twilio's demo URLs, as a new number has)."""
@@ -1513,6 +1585,9 @@ def main(argv: list[str] | None = None) -> int:
     server = FakeTwilioServer(
         (args.host, args.port), contract, args.account_sid, args.auth_token, args.status_callbacks
     )
+    spec = json.loads(spec_path.read_text(encoding="utf-8"))
+    rules = SpecRules(validate=validate_form, typed=typed_fields, error=ApiError)
+    server.conferences = Conferences(load_conference_contract(spec), rules, args.account_sid)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         # shutdown() waits for serve_forever(), which runs in this (the signal-handling) thread.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 
-from service.conversations import contact_notes, follow_ups, shifts
+from service.conversations import contact_notes, follow_ups, seats, shifts
 from service.db import Conversation, Message, Offer, Texter, Volunteer
 from service.db.turn import Turn
 from service.outbound import outbox
@@ -124,4 +124,5 @@ def close(turn: Turn, conversation: Conversation, reason: str) -> None:
         if reason != "texter_deleted_data":
             contact_notes.ask(turn, conversation, volunteer)
     follow_ups.ask(turn, conversation)
+    seats.release_all(turn, conversation)
     turn.session.flush()

@@ -9,6 +9,7 @@ from service.dashboard import (  # noqa: F401 - registers routes
     actions,
     auth,
     live,
+    live_conversation,
     note_pages,
     people_pages,
     report_pages,

@@ -9,6 +9,7 @@ from service.db.line_state import LINE_STATE_ID, LineState, OperatorAlert
 from service.db.messaging import STATUS_ORDER, UNSENT_STATUSES, InboundReceipt, OutboxMessage
 from service.db.people import AuditEntry, LimitOverride, Shift, Supervisor, Texter, Volunteer
 from service.db.rota_records import FallbackCall, RotaChange, RotaListing, RotaSignup, RotaSlot
+from service.db.supervision_records import CallParticipant, SupervisorSeat, Transfer
 
 __all__ = [
     "MAX_ID",
@@ -22,6 +23,7 @@ __all__ = [
     "FollowUp",
     "NOTE_PENDING",
     "Referral",
+    "CallParticipant",
     "LimitOverride",
     "Conversation",
     "Escalation",
@@ -41,7 +43,9 @@ __all__ = [
     "Shift",
     "StaffSession",
     "Supervisor",
+    "SupervisorSeat",
     "Texter",
+    "Transfer",
     "UNSENT_STATUSES",
     "Volunteer",
     "parse_id",

@@ -45,6 +45,8 @@ class Call(Base):
     duration_seconds: Mapped[int | None]
     # The volunteer's leg of a caller's call (the <Dial>ed number), once one picked up.
     volunteer_leg_sid: Mapped[str | None] = mapped_column(String(64))
+    # The Twilio conference a connected caller's call moved into (learnt from its status callbacks).
+    conference_sid: Mapped[str | None] = mapped_column(String(64))
     # Placing a call through Twilio's API: tries so far, and when the next may start.
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     next_attempt_at: Mapped[datetime | None]

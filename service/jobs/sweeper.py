@@ -28,6 +28,7 @@ from service.db import (
     Offer,
     OutboxMessage,
     Shift,
+    Transfer,
     Volunteer,
 )
 from service.db.turn import Turn, run_turn
@@ -35,6 +36,7 @@ from service.outbound import outbox
 from service.outbound.delivery import lease_seconds
 from service.runtime import Runtime
 from service.sms import inbound
+from service.staff import transfers
 from service.voice import calls
 
 # Rows handled per sweep and kind; a larger backlog is taken over the next sweeps.
@@ -94,6 +96,9 @@ def sweep(runtime: Runtime, now: datetime) -> list[Turn]:
             .where(Call.direction == "inbound", Call.ended_at.is_(None), Call.started_at <= now - calls.LONGEST_CALL)
             .limit(BATCH)
         ).all()
+        lapsed_transfers = session.scalars(
+            select(Transfer.id).where(Transfer.status == "offered", Transfer.expires_at <= now).limit(BATCH)
+        ).all()
         # Stored texts whose routing job was lost (Redis restarted, a worker killed mid-turn).
         unrouted = session.scalars(
             select(InboundReceipt.sid)
@@ -115,6 +120,8 @@ def sweep(runtime: Runtime, now: datetime) -> list[Turn]:
         turns.append(inbound.route_stored(runtime, sid, now))
     for offer_id in expired:
         turns.append(run_turn(runtime, now, partial(dispatch.expire, offer_id=offer_id))[1])
+    for transfer_id in lapsed_transfers:
+        turns.append(run_turn(runtime, now, partial(transfers.lapse, transfer_id=transfer_id))[1])
     for conversation_id in silent:
         turns.append(run_turn(runtime, now, partial(close_if_silent, conversation_id=conversation_id))[1])
     for volunteer_id in rested:

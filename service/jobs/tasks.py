@@ -21,8 +21,8 @@ from service.runtime import Runtime, process_runtime
 from service.sms import inbound
 from service.sms.router_seat import RouterSeat
 from service.sms.spool import Spool
-from service.staff import rota_watch
-from service.voice import callbacks, calls
+from service.staff import rota_watch, transfers
+from service.voice import callbacks, calls, conference
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +140,25 @@ def expire_offer(offer_id: int) -> None:
     runtime = process_runtime()
     _, turn = run_turn(runtime, _now(), lambda turn: dispatch.expire(turn, offer_id))
     JobQueue(runtime).submit(turn)
+
+
+def lapse_transfer(transfer_id: int) -> None:
+    """A warm transfer's deadline: nobody accepted, so the first volunteer keeps the texter."""
+    runtime = process_runtime()
+    _, turn = run_turn(runtime, _now(), lambda turn: transfers.lapse(turn, transfer_id))
+    JobQueue(runtime).submit(turn)
+
+
+def move_call_to_conference(call_id: int) -> None:
+    """Move an answered call into its conference (supervisors and the crisis line can join)."""
+    runtime = process_runtime()
+    JobQueue(runtime).submit(conference.move(runtime, _twilio(), call_id, _now()))
+
+
+def sync_call_participant(participant_id: int) -> None:
+    """Call a supervisor or the crisis line into a call's conference, or change how they are in it."""
+    runtime = process_runtime()
+    JobQueue(runtime).submit(conference.sync(runtime, _twilio(), participant_id, _now()))
 
 
 def ring_held_caller(call_id: int) -> None:

@@ -129,14 +129,21 @@ def tell_volunteer(
     to_volunteer(turn, volunteer, turn.runtime.texts.for_volunteer(key, **params), from_number, conversation)
 
 
-def to_supervisor(turn: Turn, supervisor: Supervisor, body: str, conversation: Conversation | None = None) -> None:
+def to_supervisor(
+    turn: Turn,
+    supervisor: Supervisor,
+    body: str,
+    conversation: Conversation | None = None,
+    from_number: str | None = None,
+) -> None:
+    """`from_number`: the thread of a conversation the supervisor sits in; the main number otherwise."""
     language = turn.runtime.settings.line.languages[0]
     _queue(
         turn,
         "supervisor",
         lambda: supervisor.phone if supervisor.active else None,
         supervisor.id,
-        turn.runtime.settings.line.main_number,
+        from_number or turn.runtime.settings.line.main_number,
         body,
         conversation.id if conversation else None,
         language,

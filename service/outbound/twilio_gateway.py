@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from twilio.base import values
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
@@ -65,6 +66,14 @@ class BaseUrlHttpClient(TwilioHttpClient):
 def twilio_client(account_sid: str, auth_token: str, base_url: str, timeout: float) -> Client:
     """The official client, talking to `base_url` (TWILIO_API_BASE_URL)."""
     return Client(account_sid, auth_token, http_client=BaseUrlHttpClient(base_url, timeout))
+
+
+@dataclass(frozen=True)
+class _Participant:
+    """A conference participant as `_outcome` reads a resource: its CallSid is its sid."""
+
+    sid: str
+    status: str
 
 
 @dataclass(frozen=True)
@@ -124,6 +133,69 @@ class TwilioGateway:
     def redirect_call(self, sid: str, url: str) -> SendOutcome:
         """Make a live call fetch its next TwiML from `url` (taking a caller out of the hold queue)."""
         return _outcome(lambda: self._client.calls(sid).update(url=url, method="POST"))
+
+    def add_participant(
+        self,
+        conference_sid: str,
+        to: str,
+        from_number: str,
+        label: str,
+        muted: bool,
+        coaching_call_sid: str | None,
+    ) -> SendOutcome:
+        """Call `to` into a conference (a supervisor, the crisis line): muted to listen, or
+        coaching the call `coaching_call_sid` (heard by that participant only)."""
+
+        def create() -> _Participant:
+            participant = self._client.conferences(conference_sid).participants.create(
+                from_=from_number,
+                to=to,
+                label=label,
+                muted=muted,
+                coaching=coaching_call_sid is not None,
+                call_sid_to_coach=coaching_call_sid or values.unset,
+                early_media=True,
+                beep="false",
+            )
+            return _Participant(str(participant.call_sid), str(participant.status or "queued"))
+
+        return _outcome(create)
+
+    def update_participant(
+        self,
+        conference_sid: str,
+        call_sid: str,
+        muted: bool,
+        coaching_call_sid: str | None,
+        end_conference_on_exit: bool,
+    ) -> SendOutcome:
+        """Change how a participant is in the conference (listening, coaching, joined) and whether
+        their leaving ends it."""
+
+        def update() -> _Participant:
+            participant = (
+                self._client.conferences(conference_sid)
+                .participants(call_sid)
+                .update(
+                    muted=muted,
+                    coaching=coaching_call_sid is not None,
+                    call_sid_to_coach=coaching_call_sid or values.unset,
+                    end_conference_on_exit=end_conference_on_exit,
+                )
+            )
+            return _Participant(str(participant.call_sid), str(participant.status or "connected"))
+
+        return _outcome(update)
+
+    def remove_participant(self, conference_sid: str, call_sid: str) -> SendOutcome:
+        """Take a participant out of the conference (their leg hangs up)."""
+        return _outcome(
+            lambda: (
+                _Participant(call_sid, "complete")
+                if self._client.conferences(conference_sid).participants(call_sid).delete()
+                else _Participant(call_sid, "unknown")
+            )
+        )
 
     def find_sent(self, to: str, from_number: str, body: str) -> Accepted | None:
         """A message Twilio accepted although its answer never reached us (for reconciliation).

@@ -497,7 +497,7 @@ def _handled_as_staff(turn: Turn, sms: InboundSms) -> bool:
         select(Supervisor).where(Supervisor.phone == sms.sender, Supervisor.active)
     ).first()
     if supervisor is not None:
-        supervisors.on_supervisor_message(turn, supervisor, sms.body)
+        supervisors.on_supervisor_message(turn, supervisor, sms.body, sms.line_number)
         log.info("sms.received from=supervisor supervisor=%d", supervisor.id)
         return True
     return False

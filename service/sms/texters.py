@@ -14,8 +14,9 @@ from sqlalchemy.orm import joinedload
 
 from routing import admission
 from routing.admission import Arrival
+from routing.presence import Party
 from routing.texter_text import TexterAction, TexterKeywords, over_flood_limit, read_texter_text
-from service.conversations import dispatch, follow_ups, lifecycle, line_pause, retention, risk
+from service.conversations import dispatch, follow_ups, lifecycle, line_pause, retention, risk, seats
 from service.db import OPEN_STATUSES, Conversation, Message, Texter
 from service.db.turn import Turn
 from service.outbound import outbox
@@ -140,6 +141,7 @@ def _continue(turn: Turn, texter: Texter, conversation: Conversation, body: str)
             pseudonym=texter.pseudonym,
             text=body,
         )
+    seats.echo(turn, conversation, Party.TEXTER, body)
 
 
 def _delete_data(turn: Turn, texter: Texter, conversation: Conversation | None, language: str) -> None:

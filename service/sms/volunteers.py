@@ -9,11 +9,14 @@ from sqlalchemy import func, select
 
 from routing import limits
 from routing.commands import Command, CommandText, parse_command
-from service.conversations import contact_notes, dispatch, escalations, follow_ups, lifecycle, referrals, shifts
+from routing.presence import Party
+from service.conversations import contact_notes, dispatch, escalations, follow_ups, lifecycle, referrals, seats, shifts
 from service.db import PHONE_CHANNELS, Conversation, Volunteer
 from service.db.turn import Turn
 from service.outbound import outbox
 from service.sms import rota_signups
+from service.staff import call_supervision, stepping_in, transfers
+from service.staff.supervision import ActionRefused
 from service.voice import callbacks
 
 
@@ -39,6 +42,7 @@ def _relay(turn: Turn, volunteer: Volunteer, line_number: str, body: str) -> Non
         return
     lifecycle.record(turn, conversation, "volunteer", body)
     outbox.to_texter(turn, conversation.texter, body, conversation)
+    seats.echo(turn, conversation, Party.VOLUNTEER, body)
 
 
 def _thread(turn: Turn, volunteer: Volunteer, line_number: str) -> Conversation | None:
@@ -127,7 +131,8 @@ def _off(turn: Turn, volunteer: Volunteer, line_number: str, _: CommandText) -> 
 def _yes(turn: Turn, volunteer: Volunteer, line_number: str, _: CommandText) -> None:
     offer = dispatch.pending_offer(turn, volunteer)
     if offer is None:
-        outbox.tell_volunteer(turn, volunteer, "no_offer", line_number)
+        if not transfers.accept(turn, volunteer):
+            outbox.tell_volunteer(turn, volunteer, "no_offer", line_number)
         return
     if offer.conversation.channel == "callback":
         callbacks.accept(turn, volunteer, offer)
@@ -295,6 +300,45 @@ def _followup(turn: Turn, volunteer: Volunteer, line_number: str, _: CommandText
     outbox.tell_volunteer(turn, volunteer, key, line_number, conversation, pseudonym=conversation.texter.pseudonym)
 
 
+def _in_thread(
+    turn: Turn, volunteer: Volunteer, line_number: str, command: CommandText, texts_only: bool
+) -> Conversation | None:
+    """The conversation a command about one conversation is for (this thread's, the only one,
+    or the call); None after telling the volunteer to send it in the right thread."""
+    conversation, _ = _thread_or_only(turn, volunteer, line_number)
+    if conversation is None or (texts_only and conversation.channel in PHONE_CHANNELS):
+        outbox.tell_volunteer(turn, volunteer, "needs_thread", line_number, command=f"#{command.word}")
+        return None
+    return conversation
+
+
+def _sup(turn: Turn, volunteer: Volunteer, line_number: str, command: CommandText) -> None:
+    conversation = _in_thread(turn, volunteer, line_number, command, texts_only=False)
+    if conversation is not None:
+        stepping_in.ask_for_supervisor(turn, volunteer, conversation)
+
+
+def _transfer(turn: Turn, volunteer: Volunteer, line_number: str, command: CommandText) -> None:
+    conversation = _in_thread(turn, volunteer, line_number, command, texts_only=True)
+    if conversation is not None:
+        transfers.ask(turn, volunteer, conversation, command.argument[:300])
+
+
+def _crisis_line(turn: Turn, volunteer: Volunteer, line_number: str, command: CommandText) -> None:
+    """`#988`: in a text conversation, the crisis line's options to the texter; during a call,
+    the crisis line added to it as a third participant."""
+    conversation = _in_thread(turn, volunteer, line_number, command, texts_only=False)
+    if conversation is None:
+        return
+    if conversation.channel == "sms":
+        stepping_in.send_crisis_line(turn, volunteer, conversation)
+        return
+    try:
+        call_supervision.add_crisis_line(turn, conversation.id, f"volunteer:{volunteer.id}")
+    except ActionRefused as refused:
+        outbox.tell_volunteer(turn, volunteer, refused.reason, None, conversation)
+
+
 _HANDLERS = {
     Command.ON: _on,
     Command.OFF: _off,
@@ -316,4 +360,7 @@ _HANDLERS = {
     Command.RES: _res,
     Command.SEND: _send,
     Command.FOLLOWUP: _followup,
+    Command.SUP: _sup,
+    Command.TRANSFER: _transfer,
+    Command.CRISIS_LINE: _crisis_line,
 }

@@ -8,6 +8,7 @@ the audit entry and the texts it causes; the caller submits the turn after the c
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -118,17 +119,21 @@ def lift_limit(turn: Turn, volunteer_id: int, limit: str, minutes: int, reason: 
     return override
 
 
-def reassign(turn: Turn, conversation_id: int, volunteer_id: int, actor: str, reason: str) -> None:
-    """Hand an active conversation to another volunteer on shift, in a thread of its own.
+@dataclass(frozen=True)
+class Handover:
+    """A conversation moved to another volunteer: who had it, on which thread, and the new thread."""
 
-    Locks as dispatch does (conversation, then volunteer) and asks `routing.limits` whether the
-    new volunteer may take a texter now; the texter, the old and the new volunteer are told,
-    and the new one gets the texter's latest messages.
-    """
-    conversation = turn.session.scalars(
-        select(Conversation).where(Conversation.id == conversation_id).with_for_update()
-    ).first()
-    if conversation is None or conversation.status != "active" or conversation.volunteer is None:
+    previous: Volunteer
+    previous_line: str | None
+    volunteer: Volunteer
+    line_number: str
+
+
+def hand_over(turn: Turn, conversation: Conversation, volunteer_id: int) -> Handover:
+    """Move an active text conversation (locked by the caller) to another volunteer on shift,
+    in a thread of its own, if `routing.limits` lets them take a texter now. Nobody is told:
+    the caller words it (a supervisor's reassignment, a warm transfer)."""
+    if conversation.status != "active" or conversation.volunteer is None:
         raise ActionRefused("not_active")
     if conversation.channel != "sms":
         raise ActionRefused("not_a_text_conversation")  # a call cannot move to another phone
@@ -147,15 +152,37 @@ def reassign(turn: Turn, conversation_id: int, volunteer_id: int, actor: str, re
     assert line_number is not None  # refusal() has checked it
     contact_notes.close_for_thread(turn, volunteer, line_number)
     previous, previous_line = conversation.volunteer, conversation.line_number
-    texter = conversation.texter
     conversation.volunteer, conversation.line_number = volunteer, line_number
-    texter.last_volunteer_id = volunteer.id
+    conversation.texter.last_volunteer_id = volunteer.id
     volunteer.last_assigned_at = turn.now
     shift = shifts.open_shift(turn.session, volunteer.id)
     if shift is not None:
         shift.conversations_taken += 1
     turn.session.execute(update(Volunteer).where(Volunteer.id == previous.id).values(last_assigned_at=turn.now))
     turn.session.flush()
+    return Handover(previous, previous_line, volunteer, line_number)
+
+
+def reassign(turn: Turn, conversation_id: int, volunteer_id: int, actor: str, reason: str) -> None:
+    """Hand an active conversation to another volunteer on shift, in a thread of its own.
+
+    Locks as dispatch does (conversation, then volunteer) and asks `routing.limits` whether the
+    new volunteer may take a texter now; the texter, the old and the new volunteer are told,
+    and the new one gets the texter's latest messages.
+    """
+    conversation = turn.session.scalars(
+        select(Conversation).where(Conversation.id == conversation_id).with_for_update()
+    ).first()
+    if conversation is None:
+        raise ActionRefused("not_active")
+    moved = hand_over(turn, conversation, volunteer_id)
+    previous, previous_line, volunteer, line_number = (
+        moved.previous,
+        moved.previous_line,
+        moved.volunteer,
+        moved.line_number,
+    )
+    texter = conversation.texter
     outbox.tell_volunteer(turn, previous, "conversation_reassigned", previous_line, pseudonym=texter.pseudonym)
     outbox.tell_volunteer(turn, volunteer, "reassigned_to_you", line_number, conversation, pseudonym=texter.pseudonym)
     backlog = lifecycle.texter_backlog(turn, conversation)[-HANDOVER_MESSAGES:]

@@ -9,6 +9,7 @@ reached now, with the crisis line one key away (`/twilio/voice/crisis` needs no 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -21,13 +22,15 @@ from service.jobs.job_queue import JobQueue
 from service.runtime import Runtime
 from service.sms import inbound
 from service.sms.twilio_request import form_field, form_sid, twilio_signed, webhook_runtime
-from service.voice import call_status, callbacks, calls
+from service.voice import call_status, callbacks, calls, conference
 from service.voice.call_script import CallScript, Step
 
 log = logging.getLogger(__name__)
 
 voice_webhooks = Blueprint("twilio_voice", __name__, url_prefix="/twilio")
 
+CONFERENCE_SID = re.compile(r"CF[0-9a-fA-F]{32}")
+CALL_SID = re.compile(r"CA[0-9a-fA-F]{32}")
 CALL_STATUSES = frozenset(
     {"queued", "initiated", "ringing", "in-progress", "completed", "busy", "no-answer", "canceled", "failed"}
 )
@@ -106,7 +109,9 @@ def voice_whisper_answer() -> Response:
 def voice_dial_result() -> Response:
     call_id, call_status_now = _id("call"), request.form.get("CallStatus", "")
     log.info("call.dial_over call=%d dial_status=%s", call_id, request.form.get("DialCallStatus", "")[:20])
-    return _answer(lambda runtime, now: calls.dial_result(runtime, call_id, call_status_now, now))
+    return _answer(
+        lambda runtime, now: calls.dial_result(runtime, call_id, call_status_now, now, conference.caller_step)
+    )
 
 
 @voice_webhooks.post("/voice/wait")
@@ -168,6 +173,52 @@ def voice_status() -> Response:
     placed = _id("call") if "call" in request.args else None
     runtime = webhook_runtime()
     turn = call_status.record(runtime, sid, placed, status, duration, datetime.now(UTC))
+    JobQueue(runtime).submit(turn)
+    return Response(status=204)
+
+
+@voice_webhooks.post("/voice/conference")
+@twilio_signed
+def voice_conference() -> Response:
+    """The volunteer's leg, redirected by the job that moves an answered call into its conference."""
+    call_id = _id("call")
+    return _answer(lambda runtime, now: conference.volunteer_leg(runtime, call_id, now), outage=calls.HangUp())
+
+
+@voice_webhooks.post("/voice/conference-wait")
+@twilio_signed
+def voice_conference_wait() -> Response:
+    """The caller, a second after their <Dial> ended while the call was moving into its conference."""
+    call_id, call_status_now = _id("call"), request.form.get("CallStatus", "")
+    return _answer(lambda runtime, now: conference.await_move(runtime, call_id, call_status_now, now))
+
+
+@voice_webhooks.post("/voice/conference-over")
+@twilio_signed
+def voice_conference_over() -> Response:
+    """The caller's conference has ended."""
+    call_id, call_status_now = _id("call"), request.form.get("CallStatus", "")
+    return _answer(lambda runtime, now: conference.over(runtime, call_id, call_status_now, now))
+
+
+@voice_webhooks.post("/voice/conference-status")
+@twilio_signed
+def voice_conference_status() -> Response:
+    """A conference's status callback: who joined or left. Idempotent: a repeat changes nothing."""
+    call_id = _id("call")
+    event = request.form.get("StatusCallbackEvent", "")
+    conference_sid = request.form.get("ConferenceSid", "")
+    if event not in conference.KNOWN_EVENTS or not CONFERENCE_SID.fullmatch(conference_sid):
+        abort(400, "StatusCallbackEvent or ConferenceSid is not one of Twilio's.")
+    call_sid = request.form.get("CallSid", "")
+    found = conference.ConferenceEvent(
+        conference_sid=conference_sid,
+        event=event,
+        call_sid=call_sid if CALL_SID.fullmatch(call_sid) else "",
+        label=request.form.get("ParticipantLabel", "")[:64],
+    )
+    runtime = webhook_runtime()
+    turn = conference.record_event(runtime, call_id, found, datetime.now(UTC))
     JobQueue(runtime).submit(turn)
     return Response(status=204)
 

@@ -11,7 +11,7 @@ from twilio.twiml.voice_response import Dial, VoiceResponse
 
 from routing import call_flow as rules
 from service.runtime import Runtime
-from service.voice import callbacks, calls
+from service.voice import callbacks, calls, conference
 
 HOLD_QUEUE = "warmline-hold"
 # Seconds a prompt waits for a key once its words are said: after the hours (and the outage
@@ -21,7 +21,7 @@ HOLD_KEY_SECONDS = 1
 # Seconds before a wait URL is asked again while someone is about to be connected.
 COMING_PAUSE_SECONDS = 5
 
-Step = calls.Step | callbacks.Step
+Step = calls.Step | callbacks.Step | conference.Step
 
 
 class CallScript:
@@ -115,6 +115,23 @@ class CallScript:
             case callbacks.Spoken(text):
                 self._speak(response, self._texts.languages[0], text)
                 response.hangup()
+            case conference.JoinConference(call_id, room, label, end_on_exit, caller):
+                # The caller's <Dial> says what follows the conference; the volunteer's leg just ends.
+                dial = Dial(action=self._url("conference-over", call=call_id), method="POST") if caller else Dial()
+                dial.conference(
+                    room,
+                    start_conference_on_enter=True,
+                    end_conference_on_exit=end_on_exit,
+                    beep="false",
+                    participant_label=label,
+                    status_callback=self._url("conference-status", call=call_id),
+                    status_callback_method="POST",
+                    status_callback_event=" ".join(conference.EVENTS),
+                )
+                response.append(dial)
+            case conference.AwaitMove(call_id):
+                response.pause(length=1)
+                response.redirect(self._url("conference-wait", call=call_id), method="POST")
             case calls.HangUp():
                 response.hangup()
             case calls.Continue():

@@ -65,7 +65,7 @@ def _is_the_call(call_sid: str, placed_call_id: int | None) -> ColumnElement[boo
 def _outcome(stage: str) -> str:
     """How a caller's call ended, from where it stood: talking with a volunteer; told that
     nobody could take it; or hung up while waiting."""
-    if stage == rules.CONNECTED:
+    if stage in (rules.CONNECTED, rules.CONFERENCE):
         return rules.ANSWERED
     if stage == rules.CLOSING:
         return rules.UNANSWERED

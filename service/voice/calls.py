@@ -15,8 +15,10 @@ whose <Dial> rings the volunteer like any other round.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -38,6 +40,8 @@ log = logging.getLogger(__name__)
 FINAL_STATUSES = frozenset({"completed", "busy", "no-answer", "canceled", "failed"})
 # Twilio ends any call after 4 hours; a caller's call still open long after that lost its end.
 LONGEST_CALL = timedelta(hours=4, minutes=15)
+# The job that moves an answered call into its conference (service/voice/conference.py).
+MOVE_TO_CONFERENCE = "move_call_to_conference"
 # Seconds before a failed redirect out of the hold queue is tried again.
 PULL_RETRY_SECONDS = 2
 
@@ -318,6 +322,9 @@ def whisper_answer(runtime: Runtime, offer_id: int, digits: str, leg_sid: str, n
             turn, volunteer, "call_connected", conversation=conversation, pseudonym=conversation.texter.pseudonym
         )
         turn.session.flush()
+        # Into a conference of its own at once, where supervisors and the crisis line can join
+        # (service/voice/conference.py); the whisper has done its work by now.
+        turn.schedule(MOVE_TO_CONFERENCE, call.id, turn.now)
         dispatch.offer_waiting(turn)  # the released phones may ring for someone else
         log.info("call.connected call=%d volunteer=%d", call.id, volunteer.id)
         return Continue()
@@ -325,17 +332,29 @@ def whisper_answer(runtime: Runtime, offer_id: int, digits: str, leg_sid: str, n
     return run_turn(runtime, now, work)
 
 
-def dial_result(runtime: Runtime, call_id: int, call_status: str, now: datetime) -> tuple[Step, Turn]:
-    """The <Dial> round is over. After a conversation the caller (if still on the line) hears
-    goodbye; otherwise the round is settled and the next volunteers are rung, or the caller
-    holds, or hears the hours."""
+def dial_result(
+    runtime: Runtime,
+    call_id: int,
+    call_status: str,
+    now: datetime,
+    into_conference: Callable[[Turn, Call, Conversation], Any],
+) -> tuple[Any, Turn]:
+    """The <Dial> round is over. A call that moved into its conference takes the caller there
+    (`into_conference`, service/voice/conference.py); after a conversation the caller (if still
+    on the line) hears goodbye; otherwise the round is settled and the next volunteers are
+    rung, or the caller holds, or hears the hours."""
 
-    def work(turn: Turn) -> Step:
+    def work(turn: Turn) -> Any:
         locked = lock_call(turn, call_id)
         if locked is None:
             return HangUp()
         call, conversation = locked
         caller_gone = call_status in FINAL_STATUSES
+        if call.stage == rules.CONFERENCE:
+            if caller_gone:
+                close_call(turn, call, conversation, rules.ANSWERED)
+                return HangUp()
+            return into_conference(turn, call, conversation)
         if call.stage == rules.CONNECTED:
             close_call(turn, call, conversation, rules.ANSWERED)
             return HangUp() if caller_gone else Goodbye(conversation.language, "call_ended")
@@ -459,7 +478,7 @@ def end_if_lost(turn: Turn, call_id: int) -> None:
     if call.ended_at is not None or call.started_at > turn.now - LONGEST_CALL:
         return
     call.ended_at = turn.now
-    outcome = rules.ANSWERED if call.stage == rules.CONNECTED else rules.ABANDONED
+    outcome = rules.ANSWERED if call.stage in (rules.CONNECTED, rules.CONFERENCE) else rules.ABANDONED
     call.stage = rules.ENDED
     close_call(turn, call, conversation, outcome)
 

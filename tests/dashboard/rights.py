@@ -25,6 +25,16 @@ EVERY_SUPERVISOR = frozenset(
         "dashboard.transcript",
         # A conversation's contact note, corrected by any supervisor (audited).
         "dashboard.correct_contact_note",
+        # Supervisors inside a conversation: each opening and action is audited.
+        "dashboard.conversation_live",
+        "dashboard.conversation_live_messages",
+        "dashboard.conversation_write",
+        "dashboard.conversation_join",
+        "dashboard.conversation_transfer",
+        # A live call: listening, coaching and joining are refused (a notice, nothing done) to a
+        # plain supervisor who is not on call (tests/dashboard/test_conversation_live.py).
+        "dashboard.conversation_call",
+        "dashboard.conversation_crisis_line",
         "dashboard.reassign",
         "dashboard.volunteer_shift",
         "dashboard.end_shift",

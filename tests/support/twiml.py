@@ -1,7 +1,7 @@
 """Checking a TwiML document the way Twilio would read it, plus the line's own rules.
 
 The allow-list below is Twilio's TwiML reference (twilio.com/docs/voice/twiml: the pages of
-<Say>, <Play>, <Pause>, <Gather>, <Dial> and its nouns <Number> and <Queue>, <Enqueue>,
+<Say>, <Play>, <Pause>, <Gather>, <Dial> and its nouns <Number>, <Queue> and <Conference>, <Enqueue>,
 <Leave>, <Hangup>, <Redirect>, <Reject>), cross-checked against the builders of the twilio
 library: the verbs and nouns, the attributes each takes and the values those allow, what
 nests where, and the verbs a queue's wait URL and a <Number> whisper may use. On top:
@@ -87,6 +87,30 @@ ATTRIBUTES: dict[str, frozenset[str]] = {
         }
     ),
     "Queue": frozenset({"url", "method", "reservationSid", "postWorkActivitySid"}),
+    "Conference": frozenset(
+        {
+            "muted",
+            "beep",
+            "startConferenceOnEnter",
+            "endConferenceOnExit",
+            "waitUrl",
+            "waitMethod",
+            "maxParticipants",
+            "record",
+            "region",
+            "coach",
+            "trim",
+            "statusCallbackEvent",
+            "statusCallback",
+            "statusCallbackMethod",
+            "recordingStatusCallback",
+            "recordingStatusCallbackMethod",
+            "recordingStatusCallbackEvent",
+            "eventCallbackUrl",
+            "jitterBufferSize",
+            "participantLabel",
+        }
+    ),
     "Enqueue": frozenset({"action", "maxQueueSize", "method", "waitUrl", "waitUrlMethod", "workflowSid"}),
     "Leave": frozenset(),
     "Hangup": frozenset(),
@@ -97,7 +121,7 @@ ATTRIBUTES: dict[str, frozenset[str]] = {
 CHILDREN: dict[str, frozenset[str]] = {
     "Response": VERBS,
     "Gather": frozenset({"Say", "Play", "Pause"}),
-    "Dial": frozenset({"Number", "Queue"}),
+    "Dial": frozenset({"Number", "Queue", "Conference"}),
 }
 
 # Verbs Twilio runs in a queue's waitUrl document, and in a <Number url> whisper.
@@ -109,8 +133,22 @@ WAIT_PATH = re.compile(r"/wait(-choice)?$")
 METHODS = frozenset({"GET", "POST"})
 BOOLEANS = frozenset({"true", "false"})
 BOOLEAN_ATTRIBUTES = frozenset(
-    {"answerOnBridge", "hangupOnStar", "actionOnEmptyResult", "bargeIn", "debug", "enhanced", "profanityFilter"}
+    {
+        "answerOnBridge",
+        "hangupOnStar",
+        "actionOnEmptyResult",
+        "bargeIn",
+        "debug",
+        "enhanced",
+        "profanityFilter",
+        "muted",
+        "startConferenceOnEnter",
+        "endConferenceOnExit",
+    }
 )
+# <Conference beep>: Twilio's four values; its status callback events, space-separated.
+CONFERENCE_BEEPS = frozenset({"true", "false", "onEnter", "onExit"})
+CONFERENCE_EVENTS = frozenset({"start", "end", "join", "leave", "mute", "hold", "modify", "speaker", "announcement"})
 # (element, attribute) -> inclusive range of whole numbers Twilio accepts.
 RANGES: dict[tuple[str, str], tuple[int, int]] = {
     ("Gather", "timeout"): (1, 600),
@@ -121,8 +159,9 @@ RANGES: dict[tuple[str, str], tuple[int, int]] = {
     ("Say", "loop"): (0, 1000),
     ("Play", "loop"): (0, 1000),
     ("Enqueue", "maxQueueSize"): (1, 5000),
+    ("Conference", "maxParticipants"): (2, 250),
 }
-URL_ATTRIBUTES = frozenset({"action", "url", "waitUrl"})
+URL_ATTRIBUTES = frozenset({"action", "url", "waitUrl", "statusCallback"})
 LANGUAGE_TAG = re.compile(r"[a-z]{2,3}-[A-Z]{2}")
 DIALLABLE = re.compile(r"\+[1-9]\d{6,14}|\d{3,6}")
 
@@ -179,6 +218,8 @@ def _check_element(element: ElementTree.Element, path: str, public_url: str, lin
         raise TwimlError(f"{path}: <Number> {text!r} is not a number to dial")
     if tag in ("Enqueue", "Queue") and not 1 <= len(text) <= 64:
         raise TwimlError(f"{path}: <{tag}> needs a queue name of 1 to 64 characters")
+    if tag == "Conference" and not 1 <= len(text) <= 128:
+        raise TwimlError(f"{path}: <Conference> needs a room name of 1 to 128 characters")
     if tag in ("Redirect", "Play") and not text.startswith(("https://", "http://")):
         raise TwimlError(f"{path}: <{tag}> needs an absolute URL")
     if tag == "Redirect" and not text.startswith(public_url + "/twilio/voice/"):
@@ -201,6 +242,12 @@ def _check_value(tag: str, name: str, value: str, path: str, public_url: str) ->
     elif name in URL_ATTRIBUTES:
         if not value.startswith(public_url + "/twilio/voice/"):
             raise TwimlError(f"{path}: <{tag} {name}={value!r}> is not one of the service's voice webhooks")
+    elif tag == "Conference" and name == "beep":
+        if value not in CONFERENCE_BEEPS:
+            raise TwimlError(f"{path}: <Conference beep={value!r}> must be one of {sorted(CONFERENCE_BEEPS)}")
+    elif tag == "Conference" and name == "statusCallbackEvent":
+        if not value.split() or set(value.split()) - CONFERENCE_EVENTS:
+            raise TwimlError(f"{path}: <Conference statusCallbackEvent={value!r}> names events Twilio does not send")
     elif tag == "Gather" and name == "input":
         if not value.split() or set(value.split()) - {"dtmf", "speech"}:
             raise TwimlError(f"{path}: <Gather input={value!r}> must be dtmf, speech or both")
@@ -219,6 +266,8 @@ def _check_dial(dial: ElementTree.Element, text: str, path: str, line_numbers: f
         raise TwimlError(f"{path}: <Dial> dials nothing")
     if text and not DIALLABLE.fullmatch(text):
         raise TwimlError(f"{path}: <Dial> {text!r} is not a number to dial")
+    if "Conference" in nouns and len(nouns) > 1:
+        raise TwimlError(f"{path}: <Dial> joins a conference and dials something else")
     if len(nouns) > 10:
         raise TwimlError(f"{path}: <Dial> rings {len(nouns)} numbers; Twilio rings at most 10 at once")
     rings_a_phone = bool(text) or "Number" in nouns
