@@ -5,7 +5,7 @@ from sqlalchemy import Column, ForeignKeyConstraint, Integer, PrimaryKeyConstrai
 
 from service.db.base import UTCDateTime
 
-revision = "0017_contact_notes"
+revision = "0016_contact_notes"
 down_revision = "0015_rota"
 
 

@@ -6,8 +6,8 @@ from alembic import op
 
 from service.db.base import UTCDateTime
 
-revision = "0016_supervision"
-down_revision = "0017_contact_notes"
+revision = "0017_supervision"
+down_revision = "0016_contact_notes"
 
 
 def upgrade() -> None:
