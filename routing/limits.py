@@ -83,6 +83,11 @@ class VolunteerState:
     # One of their conversations is in imminent danger and its escalation is not yet
     # acknowledged: that conversation has their whole attention.
     focus: bool = False
+    # Experience and lived experience (`routing.matching`): "training", "peer" or
+    # "experienced"; what a trainee may take; the topics they opted in to share.
+    level: str = "peer"
+    trainee_scope: str = "any"
+    topics: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

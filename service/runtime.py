@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from escalation.detector import Detector
 from routing.admission import AdmissionRules
 from routing.limits import ShiftLimits
+from routing.matching import MatchRules
 from service.db.engine import make_engine, make_sessionmaker
 from service.db.vault import Vault
 from service.settings import Settings
@@ -63,6 +64,14 @@ class Runtime:
     @cached_property
     def shift_limits(self) -> ShiftLimits:
         return ShiftLimits(line_numbers=self.settings.line.numbers, **asdict(self.settings.shifts))
+
+    @cached_property
+    def match_rules(self) -> MatchRules:
+        matching = self.settings.matching
+        return MatchRules(
+            experienced_first=timedelta(seconds=matching.experienced_first_seconds),
+            topic_first=timedelta(seconds=matching.topic_first_seconds),
+        )
 
     @cached_property
     def admission_rules(self) -> AdmissionRules:

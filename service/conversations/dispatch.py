@@ -35,9 +35,19 @@ from routing.limits import (
     offer_moves_on,
     refusal,
 )
-from routing.matching import Seeker, choose_volunteer
+from routing.matching import (
+    EXPERIENCED,
+    TRAINEE_SCOPES,
+    TRAINING,
+    Floor,
+    Hold,
+    Seeker,
+    choose_volunteer,
+    hold_for,
+    trainee_may_take,
+)
 from service.conversations import lifecycle, shifts
-from service.db import Call, Conversation, LimitOverride, Offer, Shift, Volunteer
+from service.db import Call, Conversation, LimitOverride, Offer, Shift, TexterPlan, Volunteer
 from service.db.turn import Turn
 from service.outbound import outbox
 
@@ -68,46 +78,80 @@ def offer_waiting(turn: Turn) -> None:
         .limit(DISPATCH_BATCH)
         .with_for_update(skip_locked=True, of=Conversation)
     ).all()
+    if not waiting:
+        return
     # Volunteers a limit refuses whoever the seeker is: examined once for the whole queue.
     refused: set[int] = set()
+    floor = _floor(turn)
     for conversation in waiting:
         seeker = _seeker(turn, conversation)
         if conversation.channel == "voice":
-            offered = _ring_best(turn, conversation, seeker, refused)
+            # A caller is holding the phone: no hold for anyone, only a trainee's scope.
+            offered = _ring_best(turn, conversation, seeker, Hold(mentor_on_shift=floor.experienced), refused)
         else:
-            offered = _offer_best(turn, conversation, seeker, refused)
+            hold = hold_for(seeker, floor, turn.runtime.match_rules, turn.now)
+            offered = _offer_best(turn, conversation, seeker, hold, refused)
+            conversation.held_until = hold.until if not offered else None
         if offered is None:
             return  # nobody at all is free: the rest of the queue waits too
 
 
-def _offer_best(turn: Turn, conversation: Conversation, seeker: Seeker, refused: set[int]) -> bool | None:
-    """Offer a text (or a callback) to the best eligible volunteer. False when nobody eligible
-    for this seeker is free; None when nobody at all is."""
+def _floor(turn: Turn) -> Floor:
+    """Who is on shift, free or busy: whether an experienced volunteer is, and the topics the
+    volunteers on shift share."""
+    rows = turn.session.execute(
+        select(Volunteer.level, Volunteer.topics).where(
+            Volunteer.active, Volunteer.on_shift, (Volunteer.level == EXPERIENCED) | (Volunteer.topics != "")
+        )
+    ).all()
+    return Floor(
+        experienced=any(level == EXPERIENCED for level, _ in rows),
+        topics=frozenset(topic for _, topics in rows for topic in topics.split(",") if topic),
+    )
+
+
+def _admitted(seeker: Seeker, hold: Hold) -> tuple[ColumnElement[bool], bool]:
+    """`routing.matching.admits` as an SQL condition, and whether it narrows who is asked."""
+    scopes = [scope for scope in TRAINEE_SCOPES if trainee_may_take(scope, seeker, hold)]
+    conditions: list[ColumnElement[bool]] = [(Volunteer.level != TRAINING) | Volunteer.trainee_scope.in_(scopes)]
+    if hold.experienced_only:
+        conditions.append(Volunteer.level == EXPERIENCED)
+    if hold.topic is not None:
+        conditions.append((literal(",") + Volunteer.topics + literal(",")).contains(f",{hold.topic},", autoescape=True))
+    narrowed = len(scopes) < len(TRAINEE_SCOPES) or hold.experienced_only or hold.topic is not None
+    return and_(*conditions), narrowed
+
+
+def _offer_best(turn: Turn, conversation: Conversation, seeker: Seeker, hold: Hold, refused: set[int]) -> bool | None:
+    """Offer a text (or a callback) to the best volunteer the hold admits. False when nobody
+    eligible for this seeker is free; None when nobody at all is."""
     limits = turn.runtime.shift_limits
+    admitted, narrowed = _admitted(seeker, hold)
     found_anyone = False
-    for window in _candidate_windows(turn, seeker, seeker.passed_by, refused):
+    for window in _candidate_windows(turn, seeker, seeker.passed_by, refused, admitted):
         found_anyone = True
         # A callback is a phone call too: not for a volunteer already on one.
         available = [v for v in window if conversation.channel != "callback" or not v.on_call]
-        match = choose_volunteer(seeker, available, limits, turn.now)
+        match = choose_volunteer(seeker, available, limits, turn.now, hold)
         if match is not None:
             _make_offer(
                 turn, conversation, match.volunteer_id, match.line_number, match.language_fallback, match.returning
             )
             return True
-    return None if not found_anyone and not seeker.passed_by else False
+    return None if not found_anyone and not seeker.passed_by and not narrowed else False
 
 
-def _ring_best(turn: Turn, conversation: Conversation, seeker: Seeker, refused: set[int]) -> bool | None:
+def _ring_best(turn: Turn, conversation: Conversation, seeker: Seeker, hold: Hold, refused: set[int]) -> bool | None:
     """Ring the best eligible volunteers for a caller (`ring_group_size` of them). False when
     nobody eligible for this caller is free; None when nobody at all is."""
     voice = turn.runtime.settings.voice
     missed_at = _missed_rings(turn, conversation)
     ring_again_after = timedelta(minutes=voice.ring_again_after_minutes)
     tried = call_rules.tried(seeker, missed_at, turn.now, ring_again_after)
+    admitted, narrowed = _admitted(seeker, hold)
     rung: list[int] = []
     found_anyone = False
-    for window in _candidate_windows(turn, seeker, tried, refused):
+    for window in _candidate_windows(turn, seeker, tried, refused, admitted):
         found_anyone = True
         rung += call_rules.volunteers_to_ring(
             seeker,
@@ -123,11 +167,11 @@ def _ring_best(turn: Turn, conversation: Conversation, seeker: Seeker, refused: 
     if rung:
         _ring(turn, conversation, tuple(rung))
         return True
-    return None if not found_anyone and not tried else False
+    return None if not found_anyone and not tried and not narrowed else False
 
 
 def _candidate_windows(
-    turn: Turn, seeker: Seeker, excluded: frozenset[int], refused: set[int]
+    turn: Turn, seeker: Seeker, excluded: frozenset[int], refused: set[int], admitted: ColumnElement[bool]
 ) -> Iterator[list[VolunteerState]]:
     """The free volunteers on shift, best first for this seeker, `CANDIDATE_WINDOW` at a
     time: each window locked (volunteers another transaction is changing are skipped) and
@@ -138,7 +182,7 @@ def _candidate_windows(
     for tier in _tiers(seeker):
         examined: set[int] = set()
         while True:
-            locked = turn.session.scalars(_candidates(turn, tier, excluded | examined | refused)).all()
+            locked = turn.session.scalars(_candidates(turn, tier, admitted, excluded | examined | refused)).all()
             if locked:
                 window = list(shifts.volunteer_states(turn.session, locked, turn.now).values())
                 refused.update(v.volunteer_id for v in window if _refused_for_anyone(v, limits, turn.now))
@@ -162,8 +206,8 @@ def _tiers(seeker: Seeker) -> list[ColumnElement[bool]]:
     missed = Volunteer.id.in_(seeker.missed_by)
     tiers: list[ColumnElement[bool]] = []
     previous: ColumnElement[bool] = false()
-    if seeker.previous_volunteer_id is not None:
-        previous = Volunteer.id == seeker.previous_volunteer_id
+    if seeker.first_choice is not None:
+        previous = Volunteer.id == seeker.first_choice
         tiers.append(previous)
     for language in (speaks, ~speaks):
         for lapsed in (~missed, missed) if seeker.missed_by else (true(),):
@@ -171,7 +215,9 @@ def _tiers(seeker: Seeker) -> list[ColumnElement[bool]]:
     return tiers
 
 
-def _candidates(turn: Turn, tier: ColumnElement[bool], excluded: frozenset[int] | set[int]) -> Select[int]:
+def _candidates(
+    turn: Turn, tier: ColumnElement[bool], admitted: ColumnElement[bool], excluded: frozenset[int] | set[int]
+) -> Select[int]:
     """The next window of a tier, walking ix_volunteers_dispatch. SQL keeps those the limits
     could allow, the same limits as `routing.limits.refusal` with a limit a supervisor lifted
     counted as lifted (on shift, not on a break, no pending offer, not cooling down, not
@@ -197,6 +243,7 @@ def _candidates(turn: Turn, tier: ColumnElement[bool], excluded: frozenset[int] 
             Volunteer.active,
             Volunteer.on_shift,
             tier,
+            admitted,
             ~pending_offer,
             Volunteer.break_until.is_(None) | (Volunteer.break_until <= turn.now),
             or_(Volunteer.cooldown_until.is_(None), Volunteer.cooldown_until <= turn.now, lifted(COOLDOWN)),
@@ -219,12 +266,19 @@ def _seeker(turn: Turn, conversation: Conversation) -> Seeker:
             Offer.conversation_id == conversation.id, Offer.status.in_(("declined", "expired"))
         )
     ).all()
+    preferred = turn.session.scalar(
+        select(TexterPlan.preferred_volunteer_id).where(TexterPlan.texter_id == conversation.texter_id)
+    )
     return Seeker(
         conversation_id=conversation.id,
         language=conversation.language,
         previous_volunteer_id=conversation.texter.last_volunteer_id,
         passed_by=frozenset(v for v, status in answered if status == "declined"),
         missed_by=frozenset(v for v, status in answered if status == "expired"),
+        risk_level=conversation.risk_level,
+        queued_at=conversation.queued_at,
+        topic=conversation.topic,
+        preferred_volunteer_id=preferred,
     )
 
 
@@ -340,6 +394,28 @@ def focus_on_danger(turn: Turn, volunteer_id: int) -> None:
     offer.answered_at = turn.now
     texter = offer.conversation.texter
     outbox.tell_volunteer(turn, offer.volunteer, "offer_moved_on_focus", offer.line_number, pseudonym=texter.pseudonym)
+    turn.session.flush()
+    offer_waiting(turn)
+
+
+def offer_after_risk(turn: Turn, conversation: Conversation) -> None:
+    """A waiting texter has just been flagged at risk: an offer pending to a trainee who may
+    take only texters without risk goes on to the next volunteer at once."""
+    offer = turn.session.scalars(
+        select(Offer)
+        .where(Offer.conversation_id == conversation.id, Offer.status == "pending", Offer.kind == "text")
+        .with_for_update()
+    ).first()
+    if offer is None:
+        return
+    volunteer = offer.volunteer
+    if volunteer.level != TRAINING or trainee_may_take(volunteer.trainee_scope, _seeker(turn, conversation), Hold()):
+        return
+    offer.status = "withdrawn"
+    offer.answered_at = turn.now
+    outbox.tell_volunteer(
+        turn, volunteer, "offer_moved_on_risk", offer.line_number, pseudonym=conversation.texter.pseudonym
+    )
     turn.session.flush()
     offer_waiting(turn)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -44,12 +44,25 @@ class Volunteer(Base):
     # conversations and shifts themselves (`service.conversations.shifts.volunteer_states`).
     active_conversations: Mapped[int] = mapped_column(default=0, server_default="0")
     on_shift: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Experience (`routing.matching`): "training", "peer" or "experienced"; a trainee's
+    # `trainee_scope` says which texters they may take ("any", "risk_free", "with_mentor").
+    level: Mapped[str] = mapped_column(String(16), default="peer", server_default="peer")
+    trainee_scope: Mapped[str] = mapped_column(String(16), default="any", server_default="any")
+    trained_on: Mapped[date | None]
+    # Lived experience they opted in to share, from `[matching] topics`, comma-separated.
+    topics: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # The language the line texts them in; None: the line's first language.
+    staff_language: Mapped[str | None] = mapped_column(String(8))
 
     shifts: Mapped[list[Shift]] = relationship(back_populates="volunteer", order_by="Shift.started_at")
 
     @property
     def language_codes(self) -> tuple[str, ...]:
         return tuple(code for code in self.languages.split(",") if code)
+
+    @property
+    def topic_codes(self) -> frozenset[str]:
+        return frozenset(code for code in self.topics.split(",") if code)
 
 
 class Shift(Base):
@@ -117,6 +130,8 @@ class Supervisor(Base):
     backup: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
+    # The language the line texts them in and the dashboard shows; None: the line's first.
+    staff_language: Mapped[str | None] = mapped_column(String(8))
 
 
 class LimitOverride(Base):

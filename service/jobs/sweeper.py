@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from routing import call_flow as call_rules
 from service.conversations import dispatch, escalations, lifecycle, shifts
@@ -49,6 +49,11 @@ def sweep(runtime: Runtime, now: datetime) -> list[Turn]:
             )
             .limit(BATCH)
         ).all()
+        # Waiting texters whose hold for an experienced volunteer, or one sharing their
+        # topic, has lapsed: offered to anyone eligible now.
+        hold_lapsed = session.scalar(
+            select(Conversation.id).where(Conversation.status == "queued", Conversation.held_until <= now).limit(1)
+        )
         rested = session.scalars(
             select(Volunteer.id).where((Volunteer.break_until <= now) | (Volunteer.cooldown_until <= now)).limit(BATCH)
         ).all()
@@ -105,6 +110,8 @@ def sweep(runtime: Runtime, now: datetime) -> list[Turn]:
         turns.append(run_turn(runtime, now, partial(dispatch.expire, offer_id=offer_id))[1])
     for conversation_id in silent:
         turns.append(run_turn(runtime, now, partial(close_if_silent, conversation_id=conversation_id))[1])
+    if hold_lapsed is not None:
+        turns.append(run_turn(runtime, now, offer_after_hold)[1])
     for volunteer_id in rested:
         turns.append(run_turn(runtime, now, partial(end_pause, volunteer_id=volunteer_id))[1])
     for escalation_id in unacknowledged:
@@ -161,6 +168,17 @@ def close_if_silent(turn: Turn, conversation_id: int) -> None:
     if conversation is None or conversation.status != "active" or conversation.last_texter_at > turn.now - limit:
         return
     lifecycle.close(turn, conversation, "texter_inactive")
+    dispatch.offer_waiting(turn)
+
+
+def offer_after_hold(turn: Turn) -> None:
+    """Holds have lapsed: the queue is offered again, which holds anyone still held anew (so
+    a line with nobody free is not swept again for them at every sweep)."""
+    turn.session.execute(
+        update(Conversation)
+        .where(Conversation.status == "queued", Conversation.held_until <= turn.now)
+        .values(held_until=None)
+    )
     dispatch.offer_waiting(turn)
 
 
