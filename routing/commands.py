@@ -19,6 +19,7 @@ class Command(StrEnum):
     HELP = "help"
     OK = "ok"
     DEBRIEF = "debrief"
+    BLOCK = "block"
 
 
 @dataclass(frozen=True)

@@ -181,6 +181,7 @@ class MatchingSettings:
     topics: Annotated[tuple[str, ...], Pattern(r"[a-z][a-z0-9_]{0,23}", "a short lower-case name")]
     place_update_minutes: Annotated[float, Positive]
     long_wait_minutes: Annotated[float, Positive]
+    block_days: Annotated[float, Range(above=0, high=3650)]
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ from routing.matching import (
     hold_for,
     trainee_may_take,
 )
-from service.conversations import lifecycle, shifts
+from service.conversations import lifecycle, plans, shifts
 from service.db import Call, Conversation, LimitOverride, Offer, Shift, TexterPlan, Volunteer
 from service.db.turn import Turn
 from service.outbound import outbox
@@ -456,6 +456,7 @@ def accept(turn: Turn, volunteer: Volunteer, offer: Offer) -> None:
     texter = conversation.texter
     texter.last_volunteer_id = volunteer.id
     outbox.tell_volunteer(turn, volunteer, "accepted", offer.line_number, conversation, pseudonym=texter.pseudonym)
+    plans.tell_on_accept(turn, volunteer, conversation, offer.line_number)
     backlog = lifecycle.texter_backlog(turn, conversation)
     if backlog:
         outbox.tell_volunteer(

@@ -4,7 +4,16 @@ and each supervisor's own account (sessions, password).
 Importing the page modules registers their routes on the blueprint.
 """
 
-from service.dashboard import account_pages, actions, auth, live, people_pages, report_pages, transcript_pages  # noqa: F401 - registers routes
+from service.dashboard import (  # noqa: F401 - registers routes
+    account_pages,
+    actions,
+    auth,
+    live,
+    people_pages,
+    report_pages,
+    texter_pages,
+    transcript_pages,
+)
 from service.dashboard.blueprint import csrf, dashboard_blueprint
 
 __all__ = ["csrf", "dashboard_blueprint"]

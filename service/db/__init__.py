@@ -7,7 +7,7 @@ from service.db.conversation_records import OPEN_STATUSES, PHONE_CHANNELS, Conve
 from service.db.line_state import LINE_STATE_ID, LineState, OperatorAlert
 from service.db.messaging import STATUS_ORDER, UNSENT_STATUSES, InboundReceipt, OutboxMessage
 from service.db.people import AuditEntry, LimitOverride, Shift, Supervisor, Texter, Volunteer
-from service.db.texter_plans import TexterBlock, TexterPlan
+from service.db.texter_records import TexterBlock, TexterPlan
 
 __all__ = [
     "MAX_ID",

@@ -76,6 +76,8 @@ class Conversation(Base):
     place_told: Mapped[int | None]
     place_told_at: Mapped[datetime | None]
     long_wait_told: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The volunteer has been told the texter's plan's conversation limit is reached.
+    plan_limit_told: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     texter: Mapped[Texter] = relationship()
     volunteer: Mapped[Volunteer | None] = relationship()

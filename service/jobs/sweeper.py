@@ -16,8 +16,18 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 
 from routing import call_flow as call_rules
-from service.conversations import dispatch, escalations, lifecycle, shifts
-from service.db import Call, Conversation, Escalation, InboundReceipt, Offer, OutboxMessage, Shift, Volunteer
+from service.conversations import dispatch, escalations, lifecycle, plans, shifts
+from service.db import (
+    Call,
+    Conversation,
+    Escalation,
+    InboundReceipt,
+    Offer,
+    OutboxMessage,
+    Shift,
+    TexterPlan,
+    Volunteer,
+)
 from service.db.turn import Turn, run_turn
 from service.outbound import outbox
 from service.outbound.delivery import lease_seconds
@@ -54,6 +64,20 @@ def sweep(runtime: Runtime, now: datetime) -> list[Turn]:
         hold_lapsed = session.scalar(
             select(Conversation.id).where(Conversation.status == "queued", Conversation.held_until <= now).limit(1)
         )
+        # Conversations past their texter's plan's limit, the volunteer not yet told (few
+        # texters have a plan with a limit: their conversations are compared here).
+        past_plan = [
+            conversation_id
+            for conversation_id, assigned_at, minutes in session.execute(
+                select(Conversation.id, Conversation.assigned_at, TexterPlan.max_minutes)
+                .join(TexterPlan, TexterPlan.texter_id == Conversation.texter_id)
+                .where(
+                    Conversation.status == "active", ~Conversation.plan_limit_told, TexterPlan.max_minutes.is_not(None)
+                )
+                .limit(BATCH)
+            )
+            if assigned_at is not None and minutes and assigned_at + timedelta(minutes=minutes) <= now
+        ]
         rested = session.scalars(
             select(Volunteer.id).where((Volunteer.break_until <= now) | (Volunteer.cooldown_until <= now)).limit(BATCH)
         ).all()
@@ -112,6 +136,8 @@ def sweep(runtime: Runtime, now: datetime) -> list[Turn]:
         turns.append(run_turn(runtime, now, partial(close_if_silent, conversation_id=conversation_id))[1])
     if hold_lapsed is not None:
         turns.append(run_turn(runtime, now, offer_after_hold)[1])
+    for conversation_id in past_plan:
+        turns.append(run_turn(runtime, now, partial(plans.remind_at_limit, conversation_id=conversation_id))[1])
     for volunteer_id in rested:
         turns.append(run_turn(runtime, now, partial(end_pause, volunteer_id=volunteer_id))[1])
     for escalation_id in unacknowledged:

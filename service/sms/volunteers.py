@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from routing import limits
+from routing.blocks import block_request
 from routing.commands import Command, CommandText, parse_command
-from service.conversations import dispatch, escalations, lifecycle, shifts
+from service.conversations import dispatch, escalations, lifecycle, shifts, texter_blocks
 from service.db import PHONE_CHANNELS, Conversation, Volunteer
 from service.db.turn import Turn
 from service.outbound import outbox
@@ -251,6 +252,29 @@ def _escalate(turn: Turn, volunteer: Volunteer, line_number: str, command: Comma
     )
 
 
+def _block(turn: Turn, volunteer: Volunteer, line_number: str, command: CommandText) -> None:
+    """`#block <reason>` in a texter's thread: the texter is blocked for the line's default
+    period (the conversation ends), and the supervisors on call are told, to review it."""
+    conversation, _ = _thread_or_only(turn, volunteer, line_number)
+    if conversation is None:
+        outbox.tell_volunteer(turn, volunteer, "block_no_conversation", line_number)
+        return
+    request = block_request(command.argument, turn.now, turn.runtime.settings.matching.block_days)
+    if request is None:
+        outbox.tell_volunteer(turn, volunteer, "block_needs_reason", line_number)
+        return
+    texter = conversation.texter
+    texter_blocks.block(turn, texter, request.until, request.reason, f"volunteer:{volunteer.alias}")
+    for supervisor in escalations.supervisors_to_alert(turn):
+        outbox.to_supervisor(
+            turn,
+            supervisor,
+            turn.runtime.texts.for_supervisor(
+                "texter_blocked_by_volunteer", alias=volunteer.alias, pseudonym=texter.pseudonym, reason=request.reason
+            ),
+        )
+
+
 _HANDLERS = {
     Command.ON: _on,
     Command.OFF: _off,
@@ -263,4 +287,5 @@ _HANDLERS = {
     Command.ESCALATE: _escalate,
     Command.OK: _ok,
     Command.DEBRIEF: _debrief,
+    Command.BLOCK: _block,
 }

@@ -1,5 +1,6 @@
 """Who meets whom: volunteers' experience, topics and language, supervisors' language, a
-conversation's hold, topic and place in line, and texters' blocks and plans."""
+conversation's hold, topic and place in line, texters' blocks and plans, and the pictures a
+stored text carried (counted, never fetched)."""
 
 import sqlalchemy as sa
 from alembic import op
@@ -27,6 +28,9 @@ def upgrade() -> None:
         table.add_column(Column("place_told", Integer(), nullable=True))
         table.add_column(Column("place_told_at", UTCDateTime(timezone=True), nullable=True))
         table.add_column(Column("long_wait_told", sa.Boolean(), nullable=False, server_default=sa.false()))
+        table.add_column(Column("plan_limit_told", sa.Boolean(), nullable=False, server_default=sa.false()))
+    with op.batch_alter_table("inbound_receipts") as table:
+        table.add_column(Column("media_count", Integer(), nullable=False, server_default="0"))
     op.create_table(
         "texter_blocks",
         Column("id", Integer(), nullable=False),
@@ -68,8 +72,18 @@ def downgrade() -> None:
     op.drop_table("texter_plans")
     op.drop_index("ix_texter_blocks_texter_id", table_name="texter_blocks")
     op.drop_table("texter_blocks")
+    with op.batch_alter_table("inbound_receipts") as table:
+        table.drop_column("media_count")
     with op.batch_alter_table("conversations") as table:
-        for name in ("long_wait_told", "place_told_at", "place_told", "topic_matched", "topic", "held_until"):
+        for name in (
+            "plan_limit_told",
+            "long_wait_told",
+            "place_told_at",
+            "place_told",
+            "topic_matched",
+            "topic",
+            "held_until",
+        ):
             table.drop_column(name)
     with op.batch_alter_table("supervisors") as table:
         table.drop_column("staff_language")
