@@ -72,9 +72,10 @@ class Conversation(Base):
     # conversation shares it (for the reports).
     topic: Mapped[str | None] = mapped_column(String(24))
     topic_matched: Mapped[bool | None]
-    # The place in line the texter was last told, and when (`routing.queue_updates`).
+    # The place in line the texter was last told, and when it was last compared with their
+    # place now (`routing.queue_updates`).
     place_told: Mapped[int | None]
-    place_told_at: Mapped[datetime | None]
+    place_checked_at: Mapped[datetime | None]
     long_wait_told: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The volunteer has been told the texter's plan's conversation limit is reached.
     plan_limit_told: Mapped[bool] = mapped_column(default=False, server_default=false())

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 
 from routing import call_flow as call_rules
-from service.conversations import dispatch, escalations, lifecycle, plans, shifts
+from service.conversations import dispatch, escalations, lifecycle, plans, queue_news, shifts
 from service.db import (
     Call,
     Conversation,
@@ -78,6 +78,21 @@ def sweep(runtime: Runtime, now: datetime) -> list[Turn]:
             )
             if assigned_at is not None and minutes and assigned_at + timedelta(minutes=minutes) <= now
         ]
+        # Texters in line whose place is due to be compared again, or who have waited long.
+        matching = runtime.settings.matching
+        in_line = session.scalars(
+            select(Conversation.id)
+            .where(
+                Conversation.status == "queued",
+                Conversation.channel == "sms",
+                (Conversation.place_checked_at <= now - timedelta(minutes=matching.place_update_minutes))
+                | (
+                    ~Conversation.long_wait_told
+                    & (Conversation.queued_at <= now - timedelta(minutes=matching.long_wait_minutes))
+                ),
+            )
+            .limit(BATCH)
+        ).all()
         rested = session.scalars(
             select(Volunteer.id).where((Volunteer.break_until <= now) | (Volunteer.cooldown_until <= now)).limit(BATCH)
         ).all()
@@ -138,6 +153,8 @@ def sweep(runtime: Runtime, now: datetime) -> list[Turn]:
         turns.append(run_turn(runtime, now, offer_after_hold)[1])
     for conversation_id in past_plan:
         turns.append(run_turn(runtime, now, partial(plans.remind_at_limit, conversation_id=conversation_id))[1])
+    if in_line:
+        turns.append(run_turn(runtime, now, partial(queue_news.keep_informed, conversation_ids=in_line))[1])
     for volunteer_id in rested:
         turns.append(run_turn(runtime, now, partial(end_pause, volunteer_id=volunteer_id))[1])
     for escalation_id in unacknowledged:

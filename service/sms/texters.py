@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 from routing import admission
 from routing.admission import Arrival
 from routing.texter_text import TexterAction, TexterKeywords, over_flood_limit, read_texter_text
-from service.conversations import dispatch, lifecycle, line_pause, retention, risk, texter_blocks
+from service.conversations import dispatch, lifecycle, line_pause, queue_news, retention, risk, texter_blocks
 from service.db import OPEN_STATUSES, Conversation, Message, Texter
 from service.db.turn import Turn
 from service.outbound import outbox
@@ -150,6 +150,8 @@ def _continue(turn: Turn, texter: Texter, conversation: Conversation, body: str)
     conversation.last_texter_at = turn.now
     if _flooding(turn, conversation, [row.created_at for row in history]):
         return
+    if conversation.status == "queued":
+        queue_news.answer_queued_reply(turn, conversation, body)
     if conversation.status == "active" and conversation.volunteer is not None:
         outbox.tell_volunteer(
             turn,
@@ -238,7 +240,7 @@ def _start_conversation(turn: Turn, texter: Texter, first_message: str | None, n
     if not dispatch.anyone_on_shift(turn):
         outbox.tell_texter(turn, texter, "nobody_on_shift", conversation)
         return
-    outbox.tell_texter(turn, texter, "queued", conversation, position=dispatch.queue_position(turn, conversation))
+    queue_news.tell_first_place(turn, conversation)
     dispatch.offer_waiting(turn)
 
 

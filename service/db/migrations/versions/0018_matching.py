@@ -26,7 +26,7 @@ def upgrade() -> None:
         table.add_column(Column("topic", String(24), nullable=True))
         table.add_column(Column("topic_matched", sa.Boolean(), nullable=True))
         table.add_column(Column("place_told", Integer(), nullable=True))
-        table.add_column(Column("place_told_at", UTCDateTime(timezone=True), nullable=True))
+        table.add_column(Column("place_checked_at", UTCDateTime(timezone=True), nullable=True))
         table.add_column(Column("long_wait_told", sa.Boolean(), nullable=False, server_default=sa.false()))
         table.add_column(Column("plan_limit_told", sa.Boolean(), nullable=False, server_default=sa.false()))
     with op.batch_alter_table("inbound_receipts") as table:
@@ -78,7 +78,7 @@ def downgrade() -> None:
         for name in (
             "plan_limit_told",
             "long_wait_told",
-            "place_told_at",
+            "place_checked_at",
             "place_told",
             "topic_matched",
             "topic",
