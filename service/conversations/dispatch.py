@@ -364,6 +364,8 @@ def _make_offer(
     )
     if returning:
         body += texts.for_volunteer("returning_note")
+    if conversation.topic is not None and conversation.topic in volunteer.topic_codes:
+        body += texts.for_volunteer("offer_topic_note", topic=conversation.topic.replace("_", " "))
     if conversation.risk_level != "none":
         body = texts.for_volunteer("offer_risk_note", level=conversation.risk_level.upper()) + body
     outbox.to_volunteer(turn, volunteer, body, line_number, conversation)
@@ -442,6 +444,8 @@ def assign(turn: Turn, volunteer: Volunteer, offer: Offer) -> Conversation:
     conversation.volunteer_id = volunteer.id
     conversation.line_number = None if conversation.channel == "voice" else offer.line_number
     conversation.assigned_at = turn.now
+    if conversation.topic is not None:  # for the reports: how often a named topic was matched
+        conversation.topic_matched = conversation.topic in volunteer.topic_codes
     volunteer.last_assigned_at = turn.now
     shift = shifts.open_shift(turn.session, volunteer.id)
     if shift is not None:

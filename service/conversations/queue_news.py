@@ -24,18 +24,23 @@ def queue_rules(turn: Turn) -> rules.QueueRules:
 
 
 def tell_first_place(turn: Turn, conversation: Conversation) -> None:
-    """The place in line a new texter is told with the welcome (and, when the line names
-    lived-experience topics, the optional question of what the text is about)."""
+    """The place in line a new texter is told with the welcome."""
     place = dispatch.queue_position(turn, conversation)
     conversation.place_told, conversation.place_checked_at = place, turn.now
     outbox.tell_texter(turn, conversation.texter, "queued", conversation, position=place)
+
+
+def ask_topic(turn: Turn, conversation: Conversation) -> None:
+    """When the line names lived-experience topics: the welcome's optional question of what
+    the text is about, answered (or not) with one number."""
     topics = turn.runtime.settings.matching.topics
-    if topics:
-        texts = turn.runtime.texts.language(conversation.language).texter
-        choices = ", ".join(
-            f"{number} {texts.get(f'topic_{topic}', topic.replace('_', ' '))}" for number, topic in enumerate(topics, 1)
-        )
-        outbox.tell_texter(turn, conversation.texter, "topic_question", conversation, choices=choices)
+    if not topics:
+        return
+    texts = turn.runtime.texts.language(conversation.language).texter
+    choices = ", ".join(
+        f"{number} {texts.get(f'topic_{topic}', topic.replace('_', ' '))}" for number, topic in enumerate(topics, 1)
+    )
+    outbox.tell_texter(turn, conversation.texter, "topic_question", conversation, choices=choices)
 
 
 def keep_informed(turn: Turn, conversation_ids: Sequence[int]) -> None:

@@ -3,10 +3,13 @@ People's own phone numbers are shown to and changed by admins only."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from routing.matching import LEVELS, TRAINEE_SCOPES
 from service.dashboard.auth import open_session_here
 from service.dashboard.blueprint import (
     admin_only,
@@ -45,7 +48,20 @@ def _volunteer_details(creating: bool) -> VolunteerDetails:
         phone=form.get("phone", "") if creating or _is_admin() else None,
         languages=tuple(form.getlist("languages")),
         max_concurrent=form_number("max_concurrent"),
+        level=form.get("level") or None,
+        trainee_scope=form.get("trainee_scope") or None,
+        trained_on=_date(form.get("trained_on", "")),
+        topics=tuple(form.getlist("topics")) if "topics_shown" in form else None,
+        staff_language=form.get("staff_language") or None,
     )
+
+
+def _date(text: str) -> date | None:
+    """A date typed in a date field (YYYY-MM-DD); None when empty or not a date."""
+    try:
+        return date.fromisoformat(text.strip()) if text.strip() else None
+    except ValueError:
+        return None
 
 
 def _volunteer_form(volunteer: Volunteer | None, error: str | None = None, status: int = 200) -> tuple[str, int]:
@@ -57,6 +73,9 @@ def _volunteer_form(volunteer: Volunteer | None, error: str | None = None, statu
         show_phone=_is_admin(),
         languages=runtime().settings.line.languages,
         line_limit=runtime().shift_limits.max_concurrent,
+        levels=LEVELS,
+        trainee_scopes=TRAINEE_SCOPES,
+        topics=runtime().settings.matching.topics,
     )
 
 

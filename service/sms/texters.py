@@ -239,8 +239,10 @@ def _start_conversation(turn: Turn, texter: Texter, first_message: str | None, n
     outbox.tell_texter(turn, texter, "welcome", conversation)
     if not dispatch.anyone_on_shift(turn):
         outbox.tell_texter(turn, texter, "nobody_on_shift", conversation)
+        queue_news.ask_topic(turn, conversation)
         return
     queue_news.tell_first_place(turn, conversation)
+    queue_news.ask_topic(turn, conversation)
     dispatch.offer_waiting(turn)
 
 

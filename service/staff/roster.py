@@ -5,11 +5,13 @@ Every change is audited; phone numbers never go into the audit log."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 
+from routing import matching
 from service.conversations import dispatch, lifecycle, shifts
 from service.db import PHONE_CHANNELS, Conversation, Offer, Supervisor, Volunteer
 from service.db.turn import Turn
@@ -36,6 +38,13 @@ class VolunteerDetails:
     phone: str | None
     languages: tuple[str, ...]
     max_concurrent: int | None
+    # Experience and lived experience (`routing.matching`), and the language the line texts
+    # them in; None keeps what they have (a new volunteer: a peer, no topics, the line's first).
+    level: str | None = None
+    trainee_scope: str | None = None
+    trained_on: date | None = None
+    topics: tuple[str, ...] | None = None
+    staff_language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +76,14 @@ def save_volunteer(turn: Turn, volunteer_id: int | None, details: VolunteerDetai
         raise RosterRefused("languages_invalid")
     if details.max_concurrent is not None and not 1 <= details.max_concurrent <= 10:
         raise RosterRefused("max_concurrent_invalid")
+    if details.level is not None and details.level not in matching.LEVELS:
+        raise RosterRefused("level_invalid")
+    if details.trainee_scope is not None and details.trainee_scope not in matching.TRAINEE_SCOPES:
+        raise RosterRefused("level_invalid")
+    if details.topics is not None and not set(details.topics) <= set(turn.runtime.settings.matching.topics):
+        raise RosterRefused("topics_invalid")
+    if details.staff_language is not None and details.staff_language not in turn.runtime.settings.line.languages:
+        raise RosterRefused("languages_invalid")
     phone = _phone(turn, details.phone) if details.phone is not None else None
     if volunteer_id is None and phone is None:
         raise RosterRefused("phone_invalid")
@@ -94,6 +111,15 @@ def save_volunteer(turn: Turn, volunteer_id: int | None, details: VolunteerDetai
         ",".join(languages),
         details.max_concurrent,
     )
+    if details.level is not None:
+        volunteer.level = details.level
+    if details.trainee_scope is not None:
+        volunteer.trainee_scope = details.trainee_scope
+    if details.topics is not None:
+        volunteer.topics = ",".join(details.topics)
+    if details.staff_language is not None:
+        volunteer.staff_language = details.staff_language
+    volunteer.trained_on = details.trained_on if details.trained_on is not None else volunteer.trained_on
     turn.session.flush()
     audit.record(
         turn.session,

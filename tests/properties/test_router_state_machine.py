@@ -1,10 +1,10 @@
 """The router under random sequences of arrivals (some in danger), accepts, passes, closes,
-escalations, breaks, shift starts and ends and jumps in time (a Hypothesis state machine),
-with volunteers of every level. After every step: no offer stands with a volunteer the limits
-refuse or who passed on that texter, no texter has two offers, no trainee set to texters
-without risk holds one at risk, no volunteer is over a limit, and no texter is lost (each has
-a conversation; a waiting texter is offered to anyone eligible that `routing.matching` admits
-now, so no hold outlasts its limit)."""
+escalations, breaks, shift starts and ends, topics named and jumps in time (a Hypothesis
+state machine), with volunteers of every level and lived experience. After every step: no
+offer stands with a volunteer the limits refuse or who passed on that texter, no texter has
+two offers, no trainee set to texters without risk holds one at risk, no volunteer is over a
+limit, and no texter is lost (each has a conversation; a waiting texter is offered to anyone
+eligible that `routing.matching` admits now, so no hold outlasts its limit)."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ from service.sms.inbound import InboundSms, receive_sms
 POLICY = {
     "line": {"pool_numbers": ["+15005550007", "+15005550008"]},
     "routing": {"offer_timeout_seconds": 60, "texter_inactivity_minutes": 20},
-    "matching": {"experienced_first_seconds": 90, "topic_first_seconds": 150},
+    "matching": {"experienced_first_seconds": 90, "topic_first_seconds": 150, "topics": ["grief", "veterans"]},
     "shifts": {
         "max_concurrent": 2,
         "max_shift_minutes": 60,
@@ -47,11 +47,11 @@ POLICY = {
         "break_minutes": 10,
     },
 }
-# Phone, personal concurrency limit, level, a trainee's scope.
+# Phone, personal concurrency limit, level, a trainee's scope, lived experience shared.
 VOLUNTEERS = [
-    ("+12025550101", None, "experienced", "any"),
-    ("+12025550102", 1, "peer", "any"),
-    ("+12025550103", None, "training", "risk_free"),
+    ("+12025550101", None, "experienced", "any", ""),
+    ("+12025550102", 1, "peer", "any", "grief"),
+    ("+12025550103", None, "training", "risk_free", "veterans"),
 ]
 TEXTERS = [f"+1202555020{index}" for index in range(6)]
 START = datetime(2026, 11, 27, 22, 0, tzinfo=UTC)
@@ -91,9 +91,9 @@ class RouterMachine(RuleBasedStateMachine):
         self.arrived: set[str] = set()
         self.opted_out: set[str] = set()
         with self.runtime.sessions() as session, session.begin():
-            for phone, personal, level, scope in VOLUNTEERS:
+            for phone, personal, level, scope, topics in VOLUNTEERS:
                 row = seed.volunteer("V", phone, START, name=phone, max_concurrent=personal)
-                session.add(Volunteer(**row, level=level, trainee_scope=scope))
+                session.add(Volunteer(**row, level=level, trainee_scope=scope, topics=topics))
         self.main = self.runtime.settings.line.main_number
 
     def text(self, sender: str, body: str, to: str | None = None) -> None:
@@ -125,6 +125,12 @@ class RouterMachine(RuleBasedStateMachine):
     def texter_in_danger_writes(self, texter: str) -> None:
         self.arrived.add(texter)
         self.text(texter, "I'm going to kill myself tonight")
+
+    @rule(texter=st.sampled_from(TEXTERS), number=st.sampled_from(["1", "2"]))
+    def texter_answers_with_a_number(self, texter: str, number: str) -> None:
+        """A topic (in line, before naming one), the long-wait answer, or words for the volunteer."""
+        self.arrived.add(texter)
+        self.text(texter, number)
 
     @rule(texter=st.sampled_from(TEXTERS))
     def texter_stops(self, texter: str) -> None:
