@@ -353,21 +353,27 @@ def _make_offer(
     language_note = ""
     if conversation.language != turn.runtime.settings.line.languages[0] or language_fallback:
         language_note = texts.for_volunteer(
-            "offer_language_note", language_name=texts.language(conversation.language).name
+            "offer_language_note", volunteer.staff_language, language_name=texts.language(conversation.language).name
         )
     body = texts.for_volunteer(
         "offer_callback" if conversation.channel == "callback" else "offer",
+        volunteer.staff_language,
         pseudonym=texter.pseudonym,
         preview=preview,
         timeout=settings.offer_timeout_seconds,
         language_note=language_note,
     )
     if returning:
-        body += texts.for_volunteer("returning_note")
+        body += texts.for_volunteer("returning_note", volunteer.staff_language)
     if conversation.topic is not None and conversation.topic in volunteer.topic_codes:
-        body += texts.for_volunteer("offer_topic_note", topic=conversation.topic.replace("_", " "))
+        body += texts.for_volunteer(
+            "offer_topic_note", volunteer.staff_language, topic=conversation.topic.replace("_", " ")
+        )
     if conversation.risk_level != "none":
-        body = texts.for_volunteer("offer_risk_note", level=conversation.risk_level.upper()) + body
+        body = (
+            texts.for_volunteer("offer_risk_note", volunteer.staff_language, level=conversation.risk_level.upper())
+            + body
+        )
     outbox.to_volunteer(turn, volunteer, body, line_number, conversation)
     if language_fallback and not conversation.language_fallback_told:
         conversation.language_fallback_told = True

@@ -44,9 +44,11 @@ def tell_on_accept(turn: Turn, volunteer: Volunteer, conversation: Conversation,
     if plan is None or not (plan.note or plan.max_minutes):
         return
     texts, pseudonym = turn.runtime.texts, conversation.texter.pseudonym
-    body = texts.for_volunteer("plan_note", pseudonym=pseudonym, note=plan.note or "-")
+    body = texts.for_volunteer("plan_note", volunteer.staff_language, pseudonym=pseudonym, note=plan.note or "-")
     if plan.max_minutes:
-        body += texts.for_volunteer("plan_limit_note", pseudonym=pseudonym, minutes=plan.max_minutes)
+        body += texts.for_volunteer(
+            "plan_limit_note", volunteer.staff_language, pseudonym=pseudonym, minutes=plan.max_minutes
+        )
     outbox.to_volunteer(turn, volunteer, body, line_number, conversation)
 
 

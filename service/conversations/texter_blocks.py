@@ -104,6 +104,8 @@ def on_blocked_text(turn: Turn, texter: Texter, block: TexterBlock, body: str | 
             outbox.to_supervisor(
                 turn,
                 supervisor,
-                turn.runtime.texts.for_supervisor("blocked_texter_at_risk", pseudonym=texter.pseudonym, level=level),
+                turn.runtime.texts.for_supervisor(
+                    "blocked_texter_at_risk", supervisor.staff_language, pseudonym=texter.pseudonym, level=level
+                ),
                 conversation,
             )

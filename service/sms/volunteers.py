@@ -175,12 +175,18 @@ def _status(turn: Turn, volunteer: Volunteer, line_number: str, _: CommandText) 
     notes = []
     offer = dispatch.pending_offer(turn, volunteer)
     if offer is not None:
-        notes.append(texts.for_volunteer("status_offer_note", pseudonym=offer.conversation.texter.pseudonym))
+        notes.append(
+            texts.for_volunteer(
+                "status_offer_note", volunteer.staff_language, pseudonym=offer.conversation.texter.pseudonym
+            )
+        )
     refusal = limits.refusal(state, rules, turn.now)
     if refusal is not None and refusal.limit in STATUS_NOTES:
         notes.append(
             texts.for_volunteer(
-                STATUS_NOTES[refusal.limit], until=_local(turn, refusal.until) if refusal.until else "-"
+                STATUS_NOTES[refusal.limit],
+                volunteer.staff_language,
+                until=_local(turn, refusal.until) if refusal.until else "-",
             )
         )
     left = (
@@ -270,7 +276,11 @@ def _block(turn: Turn, volunteer: Volunteer, line_number: str, command: CommandT
             turn,
             supervisor,
             turn.runtime.texts.for_supervisor(
-                "texter_blocked_by_volunteer", alias=volunteer.alias, pseudonym=texter.pseudonym, reason=request.reason
+                "texter_blocked_by_volunteer",
+                supervisor.staff_language,
+                alias=volunteer.alias,
+                pseudonym=texter.pseudonym,
+                reason=request.reason,
             ),
         )
 

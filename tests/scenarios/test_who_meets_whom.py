@@ -99,3 +99,15 @@ def test_a_trainee_set_to_texters_without_risk_never_gets_one_at_risk(line: Line
     calm = people.texter()
     line.text(calm, "hi, can we talk")
     line.wait_for(trainee, "can we talk")
+
+
+def test_a_spanish_speaking_volunteer_receives_their_offer_in_spanish(line: Line, people: People, stack: Stack) -> None:
+    lucia = people.on_shift(line, "Lucía", languages="es,en")
+    _set(stack, lucia, staff_language="es")
+    texter = people.texter()
+    line.text(texter, "hi, can someone talk with me")
+    offer = line.wait_for(lucia, "espera")
+    assert "Responde #yes para aceptar" in offer["Body"] and "can someone talk" in offer["Body"]
+    line.text(lucia, "#yes", to=offer["From"], texter=False)
+    line.wait_for(lucia, "Estás conectado con")
+    line.wait_for(texter, "You're now texting with Lucía")  # the texter still reads their own language
