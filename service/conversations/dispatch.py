@@ -82,9 +82,10 @@ def offer_waiting(turn: Turn) -> None:
         return
     # Volunteers a limit refuses whoever the seeker is: examined once for the whole queue.
     refused: set[int] = set()
-    floor = _floor(turn)
+    floor = _floor(turn, {conversation.topic for conversation in waiting if conversation.topic is not None})
+    preferred = _preferred_volunteers(turn, [conversation.texter_id for conversation in waiting])
     for conversation in waiting:
-        seeker = _seeker(turn, conversation)
+        seeker = _seeker(turn, conversation, preferred.get(conversation.texter_id))
         if conversation.channel == "voice":
             # A caller is holding the phone: no hold for anyone, only a trainee's scope.
             offered = _ring_best(turn, conversation, seeker, Hold(mentor_on_shift=floor.experienced), refused)
@@ -96,18 +97,17 @@ def offer_waiting(turn: Turn) -> None:
             return  # nobody at all is free: the rest of the queue waits too
 
 
-def _floor(turn: Turn) -> Floor:
-    """Who is on shift, free or busy: whether an experienced volunteer is, and the topics the
-    volunteers on shift share."""
-    rows = turn.session.execute(
-        select(Volunteer.level, Volunteer.topics).where(
-            Volunteer.active, Volunteer.on_shift, (Volunteer.level == EXPERIENCED) | (Volunteer.topics != "")
-        )
-    ).all()
-    return Floor(
-        experienced=any(level == EXPERIENCED for level, _ in rows),
-        topics=frozenset(topic for _, topics in rows for topic in topics.split(",") if topic),
-    )
+def _floor(turn: Turn, topics: set[str]) -> Floor:
+    """Who is on shift, free or busy: whether an experienced volunteer is, and which of the
+    waiting texters' `topics` a volunteer on shift shares (a few EXISTS, however many are on shift)."""
+    on_shift = and_(Volunteer.active, Volunteer.on_shift)
+    experienced = turn.session.scalar(select(exists().where(on_shift, Volunteer.level == EXPERIENCED)))
+    shared = {topic for topic in topics if turn.session.scalar(select(exists().where(on_shift, _shares(topic))))}
+    return Floor(experienced=bool(experienced), topics=frozenset(shared))
+
+
+def _shares(topic: str) -> ColumnElement[bool]:
+    return (literal(",") + Volunteer.topics + literal(",")).contains(f",{topic},", autoescape=True)
 
 
 def _admitted(seeker: Seeker, hold: Hold) -> tuple[ColumnElement[bool], bool]:
@@ -117,7 +117,7 @@ def _admitted(seeker: Seeker, hold: Hold) -> tuple[ColumnElement[bool], bool]:
     if hold.experienced_only:
         conditions.append(Volunteer.level == EXPERIENCED)
     if hold.topic is not None:
-        conditions.append((literal(",") + Volunteer.topics + literal(",")).contains(f",{hold.topic},", autoescape=True))
+        conditions.append(_shares(hold.topic))
     narrowed = len(scopes) < len(TRAINEE_SCOPES) or hold.experienced_only or hold.topic is not None
     return and_(*conditions), narrowed
 
@@ -260,15 +260,25 @@ def _candidates(
     return query
 
 
-def _seeker(turn: Turn, conversation: Conversation) -> Seeker:
+def _preferred_volunteers(turn: Turn, texter_ids: list[int]) -> dict[int, int]:
+    """The volunteer each texter's plan names, for the texters that have one (one query)."""
+    return {
+        texter_id: volunteer_id
+        for texter_id, volunteer_id in turn.session.execute(
+            select(TexterPlan.texter_id, TexterPlan.preferred_volunteer_id).where(
+                TexterPlan.texter_id.in_(texter_ids), TexterPlan.preferred_volunteer_id.is_not(None)
+            )
+        )
+        if volunteer_id is not None
+    }
+
+
+def _seeker(turn: Turn, conversation: Conversation, preferred: int | None = None) -> Seeker:
     answered = turn.session.execute(
         select(Offer.volunteer_id, Offer.status).where(
             Offer.conversation_id == conversation.id, Offer.status.in_(("declined", "expired"))
         )
     ).all()
-    preferred = turn.session.scalar(
-        select(TexterPlan.preferred_volunteer_id).where(TexterPlan.texter_id == conversation.texter_id)
-    )
     return Seeker(
         conversation_id=conversation.id,
         language=conversation.language,
