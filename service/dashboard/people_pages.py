@@ -52,7 +52,7 @@ def _volunteer_details(creating: bool) -> VolunteerDetails:
         trainee_scope=form.get("trainee_scope") or None,
         trained_on=_date(form.get("trained_on", "")),
         topics=tuple(form.getlist("topics")) if "topics_shown" in form else None,
-        staff_language=form.get("staff_language") or None,
+        staff_language=form.get("staff_language"),
     )
 
 
@@ -130,6 +130,7 @@ def _supervisor_details(creating: bool) -> SupervisorDetails:
         phone=form.get("phone", ""),
         role=form.get("role", "supervisor"),
         password=password if password or creating else None,
+        staff_language=form.get("staff_language"),
     )
 
 
@@ -141,6 +142,7 @@ def _supervisor_form(account: Supervisor | None, error: str | None = None, statu
         account=account,
         roles=roster.ROLES,
         min_password=roster.MIN_PASSWORD,
+        languages=runtime().settings.line.languages,
     )
 
 

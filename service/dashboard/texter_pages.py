@@ -4,6 +4,7 @@ lift a block), and set a frequent-texter plan. Each post runs one function of
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -16,6 +17,7 @@ from service.dashboard.blueprint import dashboard_blueprint, form_number, now, r
 from service.db import Texter, TexterBlock, TexterPlan, Volunteer
 from service.db.turn import Turn
 
+PSEUDONYM = re.compile(r"T-\d{4,8}")
 # The longest block a supervisor may set from the dashboard, in days.
 MAX_BLOCK_DAYS = 3650
 # The longest conversation limit a plan may set, in minutes.
@@ -25,10 +27,11 @@ MAX_PLAN_MINUTES = 240
 @dashboard_blueprint.get("/texters")
 def texters() -> str | Response:
     """Blocks in force and plans; a pseudonym typed in the search leads to that texter."""
-    wanted = request.args.get("pseudonym", "").strip().upper()
+    wanted = request.args.get("pseudonym", "").strip().upper()[:12]
     moment = now()
     with runtime().sessions() as db:
-        if wanted:
+        # Only what a pseudonym can be (`T-` and digits) reaches the query.
+        if PSEUDONYM.fullmatch(wanted):
             found = db.scalar(select(Texter.id).where(Texter.pseudonym == wanted))
             if found is not None:
                 return redirect(url_for("dashboard.texter", texter_id=found))
@@ -119,11 +122,12 @@ def set_plan(texter_id: int) -> Response:
         return _texter_page(texter_id)
     actor, note = supervisor().email, request.form.get("note", "")
 
-    def work(turn: Turn) -> None:
+    def work(turn: Turn) -> bool:
         if preferred is not None and turn.session.get(Volunteer, preferred) is None:
-            return
+            return False
         plans.set_plan(turn, _locked_texter(turn, texter_id), note, minutes, preferred, actor)
+        return True
 
-    run_action(work)
-    flash("plan_saved", "done")
+    saved = run_action(work)
+    flash("plan_saved" if saved else "not_found", "done" if saved else "refused")
     return _texter_page(texter_id)

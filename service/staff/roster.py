@@ -39,7 +39,8 @@ class VolunteerDetails:
     languages: tuple[str, ...]
     max_concurrent: int | None
     # Experience and lived experience (`routing.matching`), and the language the line texts
-    # them in; None keeps what they have (a new volunteer: a peer, no topics, the line's first).
+    # them in ("": the line's first); None keeps what they have (a new volunteer: a peer, no
+    # topics, the line's first language).
     level: str | None = None
     trainee_scope: str | None = None
     trained_on: date | None = None
@@ -55,6 +56,8 @@ class SupervisorDetails:
     role: str
     # None keeps the current password.
     password: str | None
+    # The language the line texts them in; None keeps it ("" : the line's first language).
+    staff_language: str | None = None
 
 
 def _phone(turn: Turn, raw: str) -> str:
@@ -82,7 +85,7 @@ def save_volunteer(turn: Turn, volunteer_id: int | None, details: VolunteerDetai
         raise RosterRefused("level_invalid")
     if details.topics is not None and not set(details.topics) <= set(turn.runtime.settings.matching.topics):
         raise RosterRefused("topics_invalid")
-    if details.staff_language is not None and details.staff_language not in turn.runtime.settings.line.languages:
+    if details.staff_language and details.staff_language not in turn.runtime.settings.line.languages:
         raise RosterRefused("languages_invalid")
     phone = _phone(turn, details.phone) if details.phone is not None else None
     if volunteer_id is None and phone is None:
@@ -118,7 +121,7 @@ def save_volunteer(turn: Turn, volunteer_id: int | None, details: VolunteerDetai
     if details.topics is not None:
         volunteer.topics = ",".join(details.topics)
     if details.staff_language is not None:
-        volunteer.staff_language = details.staff_language
+        volunteer.staff_language = details.staff_language or None
     volunteer.trained_on = details.trained_on if details.trained_on is not None else volunteer.trained_on
     turn.session.flush()
     audit.record(
@@ -186,6 +189,8 @@ def save_supervisor(turn: Turn, supervisor_id: int | None, details: SupervisorDe
         raise RosterRefused("role_invalid")
     if details.password is not None and len(details.password) < MIN_PASSWORD:
         raise RosterRefused("password_short")
+    if details.staff_language and details.staff_language not in turn.runtime.settings.line.languages:
+        raise RosterRefused("languages_invalid")
     phone = _phone(turn, details.phone) if details.phone is not None else None
     if supervisor_id is None and (phone is None or details.password is None):
         raise RosterRefused("phone_invalid" if phone is None else "password_short")
@@ -208,6 +213,8 @@ def save_supervisor(turn: Turn, supervisor_id: int | None, details: SupervisorDe
     if phone is not None:
         supervisor.phone = phone
     supervisor.name, supervisor.email, supervisor.role = name, email, details.role
+    if details.staff_language is not None:
+        supervisor.staff_language = details.staff_language or None
     if details.password is not None:
         supervisor.password_hash = PasswordHasher().hash(details.password)
     turn.session.flush()
