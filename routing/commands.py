@@ -33,6 +33,7 @@ class Command(StrEnum):
     SUP = "sup"
     TRANSFER = "transfer"
     CRISIS_LINE = "988"
+    BLOCK = "block"
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,11 @@ class VolunteerState:
     # Threads whose wrap-up form waits for the volunteer's answer: a new texter goes to another
     # free thread first (`free_line_number`), so that the answer reaches no texter.
     wrap_up_line_numbers: frozenset[str] = field(default_factory=frozenset)
+    # Experience and lived experience (`routing.matching`): "training", "peer" or
+    # "experienced"; what a trainee may take; the topics they opted in to share.
+    level: str = "peer"
+    trainee_scope: str = "any"
+    topics: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

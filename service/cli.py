@@ -15,6 +15,7 @@ import click
 from sqlalchemy import select
 
 from escalation.assessment import Assessment
+from routing import matching
 from routing.limits import LIFTABLE
 from service.db import Supervisor, Volunteer, key_rotation
 from service.db.turn import Turn, run_turn
@@ -36,6 +37,8 @@ REFUSED = {
     "password_short": "the password needs at least 12 characters",
     "phone_is_line_number": "that phone is one of the line's own numbers",
     "on_a_call": "they are on a call: try again when it has ended",
+    "topics_invalid": "topics must be among the line's [matching] topics",
+    "languages_invalid": "languages must be among the line's languages",
 }
 
 
@@ -173,7 +176,27 @@ def volunteer() -> None:
 @click.option("--alias", default=None, help="Name texters see; default: the first name.")
 @click.option("--languages", default="en", show_default=True, help="Comma-separated language codes.")
 @click.option("--max-concurrent", type=click.IntRange(1, 10), default=None, help="Personal limit under the line's.")
-def volunteer_add(name: str, phone: str, alias: str | None, languages: str, max_concurrent: int | None) -> None:
+@click.option("--level", type=click.Choice(matching.LEVELS), default=matching.PEER, show_default=True)
+@click.option(
+    "--trainee-scope",
+    type=click.Choice(matching.TRAINEE_SCOPES),
+    default=matching.ANY,
+    show_default=True,
+    help="What a volunteer in training may take.",
+)
+@click.option("--topics", default="", help="Lived experience they opted in to share, from [matching] topics.")
+@click.option("--staff-language", default=None, help="The language the line texts them in.")
+def volunteer_add(
+    name: str,
+    phone: str,
+    alias: str | None,
+    languages: str,
+    max_concurrent: int | None,
+    level: str,
+    trainee_scope: str,
+    topics: str,
+    staff_language: str | None,
+) -> None:
     """Register a volunteer who can then text #on to a line number."""
     runtime = _runtime()
     codes = tuple(code.strip().lower() for code in languages.split(",") if code.strip())
@@ -188,6 +211,10 @@ def volunteer_add(name: str, phone: str, alias: str | None, languages: str, max_
         phone=_phone(runtime, phone),
         languages=codes,
         max_concurrent=max_concurrent,
+        level=level,
+        trainee_scope=trainee_scope,
+        topics=tuple(topic.strip() for topic in topics.split(",") if topic.strip()),
+        staff_language=staff_language,
     )
     _roster_change(runtime, lambda turn: roster.save_volunteer(turn, None, details, CLI_ACTOR))
     click.echo(f"volunteer {name} added")

@@ -19,6 +19,7 @@ from escalation.detector import Detector
 from routing.admission import AdmissionRules
 from routing.follow_up import FollowUpRules
 from routing.limits import ShiftLimits
+from routing.matching import MatchRules
 from routing.referral_directory import Resource
 from routing.wrap_up_form import NoteQuestion
 from service.db.engine import make_engine, make_sessionmaker
@@ -66,6 +67,14 @@ class Runtime:
     @cached_property
     def shift_limits(self) -> ShiftLimits:
         return ShiftLimits(line_numbers=self.settings.line.numbers, **asdict(self.settings.shifts))
+
+    @cached_property
+    def match_rules(self) -> MatchRules:
+        matching = self.settings.matching
+        return MatchRules(
+            experienced_first=timedelta(seconds=matching.experienced_first_seconds),
+            topic_first=timedelta(seconds=matching.topic_first_seconds),
+        )
 
     @cached_property
     def admission_rules(self) -> AdmissionRules:

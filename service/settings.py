@@ -173,6 +173,18 @@ class RoutingSettings:
 
 
 @dataclass(frozen=True)
+class MatchingSettings:
+    """Who meets whom (`routing.matching`) and a waiting texter kept informed (`routing.queue_updates`)."""
+
+    experienced_first_seconds: Annotated[int, Range(0, 3600)]
+    topic_first_seconds: Annotated[int, Range(0, 3600)]
+    topics: Annotated[tuple[str, ...], Pattern(r"[a-z][a-z0-9_]{0,23}", "a short lower-case name")]
+    place_update_minutes: Annotated[float, Positive]
+    long_wait_minutes: Annotated[float, Positive]
+    block_days: Annotated[float, Range(above=0, high=3650)]
+
+
+@dataclass(frozen=True)
 class ShiftSettings:
     max_concurrent: Annotated[int, Range(1, 50)]
     max_shift_minutes: Annotated[int, Range(1)]
@@ -353,6 +365,7 @@ class Settings:
     data_key: Annotated[str, Env("WARMLINE_DATA_KEY"), DATA_KEYS]
     line: LineSettings
     routing: RoutingSettings
+    matching: MatchingSettings
     shifts: ShiftSettings
     delivery: DeliverySettings
     escalation: EscalationSettings

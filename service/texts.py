@@ -55,7 +55,8 @@ class LanguageTexts:
 
 
 class TextCatalog:
-    """Texts by language for texters; staff (volunteers, supervisors) read the line's first language."""
+    """Texts by language: texters read theirs; each volunteer and supervisor reads the language
+    set for them (`staff_language`), a text not yet translated falling back to the line's first."""
 
     def __init__(
         self, messages_dir: Path, languages: tuple[str, ...], line_name: str, resources: Mapping[str, CrisisResources]
@@ -79,9 +80,9 @@ class TextCatalog:
             )
             for code, data in raw.items()
         }
-        staff = raw[languages[0]]
-        self._volunteer: dict[str, str] = staff["volunteer"]
-        self._supervisor: dict[str, str] = staff["supervisor"]
+        first = raw[languages[0]]
+        self._volunteer = {code: first["volunteer"] | data.get("volunteer", {}) for code, data in raw.items()}
+        self._supervisor = {code: first["supervisor"] | data.get("supervisor", {}) for code, data in raw.items()}
 
     def language(self, code: str) -> LanguageTexts:
         return self._by_language.get(code) or self._by_language[self.languages[0]]
@@ -95,11 +96,15 @@ class TextCatalog:
         texts = self.language(language)
         return self._fill(texts.voice.spoken[key], texts, params)
 
-    def for_volunteer(self, key: str, **params: Any) -> str:
-        return self._fill(self._volunteer[key], self.language(self.languages[0]), params)
+    def for_volunteer(self, key: str, staff_language: str | None = None, **params: Any) -> str:
+        """A volunteer's text, in `staff_language` (theirs; None: the line's first language)."""
+        texts = self.language(staff_language or self.languages[0])
+        return self._fill(self._volunteer[texts.code][key], texts, params)
 
-    def for_supervisor(self, key: str, **params: Any) -> str:
-        return self._fill(self._supervisor[key], self.language(self.languages[0]), params)
+    def for_supervisor(self, key: str, staff_language: str | None = None, **params: Any) -> str:
+        """A supervisor's text, in `staff_language` (theirs; None: the line's first language)."""
+        texts = self.language(staff_language or self.languages[0])
+        return self._fill(self._supervisor[texts.code][key], texts, params)
 
     def crisis_text(self, language: str, resources: Sequence[str]) -> str:
         """The crisis text for a texter: one sentence per resource (`safety_<resource>`), most

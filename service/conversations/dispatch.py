@@ -35,9 +35,19 @@ from routing.limits import (
     offer_moves_on,
     refusal,
 )
-from routing.matching import Seeker, choose_volunteer
-from service.conversations import contact_notes, lifecycle, shifts
-from service.db import Call, Conversation, LimitOverride, Offer, Shift, Volunteer
+from routing.matching import (
+    EXPERIENCED,
+    TRAINEE_SCOPES,
+    TRAINING,
+    Floor,
+    Hold,
+    Seeker,
+    choose_volunteer,
+    hold_for,
+    trainee_may_take,
+)
+from service.conversations import contact_notes, lifecycle, plans, shifts
+from service.db import Call, Conversation, LimitOverride, Offer, Shift, TexterPlan, Volunteer
 from service.db.turn import Turn
 from service.outbound import outbox
 
@@ -68,46 +78,80 @@ def offer_waiting(turn: Turn) -> None:
         .limit(DISPATCH_BATCH)
         .with_for_update(skip_locked=True, of=Conversation)
     ).all()
+    if not waiting:
+        return
     # Volunteers a limit refuses whoever the seeker is: examined once for the whole queue.
     refused: set[int] = set()
+    floor = _floor(turn, {conversation.topic for conversation in waiting if conversation.topic is not None})
+    preferred = _preferred_volunteers(turn, [conversation.texter_id for conversation in waiting])
     for conversation in waiting:
-        seeker = _seeker(turn, conversation)
+        seeker = _seeker(turn, conversation, preferred.get(conversation.texter_id))
         if conversation.channel == "voice":
-            offered = _ring_best(turn, conversation, seeker, refused)
+            # A caller is holding the phone: no hold for anyone, only a trainee's scope.
+            offered = _ring_best(turn, conversation, seeker, Hold(mentor_on_shift=floor.experienced), refused)
         else:
-            offered = _offer_best(turn, conversation, seeker, refused)
+            hold = hold_for(seeker, floor, turn.runtime.match_rules, turn.now)
+            offered = _offer_best(turn, conversation, seeker, hold, refused)
+            conversation.held_until = hold.until if not offered else None
         if offered is None:
             return  # nobody at all is free: the rest of the queue waits too
 
 
-def _offer_best(turn: Turn, conversation: Conversation, seeker: Seeker, refused: set[int]) -> bool | None:
-    """Offer a text (or a callback) to the best eligible volunteer. False when nobody eligible
-    for this seeker is free; None when nobody at all is."""
+def _floor(turn: Turn, topics: set[str]) -> Floor:
+    """Who is on shift, free or busy: whether an experienced volunteer is, and which of the
+    waiting texters' `topics` a volunteer on shift shares (a few EXISTS, however many are on shift)."""
+    on_shift = and_(Volunteer.active, Volunteer.on_shift)
+    experienced = turn.session.scalar(select(exists().where(on_shift, Volunteer.level == EXPERIENCED)))
+    shared = {topic for topic in topics if turn.session.scalar(select(exists().where(on_shift, _shares(topic))))}
+    return Floor(experienced=bool(experienced), topics=frozenset(shared))
+
+
+def _shares(topic: str) -> ColumnElement[bool]:
+    return (literal(",") + Volunteer.topics + literal(",")).contains(f",{topic},", autoescape=True)
+
+
+def _admitted(seeker: Seeker, hold: Hold) -> tuple[ColumnElement[bool], bool]:
+    """`routing.matching.admits` as an SQL condition, and whether it narrows who is asked."""
+    scopes = [scope for scope in TRAINEE_SCOPES if trainee_may_take(scope, seeker, hold)]
+    conditions: list[ColumnElement[bool]] = [(Volunteer.level != TRAINING) | Volunteer.trainee_scope.in_(scopes)]
+    if hold.experienced_only:
+        conditions.append(Volunteer.level == EXPERIENCED)
+    if hold.topic is not None:
+        conditions.append(_shares(hold.topic))
+    narrowed = len(scopes) < len(TRAINEE_SCOPES) or hold.experienced_only or hold.topic is not None
+    return and_(*conditions), narrowed
+
+
+def _offer_best(turn: Turn, conversation: Conversation, seeker: Seeker, hold: Hold, refused: set[int]) -> bool | None:
+    """Offer a text (or a callback) to the best volunteer the hold admits. False when nobody
+    eligible for this seeker is free; None when nobody at all is."""
     limits = turn.runtime.shift_limits
+    admitted, narrowed = _admitted(seeker, hold)
     found_anyone = False
-    for window in _candidate_windows(turn, seeker, seeker.passed_by, refused):
+    for window in _candidate_windows(turn, seeker, seeker.passed_by, refused, admitted):
         found_anyone = True
         # A callback is a phone call too: not for a volunteer already on one.
         available = [v for v in window if conversation.channel != "callback" or not v.on_call]
-        match = choose_volunteer(seeker, available, limits, turn.now)
+        match = choose_volunteer(seeker, available, limits, turn.now, hold)
         if match is not None:
             _make_offer(
                 turn, conversation, match.volunteer_id, match.line_number, match.language_fallback, match.returning
             )
             return True
-    return None if not found_anyone and not seeker.passed_by else False
+    return None if not found_anyone and not seeker.passed_by and not narrowed else False
 
 
-def _ring_best(turn: Turn, conversation: Conversation, seeker: Seeker, refused: set[int]) -> bool | None:
+def _ring_best(turn: Turn, conversation: Conversation, seeker: Seeker, hold: Hold, refused: set[int]) -> bool | None:
     """Ring the best eligible volunteers for a caller (`ring_group_size` of them). False when
     nobody eligible for this caller is free; None when nobody at all is."""
     voice = turn.runtime.settings.voice
     missed_at = _missed_rings(turn, conversation)
     ring_again_after = timedelta(minutes=voice.ring_again_after_minutes)
     tried = call_rules.tried(seeker, missed_at, turn.now, ring_again_after)
+    admitted, narrowed = _admitted(seeker, hold)
     rung: list[int] = []
     found_anyone = False
-    for window in _candidate_windows(turn, seeker, tried, refused):
+    for window in _candidate_windows(turn, seeker, tried, refused, admitted):
         found_anyone = True
         rung += call_rules.volunteers_to_ring(
             seeker,
@@ -123,11 +167,11 @@ def _ring_best(turn: Turn, conversation: Conversation, seeker: Seeker, refused: 
     if rung:
         _ring(turn, conversation, tuple(rung))
         return True
-    return None if not found_anyone and not tried else False
+    return None if not found_anyone and not tried and not narrowed else False
 
 
 def _candidate_windows(
-    turn: Turn, seeker: Seeker, excluded: frozenset[int], refused: set[int]
+    turn: Turn, seeker: Seeker, excluded: frozenset[int], refused: set[int], admitted: ColumnElement[bool]
 ) -> Iterator[list[VolunteerState]]:
     """The free volunteers on shift, best first for this seeker, `CANDIDATE_WINDOW` at a
     time: each window locked (volunteers another transaction is changing are skipped) and
@@ -138,7 +182,7 @@ def _candidate_windows(
     for tier in _tiers(seeker):
         examined: set[int] = set()
         while True:
-            locked = turn.session.scalars(_candidates(turn, tier, excluded | examined | refused)).all()
+            locked = turn.session.scalars(_candidates(turn, tier, admitted, excluded | examined | refused)).all()
             if locked:
                 window = list(shifts.volunteer_states(turn.session, locked, turn.now).values())
                 refused.update(v.volunteer_id for v in window if _refused_for_anyone(v, limits, turn.now))
@@ -162,8 +206,8 @@ def _tiers(seeker: Seeker) -> list[ColumnElement[bool]]:
     missed = Volunteer.id.in_(seeker.missed_by)
     tiers: list[ColumnElement[bool]] = []
     previous: ColumnElement[bool] = false()
-    if seeker.previous_volunteer_id is not None:
-        previous = Volunteer.id == seeker.previous_volunteer_id
+    if seeker.first_choice is not None:
+        previous = Volunteer.id == seeker.first_choice
         tiers.append(previous)
     for language in (speaks, ~speaks):
         for lapsed in (~missed, missed) if seeker.missed_by else (true(),):
@@ -171,7 +215,9 @@ def _tiers(seeker: Seeker) -> list[ColumnElement[bool]]:
     return tiers
 
 
-def _candidates(turn: Turn, tier: ColumnElement[bool], excluded: frozenset[int] | set[int]) -> Select[int]:
+def _candidates(
+    turn: Turn, tier: ColumnElement[bool], admitted: ColumnElement[bool], excluded: frozenset[int] | set[int]
+) -> Select[int]:
     """The next window of a tier, walking ix_volunteers_dispatch. SQL keeps those the limits
     could allow, the same limits as `routing.limits.refusal` with a limit a supervisor lifted
     counted as lifted (on shift, not on a break, no pending offer, not cooling down, not
@@ -197,6 +243,7 @@ def _candidates(turn: Turn, tier: ColumnElement[bool], excluded: frozenset[int] 
             Volunteer.active,
             Volunteer.on_shift,
             tier,
+            admitted,
             ~pending_offer,
             Volunteer.break_until.is_(None) | (Volunteer.break_until <= turn.now),
             or_(Volunteer.cooldown_until.is_(None), Volunteer.cooldown_until <= turn.now, lifted(COOLDOWN)),
@@ -213,7 +260,20 @@ def _candidates(turn: Turn, tier: ColumnElement[bool], excluded: frozenset[int] 
     return query
 
 
-def _seeker(turn: Turn, conversation: Conversation) -> Seeker:
+def _preferred_volunteers(turn: Turn, texter_ids: list[int]) -> dict[int, int]:
+    """The volunteer each texter's plan names, for the texters that have one (one query)."""
+    return {
+        texter_id: volunteer_id
+        for texter_id, volunteer_id in turn.session.execute(
+            select(TexterPlan.texter_id, TexterPlan.preferred_volunteer_id).where(
+                TexterPlan.texter_id.in_(texter_ids), TexterPlan.preferred_volunteer_id.is_not(None)
+            )
+        )
+        if volunteer_id is not None
+    }
+
+
+def _seeker(turn: Turn, conversation: Conversation, preferred: int | None = None) -> Seeker:
     answered = turn.session.execute(
         select(Offer.volunteer_id, Offer.status).where(
             Offer.conversation_id == conversation.id, Offer.status.in_(("declined", "expired"))
@@ -225,6 +285,10 @@ def _seeker(turn: Turn, conversation: Conversation) -> Seeker:
         previous_volunteer_id=conversation.texter.last_volunteer_id,
         passed_by=frozenset(v for v, status in answered if status == "declined"),
         missed_by=frozenset(v for v, status in answered if status == "expired"),
+        risk_level=conversation.risk_level,
+        queued_at=conversation.queued_at,
+        topic=conversation.topic,
+        preferred_volunteer_id=preferred,
     )
 
 
@@ -299,19 +363,27 @@ def _make_offer(
     language_note = ""
     if conversation.language != turn.runtime.settings.line.languages[0] or language_fallback:
         language_note = texts.for_volunteer(
-            "offer_language_note", language_name=texts.language(conversation.language).name
+            "offer_language_note", volunteer.staff_language, language_name=texts.language(conversation.language).name
         )
     body = texts.for_volunteer(
         "offer_callback" if conversation.channel == "callback" else "offer",
+        volunteer.staff_language,
         pseudonym=texter.pseudonym,
         preview=preview,
         timeout=settings.offer_timeout_seconds,
         language_note=language_note,
     )
     if returning:
-        body += texts.for_volunteer("returning_note")
+        body += texts.for_volunteer("returning_note", volunteer.staff_language)
+    if conversation.topic is not None and conversation.topic in volunteer.topic_codes:
+        body += texts.for_volunteer(
+            "offer_topic_note", volunteer.staff_language, topic=conversation.topic.replace("_", " ")
+        )
     if conversation.risk_level != "none":
-        body = texts.for_volunteer("offer_risk_note", level=conversation.risk_level.upper()) + body
+        body = (
+            texts.for_volunteer("offer_risk_note", volunteer.staff_language, level=conversation.risk_level.upper())
+            + body
+        )
     outbox.to_volunteer(turn, volunteer, body, line_number, conversation)
     if language_fallback and not conversation.language_fallback_told:
         conversation.language_fallback_told = True
@@ -344,6 +416,28 @@ def focus_on_danger(turn: Turn, volunteer_id: int) -> None:
     offer_waiting(turn)
 
 
+def offer_after_risk(turn: Turn, conversation: Conversation) -> None:
+    """A waiting texter has just been flagged at risk: an offer pending to a trainee who may
+    take only texters without risk goes on to the next volunteer at once."""
+    offer = turn.session.scalars(
+        select(Offer)
+        .where(Offer.conversation_id == conversation.id, Offer.status == "pending", Offer.kind == "text")
+        .with_for_update()
+    ).first()
+    if offer is None:
+        return
+    volunteer = offer.volunteer
+    if volunteer.level != TRAINING or trainee_may_take(volunteer.trainee_scope, _seeker(turn, conversation), Hold()):
+        return
+    offer.status = "withdrawn"
+    offer.answered_at = turn.now
+    outbox.tell_volunteer(
+        turn, volunteer, "offer_moved_on_risk", offer.line_number, pseudonym=conversation.texter.pseudonym
+    )
+    turn.session.flush()
+    offer_waiting(turn)
+
+
 def pending_offer(turn: Turn, volunteer: Volunteer) -> Offer | None:
     """The offer a volunteer's `#yes` or `#pass` answers (a ringing phone is answered by pressing 1)."""
     return turn.session.scalars(
@@ -368,6 +462,8 @@ def assign(turn: Turn, volunteer: Volunteer, offer: Offer) -> Conversation:
     if conversation.line_number is not None:
         contact_notes.close_for_thread(turn, volunteer, conversation.line_number)
     conversation.assigned_at = turn.now
+    if conversation.topic is not None:  # for the reports: how often a named topic was matched
+        conversation.topic_matched = conversation.topic in volunteer.topic_codes
     volunteer.last_assigned_at = turn.now
     shift = shifts.open_shift(turn.session, volunteer.id)
     if shift is not None:
@@ -385,6 +481,7 @@ def accept(turn: Turn, volunteer: Volunteer, offer: Offer) -> None:
     history = contact_notes.history_for_volunteer(turn, conversation)
     if history:
         outbox.to_volunteer(turn, volunteer, history, offer.line_number, conversation)
+    plans.tell_on_accept(turn, volunteer, conversation, offer.line_number)
     backlog = lifecycle.texter_backlog(turn, conversation)
     if backlog:
         outbox.tell_volunteer(

@@ -48,12 +48,14 @@ def _alert(turn: Turn, escalation: Escalation, supervisors: list[Supervisor], ke
     conversation = escalation.conversation
     volunteer = conversation.volunteer
     for supervisor in supervisors:
+        language = supervisor.staff_language
         body = turn.runtime.texts.for_supervisor(
             key,
+            language,
             escalation_id=escalation.id,
             pseudonym=conversation.texter.pseudonym,
             level=escalation.level,
-            volunteer=volunteer.alias if volunteer else turn.runtime.texts.for_supervisor("nobody_yet"),
+            volunteer=volunteer.alias if volunteer else turn.runtime.texts.for_supervisor("nobody_yet", language),
             reason=escalation.reason,
             url=f"{turn.runtime.settings.public_url}/dashboard/escalations/{escalation.id}",
         )
@@ -108,6 +110,8 @@ def request_debrief(turn: Turn, volunteer: Volunteer) -> bool:
     supervisors = supervisors_to_alert(turn)
     for supervisor in supervisors:
         outbox.to_supervisor(
-            turn, supervisor, turn.runtime.texts.for_supervisor("debrief_request", volunteer=volunteer.name)
+            turn,
+            supervisor,
+            turn.runtime.texts.for_supervisor("debrief_request", supervisor.staff_language, volunteer=volunteer.name),
         )
     return bool(supervisors)

@@ -82,7 +82,7 @@ def requeue(turn: Turn, conversation: Conversation) -> None:
 
 CLOSING_TEXT = {"volunteer_done": "closed", "texter_inactive": "closed_by_inactivity"}
 # The text telling the volunteer why a conversation ended: most reasons have one of their name.
-SAME_NAMED = ("texter_unsubscribed", "texter_deleted_data", "call_ended", "callback_unanswered")
+SAME_NAMED = ("texter_unsubscribed", "texter_deleted_data", "call_ended", "callback_unanswered", "texter_blocked")
 VOLUNTEER_TEXT = {reason: reason for reason in SAME_NAMED} | {
     "volunteer_done": "done",
     "texter_inactive": "closed_by_inactivity",

@@ -132,6 +132,8 @@ def act(turn: Turn, conversation: Conversation, whole: Assessment, earlier_categ
     if Action.FLAG in actions:
         conversation.risk_level = whole.level.value
         conversation.priority = max(conversation.priority, PRIORITY[whole.level])
+        if conversation.status == "queued":
+            dispatch.offer_after_risk(turn, conversation)
     if Action.SAFETY_REPLY in actions:
         # Inline in the webhook's TwiML: it reaches the texter even with Redis or every worker
         # down. (A worker routing a text the webhook stored finds that rarely: the webhook

@@ -126,6 +126,9 @@ def volunteer_states(session: Session, volunteer_ids: Iterable[int], now: dateti
             lifted=lifted[volunteer_id],
             on_call=volunteer_id in on_call,
             focus=volunteer_id in focus,
+            level=volunteer.level,
+            trainee_scope=volunteer.trainee_scope,
+            topics=volunteer.topic_codes,
         )
     return states
 

@@ -14,6 +14,7 @@ from service.dashboard import (  # noqa: F401 - registers routes
     people_pages,
     report_pages,
     rota_pages,
+    texter_pages,
     transcript_pages,
 )
 from service.dashboard.blueprint import csrf, dashboard_blueprint

@@ -3,10 +3,13 @@ People's own phone numbers are shown to and changed by admins only."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from routing.matching import LEVELS, TRAINEE_SCOPES
 from service.dashboard.auth import open_session_here
 from service.dashboard.blueprint import (
     admin_only,
@@ -47,7 +50,20 @@ def _volunteer_details(creating: bool) -> VolunteerDetails:
         max_concurrent=form_number("max_concurrent"),
         timezone=form.get("timezone", "")[:64],
         fallback=form.get("fallback") == "1",
+        level=form.get("level") or None,
+        trainee_scope=form.get("trainee_scope") or None,
+        trained_on=_date(form.get("trained_on", "")),
+        topics=tuple(form.getlist("topics")) if "topics_shown" in form else None,
+        staff_language=form.get("staff_language"),
     )
+
+
+def _date(text: str) -> date | None:
+    """A date typed in a date field (YYYY-MM-DD); None when empty or not a date."""
+    try:
+        return date.fromisoformat(text.strip()) if text.strip() else None
+    except ValueError:
+        return None
 
 
 def _volunteer_form(volunteer: Volunteer | None, error: str | None = None, status: int = 200) -> tuple[str, int]:
@@ -59,6 +75,9 @@ def _volunteer_form(volunteer: Volunteer | None, error: str | None = None, statu
         show_phone=_is_admin(),
         languages=runtime().settings.line.languages,
         line_limit=runtime().shift_limits.max_concurrent,
+        levels=LEVELS,
+        trainee_scopes=TRAINEE_SCOPES,
+        topics=runtime().settings.matching.topics,
     )
 
 
@@ -113,6 +132,7 @@ def _supervisor_details(creating: bool) -> SupervisorDetails:
         phone=form.get("phone", ""),
         role=form.get("role", "supervisor"),
         password=password if password or creating else None,
+        staff_language=form.get("staff_language"),
     )
 
 
@@ -124,6 +144,7 @@ def _supervisor_form(account: Supervisor | None, error: str | None = None, statu
         account=account,
         roles=roster.ROLES,
         min_password=roster.MIN_PASSWORD,
+        languages=runtime().settings.line.languages,
     )
 
 

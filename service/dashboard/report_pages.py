@@ -85,6 +85,8 @@ def reports_csv() -> Response:
         "wait_p50_seconds",
         "wait_p90_seconds",
         "feedback_mean",
+        "topic_named",
+        "topic_matched",
     ):
         value = getattr(report, key)
         writer.writerow(

@@ -10,6 +10,7 @@ from service.db.messaging import STATUS_ORDER, UNSENT_STATUSES, InboundReceipt, 
 from service.db.people import AuditEntry, LimitOverride, Shift, Supervisor, Texter, Volunteer
 from service.db.rota_records import FallbackCall, RotaChange, RotaListing, RotaSignup, RotaSlot
 from service.db.supervision_records import CallParticipant, SupervisorSeat, Transfer
+from service.db.texter_records import TexterBlock, TexterPlan
 
 __all__ = [
     "MAX_ID",
@@ -46,6 +47,8 @@ __all__ = [
     "SupervisorSeat",
     "Texter",
     "Transfer",
+    "TexterBlock",
+    "TexterPlan",
     "UNSENT_STATUSES",
     "Volunteer",
     "parse_id",

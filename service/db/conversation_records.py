@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, text
+from sqlalchemy import ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from service.db.base import Base
@@ -65,6 +65,20 @@ class Conversation(Base):
     language_fallback_told: Mapped[bool] = mapped_column(default=False)
     # When the crisis line's text was last sent inline (repeats are damped).
     safety_sent_at: Mapped[datetime | None]
+    # Offered only to some volunteers until then (`routing.matching.Hold`); the sweeper
+    # offers it again when the hold lapses.
+    held_until: Mapped[datetime | None]
+    # The lived-experience topic the texter named, and whether the volunteer who took the
+    # conversation shares it (for the reports).
+    topic: Mapped[str | None] = mapped_column(String(24))
+    topic_matched: Mapped[bool | None]
+    # The place in line the texter was last told, and when it was last compared with their
+    # place now (`routing.queue_updates`).
+    place_told: Mapped[int | None]
+    place_checked_at: Mapped[datetime | None]
+    long_wait_told: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The volunteer has been told the texter's plan's conversation limit is reached.
+    plan_limit_told: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     texter: Mapped[Texter] = relationship()
     volunteer: Mapped[Volunteer | None] = relationship()

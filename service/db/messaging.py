@@ -43,6 +43,8 @@ class InboundReceipt(Base):
     routed_at: Mapped[datetime | None]
     # Not for a worker yet: its webhook is still deciding whether the crisis text is due.
     held: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Pictures attached to the text (Twilio's NumMedia): only counted, never fetched.
+    media_count: Mapped[int] = mapped_column(default=0, server_default="0")
     # The sender was an active volunteer or supervisor when it was stored; NULL: not known
     # (routed in its webhook). A texter's text is routed with no lookups for staff.
     from_staff: Mapped[bool | None]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -50,12 +50,25 @@ class Volunteer(Base):
     timezone: Mapped[str | None] = mapped_column(String(64))
     fallback: Mapped[bool] = mapped_column(default=False, server_default=false())
     calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    # Experience (`routing.matching`): "training", "peer" or "experienced"; a trainee's
+    # `trainee_scope` says which texters they may take ("any", "risk_free", "with_mentor").
+    level: Mapped[str] = mapped_column(String(16), default="peer", server_default="peer")
+    trainee_scope: Mapped[str] = mapped_column(String(16), default="any", server_default="any")
+    trained_on: Mapped[date | None]
+    # Lived experience they opted in to share, from `[matching] topics`, comma-separated.
+    topics: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # The language the line texts them in; None: the line's first language.
+    staff_language: Mapped[str | None] = mapped_column(String(8))
 
     shifts: Mapped[list[Shift]] = relationship(back_populates="volunteer", order_by="Shift.started_at")
 
     @property
     def language_codes(self) -> tuple[str, ...]:
         return tuple(code for code in self.languages.split(",") if code)
+
+    @property
+    def topic_codes(self) -> frozenset[str]:
+        return frozenset(code for code in self.topics.split(",") if code)
 
 
 class Shift(Base):
@@ -123,6 +136,8 @@ class Supervisor(Base):
     backup: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
+    # The language the line texts them in and the dashboard shows; None: the line's first.
+    staff_language: Mapped[str | None] = mapped_column(String(8))
 
 
 class LimitOverride(Base):

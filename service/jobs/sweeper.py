@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from routing import call_flow as call_rules
-from service.conversations import contact_notes, dispatch, escalations, follow_ups, lifecycle, shifts
+from service.conversations import contact_notes, dispatch, escalations, follow_ups, lifecycle, plans, queue_news, shifts
 from service.db import (
     NOTE_PENDING,
     Call,
@@ -28,6 +28,7 @@ from service.db import (
     Offer,
     OutboxMessage,
     Shift,
+    TexterPlan,
     Transfer,
     Volunteer,
 )
@@ -60,6 +61,40 @@ def sweep(runtime: Runtime, now: datetime) -> list[Turn]:
                 Conversation.status == "active",
                 Conversation.channel == "sms",  # a call is as long as the people on it make it
                 Conversation.last_texter_at <= now - timedelta(minutes=routing.texter_inactivity_minutes),
+            )
+            .limit(BATCH)
+        ).all()
+        # Waiting texters whose hold for an experienced volunteer, or one sharing their
+        # topic, has lapsed: offered to anyone eligible now.
+        hold_lapsed = session.scalar(
+            select(Conversation.id).where(Conversation.status == "queued", Conversation.held_until <= now).limit(1)
+        )
+        # Conversations past their texter's plan's limit, the volunteer not yet told (few
+        # texters have a plan with a limit: their conversations are compared here).
+        past_plan = [
+            conversation_id
+            for conversation_id, assigned_at, minutes in session.execute(
+                select(Conversation.id, Conversation.assigned_at, TexterPlan.max_minutes)
+                .join(TexterPlan, TexterPlan.texter_id == Conversation.texter_id)
+                .where(
+                    Conversation.status == "active", ~Conversation.plan_limit_told, TexterPlan.max_minutes.is_not(None)
+                )
+                .limit(BATCH)
+            )
+            if assigned_at is not None and minutes and assigned_at + timedelta(minutes=minutes) <= now
+        ]
+        # Texters in line whose place is due to be compared again, or who have waited long.
+        matching = runtime.settings.matching
+        in_line = session.scalars(
+            select(Conversation.id)
+            .where(
+                Conversation.status == "queued",
+                Conversation.channel == "sms",
+                (Conversation.place_checked_at <= now - timedelta(minutes=matching.place_update_minutes))
+                | (
+                    ~Conversation.long_wait_told
+                    & (Conversation.queued_at <= now - timedelta(minutes=matching.long_wait_minutes))
+                ),
             )
             .limit(BATCH)
         ).all()
@@ -124,6 +159,12 @@ def sweep(runtime: Runtime, now: datetime) -> list[Turn]:
         turns.append(run_turn(runtime, now, partial(transfers.lapse, transfer_id=transfer_id))[1])
     for conversation_id in silent:
         turns.append(run_turn(runtime, now, partial(close_if_silent, conversation_id=conversation_id))[1])
+    if hold_lapsed is not None:
+        turns.append(run_turn(runtime, now, offer_after_hold)[1])
+    for conversation_id in past_plan:
+        turns.append(run_turn(runtime, now, partial(plans.remind_at_limit, conversation_id=conversation_id))[1])
+    if in_line:
+        turns.append(run_turn(runtime, now, partial(queue_news.keep_informed, conversation_ids=in_line))[1])
     for volunteer_id in rested:
         turns.append(run_turn(runtime, now, partial(end_pause, volunteer_id=volunteer_id))[1])
     for escalation_id in unacknowledged:
@@ -215,6 +256,17 @@ def close_if_silent(turn: Turn, conversation_id: int) -> None:
     if conversation is None or conversation.status != "active" or conversation.last_texter_at > turn.now - limit:
         return
     lifecycle.close(turn, conversation, "texter_inactive")
+    dispatch.offer_waiting(turn)
+
+
+def offer_after_hold(turn: Turn) -> None:
+    """Holds have lapsed: the queue is offered again, which holds anyone still held anew (so
+    a line with nobody free is not swept again for them at every sweep)."""
+    turn.session.execute(
+        update(Conversation)
+        .where(Conversation.status == "queued", Conversation.held_until <= turn.now)
+        .values(held_until=None)
+    )
     dispatch.offer_waiting(turn)
 
 

@@ -51,8 +51,10 @@ def alert_operators(runtime: Runtime, now: datetime, workers: LineWatch | None =
         last_sent = {AlertKind(kind): row.sent_at for kind, row in rows.items() if row.sent_at is not None}
         for alert in alerts_due(watch, rules, last_sent, turn.now):
             url = f"{turn.runtime.settings.public_url}/dashboard"
-            body = turn.runtime.texts.for_supervisor(f"alert_{alert.kind.value}", url=url, **alert.params)
             for supervisor in supervisors_to_alert(turn):
+                body = turn.runtime.texts.for_supervisor(
+                    f"alert_{alert.kind.value}", supervisor.staff_language, url=url, **alert.params
+                )
                 outbox.to_supervisor(turn, supervisor, body)
             rows[alert.kind.value].sent_at = turn.now
             log.warning("operator_alert.sent kind=%s", alert.kind.value)

@@ -105,7 +105,7 @@ def to_volunteer(
 ) -> None:
     """`from_number` is the line number of the conversation's thread; the main number otherwise."""
     number = from_number or turn.runtime.settings.line.main_number
-    language = turn.runtime.settings.line.languages[0]
+    language = volunteer.staff_language or turn.runtime.settings.line.languages[0]
     _queue(
         turn,
         "volunteer",
@@ -126,7 +126,8 @@ def tell_volunteer(
     conversation: Conversation | None = None,
     **params: object,
 ) -> None:
-    to_volunteer(turn, volunteer, turn.runtime.texts.for_volunteer(key, **params), from_number, conversation)
+    body = turn.runtime.texts.for_volunteer(key, volunteer.staff_language, **params)
+    to_volunteer(turn, volunteer, body, from_number, conversation)
 
 
 def to_supervisor(
@@ -137,7 +138,7 @@ def to_supervisor(
     from_number: str | None = None,
 ) -> None:
     """`from_number`: the thread of a conversation the supervisor sits in; the main number otherwise."""
-    language = turn.runtime.settings.line.languages[0]
+    language = supervisor.staff_language or turn.runtime.settings.line.languages[0]
     _queue(
         turn,
         "supervisor",

@@ -24,6 +24,8 @@ from service.sms.twilio_request import MAX_SID, form_field, form_sid, twilio_sig
 log = logging.getLogger(__name__)
 
 sms_webhooks = Blueprint("twilio_sms", __name__, url_prefix="/twilio")
+# Twilio attaches at most 10 media to a message.
+MAX_MEDIA = 10
 # What str(MessagingResponse()) renders, without building it for every text.
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response />'
 
@@ -40,6 +42,9 @@ def sms() -> Response:
     sender, to, body = form_field("From"), form_field("To"), form_field("Body", required=False)
     # Sent by Twilio with Advanced Opt-Out on: what it did with a keyword (STOP, START, HELP).
     opt_out_type = form_field("OptOutType", required=False)[:MAX_SID]
+    media = form_field("NumMedia", required=False)
+    # Counted only: a picture's URL is never read, so media are neither fetched nor stored.
+    media_count = min(int(media), MAX_MEDIA) if media.isascii() and media.isdigit() else 0
     reply = MessagingResponse()
     spool = Spool(runtime.redis, runtime.settings.spool_dir, runtime.vault)
     try:
@@ -47,7 +52,12 @@ def sms() -> Response:
         inline = _route_or_store(
             runtime,
             inbound.InboundSms(
-                sid=sid, sender=sender_number, line_number=line_number, body=body, opt_out_type=opt_out_type
+                sid=sid,
+                sender=sender_number,
+                line_number=line_number,
+                body=body,
+                opt_out_type=opt_out_type,
+                media_count=media_count,
             ),
         )
     except DATABASE_DOWN as error:

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     FromClause,
+    Integer,
     Select,
     String,
     and_,
@@ -71,6 +72,8 @@ class InboundSms:
     body: str
     # Twilio's `OptOutType` (STOP, START, HELP) when it sent one; empty otherwise.
     opt_out_type: str = ""
+    # Twilio's `NumMedia`: pictures attached (an MMS). Only the count: media are never fetched.
+    media_count: int = 0
 
 
 class Urgency(Enum):
@@ -202,6 +205,7 @@ def _store_statement(with_history: bool) -> Select[Any]:
                 "body_encrypted",
                 "held",
                 "from_staff",
+                "media_count",
             ],
             select(
                 bindparam("sid"),
@@ -213,6 +217,7 @@ def _store_statement(with_history: bool) -> Select[Any]:
                 bindparam("body_encrypted"),
                 or_(bindparam("hold", type_=Boolean), in_danger),
                 staff,
+                bindparam("media_count", type_=Integer),
             ),
         )
         .on_conflict_do_nothing(index_elements=[InboundReceipt.sid])
@@ -273,6 +278,7 @@ def store_sms(runtime: Runtime, sms: InboundSms, now: datetime, reading: Reading
         "line_number": sms.line_number,
         "body_encrypted": vault.encrypt(sms.body),
         "hold": risky,
+        "media_count": sms.media_count,
     }
     with one_statement(runtime.engine) as connection:
         row = connection.execute(_STORE_WITH_HISTORY if risky else _STORE, values).one()
@@ -462,6 +468,7 @@ def _route(turn: Turn, receipt: InboundReceipt, inline: bool) -> None:
             sender=vault.decrypt(receipt.sender_encrypted),
             line_number=receipt.line_number,
             body=vault.decrypt(receipt.body_encrypted),
+            media_count=receipt.media_count,
         ),
         staff=receipt.from_staff,
     )
@@ -477,7 +484,7 @@ def _handle(turn: Turn, sms: InboundSms, staff: bool | None = None) -> None:
     a texter, with no lookups for the rest); None when not known."""
     if staff is not False and _handled_as_staff(turn, sms):
         return
-    texter = texters.on_texter_message(turn, sms.sender, sms.body, sms.opt_out_type)
+    texter = texters.on_texter_message(turn, sms.sender, sms.body, sms.opt_out_type, sms.media_count)
     log.info("sms.received from=texter pseudonym=%s", texter.pseudonym)
 
 

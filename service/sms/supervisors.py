@@ -28,17 +28,20 @@ def on_supervisor_message(turn: Turn, supervisor: Supervisor, body: str, line_nu
         stepping_in.leave(turn, supervisor, seat)
         return
     if command is None or command.word != "ack":
-        outbox.to_supervisor(turn, supervisor, turn.runtime.texts.for_supervisor("help"))
+        outbox.to_supervisor(turn, supervisor, turn.runtime.texts.for_supervisor("help", supervisor.staff_language))
         return
     number = command.argument.lstrip("#")
     escalation = escalations.acknowledge(turn, supervisor, int(number) if number.isdigit() else None)
     if escalation is None:
-        outbox.to_supervisor(turn, supervisor, turn.runtime.texts.for_supervisor("ack_none"))
+        outbox.to_supervisor(turn, supervisor, turn.runtime.texts.for_supervisor("ack_none", supervisor.staff_language))
         return
     outbox.to_supervisor(
         turn,
         supervisor,
         turn.runtime.texts.for_supervisor(
-            "ack_done", escalation_id=escalation.id, pseudonym=escalation.conversation.texter.pseudonym
+            "ack_done",
+            supervisor.staff_language,
+            escalation_id=escalation.id,
+            pseudonym=escalation.conversation.texter.pseudonym,
         ),
     )

@@ -16,7 +16,17 @@ from routing import admission
 from routing.admission import Arrival
 from routing.presence import Party
 from routing.texter_text import TexterAction, TexterKeywords, over_flood_limit, read_texter_text
-from service.conversations import dispatch, follow_ups, lifecycle, line_pause, retention, risk, seats
+from service.conversations import (
+    dispatch,
+    follow_ups,
+    lifecycle,
+    line_pause,
+    queue_news,
+    retention,
+    risk,
+    seats,
+    texter_blocks,
+)
 from service.db import OPEN_STATUSES, Conversation, Message, Texter
 from service.db.turn import Turn
 from service.outbound import outbox
@@ -53,9 +63,9 @@ def _new_pseudonym(turn: Turn) -> str:
     raise RuntimeError("no free pseudonym")  # 10^8 texters: unreachable in practice
 
 
-def on_texter_message(turn: Turn, phone: str, body: str, opt_out_type: str = "") -> Texter:
+def on_texter_message(turn: Turn, phone: str, body: str, opt_out_type: str = "", media_count: int = 0) -> Texter:
     """A texter's text, in whatever state they are; `opt_out_type`: Twilio's `OptOutType`, when
-    the webhook carried one."""
+    the webhook carried one; `media_count`: the pictures attached (an MMS)."""
     texter, is_new = find_or_create_texter(turn, phone)
     conversation = turn.session.scalars(
         select(Conversation)
@@ -106,8 +116,35 @@ def on_texter_message(turn: Turn, phone: str, body: str, opt_out_type: str = "")
         case TexterAction.FOLLOW_UP_YES | TexterAction.FOLLOW_UP_NO if asked is not None:
             follow_ups.answer(turn, texter, asked, yes=intent.action is TexterAction.FOLLOW_UP_YES)
         case TexterAction.CONTINUE if conversation is not None:  # read only in a conversation
-            _continue(turn, texter, conversation, body)
+            if body.strip() or not media_count:  # a picture alone is no line for the transcript
+                _continue(turn, texter, conversation, body)
+            else:
+                conversation.last_texter_at = turn.now
+    if media_count:
+        _picture_came(turn, texter)
     return texter
+
+
+def _picture_came(turn: Turn, texter: Texter) -> None:
+    """An MMS: pictures are never fetched, shown or kept, so the texter is asked to say it in
+    words, and their volunteer is told a picture came (instead of an empty line)."""
+    conversation = turn.session.scalars(
+        select(Conversation).where(
+            Conversation.texter_id == texter.id, Conversation.channel == "sms", Conversation.status.in_(OPEN_STATUSES)
+        )
+    ).first()
+    if conversation is None:
+        return
+    outbox.tell_texter(turn, texter, "picture_not_shown", conversation)
+    if conversation.status == "active" and conversation.volunteer is not None:
+        outbox.tell_volunteer(
+            turn,
+            conversation.volunteer,
+            "picture_came",
+            conversation.line_number,
+            conversation,
+            pseudonym=texter.pseudonym,
+        )
 
 
 def _keywords(turn: Turn) -> TexterKeywords:
@@ -131,6 +168,8 @@ def _continue(turn: Turn, texter: Texter, conversation: Conversation, body: str)
     conversation.last_texter_at = turn.now
     if _flooding(turn, conversation, [row.created_at for row in history]):
         return
+    if conversation.status == "queued":
+        queue_news.answer_queued_reply(turn, conversation, body)
     if conversation.status == "active" and conversation.volunteer is not None:
         outbox.tell_volunteer(
             turn,
@@ -182,7 +221,12 @@ def _flooding(turn: Turn, conversation: Conversation, earlier: Sequence[datetime
 
 def _start_conversation(turn: Turn, texter: Texter, first_message: str | None, new_sender: bool = False) -> None:
     """Queue the texter, or tell them the line is paused, as `routing.admission` decides.
-    `new_sender`: the line has never heard from them before this text."""
+    `new_sender`: the line has never heard from them before this text. A blocked texter's
+    text is kept and answered safely, never queued (`service.conversations.texter_blocks`)."""
+    block = None if new_sender else texter_blocks.block_in_force(turn, texter)
+    if block is not None:
+        texter_blocks.on_blocked_text(turn, texter, block, first_message)
+        return
     paused = line_pause.is_paused(turn.session)
     told = _told_paused(turn, texter) if paused else None
     knock = admission.Knock(
@@ -219,8 +263,10 @@ def _start_conversation(turn: Turn, texter: Texter, first_message: str | None, n
         partner_line = turn.runtime.settings.rota.partner_line
         if partner_line:
             outbox.tell_texter(turn, texter, "partner_line", conversation, partner_line=partner_line)
+        queue_news.ask_topic(turn, conversation)
         return
-    outbox.tell_texter(turn, texter, "queued", conversation, position=dispatch.queue_position(turn, conversation))
+    queue_news.tell_first_place(turn, conversation)
+    queue_news.ask_topic(turn, conversation)
     dispatch.offer_waiting(turn)
 
 

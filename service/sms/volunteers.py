@@ -8,9 +8,20 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from routing import limits
+from routing.blocks import block_request
 from routing.commands import Command, CommandText, parse_command
 from routing.presence import Party
-from service.conversations import contact_notes, dispatch, escalations, follow_ups, lifecycle, referrals, seats, shifts
+from service.conversations import (
+    contact_notes,
+    dispatch,
+    escalations,
+    follow_ups,
+    lifecycle,
+    referrals,
+    seats,
+    shifts,
+    texter_blocks,
+)
 from service.db import PHONE_CHANNELS, Conversation, Volunteer
 from service.db.turn import Turn
 from service.outbound import outbox
@@ -183,12 +194,18 @@ def _status(turn: Turn, volunteer: Volunteer, line_number: str, _: CommandText) 
     notes = []
     offer = dispatch.pending_offer(turn, volunteer)
     if offer is not None:
-        notes.append(texts.for_volunteer("status_offer_note", pseudonym=offer.conversation.texter.pseudonym))
+        notes.append(
+            texts.for_volunteer(
+                "status_offer_note", volunteer.staff_language, pseudonym=offer.conversation.texter.pseudonym
+            )
+        )
     refusal = limits.refusal(state, rules, turn.now)
     if refusal is not None and refusal.limit in STATUS_NOTES:
         notes.append(
             texts.for_volunteer(
-                STATUS_NOTES[refusal.limit], until=_local(turn, refusal.until) if refusal.until else "-"
+                STATUS_NOTES[refusal.limit],
+                volunteer.staff_language,
+                until=_local(turn, refusal.until) if refusal.until else "-",
             )
         )
     left = (
@@ -339,6 +356,33 @@ def _crisis_line(turn: Turn, volunteer: Volunteer, line_number: str, command: Co
         outbox.tell_volunteer(turn, volunteer, refused.reason, None, conversation)
 
 
+def _block(turn: Turn, volunteer: Volunteer, line_number: str, command: CommandText) -> None:
+    """`#block <reason>` in a texter's thread: the texter is blocked for the line's default
+    period (the conversation ends), and the supervisors on call are told, to review it."""
+    conversation, _ = _thread_or_only(turn, volunteer, line_number)
+    if conversation is None:
+        outbox.tell_volunteer(turn, volunteer, "block_no_conversation", line_number)
+        return
+    request = block_request(command.argument, turn.now, turn.runtime.settings.matching.block_days)
+    if request is None:
+        outbox.tell_volunteer(turn, volunteer, "block_needs_reason", line_number)
+        return
+    texter = conversation.texter
+    texter_blocks.block(turn, texter, request.until, request.reason, f"volunteer:{volunteer.alias}")
+    for supervisor in escalations.supervisors_to_alert(turn):
+        outbox.to_supervisor(
+            turn,
+            supervisor,
+            turn.runtime.texts.for_supervisor(
+                "texter_blocked_by_volunteer",
+                supervisor.staff_language,
+                alias=volunteer.alias,
+                pseudonym=texter.pseudonym,
+                reason=request.reason,
+            ),
+        )
+
+
 _HANDLERS = {
     Command.ON: _on,
     Command.OFF: _off,
@@ -363,4 +407,5 @@ _HANDLERS = {
     Command.SUP: _sup,
     Command.TRANSFER: _transfer,
     Command.CRISIS_LINE: _crisis_line,
+    Command.BLOCK: _block,
 }

@@ -46,6 +46,10 @@ class Report:
     escalations_by_level: tuple[tuple[str, int], ...]
     feedback_by_score: tuple[tuple[int, int], ...]
     feedback_mean: float | None
+    # Answered texters who named a lived-experience topic, and how many of them a volunteer
+    # sharing it took.
+    topic_named: int
+    topic_matched: int
     volunteers: tuple[VolunteerHours, ...]
     max_shift_hours: float
     max_conversations_per_shift: int
@@ -75,6 +79,7 @@ def build_report(
             Conversation.status,
             Conversation.close_reason,
             Conversation.feedback_score,
+            Conversation.topic_matched,
         ).where(Conversation.queued_at >= start, Conversation.queued_at < end)
     ).all()
     by_day: Counter[date] = Counter()
@@ -122,6 +127,8 @@ def build_report(
         escalations_by_level=tuple((level, escalations.get(level, 0)) for level in ("imminent", "elevated")),
         feedback_by_score=tuple((score, scores[score]) for score in range(1, 6)),
         feedback_mean=sum(score * count for score, count in scores.items()) / rated if rated else None,
+        topic_named=sum(row.topic_matched is not None for row in rows),
+        topic_matched=sum(row.topic_matched is True for row in rows),
         volunteers=_volunteer_hours(db, start, end, now),
         max_shift_hours=limits.max_shift_minutes / 60,
         max_conversations_per_shift=limits.max_conversations_per_shift,

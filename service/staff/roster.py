@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import zoneinfo
 from dataclasses import dataclass
+from datetime import date
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 
+from routing import matching
 from service.conversations import dispatch, lifecycle, shifts
 from service.db import PHONE_CHANNELS, Conversation, Offer, Supervisor, Volunteer
 from service.db.turn import Turn
@@ -40,6 +42,14 @@ class VolunteerDetails:
     # The rota: the zone their shift times are shown in (empty: the line's); the fallback group.
     timezone: str = ""
     fallback: bool = False
+    # Experience and lived experience (`routing.matching`), and the language the line texts
+    # them in ("": the line's first); None keeps what they have (a new volunteer: a peer, no
+    # topics, the line's first language).
+    level: str | None = None
+    trainee_scope: str | None = None
+    trained_on: date | None = None
+    topics: tuple[str, ...] | None = None
+    staff_language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,8 @@ class SupervisorDetails:
     role: str
     # None keeps the current password.
     password: str | None
+    # The language the line texts them in; None keeps it ("" : the line's first language).
+    staff_language: str | None = None
 
 
 def _phone(turn: Turn, raw: str) -> str:
@@ -74,6 +86,14 @@ def save_volunteer(turn: Turn, volunteer_id: int | None, details: VolunteerDetai
     timezone = details.timezone.strip()
     if timezone and timezone not in zoneinfo.available_timezones():
         raise RosterRefused("timezone_invalid")
+    if details.level is not None and details.level not in matching.LEVELS:
+        raise RosterRefused("level_invalid")
+    if details.trainee_scope is not None and details.trainee_scope not in matching.TRAINEE_SCOPES:
+        raise RosterRefused("level_invalid")
+    if details.topics is not None and not set(details.topics) <= set(turn.runtime.settings.matching.topics):
+        raise RosterRefused("topics_invalid")
+    if details.staff_language and details.staff_language not in turn.runtime.settings.line.languages:
+        raise RosterRefused("languages_invalid")
     phone = _phone(turn, details.phone) if details.phone is not None else None
     if volunteer_id is None and phone is None:
         raise RosterRefused("phone_invalid")
@@ -102,6 +122,15 @@ def save_volunteer(turn: Turn, volunteer_id: int | None, details: VolunteerDetai
         details.max_concurrent,
     )
     volunteer.timezone, volunteer.fallback = timezone or None, details.fallback
+    if details.level is not None:
+        volunteer.level = details.level
+    if details.trainee_scope is not None:
+        volunteer.trainee_scope = details.trainee_scope
+    if details.topics is not None:
+        volunteer.topics = ",".join(details.topics)
+    if details.staff_language is not None:
+        volunteer.staff_language = details.staff_language or None
+    volunteer.trained_on = details.trained_on if details.trained_on is not None else volunteer.trained_on
     turn.session.flush()
     audit.record(
         turn.session,
@@ -168,6 +197,8 @@ def save_supervisor(turn: Turn, supervisor_id: int | None, details: SupervisorDe
         raise RosterRefused("role_invalid")
     if details.password is not None and len(details.password) < MIN_PASSWORD:
         raise RosterRefused("password_short")
+    if details.staff_language and details.staff_language not in turn.runtime.settings.line.languages:
+        raise RosterRefused("languages_invalid")
     phone = _phone(turn, details.phone) if details.phone is not None else None
     if supervisor_id is None and (phone is None or details.password is None):
         raise RosterRefused("phone_invalid" if phone is None else "password_short")
@@ -190,6 +221,8 @@ def save_supervisor(turn: Turn, supervisor_id: int | None, details: SupervisorDe
     if phone is not None:
         supervisor.phone = phone
     supervisor.name, supervisor.email, supervisor.role = name, email, details.role
+    if details.staff_language is not None:
+        supervisor.staff_language = details.staff_language or None
     if details.password is not None:
         supervisor.password_hash = PasswordHasher().hash(details.password)
     turn.session.flush()

@@ -59,6 +59,12 @@ EVERY_SUPERVISOR = frozenset(
         "dashboard.account",
         "dashboard.change_password",
         "dashboard.end_session",
+        # Texters by pseudonym: blocks and frequent-texter plans.
+        "dashboard.texters",
+        "dashboard.texter",
+        "dashboard.block_texter",
+        "dashboard.lift_block",
+        "dashboard.set_plan",
     }
 )
 

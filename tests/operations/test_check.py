@@ -42,9 +42,9 @@ def test_a_config_with_five_mistakes_reports_all_five_with_what_to_do(
     assert checked.returncode == 1
     assert _problems(checked.stdout) == [
         f"[shift]: is not a section Warmline knows (did you mean [shifts]?). Rename or remove it in "
-        f"WARMLINE_CONFIG ({config}); the sections are line, routing, shifts, delivery, escalation, inbound, "
-        "retention, voice, dashboard, alerts, rota, continuity, supervision, crisis_resources, note_questions, "
-        "referrals.",
+        f"WARMLINE_CONFIG ({config}); the sections are line, routing, matching, shifts, delivery, escalation, "
+        "inbound, retention, voice, dashboard, alerts, rota, continuity, supervision, crisis_resources, "
+        "note_questions, referrals.",
         "[routing] offer_timout_seconds: is not a setting Warmline knows (did you mean offer_timeout_seconds?). "
         f"Rename or remove it in WARMLINE_CONFIG ({config}).",
         f"[shifts] max_concurrent: is 'two', but it must be a whole number. Correct it in WARMLINE_CONFIG ({config}).",

@@ -1,7 +1,10 @@
-"""The router under random sequences of arrivals, accepts, passes, closes, escalations,
-breaks, shift starts and ends and jumps in time (a Hypothesis state machine). After every
-step: no offer stands with a volunteer the limits refuse, no volunteer is over a limit, and
-no texter is lost (each has a conversation; a waiting texter is offered to anyone eligible)."""
+"""The router under random sequences of arrivals (some in danger), accepts, passes, closes,
+escalations, breaks, shift starts and ends, topics named and jumps in time (a Hypothesis
+state machine), with volunteers of every level and lived experience. After every step: no
+offer stands with a volunteer the limits refuse or who passed on that texter, no texter has
+two offers, no trainee set to texters without risk holds one at risk, no volunteer is over a
+limit, and no texter is lost (each has a conversation; a waiting texter is offered to anyone
+eligible that `routing.matching` admits now, so no hold outlasts its limit)."""
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from sqlalchemy import select
 
 from routing import limits as rules
+from routing import matching
 from scripts.harness import seed
 from service.conversations import shifts
 from service.db import Conversation, Offer, Shift, Texter, Volunteer
@@ -29,6 +33,7 @@ from service.sms.inbound import InboundSms, receive_sms
 POLICY = {
     "line": {"pool_numbers": ["+15005550007", "+15005550008"]},
     "routing": {"offer_timeout_seconds": 60, "texter_inactivity_minutes": 20},
+    "matching": {"experienced_first_seconds": 90, "topic_first_seconds": 150, "topics": ["grief", "veterans"]},
     "shifts": {
         "max_concurrent": 2,
         "max_shift_minutes": 60,
@@ -42,7 +47,12 @@ POLICY = {
         "break_minutes": 10,
     },
 }
-VOLUNTEERS = [("+12025550101", None), ("+12025550102", 1), ("+12025550103", None)]
+# Phone, personal concurrency limit, level, a trainee's scope, lived experience shared.
+VOLUNTEERS = [
+    ("+12025550101", None, "experienced", "any", ""),
+    ("+12025550102", 1, "peer", "any", "grief"),
+    ("+12025550103", None, "training", "risk_free", "veterans"),
+]
 TEXTERS = [f"+1202555020{index}" for index in range(6)]
 START = datetime(2026, 11, 27, 22, 0, tzinfo=UTC)
 
@@ -81,8 +91,9 @@ class RouterMachine(RuleBasedStateMachine):
         self.arrived: set[str] = set()
         self.opted_out: set[str] = set()
         with self.runtime.sessions() as session, session.begin():
-            for phone, personal in VOLUNTEERS:
-                session.add(Volunteer(**seed.volunteer("V", phone, START, name=phone, max_concurrent=personal)))
+            for phone, personal, level, scope, topics in VOLUNTEERS:
+                row = seed.volunteer("V", phone, START, name=phone, max_concurrent=personal)
+                session.add(Volunteer(**row, level=level, trainee_scope=scope, topics=topics))
         self.main = self.runtime.settings.line.main_number
 
     def text(self, sender: str, body: str, to: str | None = None) -> None:
@@ -111,6 +122,17 @@ class RouterMachine(RuleBasedStateMachine):
         self.text(texter, "hello, I need to talk")
 
     @rule(texter=st.sampled_from(TEXTERS))
+    def texter_in_danger_writes(self, texter: str) -> None:
+        self.arrived.add(texter)
+        self.text(texter, "I'm going to kill myself tonight")
+
+    @rule(texter=st.sampled_from(TEXTERS), number=st.sampled_from(["1", "2"]))
+    def texter_answers_with_a_number(self, texter: str, number: str) -> None:
+        """A topic (in line, before naming one), the long-wait answer, or words for the volunteer."""
+        self.arrived.add(texter)
+        self.text(texter, number)
+
+    @rule(texter=st.sampled_from(TEXTERS))
     def texter_stops(self, texter: str) -> None:
         self.opted_out.add(texter)
         self.text(texter, "STOP")
@@ -124,18 +146,18 @@ class RouterMachine(RuleBasedStateMachine):
         self.text(texter, "START")
 
     @rule(
-        volunteer=st.sampled_from([v for v, _ in VOLUNTEERS]),
+        volunteer=st.sampled_from([v for v, *_ in VOLUNTEERS]),
         command=st.sampled_from(["#on", "#off", "#break", "#ok", "#status"]),
     )
     def volunteer_command(self, volunteer: str, command: str) -> None:
         self.text(volunteer, command)
 
-    @rule(volunteer=st.sampled_from([v for v, _ in VOLUNTEERS]), answer=st.sampled_from(["#yes", "#pass"]))
+    @rule(volunteer=st.sampled_from([v for v, *_ in VOLUNTEERS]), answer=st.sampled_from(["#yes", "#pass"]))
     def volunteer_answers(self, volunteer: str, answer: str) -> None:
         self.text(volunteer, answer, self.offered_line(volunteer))
 
     @rule(
-        volunteer=st.sampled_from([v for v, _ in VOLUNTEERS]),
+        volunteer=st.sampled_from([v for v, *_ in VOLUNTEERS]),
         command=st.sampled_from(["#done", "#escalate", "we're here for you"]),
     )
     def volunteer_in_conversation(self, volunteer: str, command: str) -> None:
@@ -180,21 +202,43 @@ class RouterMachine(RuleBasedStateMachine):
             assert None not in wrote, "every texter who wrote is known"
             assert wrote <= {c.texter_id for c in conversations}, "every texter who wrote has a conversation"
             waiting = [c for c in conversations if c.status == "queued"]
-            pending = set(session.scalars(select(Offer.conversation_id).where(Offer.status == "pending")))
+            offers = session.scalars(select(Offer).where(Offer.kind == "text")).all()
+            pending = [offer.conversation_id for offer in offers if offer.status == "pending"]
+            assert len(pending) == len(set(pending)), "a texter offered to two volunteers at once"
+            declined = {(offer.conversation_id, offer.volunteer_id) for offer in offers if offer.status == "declined"}
+            for offer in offers:
+                if offer.status != "pending":
+                    continue
+                assert (offer.conversation_id, offer.volunteer_id) not in declined, "offered again after a pass"
+                state = states[offer.volunteer_id]
+                if state.level == matching.TRAINING and state.trainee_scope == matching.RISK_FREE:
+                    risk = session.get_one(Conversation, offer.conversation_id).risk_level
+                    assert risk == "none", "a trainee set to texters without risk is offered one at risk"
+            on_shift = [s for s in states.values() if s.on_shift_since is not None]
+            floor = matching.Floor(
+                experienced=any(s.level == matching.EXPERIENCED for s in on_shift),
+                topics=frozenset(topic for s in on_shift for topic in s.topics),
+            )
             for conversation in waiting:
                 if conversation.id in pending:
                     continue
-                passed = set(
-                    session.scalars(
-                        select(Offer.volunteer_id).where(
-                            Offer.conversation_id == conversation.id, Offer.status == "declined"
-                        )
-                    )
+                seeker = matching.Seeker(
+                    conversation_id=conversation.id,
+                    language=conversation.language,
+                    previous_volunteer_id=None,
+                    passed_by=frozenset(v for c, v in declined if c == conversation.id),
+                    missed_by=frozenset(),
+                    risk_level=conversation.risk_level,
+                    queued_at=conversation.queued_at,
+                    topic=conversation.topic,
                 )
+                hold = matching.hold_for(seeker, floor, self.runtime.match_rules, self.now)
                 free = [
                     s
                     for s in states.values()
-                    if s.volunteer_id not in passed and rules.refusal(s, limits, self.now) is None
+                    if s.volunteer_id not in seeker.passed_by
+                    and matching.admits(seeker, hold, s)
+                    and rules.refusal(s, limits, self.now) is None
                 ]
                 assert not free, f"texter waits while volunteer {free[0].volunteer_id} is free"
 

@@ -164,6 +164,7 @@ def private_stack(
     inbound: str = "",
     database_proxy: TcpProxy | None = None,
     redis_server: RedisServer | None = None,
+    config: str = "",
     **variables: str,
 ) -> Iterator[Stack]:
     """A stack on a database (`database_of_its_own`) and a Redis server of its own, so that no
@@ -176,9 +177,9 @@ def private_stack(
     url = database_of_its_own(name)
     if database_proxy is not None:
         url = url.replace(":5432/", f":{database_proxy.port}/")
-    config = folder / f"{name}.toml"
-    config.write_text(f'{TEST_CONFIG}\n[inbound]\nspool_dir = "{folder / "spool"}"\n{inbound}')
-    own = {"DATABASE_URL": url, "REDIS_URL": redis_server.url, "WARMLINE_CONFIG": str(config), **variables}
+    config_path = folder / f"{name}.toml"
+    config_path.write_text(f'{TEST_CONFIG}\n[inbound]\nspool_dir = "{folder / "spool"}"\n{inbound}\n{config}')
+    own = {"DATABASE_URL": url, "REDIS_URL": redis_server.url, "WARMLINE_CONFIG": str(config_path), **variables}
     deployment = start_stack({**environment, **own}, folder)
     yield deployment
     deployment.stop()
@@ -254,11 +255,15 @@ def _clean_line(stack: Stack, fake_twilio: FakeTwilio, log_lines: list[str]) -> 
 
 
 def private_line_fixtures(
-    name: str, inbound: str = "", variables: Callable[[dict[str, str]], dict[str, str]] | None = None
+    name: str,
+    inbound: str = "",
+    variables: Callable[[dict[str, str]], dict[str, str]] | None = None,
+    config: str = "",
 ) -> tuple[Any, Any]:
     """The fixtures `{name}_stack` (a module's own `private_stack`, for settings the shared
-    stack lacks: `inbound` settings, and environment `variables` drawn from the tests' own
-    environment) and `{name}_line` (a clean line on it for each test, audited like `line`).
+    stack lacks: `inbound` settings, other `config` sections, and environment `variables`
+    drawn from the tests' own environment) and `{name}_line` (a clean line on it for each
+    test, audited like `line`).
     Assign both in the test module so that pytest finds them."""
 
     @pytest.fixture(scope="module", name=f"{name}_stack")
@@ -266,7 +271,7 @@ def private_line_fixtures(
         environment: dict[str, str], log_lines: list[str], tmp_path_factory: pytest.TempPathFactory
     ) -> Iterator[Stack]:
         changed = {**environment, **variables(environment)} if variables else environment
-        yield from private_stack(changed, name, tmp_path_factory.mktemp(name), inbound=inbound)
+        yield from private_stack(changed, name, tmp_path_factory.mktemp(name), inbound=inbound, config=config)
 
     @pytest.fixture(name=f"{name}_line")
     def own_line(request: pytest.FixtureRequest, fake_twilio: FakeTwilio, log_lines: list[str]) -> Iterator[Line]:

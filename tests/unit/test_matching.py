@@ -9,7 +9,24 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from routing.limits import ShiftLimits, VolunteerState, free_line_number, refusal
-from routing.matching import choose_volunteer
+from routing.matching import (
+    ANY,
+    EXPERIENCED,
+    LEVELS,
+    OPEN,
+    PEER,
+    RISK_FREE,
+    TRAINEE_SCOPES,
+    TRAINING,
+    WITH_MENTOR,
+    Floor,
+    Hold,
+    MatchRules,
+    admits,
+    choose_volunteer,
+    hold_for,
+    trainee_may_take,
+)
 from tests.support.core_states import seeker, volunteer_state
 
 NOW = datetime(2026, 11, 27, 22, 0, tzinfo=UTC)
@@ -105,3 +122,88 @@ def test_the_match_is_always_eligible_and_never_reuses_a_busy_thread(
     assert match.line_number not in chosen.busy_line_numbers
     assert chosen.active_conversations < POLICY.concurrency_limit(chosen.max_concurrent)
     assert free_line_number(NUMBERS, chosen.busy_line_numbers) == match.line_number
+
+
+# --- Experience, trainees and topics ------------------------------------------------------
+
+RULES = MatchRules(experienced_first=timedelta(seconds=60), topic_first=timedelta(seconds=120))
+STAFFED = Floor(experienced=True, topics=frozenset({"grief"}))
+
+
+def test_a_texter_at_risk_is_held_for_the_experienced_until_the_wait_ends() -> None:
+    at_risk = seeker(risk_level="imminent", queued_at=NOW)
+    new, experienced = volunteer(1, level=PEER), volunteer(2, level=EXPERIENCED, active_conversations=1)
+    hold = hold_for(at_risk, STAFFED, RULES, NOW + timedelta(seconds=30))
+    assert hold.experienced_only and hold.until == NOW + timedelta(seconds=60)
+    assert choose_volunteer(at_risk, [new, experienced], POLICY, NOW, hold).volunteer_id == 2
+    busy = volunteer(2, level=EXPERIENCED, has_pending_offer=True)
+    assert choose_volunteer(at_risk, [new, busy], POLICY, NOW, hold) is None
+    later = hold_for(at_risk, STAFFED, RULES, NOW + timedelta(seconds=60))
+    assert later.until is None and choose_volunteer(at_risk, [new, busy], POLICY, NOW, later).volunteer_id == 1
+
+
+def test_nobody_waits_for_an_experienced_volunteer_who_is_not_on_shift() -> None:
+    at_risk = seeker(risk_level="elevated", queued_at=NOW)
+    hold = hold_for(at_risk, Floor(experienced=False), RULES, NOW)
+    assert hold.until is None and choose_volunteer(at_risk, [volunteer(1)], POLICY, NOW, hold).volunteer_id == 1
+    assert hold_for(seeker(queued_at=NOW), STAFFED, RULES, NOW).until is None, "no risk, no hold"
+
+
+def test_a_trainee_set_to_risk_free_never_takes_a_texter_at_risk() -> None:
+    trainee = volunteer(1, level=TRAINING, trainee_scope=RISK_FREE)
+    for level in ("elevated", "imminent"):
+        at_risk = seeker(risk_level=level, queued_at=NOW - timedelta(hours=1))
+        assert choose_volunteer(at_risk, [trainee], POLICY, NOW, hold_for(at_risk, Floor(), RULES, NOW)) is None
+    calm = seeker(queued_at=NOW)
+    assert choose_volunteer(calm, [trainee], POLICY, NOW, hold_for(calm, Floor(), RULES, NOW)).volunteer_id == 1
+
+
+def test_a_trainee_with_a_mentor_takes_texters_only_while_an_experienced_volunteer_is_on_shift() -> None:
+    trainee = volunteer(1, level=TRAINING, trainee_scope=WITH_MENTOR)
+    calm = seeker(queued_at=NOW)
+    assert choose_volunteer(calm, [trainee], POLICY, NOW, hold_for(calm, Floor(), RULES, NOW)) is None
+    assert choose_volunteer(calm, [trainee], POLICY, NOW, hold_for(calm, STAFFED, RULES, NOW)).volunteer_id == 1
+    assert trainee_may_take(ANY, seeker(risk_level="imminent"), OPEN)
+
+
+def test_a_named_topic_is_held_for_a_volunteer_who_shares_it_up_to_its_limit() -> None:
+    grieving = seeker(topic="grief", queued_at=NOW)
+    other, sharer = volunteer(1), volunteer(2, topics=frozenset({"grief"}), active_conversations=1)
+    hold = hold_for(grieving, STAFFED, RULES, NOW)
+    assert hold.topic == "grief" and choose_volunteer(grieving, [other, sharer], POLICY, NOW, hold).volunteer_id == 2
+    assert choose_volunteer(grieving, [other], POLICY, NOW, hold) is None
+    lapsed = hold_for(grieving, STAFFED, RULES, NOW + timedelta(seconds=120))
+    assert lapsed == Hold(mentor_on_shift=True)
+    assert choose_volunteer(grieving, [other], POLICY, NOW, lapsed).volunteer_id == 1
+    nobody_shares = hold_for(seeker(topic="veterans", queued_at=NOW), STAFFED, RULES, NOW)
+    assert nobody_shares.topic is None and nobody_shares.until is None
+
+
+def test_a_plan_s_preferred_volunteer_comes_first() -> None:
+    planned = seeker(preferred_volunteer_id=2, previous_volunteer_id=1)
+    match = choose_volunteer(planned, [volunteer(1), volunteer(2, active_conversations=1)], POLICY, NOW)
+    assert match is not None and match.volunteer_id == 2 and not match.returning
+
+
+@given(
+    level=st.sampled_from(LEVELS),
+    scope=st.sampled_from(TRAINEE_SCOPES),
+    risk=st.sampled_from(["none", "elevated", "imminent"]),
+    waited=st.integers(0, 300),
+    experienced_on_shift=st.booleans(),
+    shares=st.booleans(),
+)
+def test_no_hold_outlasts_its_limit_and_a_risk_free_trainee_never_takes_risk(
+    level: str, scope: str, risk: str, waited: int, experienced_on_shift: bool, shares: bool
+) -> None:
+    someone = seeker(risk_level=risk, topic="grief", queued_at=NOW)
+    now = NOW + timedelta(seconds=waited)
+    floor = Floor(experienced=experienced_on_shift, topics=frozenset({"grief"}) if shares else frozenset())
+    hold = hold_for(someone, floor, RULES, now)
+    candidate = volunteer(1, level=level, trainee_scope=scope)
+    if hold.until is not None:
+        assert now < hold.until <= NOW + max(RULES.experienced_first, RULES.topic_first)
+    if waited >= 120 and not (level == TRAINING and scope != ANY):
+        assert admits(someone, hold, candidate), "past every limit, anyone eligible is admitted"
+    if level == TRAINING and scope == RISK_FREE and risk != "none":
+        assert not admits(someone, hold, candidate)
