@@ -37,6 +37,11 @@ ROUTING_QUEUED_SECONDS = 30
 # Set by the workers' tickers and never expiring: found missing, Redis has lost its data (a
 # restart without persistence, a flush) and with it every queued and scheduled job.
 REDIS_ALIVE = "warmline:redis-alive"
+# Set while a `resume_after_outage` job is queued and not yet running: the tickers of every
+# worker ask for one each second while the database is down, and one queued is enough. It
+# expires in case that job is lost.
+RESUME_QUEUED = "warmline:resume-queued"
+RESUME_QUEUED_SECONDS = 10
 
 
 class JobQueue:
@@ -140,10 +145,18 @@ class JobQueue:
         return bool(self._runtime.redis.set(REDIS_ALIVE, "1", nx=True))
 
     def resume(self, now: datetime) -> None:
-        """Queue `resume_after_outage` (once a second, however many workers ask)."""
-        job_id = f"resume_after_outage-{int(now.timestamp())}"
-        if self._queue.fetch_job(job_id) is None:
+        """Queue `resume_after_outage` at the front, unless one is queued already (however
+        many workers ask, and however often)."""
+        if self._runtime.redis.set(RESUME_QUEUED, "1", nx=True, ex=RESUME_QUEUED_SECONDS):
+            job_id = f"resume_after_outage-{int(now.timestamp())}"
             self._queue.enqueue("resume_after_outage", job_id=job_id, result_ttl=0, at_front=True)
+
+    def resume_started(self) -> None:
+        """The queued `resume_after_outage` runs: the next ask queues another."""
+        try:
+            self._runtime.redis.delete(RESUME_QUEUED)
+        except RedisError as error:
+            log.error("jobs.resume_flag_left error=%s", type(error).__name__)
 
     def requeue_failed(self) -> int:
         """Run failed and abandoned jobs again, each at most `REQUEUE_LIMIT` times; returns how

@@ -503,10 +503,22 @@ def _handled_as_staff(turn: Turn, sms: InboundSms) -> bool:
     return False
 
 
-def replay_spooled(runtime: Runtime, message: SpooledSms) -> Turn:
-    """A text spooled while the database was down, handled now as it would have been then."""
+def replay_spooled(runtime: Runtime, message: SpooledSms) -> Turn | None:
+    """A text spooled while the database was down, taken in now as its webhook would have
+    taken it then: stored for the router (which routes a backlog in batches and sends at
+    once), the crisis text its webhook gave inline noted as given. A text the webhook routes
+    itself (a deletion, a Twilio keyword; any on SQLite) is routed here, in a turn of its own
+    (returned). A replay that finds the text stored already changes nothing. The caller wakes
+    the router once the spool is replayed."""
     sender, line_number = parse_numbers(runtime, message.sender, message.to)
     sms = InboundSms(
         sid=message.sid, sender=sender, line_number=line_number, body=message.body, opt_out_type=message.opt_out_type
     )
-    return receive_sms(runtime, sms, datetime.fromtimestamp(message.received_at, UTC))
+    received_at = datetime.fromtimestamp(message.received_at, UTC)
+    reading = read(runtime, sms.body, sms.opt_out_type)
+    if reading.urgency in ROUTED_BY_WEBHOOK or not can_store(runtime):
+        return receive_sms(runtime, sms, received_at)
+    stored = store_sms(runtime, sms, received_at, reading)
+    if stored.new and stored.held:
+        release(runtime, sms.sid, crisis_reply(runtime, sms, reading, stored, received_at))
+    return None
