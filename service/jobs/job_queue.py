@@ -10,7 +10,7 @@ in `service.jobs.registry`, so moving a module never strands a job waiting in Re
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 
 from redis.exceptions import RedisError
@@ -125,7 +125,9 @@ class JobQueue:
                 ):  # due already (a caller to take off hold): now, not at the scheduler's next tick
                     self._queue.enqueue(job, timer.target_id, job_id=job_id, result_ttl=0)
                 else:
-                    self._queue.enqueue_at(timer.at, job, timer.target_id, job_id=job_id, result_ttl=0)
+                    self._queue.enqueue_at(
+                        _whole_second_after(timer.at), job, timer.target_id, job_id=job_id, result_ttl=0
+                    )
         except RedisError as error:
             log.error("jobs.enqueue_failed error=%s timers=%d", type(error).__name__, len(turn.timers))
             return False
@@ -192,3 +194,12 @@ class JobQueue:
 
     def queued_count(self) -> int:
         return self._queue.count
+
+
+def _whole_second_after(at: datetime) -> datetime:
+    """`at`, rounded up to a whole second. RQ keeps a scheduled job's time in whole seconds,
+    cut down: a job for 12:00:05.7 would run from 12:00:05.0, find its row not yet due (a
+    retry's `next_attempt_at`, an offer's expiry) and do nothing, leaving it to the sweeper a
+    minute later."""
+    whole = at.replace(microsecond=0)
+    return whole if whole == at else whole + timedelta(seconds=1)

@@ -115,7 +115,7 @@ def _route_waiting(runtime: Runtime, queue: JobQueue, deadline: float, share: bo
     more = True
     while more and (routed := inbound.route_next(runtime, _now())) is not None:
         turn, more = routed.turn, routed.more
-        if routed.texts == inbound.ROUTING_BATCH and not shared:
+        if routed.texts >= inbound.ROUTING_BATCH and not shared:
             queue.share_routing()
             shared = True
         queue.schedule(turn)
