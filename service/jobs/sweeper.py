@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 
 from routing import call_flow as call_rules
 from service.conversations import dispatch, escalations, lifecycle, shifts
@@ -126,17 +126,18 @@ def resume(runtime: Runtime, now: datetime) -> Turn:
     """Redis is back (or was restarted, losing its jobs): the jobs every waiting row needs, at
     once rather than at the sweep that finds the row overdue. Deliveries due go now and retries
     at their time, as do callback legs to place and offers to expire; a row whose request may
-    still be in flight (`submitting`, within its lease) is left to its own job. The texts
-    stored meanwhile are the router's (`JobQueue.route_stored`)."""
+    still be in flight (`submitting`) is reconciled as soon as its claim's lease is over (its
+    own job may have died with a killed worker: this one then finds it). The texts stored
+    meanwhile are the router's (`JobQueue.route_stored`)."""
     lease = timedelta(seconds=lease_seconds(runtime.settings.delivery))
+    due = case(
+        (OutboxMessage.status == "pending", OutboxMessage.next_attempt_at), else_=OutboxMessage.updated_at + lease
+    )
     with runtime.sessions() as session:
         sending = session.execute(
-            select(OutboxMessage.id, OutboxMessage.next_attempt_at)
-            .where(
-                (OutboxMessage.status == "pending")
-                | ((OutboxMessage.status == "submitting") & (OutboxMessage.updated_at <= now - lease))
-            )
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            select(OutboxMessage.id, due)
+            .where(OutboxMessage.status.in_(("pending", "submitting")))
+            .order_by(due, OutboxMessage.id)
             .limit(RESUME_BATCH)
         ).all()
         placing = session.execute(
