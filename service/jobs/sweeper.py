@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, select
+from sqlalchemy import select
 
 from routing import call_flow as call_rules
 from service.conversations import dispatch, escalations, lifecycle, shifts
@@ -130,16 +130,16 @@ def resume(runtime: Runtime, now: datetime) -> Turn:
     own job may have died with a killed worker: this one then finds it). The texts stored
     meanwhile are the router's (`JobQueue.route_stored`)."""
     lease = timedelta(seconds=lease_seconds(runtime.settings.delivery))
-    due = case(
-        (OutboxMessage.status == "pending", OutboxMessage.next_attempt_at), else_=OutboxMessage.updated_at + lease
-    )
     with runtime.sessions() as session:
-        sending = session.execute(
-            select(OutboxMessage.id, due)
-            .where(OutboxMessage.status.in_(("pending", "submitting")))
-            .order_by(due, OutboxMessage.id)
-            .limit(RESUME_BATCH)
-        ).all()
+        sending = [
+            (outbox_id, next_attempt_at if status == "pending" else updated_at + lease)
+            for outbox_id, status, next_attempt_at, updated_at in session.execute(
+                select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.next_attempt_at, OutboxMessage.updated_at)
+                .where(OutboxMessage.status.in_(("pending", "submitting")))
+                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+                .limit(RESUME_BATCH)
+            )
+        ]
         placing = session.execute(
             select(Call.id, Call.next_attempt_at).where(Call.stage == call_rules.PLACING).limit(BATCH)
         ).all()
