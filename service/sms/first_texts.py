@@ -15,7 +15,6 @@ is routed one text at a time, as before (`service.sms.inbound._route`).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -31,8 +30,6 @@ from service.db.turn import Turn
 from service.outbound import outbox
 from service.sms import texters
 
-log = logging.getLogger(__name__)
-
 
 @dataclass(frozen=True)
 class _First:
@@ -44,10 +41,11 @@ class _First:
     verdict: tuple[str, str]
 
 
-def route_first_texts(turn: Turn, receipts: Sequence[InboundReceipt]) -> list[InboundReceipt]:
+def route_first_texts(turn: Turn, receipts: Sequence[InboundReceipt]) -> list[tuple[InboundReceipt, str]]:
     """Route, together, the quiet first texts of new texters at the head of `receipts` (the
-    oldest waiting texts, each its sender's oldest, in order); returns those it routed, which
-    the caller marks routed. None routed: the caller routes the texts one by one."""
+    oldest waiting texts, each its sender's oldest, in order); returns those it routed, each
+    with its texter's pseudonym, which the caller marks routed (and logs, as it logs every
+    routed text). None routed: the caller routes the texts one by one."""
     firsts = _firsts(turn, receipts)
     if not firsts:
         return []
@@ -101,9 +99,7 @@ def route_first_texts(turn: Turn, receipts: Sequence[InboundReceipt]) -> list[In
     outbox.to_new_texters(turn, texts)
     if on_shift:
         dispatch.offer_waiting(turn)
-    for texter in people:
-        log.info("sms.received from=texter pseudonym=%s", texter.pseudonym)
-    return [first.receipt for first in firsts]
+    return [(first.receipt, texter.pseudonym) for first, texter in zip(firsts, people, strict=True)]
 
 
 def _firsts(turn: Turn, receipts: Sequence[InboundReceipt]) -> list[_First]:

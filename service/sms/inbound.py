@@ -433,8 +433,9 @@ def route_next(runtime: Runtime, now: datetime) -> Routed | None:
             wide = turn.session.execute(_NEXT_FIRSTS).all()
             firsts = first_texts.route_first_texts(turn, [receipt for receipt, _, _ in wide])
             if firsts:
-                for receipt in firsts:
+                for receipt, pseudonym in firsts:
                     _routed(receipt, turn.now)
+                    log.info("sms.received from=texter pseudonym=%s", pseudonym)
                 more = len(wide) == FIRST_TEXTS_BATCH or len(firsts) < len(wide)
                 return len(firsts), more or any(followed for _, followed, _ in wide)
         routed = 0
