@@ -17,7 +17,10 @@ endpoint that only answers empty TwiML, and one that inserts and commits one row
 - `warmline assess` over a large JSONL file, on one core;
 - each process's resident memory after the load;
 - the supervisors' dashboard, each page loaded in Chromium with an empty line and with a big
-  one (500 volunteers on shift, 2,000 conversations in the period).
+  one (500 volunteers on shift, 2,000 conversations in the period);
+- a surge of new texters (each request the first text of a new sender): the webhook's
+  sustained throughput with the workers routing meanwhile, as a share of the one-insert
+  endpoint's, and how many new texters a second the workers route (`scripts/bench_surge.py`).
 
 Figures are ratios and medians measured in one run on a shared machine: compare them with
 each other, not with another machine's. With `--runs N` every figure is the median of N runs.
@@ -48,7 +51,16 @@ from urllib.parse import urlencode
 
 from sqlalchemy import func, select, text
 
-from scripts import bench_assess, bench_dashboard, bench_load, bench_report, bench_routing, bench_world, bench_wrk
+from scripts import (
+    bench_assess,
+    bench_dashboard,
+    bench_load,
+    bench_report,
+    bench_routing,
+    bench_surge,
+    bench_world,
+    bench_wrk,
+)
 from scripts.bench_load import Conversation, Endpoint, Phase, percentile
 from scripts.harness import procfile
 from service.db import InboundReceipt
@@ -81,6 +93,8 @@ class Plan:
     overlap_start: bool
     # Loads of each dashboard page, after one to warm up; the best counts.
     dashboard_loads: int
+    # Connection counts of the new-texter surge (`scripts/bench_surge.py`).
+    surge_connections: tuple[int, ...]
 
 
 # Each setting: (the full benchmark's, the short pass's). The short pass is the test suite's.
@@ -100,6 +114,7 @@ PLAN_SETTINGS: dict[str, tuple[Any, Any]] = {
     "settle_quiet_seconds": (1.5, 0.75),
     "overlap_start": (False, True),
     "dashboard_loads": (5, 1),
+    "surge_connections": ((2, 4, 8), (2,)),
 }
 FULL = Plan(**{name: full for name, (full, _) in PLAN_SETTINGS.items()})
 SHORT = Plan(**{name: short for name, (_, short) in PLAN_SETTINGS.items()})
@@ -438,6 +453,11 @@ def measure(plan: Plan, folder: Path, database: str, redis_db: int) -> dict[str,
         figures["memory_mb"] = memory(stack)
         _progress(started, "the dashboard of an empty line and of a big one")
         figures["dashboard_ms"] = bench_dashboard.measure(stack, plan.dashboard_loads)
+        # Last: it leaves tens of thousands of texters waiting in the queue.
+        _progress(started, "a surge of new texters")
+        figures["surge"] = bench_surge.measure(
+            stack, _endpoint(stack), plan.surge_connections, plan.wrk_seconds, P99_BOUND_MS, folder
+        )
     finally:
         stack.stop()
     _progress(started, "done")

@@ -55,6 +55,17 @@ def targets(median: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "routing with 10,000 volunteers / with 10": (median["routing_ratio"], "<= 2", lambda v: v <= 2),
         "imminent webhook p99 at 100/s (ms)": (imminent.get("p99"), "< 50", lambda v: v < 50),
         "assessments a second, one core": (median["assess"]["per_second"], ">= 20000", lambda v: v >= 20_000),
+        "relay p99 at 200/s (ms)": (
+            median["rates"].get("200", {}).get("relay", {}).get("p99"),
+            "< 250",
+            lambda v: v < 250,
+        ),
+        "new-texter surge, webhook / one-insert throughput (workers routing)": (
+            median["surge"]["webhook_to_insert"],
+            ">= 0.7",
+            lambda v: v >= 0.7,
+        ),
+        "new texters routed a second": (median["surge"]["routing_per_second"], ">= 500", lambda v: v >= 500),
         "slowest dashboard page, big line (ms)": (
             max(page["big_line_ms"] for page in median["dashboard_ms"].values()),
             "< 1000",
@@ -120,6 +131,15 @@ def table(report: dict[str, Any]) -> str:
         f"| wrk, closed loop | {_number(rate['empty'])} | {_number(rate['insert'])} | {_number(rate['webhook'])} | "
         f"{_number(throughput['webhook_to_insert'])} | {_number(throughput['webhook_to_empty'])} "
         f"| {_number(throughput['workers_clear_per_second'])} |",
+    ]
+    surge = median["surge"]
+    lines += [
+        "",
+        "| new-texter surge, workers routing (requests/s) | one insert | SMS webhook | webhook / insert "
+        "| workers alone route (new texters/s) |",
+        "|---|---|---|---|---|",
+        f"| wrk, closed loop | {_number(surge['per_second']['insert'])} | {_number(surge['per_second']['webhook'])} "
+        f"| {_number(surge['webhook_to_insert'])} | {_number(surge['routing_per_second'])} |",
     ]
     lines += [
         "",

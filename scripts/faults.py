@@ -11,8 +11,9 @@ delivered, lost and duplicated, and how long after healing (defined in `run_phas
 text reached Twilio. Exit status 0: nothing lost, under 0.1% duplicated and (full run) every
 fault recovered within 15 s of healing.
 
-    .venv/bin/python -m scripts.faults            # the full run, ~5 minutes
+    .venv/bin/python -m scripts.faults            # the full run, ~4 minutes
     .venv/bin/python -m scripts.faults --short    # a quick pass (the test suite runs this)
+    .venv/bin/python -m scripts.faults --only 429 --logs /tmp/faults   # one fault, logs kept
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ sweep_interval_seconds = 1
 """
 # Every fault of the full run: its last text reaches Twilio within this long of healing.
 RECOVERY_TARGET_SECONDS = 15
+# rq worker processes, as a deployment runs several (deploy/compose.yaml: three); one is killed.
+WORKERS = 2
 TOKEN = re.compile(r"\bm(\d+)-(\d+)\b")
 
 
@@ -70,6 +73,14 @@ class Row:
     lost: int
     duplicated: int
     recover_seconds: float
+
+
+@dataclass(frozen=True)
+class Timing:
+    """A phase's stream: `lead` seconds before the fault, and `tail` seconds past its healing."""
+
+    lead: float
+    tail: float
 
 
 class Lab:
@@ -96,7 +107,7 @@ class Lab:
         engine = create_engine(self.env["DATABASE_URL"])
         upgrade(engine)
         engine.dispose()
-        self.worker: subprocess.Popen[bytes] | None = None
+        self.workers: list[subprocess.Popen[bytes] | None] = [None] * WORKERS
         self.redis.start()
         self.web = procfile.spawn(procfile.procfile()["web"], self.env, folder / "web.log")
         self.start_worker()
@@ -108,16 +119,21 @@ class Lab:
             raise
 
     def start_worker(self) -> None:
-        if self.worker is None or self.worker.poll() is not None:
-            self.worker = procfile.spawn(procfile.procfile()["worker"], self.env, self.folder / "worker.log")
+        """Start every worker that is not running (a process manager's restart)."""
+        for index, worker in enumerate(self.workers):
+            if worker is None or worker.poll() is not None:
+                log = self.folder / f"worker{index + 1}.log"
+                self.workers[index] = procfile.spawn(procfile.procfile()["worker"], self.env, log)
 
     def kill_worker(self) -> None:
-        assert self.worker is not None
-        procfile.kill(self.worker)
+        """SIGKILL the first worker (the others go on)."""
+        worker = self.workers[0]
+        assert worker is not None
+        procfile.kill(worker)
 
     def restart_redis_and_worker(self) -> float:
         """Recovery from a Redis restart: Redis back, then (after a moment, as a process
-        manager would) the worker if it died. Healed when Redis accepts connections again."""
+        manager would) any worker that died. Healed when Redis accepts connections again."""
         self.redis.start()
         healed_at = time.time()
         time.sleep(0.5)
@@ -138,7 +154,7 @@ class Lab:
             return 0
 
     def stop(self) -> None:
-        for process in (self.web, self.worker):
+        for process in (self.web, *self.workers):
             procfile.stop(process)
         self.redis.stop()
         self.proxy.cut()
@@ -178,39 +194,39 @@ def run_phase(
     phase: int,
     name: str,
     pairs: list[tuple[str, str]],
-    seconds: float,
+    timing: Timing,
+    lasts: float,
     rate: float,
     fault: Callable[[], None],
     heal: Callable[[], float | None],
-    fault_after: float,
-    heal_after: float,
     settle: float,
 ) -> Row:
-    """Stream messages for `seconds`; inject the fault and heal it at the given offsets; then
-    wait for delivery and count, from the fake Twilio's record, what arrived how often.
+    """Stream messages, inject the fault `timing.lead` seconds in, heal it `lasts` seconds
+    later and stop the stream `timing.tail` seconds after healing; then wait for delivery and
+    count, from the fake Twilio's record, what arrived how often.
 
     Healing is the moment the fault is removed: the new worker process spawned, Redis accepting
     connections again, the fake Twilio answering normally again (its hung requests released),
     the TCP path to PostgreSQL open again; `heal` returns that moment when it does more
     afterwards (restarting a worker that died with Redis), else it is when `heal` returns.
     Time to recover: from healing until the last text of the phase (sent before, during or
-    after the fault) first reached Twilio."""
+    just after the fault) first reached Twilio. The stream stops soon after healing, so that
+    this is the time the line takes to catch up, not the length of the stream."""
     started, count = time.monotonic(), 0
     faulted = healed = False
-    healed_at = time.time()
-    while (elapsed := time.monotonic() - started) < seconds:
-        if not faulted and elapsed >= fault_after:
+    healed_at, stop_at = time.time(), float("inf")
+    while (elapsed := time.monotonic() - started) < stop_at:
+        if not faulted and elapsed >= timing.lead:
             fault()
             faulted = True
-        if faulted and not healed and elapsed >= heal_after:
+        if faulted and not healed and elapsed >= timing.lead + lasts:
             healed, healed_at = True, _heal(heal)
+            stop_at = time.monotonic() - started + timing.tail
         volunteer, texter = pairs[count % len(pairs)]
         sender = texter if count % 2 else volunteer
         lab.text(sender, f"token m{phase}-{count} from the stream")
         count += 1
         time.sleep(max(0.0, count / rate - (time.monotonic() - started)))
-    if not healed:
-        healed_at = _heal(heal)
     expected = set(range(count))
     deadline = time.monotonic() + settle
     arrivals: dict[int, list[float]] = {}
@@ -249,12 +265,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--short", action="store_true", help="short phases (for the test suite)")
     parser.add_argument("--json", type=Path, help="write the table as JSON here too")
+    parser.add_argument(
+        "--only", action="append", default=[], help="run only the faults whose name contains this (repeatable)"
+    )
+    parser.add_argument("--logs", type=Path, help="keep the processes' logs in this folder")
     args = parser.parse_args()
-    # How long each fault lasts, full run and short pass; a short pass also injects it after half
-    # a second and streams on for half a second past the heal (a hang outlasts the 2 s client timeout).
-    seconds, rate, fault_at, after_heal = (2.0, 5.0, 0.5, 0.5) if args.short else (20.0, 10.0, 1.0, 1.0)
+    # The stream: 10 texts a second, 5 s before the fault and 2 s past its healing (the short
+    # pass: 5 a second, half a second either side; a hang outlasts the 2 s client timeout).
+    rate, timing = (5.0, Timing(lead=0.5, tail=0.5)) if args.short else (10.0, Timing(lead=5.0, tail=2.0))
     with tempfile.TemporaryDirectory(prefix="warmline-faults-") as scratch:
-        lab = Lab(Path(scratch), CONFIG + (SHORT_CONFIG if args.short else ""))
+        folder = args.logs or Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
+        lab = Lab(folder, CONFIG + (SHORT_CONFIG if args.short else ""))
         try:
             pairs = connect_pairs(lab, 4)
             # Seconds each fault lasts (full run, short pass). Twilio accepts and then hangs for
@@ -296,15 +318,15 @@ def main() -> int:
                     index,
                     name,
                     pairs,
-                    max(seconds, fault_at + lasts + after_heal),
+                    timing,
+                    lasts,
                     rate,
                     fault,
                     heal,
-                    fault_at,
-                    fault_at + lasts,
                     settle=30 if args.short else 150,
                 )
                 for index, (name, fault, heal, lasts) in enumerate(phases)
+                if not args.only or any(part.lower() in name.lower() for part in args.only)
             ]
         finally:
             lab.stop()

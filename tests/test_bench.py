@@ -42,7 +42,7 @@ def test_short_benchmark_reports_every_figure(tmp_path: Path) -> None:
     report = json.loads(out.read_text())
     median = report["median"]
 
-    assert len(report["targets"]) == 6 and all(target["value"] is not None for target in report["targets"].values())
+    assert len(report["targets"]) == 9 and all(target["value"] is not None for target in report["targets"].values())
     throughput = median["throughput"]
     # The best sustained rate is 0 when no run kept its p99 under 100 ms (a busy machine): what
     # is tested is that each endpoint was measured.
@@ -82,3 +82,7 @@ def test_short_benchmark_reports_every_figure(tmp_path: Path) -> None:
         "/dashboard/history",
     }
     assert all(page["empty_ms"] > 0 and page["big_line_ms"] > 0 for page in median["dashboard_ms"].values())
+    surge = median["surge"]
+    for name in ("insert", "webhook"):
+        assert surge["runs"][name][0]["requests"] > 0 and surge["runs"][name][0]["errors"] == 0, surge["runs"][name]
+    assert surge["routing_per_second"] > 0, "the workers routed the new texters stored while they waited"

@@ -12,11 +12,17 @@ from service.outbound import outbox
 
 def open_queued(turn: Turn, texter: Texter, channel: str) -> Conversation:
     """A new conversation for the texter (or caller), queued from now, in their language."""
+    conversation = new_queued(turn, texter, channel)
+    turn.session.add(conversation)
+    turn.session.flush()
+    return conversation
+
+
+def new_queued(turn: Turn, texter: Texter, channel: str) -> Conversation:
+    """`open_queued`'s conversation, not yet added to the session (several are added at once)."""
     now = turn.now
     conversation = Conversation(texter=texter, channel=channel, status="queued", language=texter.language, priority=0)
     conversation.created_at = conversation.queued_at = conversation.last_texter_at = now
-    turn.session.add(conversation)
-    turn.session.flush()
     return conversation
 
 
@@ -25,7 +31,17 @@ def record(
 ) -> Message:
     """Keep a line of the transcript, encrypted (a supervisor may read it during retention),
     with the detector's verdict (`risk`: level and detail) on a texter's message."""
-    message = Message(
+    message = new_message(turn, conversation, author, body, risk)
+    turn.session.add(message)
+    turn.session.flush()
+    return message
+
+
+def new_message(
+    turn: Turn, conversation: Conversation, author: str, body: str, risk: tuple[str, str] | None = None
+) -> Message:
+    """`record`'s line, not yet added to the session (several are added at once)."""
+    return Message(
         conversation_id=conversation.id,
         author=author,
         body_encrypted=turn.runtime.vault.encrypt(body),
@@ -33,9 +49,6 @@ def record(
         risk_level=risk[0] if risk else None,
         risk_detail=risk[1] if risk else None,
     )
-    turn.session.add(message)
-    turn.session.flush()
-    return message
 
 
 def texter_backlog(turn: Turn, conversation: Conversation) -> list[str]:

@@ -33,14 +33,22 @@ def tell_first_place(turn: Turn, conversation: Conversation) -> None:
 def ask_topic(turn: Turn, conversation: Conversation) -> None:
     """When the line names lived-experience topics: the welcome's optional question of what
     the text is about, answered (or not) with one number."""
+    question = topic_question(turn, conversation.language)
+    if question is not None:
+        outbox.to_texter(turn, conversation.texter, question, conversation)
+
+
+def topic_question(turn: Turn, language: str) -> str | None:
+    """The topic question in `language`, or None when the line names no topics."""
     topics = turn.runtime.settings.matching.topics
     if not topics:
-        return
-    texts = turn.runtime.texts.language(conversation.language).texter
+        return None
+    texts = turn.runtime.texts
+    wording = texts.language(language).texter
     choices = ", ".join(
-        f"{number} {texts.get(f'topic_{topic}', topic.replace('_', ' '))}" for number, topic in enumerate(topics, 1)
+        f"{number} {wording.get(f'topic_{topic}', topic.replace('_', ' '))}" for number, topic in enumerate(topics, 1)
     )
-    outbox.tell_texter(turn, conversation.texter, "topic_question", conversation, choices=choices)
+    return texts.for_texter(language, "topic_question", choices=choices)
 
 
 def keep_informed(turn: Turn, conversation_ids: Sequence[int]) -> None:

@@ -75,6 +75,20 @@ def record_texter_message(
     return whole
 
 
+def quiet_first_message(runtime: Runtime, body: str, now: datetime) -> tuple[str, str] | None:
+    """The verdict columns (level, detail) of a new conversation's first message when the
+    policy does nothing about it (nothing flagged, no crisis text, no escalation): such a
+    message may be routed with others in bulk. None when the policy acts on it."""
+    latest = runtime.detector.assess(body)
+    whole = assess_conversation([], latest)
+    state = ConversationRisk(
+        status="queued", flagged=Level.NONE, open_escalation=None, safety_sent_at=None, earlier_categories=()
+    )
+    if respond(whole, state, now, Policy(runtime.settings.escalation.safety_repeat_minutes)):
+        return None
+    return latest.level.value, _encode(latest)
+
+
 def _categories(verdicts: Sequence[Assessment]) -> tuple[Category, ...]:
     return tuple(dict.fromkeys(category for verdict in verdicts for category in verdict.categories))
 

@@ -10,7 +10,7 @@ in `service.jobs.registry`, so moving a module never strands a job waiting in Re
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 
 from redis.exceptions import RedisError
@@ -37,6 +37,11 @@ ROUTING_QUEUED_SECONDS = 30
 # Set by the workers' tickers and never expiring: found missing, Redis has lost its data (a
 # restart without persistence, a flush) and with it every queued and scheduled job.
 REDIS_ALIVE = "warmline:redis-alive"
+# Set while a `resume_after_outage` job is queued and not yet running: the tickers of every
+# worker ask for one each second while the database is down, and one queued is enough. It
+# expires in case that job is lost.
+RESUME_QUEUED = "warmline:resume-queued"
+RESUME_QUEUED_SECONDS = 10
 
 
 class JobQueue:
@@ -120,7 +125,9 @@ class JobQueue:
                 ):  # due already (a caller to take off hold): now, not at the scheduler's next tick
                     self._queue.enqueue(job, timer.target_id, job_id=job_id, result_ttl=0)
                 else:
-                    self._queue.enqueue_at(timer.at, job, timer.target_id, job_id=job_id, result_ttl=0)
+                    self._queue.enqueue_at(
+                        _whole_second_after(timer.at), job, timer.target_id, job_id=job_id, result_ttl=0
+                    )
         except RedisError as error:
             log.error("jobs.enqueue_failed error=%s timers=%d", type(error).__name__, len(turn.timers))
             return False
@@ -140,10 +147,18 @@ class JobQueue:
         return bool(self._runtime.redis.set(REDIS_ALIVE, "1", nx=True))
 
     def resume(self, now: datetime) -> None:
-        """Queue `resume_after_outage` (once a second, however many workers ask)."""
-        job_id = f"resume_after_outage-{int(now.timestamp())}"
-        if self._queue.fetch_job(job_id) is None:
+        """Queue `resume_after_outage` at the front, unless one is queued already (however
+        many workers ask, and however often)."""
+        if self._runtime.redis.set(RESUME_QUEUED, "1", nx=True, ex=RESUME_QUEUED_SECONDS):
+            job_id = f"resume_after_outage-{int(now.timestamp())}"
             self._queue.enqueue("resume_after_outage", job_id=job_id, result_ttl=0, at_front=True)
+
+    def resume_started(self) -> None:
+        """The queued `resume_after_outage` runs: the next ask queues another."""
+        try:
+            self._runtime.redis.delete(RESUME_QUEUED)
+        except RedisError as error:
+            log.error("jobs.resume_flag_left error=%s", type(error).__name__)
 
     def requeue_failed(self) -> int:
         """Run failed and abandoned jobs again, each at most `REQUEUE_LIMIT` times; returns how
@@ -179,3 +194,12 @@ class JobQueue:
 
     def queued_count(self) -> int:
         return self._queue.count
+
+
+def _whole_second_after(at: datetime) -> datetime:
+    """`at`, rounded up to a whole second. RQ keeps a scheduled job's time in whole seconds,
+    cut down: a job for 12:00:05.7 would run from 12:00:05.0, find its row not yet due (a
+    retry's `next_attempt_at`, an offer's expiry) and do nothing, leaving it to the sweeper a
+    minute later."""
+    whole = at.replace(microsecond=0)
+    return whole if whole == at else whole + timedelta(seconds=1)

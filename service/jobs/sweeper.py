@@ -221,19 +221,20 @@ def resume(runtime: Runtime, now: datetime) -> Turn:
     """Redis is back (or was restarted, losing its jobs): the jobs every waiting row needs, at
     once rather than at the sweep that finds the row overdue. Deliveries due go now and retries
     at their time, as do callback legs to place and offers to expire; a row whose request may
-    still be in flight (`submitting`, within its lease) is left to its own job. The texts
-    stored meanwhile are the router's (`JobQueue.route_stored`)."""
+    still be in flight (`submitting`) is reconciled as soon as its claim's lease is over (its
+    own job may have died with a killed worker: this one then finds it). The texts stored
+    meanwhile are the router's (`JobQueue.route_stored`)."""
     lease = timedelta(seconds=lease_seconds(runtime.settings.delivery))
     with runtime.sessions() as session:
-        sending = session.execute(
-            select(OutboxMessage.id, OutboxMessage.next_attempt_at)
-            .where(
-                (OutboxMessage.status == "pending")
-                | ((OutboxMessage.status == "submitting") & (OutboxMessage.updated_at <= now - lease))
+        sending = [
+            (outbox_id, next_attempt_at if status == "pending" else updated_at + lease)
+            for outbox_id, status, next_attempt_at, updated_at in session.execute(
+                select(OutboxMessage.id, OutboxMessage.status, OutboxMessage.next_attempt_at, OutboxMessage.updated_at)
+                .where(OutboxMessage.status.in_(("pending", "submitting")))
+                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+                .limit(RESUME_BATCH)
             )
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-            .limit(RESUME_BATCH)
-        ).all()
+        ]
         placing = session.execute(
             select(Call.id, Call.next_attempt_at).where(Call.stage == call_rules.PLACING).limit(BATCH)
         ).all()

@@ -64,9 +64,12 @@ def route_stored() -> None:
     asks other workers to help (`help_route`)."""
     runtime = process_runtime()
     queue = JobQueue(runtime)
+    # Before the seat (a database connection): a router that fails to take it, the database
+    # being down, must not leave the flag saying one is queued, or no text stored once the
+    # database is back would queue a router until the flag expires.
+    queue.router_started()
     with RouterSeat(runtime.engine) as seat:
         seated = seat.take()
-        queue.router_started()
         if not seated:
             return  # another router runs: it routes these texts
         try:
@@ -113,7 +116,7 @@ def _route_waiting(runtime: Runtime, queue: JobQueue, deadline: float, share: bo
     more = True
     while more and (routed := inbound.route_next(runtime, _now())) is not None:
         turn, more = routed.turn, routed.more
-        if routed.texts == inbound.ROUTING_BATCH and not shared:
+        if routed.texts >= inbound.ROUTING_BATCH and not shared:
             queue.share_routing()
             shared = True
         queue.schedule(turn)
@@ -181,8 +184,9 @@ def realert_escalation(escalation_id: int) -> None:
     JobQueue(runtime).submit(turn)
 
 
-def _submit(queue: JobQueue, turn: Turn) -> None:
-    queue.submit(turn)
+def _submit(queue: JobQueue, turn: Turn | None) -> None:
+    if turn is not None:
+        queue.submit(turn)
 
 
 def sweep() -> None:
@@ -194,7 +198,8 @@ def sweep() -> None:
     if left:
         log.error("jobs.failed_for_good count=%d", left)
     spool = Spool(runtime.redis, runtime.settings.spool_dir, runtime.vault)
-    spool.replay_redis(lambda message: _submit(queue, inbound.replay_spooled(runtime, message)))
+    if spool.replay_redis(lambda message: _submit(queue, inbound.replay_spooled(runtime, message))):
+        queue.route_stored()
     for turn in sweeper.sweep(runtime, _now()):
         queue.submit(turn)
 
@@ -223,6 +228,7 @@ def resume_after_outage() -> None:
     With PostgreSQL still down it does nothing: the ticker asks again."""
     runtime = process_runtime()
     queue = JobQueue(runtime)
+    queue.resume_started()
     try:
         Spool(runtime.redis, runtime.settings.spool_dir, runtime.vault).replay_redis(
             lambda message: _submit(queue, inbound.replay_spooled(runtime, message))

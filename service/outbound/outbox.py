@@ -6,7 +6,7 @@ from; the job `deliver_outbound` sends it. Nothing here talks to Twilio.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from service.db import Conversation, OutboxMessage, Supervisor, Texter, Volunteer
 from service.db.turn import Sending, Turn
@@ -50,27 +50,66 @@ def _queue(
 ) -> None:
     """Write the rows of one text (several when it is split). In a turn that sends at once,
     each row is claimed as delivery would claim it, when its recipient may be texted."""
-    texts = turn.runtime.texts.language(language).texter
-    delivery = turn.runtime.settings.delivery
     to = recipient() if turn.sends_at_once else None
-    for part in split_body(body, delivery.max_body_chars, delivery.max_parts, texts["part_marker"], texts["cut_note"]):
-        row = OutboxMessage(
-            conversation_id=conversation_id,
-            recipient_kind=kind,
-            recipient_id=recipient_id,
-            from_number=from_number,
-            body_encrypted=turn.runtime.vault.encrypt(part),
-            status="pending" if to is None else "submitting",
-            attempts=0 if to is None else 1,
-            next_attempt_at=turn.now,
-            created_at=turn.now,
-            updated_at=turn.now,
-        )
-        turn.session.add(row)
-        turn.session.flush()
+    _write(turn, [(kind, recipient_id, to, from_number, body, conversation_id, language)])
+
+
+# One text to write: recipient kind and id, the number to send to now (None: delivery sends
+# it), the line number it comes from, its body, its conversation and its language.
+Letter = tuple[str, int, str | None, str, str, int | None, str]
+
+
+def _write(turn: Turn, letters: Sequence[Letter]) -> None:
+    """The rows of every text in `letters`, in order, written with one flush (one INSERT for
+    them all on PostgreSQL); those with a number to send to are claimed for the turn's job."""
+    delivery = turn.runtime.settings.delivery
+    rows: list[tuple[OutboxMessage, str | None, str]] = []
+    for kind, recipient_id, to, from_number, body, conversation_id, language in letters:
+        texts = turn.runtime.texts.language(language).texter
+        for part in split_body(
+            body, delivery.max_body_chars, delivery.max_parts, texts["part_marker"], texts["cut_note"]
+        ):
+            row = OutboxMessage(
+                conversation_id=conversation_id,
+                recipient_kind=kind,
+                recipient_id=recipient_id,
+                from_number=from_number,
+                body_encrypted=turn.runtime.vault.encrypt(part),
+                status="pending" if to is None else "submitting",
+                attempts=0 if to is None else 1,
+                next_attempt_at=turn.now,
+                created_at=turn.now,
+                updated_at=turn.now,
+            )
+            rows.append((row, to, part))
+    turn.session.add_all([row for row, _, _ in rows])
+    turn.session.flush()
+    for row, to, part in rows:
         turn.outbox_ids.append(row.id)
         if to is not None:
-            turn.sendings.append(Sending(outbox_id=row.id, to=to, from_number=from_number, body=part))
+            turn.sendings.append(Sending(outbox_id=row.id, to=to, from_number=row.from_number, body=part))
+
+
+def to_new_texters(turn: Turn, texts: Sequence[tuple[Texter, str, Conversation, str]]) -> None:
+    """Texts to texters first heard from in this turn, whose numbers are in hand (`texts`:
+    texter, number, conversation, body), from the main number, written together."""
+    main_number = turn.runtime.settings.line.main_number
+    _write(
+        turn,
+        [
+            (
+                "texter",
+                texter.id,
+                phone if turn.sends_at_once else None,
+                main_number,
+                body,
+                conversation.id,
+                texter.language,
+            )
+            for texter, phone, conversation, body in texts
+            if not texter.opted_out
+        ],
+    )
 
 
 def to_texter(turn: Turn, texter: Texter, body: str, conversation: Conversation | None = None) -> None:

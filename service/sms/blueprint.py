@@ -121,13 +121,15 @@ def replay_own_spool(runtime: Runtime, spool: Spool) -> None:
     """This host's file spool (written while Redis and the database were both down)."""
     queue = JobQueue(runtime)
     try:
-        spool.replay_file(lambda message: _submit(queue, inbound.replay_spooled(runtime, message)))
+        if spool.replay_file(lambda message: _submit(queue, inbound.replay_spooled(runtime, message))):
+            queue.route_stored()
     except DATABASE_DOWN:
         log.warning("spool.replay_postponed reason=database_unavailable")
 
 
-def _submit(queue: JobQueue, turn: Turn) -> None:
-    queue.submit(turn)
+def _submit(queue: JobQueue, turn: Turn | None) -> None:
+    if turn is not None:
+        queue.submit(turn)
 
 
 @sms_webhooks.post("/status")

@@ -52,7 +52,7 @@ from service.db.engine import one_statement
 from service.db.turn import Turn, run_turn
 from service.phones import normalise
 from service.runtime import Runtime
-from service.sms import router_seat, supervisors, texters, volunteers
+from service.sms import first_texts, router_seat, supervisors, texters, volunteers
 from service.sms.spool import SpooledSms
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,8 @@ log = logging.getLogger(__name__)
 # Stored texts a worker routes in one turn when several wait (one commit for them all); a
 # text waits at most for the others' routing before its own texts go out.
 ROUTING_BATCH = 4
+# New texters' first texts routed together in one turn when one is among those (`first_texts`).
+FIRST_TEXTS_BATCH = 50
 
 
 @dataclass(frozen=True)
@@ -380,9 +382,10 @@ def _route_up_to(turn: Turn, sid: str, answering: bool) -> None:
         _route(turn, receipt, inline=answering and receipt.sid == sid)
 
 
-def _next_statement() -> Select[InboundReceipt, bool]:
-    """`route_next`'s query, built once: the oldest waiting texts, each its sender's oldest,
-    with whether a later one from the same sender waits too."""
+def _next_statement(batch: int) -> Select[InboundReceipt, bool, bool]:
+    """`route_next`'s queries, built once: the oldest waiting texts, each its sender's oldest,
+    with whether a later one from the same sender waits too, and whether the sender may be
+    new (neither staff nor a texter the line knows under the newest data key)."""
     earlier, later = aliased(InboundReceipt), aliased(InboundReceipt)
     oldest_of_sender = ~exists().where(
         earlier.sender_hash == InboundReceipt.sender_hash,
@@ -392,16 +395,18 @@ def _next_statement() -> Select[InboundReceipt, bool]:
     followed = exists().where(
         later.sender_hash == InboundReceipt.sender_hash, later.routed_at.is_(None), later.sid != InboundReceipt.sid
     )
+    unknown = ~InboundReceipt.from_staff & ~exists().where(Texter.phone_hash == InboundReceipt.sender_hash)
     return (
-        select(InboundReceipt, followed)
+        select(InboundReceipt, followed, unknown)
         .where(InboundReceipt.routed_at.is_(None), ~InboundReceipt.held, oldest_of_sender)
         .order_by(InboundReceipt.received_at, InboundReceipt.sid)
-        .limit(ROUTING_BATCH)
+        .limit(batch)
         .with_for_update(of=InboundReceipt, skip_locked=True)
     )
 
 
-_NEXT = _next_statement()
+_NEXT = _next_statement(ROUTING_BATCH)
+_NEXT_FIRSTS = _next_statement(FIRST_TEXTS_BATCH)
 
 
 class Routed(NamedTuple):
@@ -428,9 +433,25 @@ def route_next(runtime: Runtime, now: datetime) -> Routed | None:
     def work(turn: Turn) -> tuple[int, bool]:
         rows = turn.session.execute(_NEXT).all()
         turn.sends_at_once = True
-        for receipt, _ in rows:
+        if rows and rows[0][2]:
+            # The oldest may be a new texter's first text: the run of them at the head of the
+            # queue is routed in bulk (a surge of new people).
+            wide = turn.session.execute(_NEXT_FIRSTS).all()
+            firsts = first_texts.route_first_texts(turn, [receipt for receipt, _, _ in wide])
+            if firsts:
+                for receipt, pseudonym in firsts:
+                    _routed(receipt, turn.now)
+                    log.info("sms.received from=texter pseudonym=%s", pseudonym)
+                more = len(wide) == FIRST_TEXTS_BATCH or len(firsts) < len(wide)
+                return len(firsts), more or any(followed for _, followed, _ in wide)
+        routed = 0
+        for receipt, _, unknown in rows:
+            if routed and unknown:
+                break  # a new texter's first text may head a run for the bulk: the next turn's
             _route(turn, receipt, inline=False)
-        return len(rows), len(rows) == ROUTING_BATCH or any(followed for _, followed in rows)
+            routed += 1
+        more = routed < len(rows) or len(rows) == ROUTING_BATCH
+        return routed, more or any(followed for _, followed, _ in rows)
 
     (texts, more), turn = run_turn(runtime, now, work)
     return Routed(turn, texts, more) if texts else None
@@ -474,7 +495,11 @@ def _route(turn: Turn, receipt: InboundReceipt, inline: bool) -> None:
     )
     if inline and not answered:
         receipt.reply = turn.inline_reply
-    receipt.routed_at = turn.now
+    _routed(receipt, turn.now)
+
+
+def _routed(receipt: InboundReceipt, now: datetime) -> None:
+    receipt.routed_at = now
     receipt.sender_hash = receipt.sender_encrypted = receipt.body_encrypted = None
 
 
@@ -510,10 +535,22 @@ def _handled_as_staff(turn: Turn, sms: InboundSms) -> bool:
     return False
 
 
-def replay_spooled(runtime: Runtime, message: SpooledSms) -> Turn:
-    """A text spooled while the database was down, handled now as it would have been then."""
+def replay_spooled(runtime: Runtime, message: SpooledSms) -> Turn | None:
+    """A text spooled while the database was down, taken in now as its webhook would have
+    taken it then: stored for the router (which routes a backlog in batches and sends at
+    once), the crisis text its webhook gave inline noted as given. A text the webhook routes
+    itself (a deletion, a Twilio keyword; any on SQLite) is routed here, in a turn of its own
+    (returned). A replay that finds the text stored already changes nothing. The caller wakes
+    the router once the spool is replayed."""
     sender, line_number = parse_numbers(runtime, message.sender, message.to)
     sms = InboundSms(
         sid=message.sid, sender=sender, line_number=line_number, body=message.body, opt_out_type=message.opt_out_type
     )
-    return receive_sms(runtime, sms, datetime.fromtimestamp(message.received_at, UTC))
+    received_at = datetime.fromtimestamp(message.received_at, UTC)
+    reading = read(runtime, sms.body, sms.opt_out_type)
+    if reading.urgency in ROUTED_BY_WEBHOOK or not can_store(runtime):
+        return receive_sms(runtime, sms, received_at)
+    stored = store_sms(runtime, sms, received_at, reading)
+    if stored.new and stored.held:
+        release(runtime, sms.sid, crisis_reply(runtime, sms, reading, stored, received_at))
+    return None

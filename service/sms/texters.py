@@ -55,11 +55,20 @@ def find_or_create_texter(turn: Turn, phone: str) -> tuple[Texter, bool]:
 
 
 def _new_pseudonym(turn: Turn) -> str:
-    """`T-4821`: short enough to say aloud; longer once four digits grow crowded."""
+    return new_pseudonyms(turn, 1)[0]
+
+
+def new_pseudonyms(turn: Turn, count: int) -> list[str]:
+    """`count` free pseudonyms such as `T-4821`: short enough to say aloud; longer once four
+    digits grow crowded. Those taken are looked up together, at each length."""
+    chosen: list[str] = []
     for digits in (4, 4, 4, 6, 6, 8):
-        candidate = f"T-{secrets.randbelow(10**digits):0{digits}d}"
-        if turn.session.scalar(select(Texter.id).where(Texter.pseudonym == candidate)) is None:
-            return candidate
+        candidates = {f"T-{secrets.randbelow(10**digits):0{digits}d}" for _ in range(count - len(chosen))}
+        candidates -= set(chosen)
+        taken = set(turn.session.scalars(select(Texter.pseudonym).where(Texter.pseudonym.in_(candidates))))
+        chosen += sorted(candidates - taken)
+        if len(chosen) == count:
+            return chosen
     raise RuntimeError("no free pseudonym")  # 10^8 texters: unreachable in practice
 
 
@@ -84,7 +93,7 @@ def on_texter_message(turn: Turn, phone: str, body: str, opt_out_type: str = "",
         is_new=is_new,
         opted_out=texter.opted_out,
         in_conversation=conversation is not None,
-        keywords=_keywords(turn),
+        keywords=keywords(turn),
     )
     match intent.action:
         case TexterAction.DELETE_DATA:
@@ -147,7 +156,7 @@ def _picture_came(turn: Turn, texter: Texter) -> None:
         )
 
 
-def _keywords(turn: Turn) -> TexterKeywords:
+def keywords(turn: Turn) -> TexterKeywords:
     texts = turn.runtime.texts
     return TexterKeywords(
         delete={code: texts.language(code).delete_keywords for code in texts.languages},
