@@ -18,7 +18,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from escalation.assessment import Category, Level, Signal
-from escalation.parts import Kind, Part
+from escalation.parts import Kind, Part, kinds_in
 from escalation.scope import Marks
 
 K = Kind
@@ -92,6 +92,20 @@ def may_fire(kinds: AbstractSet[Kind]) -> bool:
         if not PARTNERS[kind].isdisjoint(kinds):
             return True
     return False
+
+
+_KNOWN_MASKS = 100_000  # past this many distinct sets of kinds, the gate is worked out each time
+_GATE: dict[int, bool] = {}
+
+
+def may_fire_mask(mask: int) -> bool:
+    """may_fire for kinds as bits (escalation/parts.py), remembered per int: few sets of kinds recur."""
+    known = _GATE.get(mask)
+    if known is None:
+        known = may_fire(kinds_in(mask))
+        if len(_GATE) < _KNOWN_MASKS:
+            _GATE[mask] = known
+    return known
 
 
 _SIGNALS = {
