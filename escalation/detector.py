@@ -94,8 +94,8 @@ def _ended(found: Found) -> frozenset[Category]:
     """The categories a message tells as over: recovery ends them all ("two years clean", "i moved out, i feel
     safe"); the past alone ("when i was 15") ends one's own danger but not abuse, which a texter may first tell
     years later and which a supervisor must still know of."""
-    if found.has(Kind.AGAIN):
-        return frozenset()
+    if found.has(Kind.AGAIN) and found.outside(Kind.AGAIN, Kind.RECOVERY):
+        return frozenset()  # "it is back", "cut again"; not the "still" of "glad i am still here"
     if found.has(Kind.RECOVERY):
         return ENDED
     return ENDED_IN_THE_PAST if found.has(Kind.PAST) else frozenset()

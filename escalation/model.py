@@ -127,6 +127,9 @@ _SIGNALS_OF: dict[frozenset[Kind], tuple[Signal, ...]] = {}
 _TERSE = 4  # words, at most, in a message that names only what matters
 _MIN_PILLS = 8  # a count of tablets past any everyday dose
 _MIN_TIMES = 3  # "800mg x6": a dose taken this many times over
+# Words right before a number that make it a clock time, and marks between digits that make it decimals.
+_CLOCK = frozenset({"at", "around", "till", "until", "las", "hasta"})
+_DECIMAL = frozenset({".", ","})
 _WISH_REACH = 6  # words from a wish or decision to what is wished: "want to just go to sleep and [die]"
 
 
@@ -190,6 +193,15 @@ class Found:
 
     def has(self, *kinds: Kind) -> bool:
         return any(kind in self._by_kind for kind in kinds)
+
+    def outside(self, kind: Kind, around: Kind) -> list[Part]:
+        """The parts of `kind` not within a part of the `around` kind ("still" in "glad i am [still] here")."""
+        spans = self._by_kind.get(around, ())
+        return [
+            part
+            for part in self._by_kind.get(kind, ())
+            if not any(span.start <= part.start and part.end <= span.end for span in spans)
+        ]
 
     def any_of(self, kinds: Iterable[Kind]) -> list[Part]:
         """The first part of each kind present, for naming a rule."""
@@ -271,6 +283,9 @@ def _counts(tokens: list[str], numbers: Iterable[Part], after: set[int], before:
         index, token = part.start, tokens[part.start]
         if index + 1 in after or index + 2 in after or index in before or index - 1 in before:
             continue
+        before_number = tokens[index - 1] if index else ""
+        if before_number in _CLOCK or before_number in _DECIMAL and index > 1 and tokens[index - 2].isdigit():
+            continue  # a clock time ("at 10", "a las 10") or the decimals of a strength ("0.25", "2,5")
         if token.isdigit() and int(token) >= _MIN_PILLS or token[0] == "x" and int(token[1:]) >= _MIN_TIMES:
             found.append(Part(K.QUANTITY, index, index + 1))
     return found
