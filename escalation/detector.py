@@ -72,7 +72,7 @@ def _assess(lexicon: Lexicon, folded: str) -> Assessment:
     rules: list[str] = []
     ended = _ended(found)
     for category, needs, table in TABLES:
-        if category in ended or needs.isdisjoint(found.kinds):
+        if category in ended or not needs & found.mask:
             continue  # danger told as over ("i used to cut in high school", "two years clean"), or no part for it
         fired = table.first(found)
         if fired is not None:

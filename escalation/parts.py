@@ -115,8 +115,3 @@ def mask_of(kinds: Iterable[Kind]) -> int:
 def parts_mask(parts: Iterable[Part]) -> int:
     """The kinds of some parts as one int (in C: no Python loop over the parts)."""
     return reduce(or_, map(BIT_OF, map(KIND_OF, parts)), 0)
-
-
-def kinds_in(mask: int) -> frozenset[Kind]:
-    """The kinds whose bits an int holds."""
-    return frozenset(kind for kind, bit in BIT.items() if mask & bit)
