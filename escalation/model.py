@@ -186,6 +186,10 @@ class Found:
         if aimed:  # "stab my stepdad", "matar a mi jefe": harm to others, whoever the person is
             self._by_kind.setdefault(K.HARM_OTHER, []).append(Part(K.HARM_OTHER, aimed[0].start, aimed[1].end))
         at_me = self.followed((K.VIOLENCE,), (K.ME,), 1)
+        if at_me and any(
+            person.start <= at_me[1].start and person.end > at_me[1].end for person in self._by_kind.get(K.PERSON, ())
+        ):
+            at_me = []  # the "me" is part of a person: "matar a [mi] jefe" is harm to the boss, not to the texter
         if at_me and K.THIRD_PERSON in self._by_kind:  # "he's going to hurt me", "she hit me": someone's harm
             self._by_kind.setdefault(K.HARM_ME, []).append(Part(K.HARM_ME, at_me[0].start, at_me[1].end))
 
