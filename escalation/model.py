@@ -212,6 +212,10 @@ class Found:
             if not any(span.start <= part.start and part.end <= span.end for span in spans)
         ]
 
+    def all_of(self, kinds: Iterable[Kind]) -> list[Part]:
+        """Every part of these kinds, kind by kind."""
+        return [part for kind in kinds for part in self._by_kind.get(kind, ())]
+
     def any_of(self, kinds: Iterable[Kind]) -> list[Part]:
         """The first part of each kind present, for naming a rule."""
         return [self._by_kind[kind][0] for kind in kinds if kind in self._by_kind]

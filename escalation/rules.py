@@ -179,6 +179,19 @@ def _violence_at_a_place(found: Found) -> list[Part]:
     return both(aimed, found.any_of((K.DECIDE, K.PLAN, K.SOON, K.NOW))[:1])
 
 
+def _harm_with_means(found: Found) -> list[Part]:
+    """Harm to others beside a weapon, poison, plan, act or time that is not the harm's own word: "poisoning my
+    stepdad" names a way of harm, not a poison at hand."""
+    harm = found.any_of((K.HARM_OTHER,))
+    if not harm:
+        return []
+    aimed = harm[0]
+    for part in found.all_of((K.WEAPON, K.POISON, K.PLAN, K.ACT_DONE, *_TIMES)):
+        if not aimed.start <= part.start < aimed.end:
+            return [aimed, part]
+    return []
+
+
 def _revenge(found: Found) -> list[Part]:
     """A grievance, means of harm and the people or a time at hand: "she cheated. i have the gas can. they are at
     her place rn"."""
@@ -387,7 +400,7 @@ HARM_TO_OTHERS = RuleTable(
     (
         IMMINENT,
         "harm to others with means or a time",
-        _with((K.HARM_OTHER,), (K.WEAPON, K.POISON, K.PLAN, K.ACT_DONE, *_TIMES)),
+        _harm_with_means,
         ((K.HARM_OTHER,), (K.WEAPON, K.POISON, K.PLAN, K.ACT_DONE, *_TIMES)),
     ),
     (

@@ -187,6 +187,13 @@ def test_harm_to_others(detector: Detector, level: Level, language: str, text: s
     assert Category.HARM_TO_OTHERS in assessment.categories
 
 
+def test_a_way_of_harming_someone_is_not_means_at_hand(detector: Detector) -> None:
+    """ "poisoning my stepdad" names how, not a poison at hand: harm to others, elevated; with a time, imminent."""
+    assessment = detector.assess("lately i think about poisoning my stepdad", "en")
+    assert assessment.level is ELEVATED and Category.HARM_TO_OTHERS in assessment.categories
+    check(detector, IMMINENT, "en", "im poisoning my stepdad tonight")
+
+
 def test_a_person_beginning_with_my_is_the_one_harmed_not_the_texter(detector: Detector) -> None:
     """ "matar a [mi] jefe": the "mi" belongs to the boss, so this is harm to others, not danger to the texter."""
     assessment = check(detector, ELEVATED, "es", "a veces quiero matar a mi jefe")
