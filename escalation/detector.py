@@ -11,16 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from escalation.assessment import NONE_ASSESSMENT, Assessment, Category, Level, Signal
-from escalation.lexicon import Lexicon
-from escalation.model import MEANS, Found, may_fire, name
-from escalation.parts import KIND_OF, Kind, Part
+from escalation.lexicon import Lexicon, spelled
+from escalation.model import MEANS, Found, may_fire_mask, name
+from escalation.parts import Kind, Part, mask_of, parts_mask
 from escalation.reading import fold
 from escalation.rules import ENDED, ENDED_IN_THE_PAST, TABLES
 from escalation.scope import SET_ASIDE_BY_SPANS, Marks, affirmed, outside_idioms
 from escalation.vocabulary import word_parts
 
 # Kinds whose signal a message carries even when it states no risk: means, and acts done.
-SIGNALLING = frozenset({*MEANS, Kind.INGEST, Kind.ACT_DONE})
+SIGNALLING = mask_of({*MEANS, Kind.INGEST, Kind.ACT_DONE})
+_SET_ASIDE_BY_SPANS = mask_of(SET_ASIDE_BY_SPANS)
 
 
 class Detector:
@@ -47,31 +48,31 @@ class Detector:
 
 
 def _assess(lexicon: Lexicon, folded: str) -> Assessment:
-    tokens, words, phrases, classes = lexicon.read(folded)
-    kinds: set[Kind] = set().union(*words)
-    kinds.update(map(KIND_OF, phrases))
-    if not may_fire(kinds):
+    seen, phrases, kinds = lexicon.read(folded)
+    if not may_fire_mask(kinds):
         # No risk; a means or an act still signals, for the conversation ("I want to die" / "I have the pills").
-        if kinds.isdisjoint(SIGNALLING):
+        if not kinds & SIGNALLING:
             return NONE_ASSESSMENT
+        tokens, words, classes = spelled(seen)
         return _signals_only(tokens, word_parts(words) + phrases, Marks(classes))
+    tokens, words, classes = spelled(seen)
     parts = word_parts(words) + phrases
     # The gate is asked again only when scope set some part aside: the same parts have the same kinds.
-    if not kinds.isdisjoint(SET_ASIDE_BY_SPANS):
+    if kinds & _SET_ASIDE_BY_SPANS:
         outside = outside_idioms(parts)
-        if len(outside) < len(parts) and not may_fire(set(map(KIND_OF, outside))):
+        if len(outside) < len(parts) and not may_fire_mask(parts_mask(outside)):
             return NONE_ASSESSMENT  # "my mom is gonna kill me when she sees my grades"
         parts = outside
     marks = Marks(classes)
     kept = affirmed(tokens, parts, marks)
-    if len(kept) < len(parts) and not may_fire(set(map(KIND_OF, kept))):
+    if len(kept) < len(parts) and not may_fire_mask(parts_mask(kept)):
         return NONE_ASSESSMENT
     found = Found(tokens, kept, marks)
     levels: dict[Category, Level] = {}
     rules: list[str] = []
     ended = _ended(found)
     for category, needs, table in TABLES:
-        if category in ended or needs.isdisjoint(found.kinds):
+        if category in ended or not needs & found.mask:
             continue  # danger told as over ("i used to cut in high school", "two years clean"), or no part for it
         fired = table.first(found)
         if fired is not None:
@@ -93,8 +94,8 @@ def _ended(found: Found) -> frozenset[Category]:
     """The categories a message tells as over: recovery ends them all ("two years clean", "i moved out, i feel
     safe"); the past alone ("when i was 15") ends one's own danger but not abuse, which a texter may first tell
     years later and which a supervisor must still know of."""
-    if found.has(Kind.AGAIN):
-        return frozenset()
+    if found.has(Kind.AGAIN) and found.outside(Kind.AGAIN, Kind.RECOVERY):
+        return frozenset()  # "it is back", "cut again"; not the "still" of "glad i am still here"
     if found.has(Kind.RECOVERY):
         return ENDED
     return ENDED_IN_THE_PAST if found.has(Kind.PAST) else frozenset()

@@ -18,7 +18,7 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from escalation.assessment import Category, Level, Signal
-from escalation.parts import Kind, Part
+from escalation.parts import BIT, Kind, Part, mask_of
 from escalation.scope import Marks
 
 K = Kind
@@ -94,6 +94,25 @@ def may_fire(kinds: AbstractSet[Kind]) -> bool:
     return False
 
 
+_ALONE_MASK = mask_of(ALONE)
+_HEADS_MASK = mask_of(PARTNERS)
+_PARTNERS_OF = {BIT[kind]: mask_of(partners) for kind, partners in PARTNERS.items()}
+
+
+def may_fire_mask(mask: int) -> bool:
+    """may_fire for kinds as bits (escalation/parts.py): a test per head kind present, on ints. Not remembered per
+    mask: messages of a few sentences rarely share one (17,000 masks in 20,000 messages)."""
+    if mask & _ALONE_MASK:
+        return True
+    heads = mask & _HEADS_MASK
+    while heads:
+        head = heads & -heads  # the lowest bit
+        if mask & _PARTNERS_OF[head]:
+            return True
+        heads ^= head
+    return False
+
+
 _SIGNALS = {
     **dict.fromkeys(MEANS, Signal.MEANS),
     K.DECIDE: Signal.PLAN,
@@ -108,11 +127,14 @@ _SIGNALS = {
 # Kinds only scope reads (escalation/scope.py): no rule asks for them, so Found does not group them ("i", "not" and
 # "but" are a third of a message's parts).
 _SCOPE_ONLY = frozenset({K.BREAK, K.FICTION, K.FIRST_PERSON, K.HYPOTHETICAL, K.IDIOM, K.LAUGH, K.NEGATION, K.SAFETY})
-_KNOWN_KIND_SETS = 100_000  # past this many distinct sets of kinds, signals are worked out each time
-_SIGNALS_OF: dict[frozenset[Kind], tuple[Signal, ...]] = {}
+_SIGNALLING_MASK = mask_of(_SIGNALS)
+_SIGNALS_OF: dict[int, tuple[Signal, ...]] = {}  # at most one entry per subset of the dozen signalling kinds
 _TERSE = 4  # words, at most, in a message that names only what matters
 _MIN_PILLS = 8  # a count of tablets past any everyday dose
 _MIN_TIMES = 3  # "800mg x6": a dose taken this many times over
+# Words right before a number that make it a clock time, and marks between digits that make it decimals.
+_CLOCK = frozenset({"at", "around", "till", "until", "las", "hasta"})
+_DECIMAL = frozenset({".", ","})
 _WISH_REACH = 6  # words from a wish or decision to what is wished: "want to just go to sleep and [die]"
 
 
@@ -128,7 +150,7 @@ class Finding:
 class Found:
     """A message's affirmed parts by kind, with the questions the rules ask of them."""
 
-    __slots__ = ("_by_kind", "_marks", "_sentence_count", "_tokens", "ideation", "kinds", "medical", "terse")
+    __slots__ = ("_by_kind", "_marks", "_sentence_count", "_tokens", "ideation", "mask", "medical", "terse")
 
     def __init__(self, tokens: list[str], parts: Iterable[Part], marks: Marks) -> None:
         self._tokens = tokens
@@ -156,7 +178,7 @@ class Found:
         repeated = _repeated(self._by_kind[K.MEDICINE]) if K.MEDICINE in self._by_kind else None
         if repeated:  # "💊💊💊💊": the means said over and over is a quantity
             self._by_kind.setdefault(K.QUANTITY, []).append(repeated)
-        self.kinds = frozenset(self._by_kind)
+        self.mask = mask_of(self._by_kind)  # the kinds present, as bits (escalation/parts.py)
 
     def _aimed(self) -> None:
         """Violence aimed at a person is harm to others; aimed at the texter by someone, harm to them."""
@@ -164,6 +186,10 @@ class Found:
         if aimed:  # "stab my stepdad", "matar a mi jefe": harm to others, whoever the person is
             self._by_kind.setdefault(K.HARM_OTHER, []).append(Part(K.HARM_OTHER, aimed[0].start, aimed[1].end))
         at_me = self.followed((K.VIOLENCE,), (K.ME,), 1)
+        if at_me and any(
+            person.start <= at_me[1].start and person.end > at_me[1].end for person in self._by_kind.get(K.PERSON, ())
+        ):
+            at_me = []  # the "me" is part of a person: "matar a [mi] jefe" is harm to the boss, not to the texter
         if at_me and K.THIRD_PERSON in self._by_kind:  # "he's going to hurt me", "she hit me": someone's harm
             self._by_kind.setdefault(K.HARM_ME, []).append(Part(K.HARM_ME, at_me[0].start, at_me[1].end))
 
@@ -176,6 +202,19 @@ class Found:
 
     def has(self, *kinds: Kind) -> bool:
         return any(kind in self._by_kind for kind in kinds)
+
+    def outside(self, kind: Kind, around: Kind) -> list[Part]:
+        """The parts of `kind` not within a part of the `around` kind ("still" in "glad i am [still] here")."""
+        spans = self._by_kind.get(around, ())
+        return [
+            part
+            for part in self._by_kind.get(kind, ())
+            if not any(span.start <= part.start and part.end <= span.end for span in spans)
+        ]
+
+    def all_of(self, kinds: Iterable[Kind]) -> list[Part]:
+        """Every part of these kinds, kind by kind."""
+        return [part for kind in kinds for part in self._by_kind.get(kind, ())]
 
     def any_of(self, kinds: Iterable[Kind]) -> list[Part]:
         """The first part of each kind present, for naming a rule."""
@@ -210,13 +249,13 @@ class Found:
         return self.near(one, other, 40) if self._sentence_count == 1 else self._in_one_sentence(one, other)
 
     def signals(self) -> tuple[Signal, ...]:
-        """The danger signs among the message's kinds, remembered per set of kinds (few sets recur)."""
-        known = _SIGNALS_OF.get(self.kinds)
+        """The danger signs among the message's kinds, remembered per set of the kinds that signal (few sets recur)."""
+        signalling = self.mask & _SIGNALLING_MASK
+        known = _SIGNALS_OF.get(signalling)
         if known is None:
-            found = {_SIGNALS[kind] for kind in self.kinds if kind in _SIGNALS}
+            found = {_SIGNALS[kind] for kind in self._by_kind if kind in _SIGNALS}
             known = tuple(signal for signal in Signal if signal in found)
-            if len(_SIGNALS_OF) < _KNOWN_KIND_SETS:
-                _SIGNALS_OF[self.kinds] = known
+            _SIGNALS_OF[signalling] = known
         return known
 
     def words(self, part: Part) -> str:
@@ -257,6 +296,9 @@ def _counts(tokens: list[str], numbers: Iterable[Part], after: set[int], before:
         index, token = part.start, tokens[part.start]
         if index + 1 in after or index + 2 in after or index in before or index - 1 in before:
             continue
+        before_number = tokens[index - 1] if index else ""
+        if before_number in _CLOCK or before_number in _DECIMAL and index > 1 and tokens[index - 2].isdigit():
+            continue  # a clock time ("at 10", "a las 10") or the decimals of a strength ("0.25", "2,5")
         if token.isdigit() and int(token) >= _MIN_PILLS or token[0] == "x" and int(token[1:]) >= _MIN_TIMES:
             found.append(Part(K.QUANTITY, index, index + 1))
     return found

@@ -8,8 +8,10 @@ model (escalation/model.py) says which kinds together make which risk, at which 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
-from operator import itemgetter
+from functools import reduce
+from operator import itemgetter, or_
 from typing import NamedTuple
 
 
@@ -98,3 +100,18 @@ class Part(NamedTuple):
 
 
 KIND_OF = itemgetter(0)  # a part's kind, read in C (map(KIND_OF, parts)) rather than by a Python loop over parts
+
+# Each kind as one bit, so the kinds of a stretch or a message are one int, OR-ed in C: the gate (escalation/model.py)
+# is remembered per int, with no set of kinds built for a message.
+BIT: dict[Kind, int] = {kind: 1 << index for index, kind in enumerate(Kind)}
+BIT_OF = BIT.__getitem__
+
+
+def mask_of(kinds: Iterable[Kind]) -> int:
+    """The kinds as one int, a bit each."""
+    return reduce(or_, map(BIT_OF, kinds), 0)
+
+
+def parts_mask(parts: Iterable[Part]) -> int:
+    """The kinds of some parts as one int (in C: no Python loop over the parts)."""
+    return reduce(or_, map(BIT_OF, map(KIND_OF, parts)), 0)

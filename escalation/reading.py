@@ -44,6 +44,13 @@ _APOSTROPHES = re.compile("['`\u00b4\u02bc\u2018\u2019\u2032]")
 # instead of testing what precedes every character.
 _QUOTED = re.compile("[\"'\u2018\u201c\u00ab](?<![\\w][\"'\u2018\u201c\u00ab])(.+?)[\"'\u2019\u201d\u00bb](?![\\w])")
 QUOTE_MARK = "zqz"  # a token no language uses, standing where a quotation began and ended
+# A character that may open a quotation: only a text with one is searched for quotations at all.
+_QUOTE_OPENING = re.compile("[\"'\u2018\u201c\u00ab]")
+
+
+def _mark_quotation(match: re.Match[str]) -> str:
+    """A function, not a template string: re.sub hands a template to Python code on every call, match or not."""
+    return f" {QUOTE_MARK} {match.group(1)} {QUOTE_MARK} "
 
 
 def _invisible_characters() -> str:
@@ -77,9 +84,10 @@ def fold(text: str) -> str:
     """
     if text.isascii():
         if "'" in text or '"' in text:
-            text = _QUOTED.sub(rf" {QUOTE_MARK} \1 {QUOTE_MARK} ", text)
+            text = _QUOTED.sub(_mark_quotation, text)
         return text.replace("'", "").replace("`", "").lower()
-    text = _QUOTED.sub(rf" {QUOTE_MARK} \1 {QUOTE_MARK} ", text)
+    if _QUOTE_OPENING.search(text) is not None:
+        text = _QUOTED.sub(_mark_quotation, text)
     decomposed = unicodedata.normalize("NFKD", _APOSTROPHES.sub("", text))
     return _INVISIBLE.sub("", decomposed).casefold()
 

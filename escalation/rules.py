@@ -7,11 +7,13 @@ returns the parts it fired on, or nothing. Rules name kinds, never phrases: the 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import reduce
+from operator import or_
 
 from escalation.assessment import Category, Level
 from escalation.model import IMMEDIACY, MEANS, Found
 from escalation.parts import Kind as K
-from escalation.parts import Part
+from escalation.parts import Part, mask_of
 
 Test = Callable[[Found], list[Part]]
 # A rule: its level, its name, its test, and the kinds it needs (one of each group), so that a message lacking
@@ -21,31 +23,34 @@ _KNOWN_KIND_SETS = 100_000  # past this many distinct sets of kinds, a table's p
 
 
 class RuleTable:
-    """One category's rules, most urgent first, with the rules that may fire on each set of kinds remembered."""
+    """One category's rules, most urgent first, with the rules that may fire on each set of kinds remembered.
 
-    __slots__ = ("_needs", "_possible", "_rules")
+    Remembered per set of the kinds the table's rules name (as bits), not per message's whole set: messages of a
+    few sentences rarely share the whole set, but share the few kinds a table asks about."""
+
+    __slots__ = ("_needs", "_possible", "_relevant", "_rules")
 
     def __init__(self, *rules: Rule) -> None:
         self._rules = tuple((level, name, test) for level, name, test, _ in rules)
-        self._needs = tuple(tuple(frozenset(group) for group in needs) for _, _, _, needs in rules)
-        self._possible: dict[frozenset[K], tuple[tuple[Level, str, Test], ...]] = {}
+        self._needs = tuple(tuple(mask_of(group) for group in needs) for _, _, _, needs in rules)
+        self._relevant = reduce(or_, (group for needs in self._needs for group in needs), 0)
+        self._possible: dict[int, tuple[tuple[Level, str, Test], ...]] = {}
 
     def first(self, found: Found) -> tuple[Level, str, list[Part]] | None:
         """The most urgent rule that fires, with the parts it fired on."""
-        rules = self._possible.get(found.kinds)
+        kinds = found.mask & self._relevant
+        rules = self._possible.get(kinds)
         if rules is None:
-            rules = self._learn(found.kinds)
+            rules = self._learn(kinds)
         for level, name, test in rules:
             parts = test(found)
             if parts:
                 return level, name, parts
         return None
 
-    def _learn(self, kinds: frozenset[K]) -> tuple[tuple[Level, str, Test], ...]:
+    def _learn(self, kinds: int) -> tuple[tuple[Level, str, Test], ...]:
         rules = tuple(
-            rule
-            for rule, needs in zip(self._rules, self._needs, strict=True)
-            if all(not group.isdisjoint(kinds) for group in needs)
+            rule for rule, needs in zip(self._rules, self._needs, strict=True) if all(kinds & group for group in needs)
         )
         if len(self._possible) < _KNOWN_KIND_SETS:
             self._possible[kinds] = rules
@@ -172,6 +177,19 @@ def _violence_at_a_place(found: Found) -> list[Part]:
         found.followed((K.VIOLENCE,), (K.TARGET_PLACE,), 3), found.any_of((K.WEAPON,))[:1]
     )  # a bare violent verb at a place is often slang ("vamos a reventar la fiesta"): it needs a weapon too
     return both(aimed, found.any_of((K.DECIDE, K.PLAN, K.SOON, K.NOW))[:1])
+
+
+def _harm_with_means(found: Found) -> list[Part]:
+    """Harm to others beside a weapon, poison, plan, act or time that is not the harm's own word: "poisoning my
+    stepdad" names a way of harm, not a poison at hand."""
+    harm = found.any_of((K.HARM_OTHER,))
+    if not harm:
+        return []
+    aimed = harm[0]
+    for part in found.all_of((K.WEAPON, K.POISON, K.PLAN, K.ACT_DONE, *_TIMES)):
+        if not aimed.start <= part.start < aimed.end:
+            return [aimed, part]
+    return []
 
 
 def _revenge(found: Found) -> list[Part]:
@@ -382,7 +400,7 @@ HARM_TO_OTHERS = RuleTable(
     (
         IMMINENT,
         "harm to others with means or a time",
-        _with((K.HARM_OTHER,), (K.WEAPON, K.POISON, K.PLAN, K.ACT_DONE, *_TIMES)),
+        _harm_with_means,
         ((K.HARM_OTHER,), (K.WEAPON, K.POISON, K.PLAN, K.ACT_DONE, *_TIMES)),
     ),
     (
@@ -411,7 +429,7 @@ ENDED = frozenset({Category.SUICIDE, Category.SELF_HARM, Category.OVERDOSE, Cate
 ENDED_IN_THE_PAST = ENDED - {Category.ABUSE}
 
 # Each table with the kinds one of which every rule in it needs: a message with none of them skips the table.
-TABLES: tuple[tuple[Category, frozenset[K], RuleTable], ...] = (
+_TABLES: tuple[tuple[Category, frozenset[K], RuleTable], ...] = (
     (
         Category.SUICIDE,
         frozenset(
@@ -424,4 +442,8 @@ TABLES: tuple[tuple[Category, frozenset[K], RuleTable], ...] = (
     (Category.SELF_HARM, frozenset({K.SELF_HARM, K.INJURE, K.WEAPON, K.BLEEDING}), SELF_HARM),
     (Category.ABUSE, frozenset({K.HARM_ME, K.THREAT, K.HIDING, K.PRESENCE}), DANGER_FROM_OTHER),
     (Category.HARM_TO_OTHERS, frozenset({K.HARM_OTHER, K.WEAPON, K.VIOLENCE, K.GRIEVANCE}), HARM_TO_OTHERS),
+)
+# The same with those kinds as bits (escalation/parts.py), as the detector asks.
+TABLES: tuple[tuple[Category, int, RuleTable], ...] = tuple(
+    (category, mask_of(needs), table) for category, needs, table in _TABLES
 )

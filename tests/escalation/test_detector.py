@@ -187,6 +187,19 @@ def test_harm_to_others(detector: Detector, level: Level, language: str, text: s
     assert Category.HARM_TO_OTHERS in assessment.categories
 
 
+def test_a_way_of_harming_someone_is_not_means_at_hand(detector: Detector) -> None:
+    """ "poisoning my stepdad" names how, not a poison at hand: harm to others, elevated; with a time, imminent."""
+    assessment = detector.assess("lately i think about poisoning my stepdad", "en")
+    assert assessment.level is ELEVATED and Category.HARM_TO_OTHERS in assessment.categories
+    check(detector, IMMINENT, "en", "im poisoning my stepdad tonight")
+
+
+def test_a_person_beginning_with_my_is_the_one_harmed_not_the_texter(detector: Detector) -> None:
+    """ "matar a [mi] jefe": the "mi" belongs to the boss, so this is harm to others, not danger to the texter."""
+    assessment = check(detector, ELEVATED, "es", "a veces quiero matar a mi jefe")
+    assert assessment.categories == (Category.HARM_TO_OTHERS,)
+
+
 # --- benign look-alikes ----------------------------------------------------------------------------
 
 
@@ -198,6 +211,8 @@ def test_harm_to_others(detector: Detector, level: Level, language: str, text: s
         ("en", "my doctor upped my sertraline to 100mg"),
         ("es", "me tome un paracetamol para el dolor de cabeza"),
         ("es", "me tome 2 ibuprofenos por los colicos"),
+        ("en", "took one melatonin at 11 and still cant sleep"),
+        ("es", "me tome un clonazepam de 0.5 antes del vuelo"),
     ],
 )
 def test_medicine_at_an_everyday_dose_stays_quiet(detector: Detector, language: str, text: str) -> None:
@@ -269,6 +284,8 @@ def test_hypotheticals_and_quotes_stay_quiet(detector: Detector, language: str, 
 
 def test_recovery_told_as_over_stays_quiet(detector: Detector) -> None:
     check(detector, NONE, "en", "3 years clean from cutting and proud")
+    # "still" inside the recovery is no return of the danger
+    check(detector, NONE, "en", "i overdosed in 2016 and honestly i am glad i am still here")
 
 
 # --- how people text; explanations; languages ------------------------------------------------------

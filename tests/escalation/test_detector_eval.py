@@ -1,10 +1,11 @@
 """The detector against labelled sets: missed risk costs lives, needless alarms wear out crisis lines.
 
-`scripts/evaluate_detector.py` prints the figures. Both tuning sets (the first written beside the lexicons,
-the second by another writer from the labelling brief, used to find which kinds of wording the model lacked)
-must meet the line's targets in each language. The held-out set (never read while tuning) and the old set
-do not meet them yet; for them this test holds the figures reached so far as floors, so that a change that
-reads them worse fails here. Raise a floor when the model improves; the targets themselves live in
+`scripts/evaluate_detector.py` prints the figures. The first two tuning sets (the first written beside the
+lexicons, the second by another writer from the labelling brief, used to find which kinds of wording the model
+lacked) must meet the line's targets in each language. The held-out set (never read while tuning), the third
+tuning set (written independently, measured untouched first, then used for its misses) and the old set do not
+meet them yet; for them this test holds the figures reached so far as floors, so that a change that reads them
+worse fails here. Raise a floor when the model improves; the targets themselves live in
 escalation/evaluation.py.
 """
 
@@ -23,10 +24,17 @@ ROOT = Path(__file__).resolve().parents[2]
 SETS = Path(__file__).with_name("sets")
 # Per set and language: imminent recall, imminent read as none (at most), risk recall, benign false alarms (at most).
 FLOORS = {
-    ("held-out", "en"): Figures(230, 0.80, 14, 0.82, 0.06),
-    ("held-out", "es"): Figures(230, 0.77, 12, 0.79, 0.11),
+    ("held-out", "en"): Figures(230, 0.81, 14, 0.82, 0.06),
+    ("held-out", "es"): Figures(230, 0.77, 12, 0.81, 0.10),
+    ("tuning3", "en"): Figures(300, 0.95, 3, 0.90, 0.03),
+    ("tuning3", "es"): Figures(300, 0.93, 5, 0.95, 0.02),
     ("old", "en"): Figures(397, 0.95, 0, 0.99, 0.02),
-    ("old", "es"): Figures(228, 0.95, 1, 0.97, 0.05),
+    ("old", "es"): Figures(228, 0.95, 1, 0.97, 0.04),
+}
+PATHS = {
+    "held-out": SETS / "heldout.jsonl",
+    "tuning3": SETS / "tuning3.jsonl",
+    "old": ROOT / "tests" / "escalation" / "eval_set.jsonl",
 }
 TUNING = ("tuning.jsonl", "tuning2.jsonl")
 
@@ -48,8 +56,7 @@ def outcomes(detector: Detector, path: Path) -> dict[str, list[Outcome]]:
 def test_sets_cover_both_languages_and_every_label(detector: Detector) -> None:
     for path in (
         *(SETS / name for name in TUNING),
-        SETS / "heldout.jsonl",
-        ROOT / "tests" / "escalation" / "eval_set.jsonl",
+        *PATHS.values(),
     ):
         examples = load(path)
         assert {example.language for example in examples} == {"en", "es"}
@@ -66,7 +73,7 @@ def test_tuning_sets_meet_the_targets(detector: Detector, name: str, language: s
 
 @pytest.mark.parametrize(("name", "language"), list(FLOORS))
 def test_held_out_and_old_sets_read_no_worse_than_so_far(detector: Detector, name: str, language: str) -> None:
-    path = SETS / "heldout.jsonl" if name == "held-out" else ROOT / "tests" / "escalation" / "eval_set.jsonl"
+    path = PATHS[name]
     numbers, floor = figures(outcomes(detector, path)[language]), FLOORS[name, language]
     assert numbers.count == floor.count
     assert numbers.imminent_recall >= floor.imminent_recall, numbers
