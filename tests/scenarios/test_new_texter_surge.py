@@ -65,3 +65,42 @@ def test_new_texters_waiting_together_are_welcomed_in_order_each_with_their_plac
     assert len({row.created_at for row in conversations[6:]}) == 1, "routed together"
     assert len(offers) == 1, "Ana is offered one texter, once"
     assert sum("is waiting" in message["Body"] for message in line.inbox(ana)) == 1
+
+
+# Nobody on shift, a partner line and lived-experience topics: what a texter routed alone is told.
+told_stack, told_line = private_line_fixtures(
+    "surge_told",
+    inbound="new_senders_per_minute = 1000\n",
+    config='[matching]\ntopics = ["grief", "veterans"]\n\n[rota]\npartner_line = "+15550001111"\n',
+)
+
+
+def test_new_texters_routed_together_are_told_all_that_one_alone_is_and_a_picture_is_acknowledged(
+    surge_told_line: Line, surge_told_stack: Stack
+) -> None:
+    line, stack, people = surge_told_line, surge_told_stack, People(surge_told_stack.runtime)
+    texters = [people.texter() for _ in range(6)]
+    with_picture = texters[2]
+    line.texter_numbers.update(texters)
+    os.kill(stack.worker_pid, signal.SIGSTOP)
+    try:
+        for texter in texters:
+            form = line.sms_form(texter, "" if texter == with_picture else "hello? anyone")
+            if texter == with_picture:
+                form |= {
+                    "NumMedia": "1",
+                    "MediaUrl0": "https://api.twilio.com/media/ME0",
+                    "MediaContentType0": "image/jpeg",
+                }
+            assert line.post("/twilio/sms", form).status_code == 200
+    finally:
+        os.kill(stack.worker_pid, signal.SIGCONT)
+    for texter in texters:
+        line.wait_for(texter, "Reply with the number", timeout=30)
+    line.settle()
+    for texter in texters:
+        bodies = [message["Body"] for message in line.inbox(texter)]
+        assert sum("No volunteer is on shift" in body for body in bodies) == 1, bodies
+        assert sum("+15550001111" in body for body in bodies) == 1, bodies
+        assert sum("Reply with the number" in body for body in bodies) == 1, bodies
+        assert sum("can't show pictures" in body for body in bodies) == (1 if texter == with_picture else 0), bodies
