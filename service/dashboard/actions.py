@@ -36,15 +36,16 @@ def _back() -> Response:
     return redirect(safe_next(request.form.get("next")))
 
 
-def _attempt(work: Callable[[Turn], object], done: str) -> Response:
-    """Run the action; say it is done, or why it was refused (the template words both)."""
+def attempt(work: Callable[[Turn], object], done: str, back: Callable[[], Response] = _back) -> Response:
+    """Run the action; say it is done, or why it was refused (the template words both), and go
+    `back` (by default to the page the form names)."""
     try:
         run_action(work)
     except ActionRefused as refused:
         flash(refused.reason, "refused")
     else:
         flash(done, "done")
-    return _back()
+    return back()
 
 
 def _reason() -> str:
@@ -79,7 +80,7 @@ def escalation(escalation_id: int) -> str:
 @dashboard_blueprint.post("/escalations/<id:escalation_id>/acknowledge")
 def acknowledge(escalation_id: int) -> Response:
     me = supervisor()
-    return _attempt(lambda turn: supervision.acknowledge(turn, me, escalation_id), "escalation_acknowledged")
+    return attempt(lambda turn: supervision.acknowledge(turn, me, escalation_id), "escalation_acknowledged")
 
 
 @dashboard_blueprint.get("/volunteers/<id:volunteer_id>/shift")
@@ -114,19 +115,19 @@ def volunteer_shift(volunteer_id: int) -> str:
 @dashboard_blueprint.post("/volunteers/<id:volunteer_id>/end-shift")
 def end_shift(volunteer_id: int) -> Response:
     actor, reason = supervisor().email, _reason()
-    return _attempt(lambda turn: supervision.end_shift(turn, volunteer_id, actor, reason), "shift_ended")
+    return attempt(lambda turn: supervision.end_shift(turn, volunteer_id, actor, reason), "shift_ended")
 
 
 @dashboard_blueprint.post("/volunteers/<id:volunteer_id>/break")
 def put_on_break(volunteer_id: int) -> Response:
     actor, reason, minutes = supervisor().email, _reason(), _number("minutes") or runtime().shift_limits.break_minutes
-    return _attempt(lambda turn: supervision.put_on_break(turn, volunteer_id, minutes, actor, reason), "break_started")
+    return attempt(lambda turn: supervision.put_on_break(turn, volunteer_id, minutes, actor, reason), "break_started")
 
 
 @dashboard_blueprint.post("/volunteers/<id:volunteer_id>/override")
 def override(volunteer_id: int) -> Response:
     actor, reason, minutes, limit = supervisor().email, _reason(), _number("minutes"), request.form.get("limit", "")
-    return _attempt(
+    return attempt(
         lambda turn: supervision.lift_limit(turn, volunteer_id, limit, minutes, reason, actor), "limit_lifted"
     )
 
@@ -159,7 +160,7 @@ def conversation(conversation_id: int) -> str:
 def reassign(conversation_id: int) -> Response:
     actor, reason = supervisor().email, _reason()
     volunteer_id = _number("volunteer_id")
-    return _attempt(
+    return attempt(
         lambda turn: supervision.reassign(turn, conversation_id, volunteer_id, actor, reason), "conversation_reassigned"
     )
 
@@ -167,13 +168,13 @@ def reassign(conversation_id: int) -> Response:
 @dashboard_blueprint.post("/line/pause")
 def pause_line() -> Response:
     actor = supervisor().email
-    return _attempt(lambda turn: line_pause.set_paused(turn, True, actor), "line_paused")
+    return attempt(lambda turn: line_pause.set_paused(turn, True, actor), "line_paused")
 
 
 @dashboard_blueprint.post("/line/resume")
 def resume_line() -> Response:
     actor = supervisor().email
-    return _attempt(lambda turn: line_pause.set_paused(turn, False, actor), "line_resumed")
+    return attempt(lambda turn: line_pause.set_paused(turn, False, actor), "line_resumed")
 
 
 @dashboard_blueprint.get("/on-call")
@@ -190,7 +191,7 @@ def set_on_call(supervisor_id: int) -> Response:
     if supervisor_id != me.id and me.role != "admin":
         abort(403)
     on, backup = request.form.get("on_call") == "1", request.form.get("backup") == "1"
-    return _attempt(lambda turn: supervision.set_on_call(turn, supervisor_id, on, backup, me.email), "on_call_set")
+    return attempt(lambda turn: supervision.set_on_call(turn, supervisor_id, on, backup, me.email), "on_call_set")
 
 
 @dashboard_blueprint.get("/history")

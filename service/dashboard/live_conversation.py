@@ -13,7 +13,7 @@ from routing import call_flow
 from routing.presence import CallMode
 
 # Each post runs like every other step-in: one turn, then a notice on the page it came from.
-from service.dashboard.actions import _attempt as attempt
+from service.dashboard.actions import attempt
 from service.dashboard.blueprint import (
     conversation_page,
     dashboard_blueprint,

@@ -4,18 +4,18 @@ day's cancellation or change, and assigning a volunteer (who is told by text).""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from routing.limits import Refusal
 from routing.rota import wall_clock
-from service.dashboard.blueprint import dashboard_blueprint, form_number, now, run_action, runtime, supervisor
+from service.dashboard.actions import attempt
+from service.dashboard.blueprint import dashboard_blueprint, form_number, now, runtime, supervisor
 from service.db import RotaChange, RotaSlot, Volunteer
 from service.db.turn import Turn
 from service.staff import audit, rostering, staffing_advice
@@ -118,16 +118,6 @@ def _back_to_week() -> Response:
     return redirect(url_for("dashboard.rota", week=week) if week else url_for("dashboard.rota"))
 
 
-def _attempt(work: Callable[[Turn], object], done: str) -> Response:
-    try:
-        run_action(work)
-    except ActionRefused as refused:
-        flash(refused.reason, "refused")
-    else:
-        flash(done, "done")
-    return _back_to_week()
-
-
 def _form_time(name: str) -> time | None:
     try:
         return time.fromisoformat(request.form.get(name, ""))
@@ -162,7 +152,7 @@ def rota_add_slot() -> Response:
         detail = f"{DAYS[weekday]} {starts:%H:%M}-{ends:%H:%M}, {needed} needed"
         audit.record(turn.session, turn.now, actor, "rota_slot_added", f"rota_slot:{slot.id}", detail)
 
-    return _attempt(add, "rota_slot_added")
+    return attempt(add, "rota_slot_added", _back_to_week)
 
 
 @dashboard_blueprint.post("/rota/slots/<id:slot_id>/remove")
@@ -177,7 +167,7 @@ def rota_remove_slot(slot_id: int) -> Response:
         slot.active = False
         audit.record(turn.session, turn.now, actor, "rota_slot_removed", f"rota_slot:{slot_id}", "")
 
-    return _attempt(remove, "rota_slot_removed")
+    return attempt(remove, "rota_slot_removed", _back_to_week)
 
 
 @dashboard_blueprint.post("/rota/change")
@@ -210,7 +200,7 @@ def rota_change() -> Response:
             turn.session, turn.now, actor, "rota_change", f"rota_slot:{slot.id}", f"{day}: {what} {needed or ''}"
         )
 
-    return _attempt(change, "rota_changed")
+    return attempt(change, "rota_changed", _back_to_week)
 
 
 @dashboard_blueprint.post("/rota/assign")
@@ -229,4 +219,4 @@ def rota_assign() -> Response:
         if isinstance(result, Refusal):
             raise ActionRefused(f"rota_{result.limit}", result.until)
 
-    return _attempt(assign, "rota_assigned")
+    return attempt(assign, "rota_assigned", _back_to_week)

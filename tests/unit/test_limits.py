@@ -8,7 +8,6 @@ from typing import Any
 from routing import limits
 from routing.limits import (
     PastShift,
-    ShiftLimits,
     VolunteerState,
     cooldown_after,
     hours_in_week,
@@ -16,21 +15,10 @@ from routing.limits import (
     shift_ends_at,
     shift_start_refusal,
 )
-from tests.support.core_states import volunteer_state
+from tests.support.core_states import shift_limits, volunteer_state
 
 NOW = datetime(2026, 11, 27, 22, 0, tzinfo=UTC)
-LIMITS = ShiftLimits(
-    line_numbers=("+15005550006", "+15005550007", "+15005550008"),
-    max_concurrent=2,
-    max_shift_minutes=240,
-    max_conversations_per_shift=12,
-    wrap_up_minutes=15,
-    cooldown_after_escalation_minutes=20,
-    long_conversation_minutes=60,
-    cooldown_after_long_minutes=10,
-    min_rest_minutes=480,
-    max_hours_per_week=20,
-)
+LIMITS = shift_limits("+15005550006", "+15005550007", "+15005550008")
 
 
 def on_shift(**changes: Any) -> VolunteerState:

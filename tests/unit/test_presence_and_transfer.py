@@ -5,24 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from routing.limits import ShiftLimits
 from routing.presence import Hearer, Party, Staff, hearers, may_listen_to_calls
 from routing.warm_transfer import AcceptOutcome, TransferState, TransferStatus, accept, at_deadline, candidates
-from tests.support.core_states import volunteer_state
+from tests.support.core_states import shift_limits, volunteer_state
 
 NOW = datetime(2026, 12, 7, 22, 0, tzinfo=UTC)
-LIMITS = ShiftLimits(
-    line_numbers=("+15005550006", "+15005550007"),
-    max_concurrent=2,
-    max_shift_minutes=240,
-    max_conversations_per_shift=12,
-    wrap_up_minutes=15,
-    cooldown_after_escalation_minutes=20,
-    long_conversation_minutes=60,
-    cooldown_after_long_minutes=10,
-    min_rest_minutes=480,
-    max_hours_per_week=20,
-)
+LIMITS = shift_limits("+15005550006", "+15005550007")
 
 
 def test_only_admins_and_the_supervisor_on_call_listen_to_calls_unless_the_line_allows_everyone() -> None:
