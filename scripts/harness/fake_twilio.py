@@ -1,4 +1,4 @@
-"""Run scripts/harness/fake_twilio_server.py for a test and drive it through its control API.
+"""Run the fake Twilio server (scripts/harness/fake_twilio_server.py) for a test and drive it through its control API.
 
 Tests talk to Twilio only through the official client pointed at this fake, so
 nothing in our code is patched: `FakeTwilio.client()` is the service's own client
@@ -23,7 +23,6 @@ from twilio.rest import Client
 from service.outbound.twilio_gateway import twilio_client
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = Path(__file__).with_name("fake_twilio_server.py")
 CONTROL_TIMEOUT_SECONDS = 5.0
 
 
@@ -44,7 +43,8 @@ class FakeTwilio:
         self.auth_token = auth_token or secrets.token_hex(16)
         command = [
             sys.executable,
-            str(SCRIPT),
+            "-m",
+            "scripts.harness.fake_twilio_server",
             "--port",
             "0",
             "--account-sid",
@@ -59,7 +59,7 @@ class FakeTwilio:
         if status_callbacks:
             command.append("--status-callbacks")
         # stderr is inherited so the server's request log lands in pytest's captured output.
-        self._process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        self._process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT)
         self.base_url = self._await_listening(startup_timeout)
 
     def _await_listening(self, timeout: float) -> str:

@@ -76,24 +76,14 @@ from xml.etree import ElementTree
 
 from twilio.request_validator import RequestValidator
 
-try:  # run as `python -m scripts.harness.fake_twilio_server`, or imported by the tests
-    from scripts.harness.fake_twilio_conferences import (
-        CONFERENCE_PATH,
-        PARTICIPANT_PATH,
-        PARTICIPANTS_PATH,
-        ConferenceContract,
-        Conferences,
-        SpecRules,
-    )
-except ImportError:  # run as a script (scripts/harness/fake_twilio.py): its folder is on the path
-    from fake_twilio_conferences import (  # type: ignore[no-redef,import-not-found]
-        CONFERENCE_PATH,
-        PARTICIPANT_PATH,
-        PARTICIPANTS_PATH,
-        ConferenceContract,
-        Conferences,
-        SpecRules,
-    )
+from scripts.harness.fake_twilio_conferences import (
+    CONFERENCE_PATH,
+    PARTICIPANT_PATH,
+    PARTICIPANTS_PATH,
+    ConferenceContract,
+    Conferences,
+    SpecRules,
+)
 
 logger = logging.getLogger("fake_twilio")
 
